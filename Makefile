@@ -1,0 +1,99 @@
+# ConnectorHost: build, test and run.
+#
+#   make run      install what is missing, build, list the bundled plugins and answer a sample call
+#   make test     install what is missing, build plugins and fixtures, run the test suite
+#   make plugins  build every plugin under Plugins/ to build/plugins/NAME.so
+#
+# The plugin rules are plain cc / swiftc commands: copy them to build your own.
+
+SHELL := /bin/bash
+SWIFT ?= swift
+SWIFTC ?= swiftc
+CC ?= cc
+BUILD := build
+BIN := .build/debug/connector-host
+APT_PACKAGES := libffi-dev libcurl4-openssl-dev libsqlite3-dev
+
+# Flags for a C plugin: position-independent, only CH_EXPORT symbols visible.
+PLUGIN_CFLAGS := -std=c99 -O2 -g -Wall -Wextra -Werror -pedantic -fPIC -fvisibility=hidden -Iinclude
+HEADER := include/connector_host.h include/module.modulemap
+
+.PHONY: all deps build plugins fixtures test run clean
+
+all: build plugins
+
+# Installs the Debian -dev packages that are missing (as root, or with sudo).
+deps:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  if [ "$$(id -u)" = 0 ]; then sudo=""; else sudo="sudo"; fi; \
+	  $$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq $$missing; \
+	fi
+
+build: deps
+	$(SWIFT) build
+
+# --- plugins ---------------------------------------------------------------
+
+plugins: $(BUILD)/plugins/tracker.so $(BUILD)/plugins/hello-swift.so
+
+$(BUILD)/plugins/tracker.so: $(wildcard Plugins/tracker/*.c Plugins/tracker/*.h) $(HEADER) | deps
+	@mkdir -p $(@D)
+	$(CC) $(PLUGIN_CFLAGS) -shared -o $@ Plugins/tracker/*.c -lsqlite3
+
+$(BUILD)/plugins/hello-swift.so: $(wildcard Plugins/hello-swift/*.swift) $(HEADER)
+	@mkdir -p $(@D)
+	$(SWIFTC) -emit-library -parse-as-library -O -module-name HelloSwift -I include \
+	  Plugins/hello-swift/*.swift -o $@
+
+# --- test fixtures: one configurable plugin, one .so per defect --------------
+
+FIXTURE_SOURCE := Tests/ConnectorHostTests/Fixtures/fixture_plugin.c
+DEFECTS := wrong-magic future-abi short-descriptor empty-name empty-version empty-key empty-secret \
+  function-out-of-range endpoint-in-range duplicate-id duplicate-name unknown-operation \
+  missing-mandatory no-entry-point null-descriptor
+# Valid plugins for discovery: file:name:endpoint:start:end. twin repeats alpha's
+# name; omega's IDs overlap beta's.
+IDENTITIES := alpha:alpha:500001:500002:500100 beta:beta:600001:600002:600100 \
+  twin:alpha:700001:700002:700100 omega:omega:650001:600050:600150
+
+defect_flag = -DDEFECT_$(shell echo $(1) | tr 'a-z-' 'A-Z_')
+FIXTURES := $(DEFECTS:%=$(BUILD)/fixtures/%.so) $(BUILD)/fixtures/not-a-plugin.so \
+  $(foreach id,$(IDENTITIES),$(BUILD)/fixtures/$(word 1,$(subst :, ,$(id))).so)
+
+fixtures: $(FIXTURES)
+
+$(DEFECTS:%=$(BUILD)/fixtures/%.so): $(BUILD)/fixtures/%.so: $(FIXTURE_SOURCE) $(HEADER)
+	@mkdir -p $(@D)
+	$(CC) $(PLUGIN_CFLAGS) -shared $(call defect_flag,$*) -o $@ $<
+
+define identity_rule
+$(BUILD)/fixtures/$(1).so: $(FIXTURE_SOURCE) $(HEADER)
+	@mkdir -p $$(@D)
+	$(CC) $(PLUGIN_CFLAGS) -shared -DFIXTURE_NAME='"$(2)"' -DFIXTURE_ENDPOINT=$(3) \
+	  -DFIXTURE_START=$(4) -DFIXTURE_END=$(5) -o $$@ $$<
+endef
+field = $(word $(2),$(subst :, ,$(1)))
+$(foreach id,$(IDENTITIES),$(eval $(call identity_rule,$(call field,$(id),1),$(call field,$(id),2),$(call field,$(id),3),$(call field,$(id),4),$(call field,$(id),5))))
+
+$(BUILD)/fixtures/not-a-plugin.so: Tests/ConnectorHostTests/Fixtures/not-a-plugin.so.txt
+	@mkdir -p $(@D)
+	cp $< $@
+
+# --- test and run ------------------------------------------------------------
+
+test: deps plugins fixtures
+	$(SWIFT) build --build-tests
+	CONNECTOR_HOST_BIN=$(BIN) $(SWIFT) test --skip-build
+
+run: deps plugins
+	$(SWIFT) build --product connector-host
+	@mkdir -p data
+	$(BIN) list --plugins $(BUILD)/plugins
+	@echo
+	@echo "$$ connector-host call --plugins $(BUILD)/plugins tracker server.info --setting database=data/tracker.sqlite"
+	@$(BIN) call --plugins $(BUILD)/plugins tracker server.info --setting database=data/tracker.sqlite
+
+clean:
+	rm -rf $(BUILD) .build

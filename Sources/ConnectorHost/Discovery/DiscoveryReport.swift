@@ -1,0 +1,26 @@
+/// What a scan of a plugin directory found.
+public struct DiscoveryReport: Sendable {
+    /// Plugins that passed every check, in path order.
+    public var plugins: [DiscoveredPlugin]
+    /// Files that look like plugins (`*.so`) but cannot be used, with the reason.
+    public var rejected: [RejectedPlugin]
+
+    /// The loaded plugin with this connector name.
+    public func plugin(named name: String) -> DiscoveredPlugin? {
+        plugins.first { $0.description.manifest.name == name }
+    }
+}
+
+/// A plugin file that passed every check.
+public struct DiscoveredPlugin: Sendable {
+    public var path: String
+    public var description: PluginDescription
+    /// Conflicts this plugin won: later files rejected because of it.
+    public var warnings: [String]
+}
+
+/// A plugin file that cannot be used.
+public struct RejectedPlugin: Sendable {
+    public var path: String
+    public var error: ConnectorHostError
+}

@@ -1,0 +1,79 @@
+import Foundation
+
+/// Finds the plugins of a directory: every `*.so` file in it (not in
+/// subdirectories; hidden files skipped), scanned one by one so that a bad
+/// plugin never stops the others.
+///
+/// Names and entity ID ranges must be unique: of two plugins with the same
+/// name or overlapping IDs, the one whose path sorts later is rejected, naming
+/// the other, and the earlier one carries a warning naming the later.
+public enum PluginDiscovery {
+    /// The plugin files of a directory, sorted by path.
+    ///
+    /// - Throws: `not_found` when the directory cannot be read.
+    public static func pluginFiles(in directory: String) throws(ConnectorHostError) -> [String] {
+        let names: [String]
+        do {
+            names = try FileManager.default.contentsOfDirectory(atPath: directory)
+        } catch {
+            throw ConnectorHostError(
+                .notFound, "cannot read the plugin directory \(directory): \(error.localizedDescription)"
+            )
+        }
+        let base = URL(fileURLWithPath: directory)
+        return names
+            .filter { $0.hasSuffix(".so") && !$0.hasPrefix(".") }
+            .map { base.appendingPathComponent($0).path }
+            .filter { path in
+                var isDirectory: ObjCBool = false
+                return FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && !isDirectory.boolValue
+            }
+            .sorted()
+    }
+
+    /// Scans every plugin file of `directory`.
+    ///
+    /// - Parameters:
+    ///   - directory: The plugin directory.
+    ///   - scanner: How each file is read.
+    /// - Returns: The plugins found and the files rejected.
+    /// - Throws: `not_found` when the directory cannot be read.
+    package static func scan(directory: String, with scanner: some PluginScanner) async throws(ConnectorHostError)
+        -> DiscoveryReport
+    {
+        var report = DiscoveryReport(plugins: [], rejected: [])
+        for path in try pluginFiles(in: directory) {
+            do throws(ConnectorHostError) {
+                let description = try await scanner.scan(path)
+                try admit(description, path: path, into: &report)
+            } catch {
+                report.rejected.append(RejectedPlugin(path: path, error: error))
+            }
+        }
+        return report
+    }
+
+    private static func admit(
+        _ description: PluginDescription, path: String, into report: inout DiscoveryReport
+    ) throws(ConnectorHostError) {
+        let manifest = description.manifest
+        if let index = report.plugins.firstIndex(where: { $0.description.manifest.name == manifest.name }) {
+            report.plugins[index].warnings.append("\(path) was rejected: it has the same name, '\(manifest.name)'")
+            throw ConnectorHostError(
+                .conflict,
+                "\(path): the name '\(manifest.name)' is already taken by \(report.plugins[index].path)"
+            )
+        }
+        if let index = report.plugins.firstIndex(where: { $0.description.manifest.claimsEntityIds(sharedWith: manifest) }) {
+            let other = report.plugins[index]
+            report.plugins[index].warnings.append(
+                "\(path) ('\(manifest.name)') was rejected: its entity IDs (\(manifest.entityIdSummary)) overlap this plugin's"
+            )
+            throw ConnectorHostError(
+                .conflict,
+                "\(path): the entity IDs of '\(manifest.name)' (\(manifest.entityIdSummary)) overlap those of '\(other.description.manifest.name)' (\(other.path): \(other.description.manifest.entityIdSummary))"
+            )
+        }
+        report.plugins.append(DiscoveredPlugin(path: path, description: description, warnings: []))
+    }
+}

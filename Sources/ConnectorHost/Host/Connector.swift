@@ -1,0 +1,76 @@
+import Foundation
+import Synchronization
+
+/// A handle on one connector plugin: open sessions and call its operations.
+public final class Connector: Sendable {
+    private static let nextSessionID = Atomic<UInt64>(1)
+
+    private let runtime: any PluginRuntime
+    private let timeLimit: Duration
+
+    /// The plugin's validated description.
+    public var description: PluginDescription { runtime.description }
+    private var name: String { runtime.description.manifest.name }
+
+    package init(runtime: any PluginRuntime, timeLimit: Duration) {
+        self.runtime = runtime
+        self.timeLimit = timeLimit
+    }
+
+    /// Opens a session with the end system.
+    ///
+    /// - Parameter settings: The session configuration, e.g. credentials.
+    /// - Returns: The new session's ID, for later calls.
+    /// - Throws: The plugin's error, mapped to the host's taxonomy.
+    public func openSession(_ settings: [SessionSetting]) async throws(ConnectorHostError) -> SessionID {
+        let session = SessionID(rawValue: Self.nextSessionID.add(1, ordering: .relaxed).oldValue)
+        let body: [UInt8]
+        do {
+            body = Array(try JSONEncoder().encode(settings))
+        } catch {
+            throw ConnectorHostError(.invalidRequest, "the session settings cannot be encoded: \(error)")
+        }
+        _ = try await call(.sessionOpen, request: body, session: session)
+        return session
+    }
+
+    /// Closes a session; the plugin releases what it holds for it.
+    public func closeSession(_ session: SessionID) async throws(ConnectorHostError) {
+        _ = try await call(.sessionClose, request: [], session: session)
+    }
+
+    /// Calls one standard operation.
+    ///
+    /// - Parameters:
+    ///   - operation: The operation.
+    ///   - request: The request JSON (empty for `{}`).
+    ///   - session: The session it runs in; nil only for `metadata.get`.
+    /// - Returns: The response JSON.
+    /// - Throws: `not_found` when the plugin does not implement the operation,
+    ///   `plugin_error` when it answers with something that is not JSON, and the
+    ///   plugin's own errors mapped to the host's taxonomy.
+    public func call(
+        _ operation: StandardOperation, request: [UInt8] = [], session: SessionID?
+    ) async throws(ConnectorHostError) -> [UInt8] {
+        guard description.implements(operation) else {
+            throw ConnectorHostError(.notFound, "\(name) does not implement \(operation.rawValue)")
+        }
+        if !request.isEmpty, (try? JSONSerialization.jsonObject(with: Data(request), options: .fragmentsAllowed)) == nil {
+            throw ConnectorHostError(.invalidRequest, "the request for \(name) \(operation.rawValue) is not valid JSON")
+        }
+        let reply = try await runtime.invoke(operation, session: session, body: request, timeLimit: timeLimit)
+        let body = try reply.successBody(plugin: name, operation: operation.rawValue)
+        if operation != .sessionClose,
+            (try? JSONSerialization.jsonObject(with: Data(body), options: .fragmentsAllowed)) == nil
+        {
+            throw ConnectorHostError(
+                .pluginError, "\(name) \(operation.rawValue) answered with a body that is not valid JSON (\(body.count) bytes)"
+            )
+        }
+        return body
+    }
+
+    func shutdown() async {
+        await runtime.shutdown()
+    }
+}

@@ -1,0 +1,35 @@
+/// Everything a validated descriptor says about a plugin, as Swift values.
+public struct PluginDescription: Sendable, Hashable, Codable {
+    public var manifest: PluginManifest
+    /// The ABI version the plugin's descriptor follows.
+    public var abiVersion: UInt32
+    /// Whether calls may overlap (`CH_PLUGIN_THREAD_SAFE`).
+    public var isThreadSafe: Bool
+    /// The most calls the plugin takes at once: 1 unless thread-safe; nil for no
+    /// limit of its own.
+    public var maxConcurrency: Int?
+    public var functions: [PluginFunction]
+    /// What the plugin suggests for its own resilience policy.
+    public var resilience: ResilienceOverrides
+
+    /// The API groups the plugin implements at least one operation of, in
+    /// surface order.
+    public var capabilities: [APIGroup] {
+        Set(functions.compactMap(\.standardOperation?.group)).sorted()
+    }
+
+    /// The function with this name, if any.
+    public func function(named name: String) -> PluginFunction? {
+        functions.first { $0.name == name }
+    }
+
+    /// The function with this entity ID, if any.
+    public func function(entityId: Int64) -> PluginFunction? {
+        functions.first { $0.entityId == entityId }
+    }
+
+    /// Whether the plugin implements the standard operation.
+    public func implements(_ operation: StandardOperation) -> Bool {
+        functions.contains { $0.standardOperation == operation }
+    }
+}

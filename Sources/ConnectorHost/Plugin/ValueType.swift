@@ -1,0 +1,42 @@
+import ConnectorHostABI
+
+/// A C type a custom function takes or returns (`CH_TYPE_*` in the header).
+public enum ValueType: String, Sendable, Codable, CaseIterable {
+    case void
+    case bool
+    case int8
+    case uint8
+    case int16
+    case uint16
+    case int32
+    case uint32
+    case int64
+    case uint64
+    case float
+    case double
+    case string
+    case buffer
+
+    /// The type a header `ch_value_type` value names, if it names one.
+    init?(abiValue: ch_value_type) {
+        let all = Self.allCases
+        guard abiValue < all.count else { return nil }
+        self = all[Int(abiValue)]
+    }
+
+    /// The C spelling, for signatures shown to people: `int32_t`, `const char *`.
+    public var cSpelling: String {
+        switch self {
+        case .void: "void"
+        case .bool: "bool"
+        case .float: "float"
+        case .double: "double"
+        case .string: "char *"
+        case .buffer: "ch_buffer"
+        default: "\(rawValue)_t"
+        }
+    }
+
+    /// Whether a parameter may have this type (void and buffer are return types only).
+    public var isParameterType: Bool { self != .void && self != .buffer }
+}

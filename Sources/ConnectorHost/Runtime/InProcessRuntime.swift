@@ -1,0 +1,110 @@
+import ConnectorHostABI
+import Synchronization
+
+/// Runs a trusted plugin's calls in this process, on the calling thread: no
+/// process boundary, the same interface and policy as the sandbox.
+///
+/// A plugin call cannot be interrupted here: a call that overruns its time
+/// limit is told so through `is_cancelled`/`time_remaining_ns` and reported by
+/// the policy when it returns. Only the sandbox can cut off a hung plugin.
+package final class InProcessRuntime: PluginRuntime {
+    private let image: PluginImage
+    private let sessions = Mutex<[SessionID: SessionSlot]>([:])
+    private let isShutDown = Atomic<Bool>(false)
+    /// One permit per call the plugin takes at once; nil for no limit.
+    private let admission: AsyncSemaphore?
+
+    package var description: PluginDescription { image.description }
+
+    /// - Parameter image: The loaded plugin.
+    package init(image: PluginImage) {
+        self.image = image
+        admission = image.description.maxConcurrency.map { AsyncSemaphore(permits: $0) }
+    }
+
+    package func invoke(
+        _ operation: StandardOperation, session: SessionID?, body: [UInt8], timeLimit: Duration?
+    ) async throws(ConnectorHostError) -> PluginReply {
+        guard !isShutDown.load(ordering: .acquiring) else {
+            throw ConnectorHostError(.unavailable, "\(description.manifest.name) is shut down")
+        }
+        let context = PluginCallContext(timeLimit: timeLimit)
+        guard let admission else {
+            return try invokeNow(operation, session: session, body: body, context: context)
+        }
+        return try await admission.withPermit { () throws(ConnectorHostError) -> PluginReply in
+            try invokeNow(operation, session: session, body: body, context: context)
+        }
+    }
+
+    private func invokeNow(
+        _ operation: StandardOperation, session: SessionID?, body: [UInt8], context: PluginCallContext
+    ) throws(ConnectorHostError) -> PluginReply {
+        let name = description.manifest.name
+        switch operation {
+        case .sessionOpen:
+            guard let session else {
+                throw ConnectorHostError(.invalidRequest, "session.open needs the ID of the session to open")
+            }
+            let slot = SessionSlot(id: session)
+            let reply = try image.invoke(operation, session: slot.pointer, body: body, context: context)
+            if reply.status == .ok {
+                let opened = sessions.withLock { $0.updateValue(slot, forKey: session) == nil }
+                guard opened else {
+                    throw ConnectorHostError(.conflict, "\(name): \(session) was already open")
+                }
+            }
+            return reply
+        case .sessionClose:
+            guard let session, let slot = sessions.withLock({ $0.removeValue(forKey: session) }) else {
+                throw ConnectorHostError(.notFound, "\(name): \(session.map(String.init(describing:)) ?? "no session") is not open")
+            }
+            return try image.invoke(operation, session: slot.pointer, body: body, context: context)
+        default:
+            guard operation.needsSession || session != nil else {
+                return try image.invoke(operation, session: nil, body: body, context: context)
+            }
+            guard let session, let slot = sessions.withLock({ $0[session] }) else {
+                throw ConnectorHostError(
+                    .invalidRequest,
+                    "\(name) \(operation.rawValue): \(session.map(String.init(describing:)) ?? "no session") is not open; open one with session.open first"
+                )
+            }
+            // The slot stays alive until this call returns, even if the session
+            // is closed meanwhile.
+            return try withExtendedLifetime(slot) { () throws(ConnectorHostError) -> PluginReply in
+                try image.invoke(operation, session: slot.pointer, body: body, context: context)
+            }
+        }
+    }
+
+    package func shutdown() async {
+        isShutDown.store(true, ordering: .releasing)
+        let open = sessions.withLock { sessions in
+            defer { sessions.removeAll() }
+            return Array(sessions.values)
+        }
+        for slot in open {
+            _ = try? image.invoke(.sessionClose, session: slot.pointer, body: [], context: PluginCallContext(timeLimit: nil))
+        }
+    }
+}
+
+/// The `ch_session` the host owns for one open session; freed when the last
+/// call using it has returned.
+private final class SessionSlot: @unchecked Sendable {
+    // The plugin writes `state` during session.open; the host never touches it.
+    let pointer: UnsafeMutablePointer<ch_session>
+
+    init(id: SessionID) {
+        pointer = .allocate(capacity: 1)
+        pointer.initialize(to: ch_session(
+            struct_size: UInt32(MemoryLayout<ch_session>.size), reserved: 0, id: id.rawValue, state: nil
+        ))
+    }
+
+    deinit {
+        pointer.deinitialize(count: 1)
+        pointer.deallocate()
+    }
+}

@@ -1,0 +1,33 @@
+import Synchronization
+
+/// The state behind the `ch_call` handle a plugin receives with each request:
+/// whether the caller gave up, and the call's deadline.
+package final class PluginCallContext: Sendable {
+    private let cancelled = Atomic<Bool>(false)
+    /// `CLOCK_MONOTONIC` nanoseconds at which the call's time is up;
+    /// `UInt64.max` for no deadline.
+    package let deadline: UInt64
+
+    /// - Parameter timeLimit: How long the call may take from now; nil for no limit.
+    package init(timeLimit: Duration?) {
+        guard let timeLimit else {
+            deadline = .max
+            return
+        }
+        let (seconds, attoseconds) = timeLimit.components
+        let nanoseconds = max(0, seconds) &* 1_000_000_000 &+ max(0, attoseconds / 1_000_000_000)
+        deadline = MonotonicClock.nanoseconds() &+ UInt64(nanoseconds)
+    }
+
+    /// Tells the plugin, through `is_cancelled`, that the caller gave up.
+    package func cancel() { cancelled.store(true, ordering: .relaxed) }
+
+    package var isCancelled: Bool { cancelled.load(ordering: .relaxed) }
+
+    /// Nanoseconds left, 0 once passed, `UInt64.max` without a deadline.
+    package var remainingNanoseconds: UInt64 {
+        guard deadline != .max else { return .max }
+        let now = MonotonicClock.nanoseconds()
+        return deadline > now ? deadline - now : 0
+    }
+}

@@ -1,0 +1,92 @@
+import ConnectorHostABI
+
+/// What a plugin answered to one standard operation, before the host decides
+/// whether to retry it or how to report it.
+public struct PluginReply: Sendable, Hashable {
+    /// The plugin's status code (`ch_status`).
+    public var status: Status
+    /// The JSON body: the result on success, optional detail on an error.
+    public var body: [UInt8]
+    /// The plugin's message on an error.
+    public var message: String?
+    /// With ``Status/rateLimited``: how long the end system asks callers to wait.
+    public var retryAfter: Duration?
+
+    public init(status: Status, body: [UInt8], message: String? = nil, retryAfter: Duration? = nil) {
+        self.status = status
+        self.body = body
+        self.message = message
+        self.retryAfter = retryAfter
+    }
+
+    /// A plugin status code (`CH_STATUS_*`).
+    public enum Status: Sendable, Hashable {
+        case ok
+        case invalidRequest
+        case notFound
+        case unauthorized
+        case rateLimited
+        case transient
+        case permanent
+        /// A value the ABI does not define, kept for the message.
+        case unknown(Int32)
+
+        init(abiValue: ch_status) {
+            switch Int(abiValue) {
+            case CH_STATUS_OK: self = .ok
+            case CH_STATUS_INVALID_REQUEST: self = .invalidRequest
+            case CH_STATUS_NOT_FOUND: self = .notFound
+            case CH_STATUS_UNAUTHORIZED: self = .unauthorized
+            case CH_STATUS_RATE_LIMITED: self = .rateLimited
+            case CH_STATUS_TRANSIENT: self = .transient
+            case CH_STATUS_PERMANENT: self = .permanent
+            default: self = .unknown(abiValue)
+            }
+        }
+
+        /// The `ch_status` value.
+        var abiValue: Int32 {
+            switch self {
+            case .ok: Int32(CH_STATUS_OK)
+            case .invalidRequest: Int32(CH_STATUS_INVALID_REQUEST)
+            case .notFound: Int32(CH_STATUS_NOT_FOUND)
+            case .unauthorized: Int32(CH_STATUS_UNAUTHORIZED)
+            case .rateLimited: Int32(CH_STATUS_RATE_LIMITED)
+            case .transient: Int32(CH_STATUS_TRANSIENT)
+            case .permanent: Int32(CH_STATUS_PERMANENT)
+            case .unknown(let value): value
+            }
+        }
+    }
+
+    /// The body on success.
+    ///
+    /// - Parameters:
+    ///   - plugin: The plugin's name, for the message.
+    ///   - operation: The operation's name, for the message.
+    /// - Throws: The error the status maps to in the host's taxonomy, carrying
+    ///   the plugin's message and detail.
+    public func successBody(plugin: String, operation: String) throws(ConnectorHostError) -> [UInt8] {
+        let said = message.map { ": \($0)" } ?? ""
+        let detail = body.isEmpty ? nil : String(decoding: body, as: UTF8.self)
+        switch status {
+        case .ok:
+            return body
+        case .invalidRequest:
+            throw ConnectorHostError(.invalidRequest, "\(plugin) rejected \(operation) as invalid\(said)", detail: detail)
+        case .notFound:
+            throw ConnectorHostError(.notFound, "\(plugin) \(operation): not found\(said)", detail: detail)
+        case .unauthorized:
+            throw ConnectorHostError(.unauthorized, "\(plugin) \(operation): the session is not valid\(said)", detail: detail)
+        case .rateLimited:
+            throw ConnectorHostError(.rateLimited, "\(plugin) \(operation): the end system asks to slow down\(said)",
+                                     detail: detail, retryAfter: retryAfter)
+        case .transient:
+            throw ConnectorHostError(.pluginError, "\(plugin) \(operation) failed (transient)\(said)", detail: detail)
+        case .permanent:
+            throw ConnectorHostError(.pluginError, "\(plugin) \(operation) failed\(said)", detail: detail)
+        case .unknown(let value):
+            throw ConnectorHostError(.pluginError, "\(plugin) \(operation) returned \(value), which is not a ch_status value\(said)", detail: detail)
+        }
+    }
+}

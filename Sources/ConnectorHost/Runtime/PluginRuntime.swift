@@ -1,0 +1,28 @@
+/// Where a plugin's calls run: in this process (trusted plugins) or in a
+/// sandbox worker process (the default). The router and the resilience policy
+/// only ever see this protocol.
+package protocol PluginRuntime: Sendable {
+    /// The plugin the runtime serves.
+    var description: PluginDescription { get }
+
+    /// Calls one standard operation.
+    ///
+    /// `session.open` creates the session named by `session`; `session.close`
+    /// ends it, whatever the plugin answers. Every other operation needs an
+    /// open session, except `metadata.get`, which takes none.
+    ///
+    /// - Parameters:
+    ///   - operation: The standard operation.
+    ///   - session: The session the call runs in.
+    ///   - body: The request JSON.
+    ///   - timeLimit: How long the plugin may take; nil for no limit.
+    /// - Returns: The plugin's reply, whatever its status.
+    /// - Throws: Errors of the runtime itself: `not_found` (operation or session),
+    ///   `plugin_crashed`, `timeout`, `unavailable`.
+    func invoke(
+        _ operation: StandardOperation, session: SessionID?, body: [UInt8], timeLimit: Duration?
+    ) async throws(ConnectorHostError) -> PluginReply
+
+    /// Closes whatever the runtime holds; later calls fail with `unavailable`.
+    func shutdown() async
+}

@@ -1,0 +1,51 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A shared object opened with `dlopen`. Every `dlopen`, `dlsym` and `dlclose`
+/// of the host goes through here, and `dlerror()` is read at once, before any
+/// other call can overwrite it.
+///
+/// Images are never closed by default: an image holding Swift code must stay
+/// resident (its metadata and conformances are registered process-wide), and a
+/// reload always loads the new build from a fresh path instead.
+package final class DynamicLibrary: @unchecked Sendable {
+    // The handle is only read after init; dlsym is thread-safe.
+    private let handle: UnsafeMutableRawPointer
+    /// The path the image was opened from.
+    package let path: String
+
+    /// Opens `path` with `RTLD_NOW | RTLD_LOCAL`: every symbol is resolved now
+    /// (a missing dependency fails here, not in the middle of a call) and the
+    /// plugin's symbols stay out of the global namespace.
+    ///
+    /// - Throws: `not_found` when the file does not exist, `abi_mismatch` when
+    ///   it is not a shared object this process can load.
+    package init(opening path: String) throws(ConnectorHostError) {
+        var status = stat()
+        guard stat(path, &status) == 0 else {
+            let reason = String(cString: strerror(errno))
+            throw ConnectorHostError(.notFound, "\(path): cannot read the file: \(reason)")
+        }
+        guard (status.st_mode & S_IFMT) == S_IFREG else {
+            throw ConnectorHostError(.abiMismatch, "\(path): not a shared object: not a regular file")
+        }
+        _ = dlerror()
+        guard let handle = dlopen(path, RTLD_NOW | RTLD_LOCAL) else {
+            var reason = dlerror().map { String(cString: $0) } ?? "dlopen failed without a reason"
+            // dlerror() repeats the path; the message names it once already.
+            if reason.hasPrefix(path + ": ") { reason.removeFirst(path.count + 2) }
+            throw ConnectorHostError(.abiMismatch, "\(path): not a loadable shared object: \(reason)")
+        }
+        self.handle = handle
+        self.path = path
+    }
+
+    /// The address of an exported symbol, or nil when the image does not export it.
+    package func symbol(named name: String) -> UnsafeMutableRawPointer? {
+        _ = dlerror()
+        return dlsym(handle, name)
+    }
+}

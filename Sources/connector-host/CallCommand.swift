@@ -1,0 +1,107 @@
+import ArgumentParser
+import ConnectorHost
+import Foundation
+
+struct CallCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "call",
+        abstract: "Open a session, call one operation, print its JSON response, close the session.",
+        discussion: """
+            OPERATION is a standard operation name (e.g. server.info, entity.list). metadata.get runs without \
+            a session. The session configuration is built from --setting and --sensitive-setting pairs, sent \
+            to session.open as [{"key", "value", "sensitive"}]; sensitive values are never logged.
+
+            Example:
+              connector-host call --plugins build/plugins tracker entity.list \\
+                --setting database=data/tracker.sqlite --request '{"entityTypeId":"bug","startIndex":0,"maxResults":10}'
+            """
+    )
+
+    @OptionGroup var directory: PluginDirectoryOptions
+
+    @Argument(help: "The connector's name, as `list` shows it.")
+    var connector: String
+
+    @Argument(help: "The standard operation to call.")
+    var operation: String
+
+    @Option(help: ArgumentHelp("The request JSON, or @FILE to read it from a file.", valueName: "json|@file"))
+    var request: String?
+
+    @Option(name: .customLong("setting"), help: ArgumentHelp("A session setting.", valueName: "key=value"))
+    var settings: [String] = []
+
+    @Option(
+        name: .customLong("sensitive-setting"),
+        help: ArgumentHelp("A session setting that holds a secret.", valueName: "key=value")
+    )
+    var sensitiveSettings: [String] = []
+
+    @OptionGroup var common: CommonOptions
+
+    func validate() throws {
+        guard let operation = StandardOperation(rawValue: operation) else {
+            throw ValidationError(
+                "'\(operation)' is not a standard operation; use one of: "
+                    + StandardOperation.allCases.map(\.rawValue).joined(separator: ", ")
+            )
+        }
+        if operation == .sessionClose {
+            throw ValidationError("session.close is called for you after the operation; call another operation")
+        }
+        for setting in settings + sensitiveSettings where !setting.contains("=") {
+            throw ValidationError("setting '\(setting)' has no '='; write key=value")
+        }
+    }
+
+    func run() async throws {
+        try await reportingFailure { () throws(ConnectorHostError) in
+            guard let operation = StandardOperation(rawValue: operation) else { return }
+            let body = try readRequest()
+            let host = try await ConnectorHost.start(
+                configuration: HostConfiguration(pluginDirectory: directory.directory), logger: common.makeLogger()
+            )
+            do throws(ConnectorHostError) {
+                let connector = try host.connector(named: connector)
+                let response: [UInt8]
+                if operation.needsSession {
+                    let session = try await connector.openSession(sessionSettings())
+                    do throws(ConnectorHostError) {
+                        response =
+                            operation == .sessionOpen
+                            ? [UInt8]("{}".utf8) : try await connector.call(operation, request: body, session: session)
+                        try await connector.closeSession(session)
+                    } catch {
+                        try? await connector.closeSession(session)
+                        throw error
+                    }
+                } else {
+                    response = try await connector.call(operation, request: body, session: nil)
+                }
+                JSONOutput.printDocument(response)
+                await host.shutdown()
+            } catch {
+                await host.shutdown()
+                throw error
+            }
+        }
+    }
+
+    private func sessionSettings() -> [SessionSetting] {
+        func parse(_ pair: String, sensitive: Bool) -> SessionSetting {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            return SessionSetting(key: String(parts[0]), value: parts.count > 1 ? String(parts[1]) : "", sensitive: sensitive)
+        }
+        return settings.map { parse($0, sensitive: false) } + sensitiveSettings.map { parse($0, sensitive: true) }
+    }
+
+    private func readRequest() throws(ConnectorHostError) -> [UInt8] {
+        guard let request else { return [] }
+        guard request.hasPrefix("@") else { return Array(request.utf8) }
+        let path = String(request.dropFirst())
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ConnectorHostError(.invalidRequest, "cannot read the request file \(path)")
+        }
+        return Array(data)
+    }
+}

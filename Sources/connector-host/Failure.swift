@@ -1,0 +1,18 @@
+import ArgumentParser
+import ConnectorHost
+import Foundation
+
+/// Runs a command's body; a ``ConnectorHostError`` becomes one line on stderr,
+/// `error: CODE: MESSAGE`, and the code's exit status.
+func reportingFailure(_ body: () async throws(ConnectorHostError) -> Void) async throws {
+    do {
+        try await body()
+    } catch {
+        printToStandardError("error: \(error.code): \(error.message)")
+        throw ExitCode(error.code.exitCode)
+    }
+}
+
+func printToStandardError(_ line: String) {
+    FileHandle.standardError.write(Data((line + "\n").utf8))
+}

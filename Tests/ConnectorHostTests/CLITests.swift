@@ -1,0 +1,136 @@
+import Foundation
+import Testing
+
+/// The built `connector-host` binary, run as a user would.
+@Suite struct CLITests {
+    @Test func inspectJSONHasTheManifestAndNeverTheSecret() throws {
+        let result = try CLI.run(["inspect", TestSupport.plugin("tracker"), "--json"])
+        #expect(result.status == 0, "\(result.standardError)")
+        let object = try TestSupport.object(Array(result.standardOutput.utf8))
+        #expect(object["name"] as? String == "tracker")
+        #expect(object["version"] as? String == "1.0.0")
+        #expect(object["key"] as? String == "tracker-9f3c2a71")
+        #expect(object["abiVersion"] as? Int == 1)
+        #expect(object["endpointEntityId"] as? Int == 200001)
+        #expect(object["functionEntityStartId"] as? Int == 200002)
+        #expect(object["functionEntityEndId"] as? Int == 200100)
+        #expect(object["capabilities"] as? [String] == ["session", "metadata", "configuration", "entity"])
+        let functions = try #require(object["functions"] as? [[String: Any]])
+        #expect(functions.first?["entityId"] as? Int == 200002)
+        #expect(functions.first?["name"] as? String == "session.open")
+        #expect(!result.standardOutput.contains("tracker-secret-5b8e04d6c1a9"))
+        #expect(object["secret"] == nil)
+    }
+
+    @Test func inspectTextNeverShowsTheSecret() throws {
+        let result = try CLI.run(["inspect", TestSupport.plugin("tracker")])
+        #expect(result.status == 0)
+        #expect(result.standardOutput.hasPrefix("tracker 1.0.0 (ABI version 1)"))
+        #expect(result.standardOutput.contains("200013  entity.delete"))
+        #expect(!result.standardOutput.contains("tracker-secret"))
+    }
+
+    @Test func inspectFailureIsOneLineWithTheCodesExitStatus() throws {
+        let path = TestSupport.fixture("missing-mandatory")
+        let result = try CLI.run(["inspect", path])
+        #expect(result.status == 7)
+        #expect(result.standardOutput.isEmpty)
+        #expect(result.standardError == """
+            error: manifest_invalid: \(path): invalid manifest: missing mandatory operations: \
+            session.close, metadata.get, server.info, entity.delete
+
+            """)
+    }
+
+    @Test func listJSONReportsPluginsAndRejectedFiles() throws {
+        let directory = try TestSupport.temporaryDirectory()
+        try TestSupport.populate(directory, with: [
+            "tracker.so": TestSupport.plugin("tracker"),
+            "short.so": TestSupport.fixture("short-descriptor"),
+            "notes.txt": TestSupport.fixture("not-a-plugin"),
+        ])
+        let result = try CLI.run(["list", "--plugins", directory.path, "--json"])
+        #expect(result.status == 0, "\(result.standardError)")
+        let object = try TestSupport.object(Array(result.standardOutput.utf8))
+        let plugins = try #require(object["plugins"] as? [[String: Any]])
+        #expect(plugins.map { $0["name"] as? String } == ["tracker"])
+        #expect(plugins.first?["path"] as? String == directory.appendingPathComponent("tracker.so").path)
+        let rejected = try #require(object["rejected"] as? [[String: Any]])
+        #expect(rejected.count == 1)
+        #expect(rejected.first?["path"] as? String == directory.appendingPathComponent("short.so").path)
+        let error = try #require(rejected.first?["error"] as? [String: Any])
+        #expect(error["code"] as? String == "abi_mismatch")
+        #expect((error["message"] as? String)?.contains("struct_size is 16 bytes") == true)
+    }
+
+    @Test func callOpensASessionCallsAndPrintsTheResponse() throws {
+        let directory = try TestSupport.temporaryDirectory()
+        let database = directory.appendingPathComponent("cli.sqlite").path
+        let create = try CLI.run([
+            "call", "--plugins", TestSupport.pluginDirectory, "tracker", "entity.create",
+            "--setting", "database=\(database)",
+            "--request", #"{"entityTypeId":"bug","fields":{"title":"From the CLI"}}"#,
+        ])
+        #expect(create.status == 0, "\(create.standardError)")
+        let created = try TestSupport.object(Array(create.standardOutput.utf8))
+        let id = try #require(created["id"] as? String)
+
+        // A second process finds it: the tracker's storage outlives the process.
+        let requestFile = directory.appendingPathComponent("get.json")
+        try Data(#"{"entityId":"\#(id)"}"#.utf8).write(to: requestFile)
+        let get = try CLI.run([
+            "call", "--plugins", TestSupport.pluginDirectory, "tracker", "entity.get",
+            "--setting", "database=\(database)", "--request", "@\(requestFile.path)",
+        ])
+        #expect(get.status == 0, "\(get.standardError)")
+        let fetched = try TestSupport.object(Array(get.standardOutput.utf8))
+        #expect((fetched["fields"] as? [String: Any])?["title"] as? String == "From the CLI")
+    }
+
+    @Test func callFailuresMapToTheTaxonomy() throws {
+        let directory = try TestSupport.temporaryDirectory()
+        let database = "database=\(directory.appendingPathComponent("x.sqlite").path)"
+        let plugins = TestSupport.pluginDirectory
+
+        let missing = try CLI.run(["call", "--plugins", plugins, "tracker", "entity.get", "--setting", database,
+                                   "--request", #"{"entityId":"999"}"#])
+        #expect(missing.status == 3)
+        #expect(missing.standardError.hasPrefix("error: not_found: tracker entity.get: not found: no entity 999"))
+
+        let invalid = try CLI.run(["call", "--plugins", plugins, "tracker", "entity.create", "--setting", database,
+                                   "--request", #"{"entityTypeId":"bug","fields":{}}"#])
+        #expect(invalid.status == 2)
+        #expect(invalid.standardError.contains("field 'title' is required to create a bug"))
+
+        let notJSON = try CLI.run(["call", "--plugins", plugins, "tracker", "server.info", "--request", "{oops"])
+        #expect(notJSON.status == 2)
+        #expect(notJSON.standardError.contains("is not valid JSON"))
+
+        let unimplemented = try CLI.run(["call", "--plugins", plugins, "tracker", "comment.add", "--setting", database])
+        #expect(unimplemented.status == 3)
+        #expect(unimplemented.standardError == "error: not_found: tracker does not implement comment.add\n")
+
+        let unknownConnector = try CLI.run(["call", "--plugins", plugins, "jira", "server.info"])
+        #expect(unknownConnector.status == 3)
+        #expect(unknownConnector.standardError.contains("no connector named 'jira'"))
+        #expect(unknownConnector.standardError.contains("loaded: hello-swift, tracker"))
+
+        let unknownOperation = try CLI.run(["call", "--plugins", plugins, "tracker", "entity.fetch"])
+        #expect(unknownOperation.status != 0)
+        #expect(unknownOperation.standardError.contains("'entity.fetch' is not a standard operation"))
+    }
+
+    @Test func metadataIsCalledWithoutASession() throws {
+        let result = try CLI.run(["call", "--plugins", TestSupport.pluginDirectory, "hello-swift", "metadata.get"])
+        #expect(result.status == 0, "\(result.standardError)")
+        #expect(try TestSupport.object(Array(result.standardOutput.utf8))["fields"] != nil)
+    }
+
+    @Test func everyCommandHasHelp() throws {
+        for command in [[], ["inspect"], ["list"], ["call"]] {
+            let result = try CLI.run(command + ["--help"])
+            #expect(result.status == 0)
+            #expect(result.standardOutput.contains("USAGE: connector-host"))
+        }
+    }
+}

@@ -1,0 +1,38 @@
+import ConnectorHost
+import Testing
+
+@Suite struct ErrorTaxonomyTests {
+    @Test func everyCodeHasItsOwnExitStatusAndAnHTTPStatus() {
+        let codes = ConnectorHostError.Code.allCases
+        #expect(codes.map(\.description) == [
+            "invalid_request", "not_found", "unauthorized", "conflict", "abi_mismatch", "manifest_invalid",
+            "plugin_error", "plugin_crashed", "timeout", "circuit_open", "rate_limited", "bulkhead_full", "unavailable",
+        ])
+        #expect(Set(codes.map(\.exitCode)).count == codes.count)
+        #expect(codes.allSatisfy { $0.exitCode >= 2 && $0.exitCode < 64 })
+        #expect(codes.allSatisfy { (400...599).contains($0.httpStatus) })
+        #expect(ConnectorHostError.Code.rateLimited.httpStatus == 429)
+        #expect(ConnectorHostError.Code.unauthorized.httpStatus == 401)
+        #expect(ConnectorHostError.Code(name: "timeout") == .timeout)
+        #expect(ConnectorHostError.Code(name: "nonsense") == nil)
+    }
+
+    @Test func pluginStatusesMapToCodes() {
+        func code(_ status: PluginReply.Status) -> ConnectorHostError.Code? {
+            do {
+                _ = try PluginReply(status: status, body: [], message: "m").successBody(plugin: "p", operation: "o")
+                return nil
+            } catch {
+                return error.code
+            }
+        }
+        #expect(code(.ok) == nil)
+        #expect(code(.invalidRequest) == .invalidRequest)
+        #expect(code(.notFound) == .notFound)
+        #expect(code(.unauthorized) == .unauthorized)
+        #expect(code(.rateLimited) == .rateLimited)
+        #expect(code(.transient) == .pluginError)
+        #expect(code(.permanent) == .pluginError)
+        #expect(code(.unknown(17)) == .pluginError)
+    }
+}

@@ -1,0 +1,46 @@
+import Foundation
+import Testing
+
+/// The README's "Write your own connector" section, followed to the letter: its
+/// C example is extracted, built with the command the README gives, inspected
+/// and called.
+@Suite struct ReadmeExampleTests {
+    static func example() throws -> String {
+        let readme = try String(contentsOf: TestSupport.root.appendingPathComponent("README.md"), encoding: .utf8)
+        let marker = "<!-- readme-example: my_connector.c -->\n```c\n"
+        guard let start = readme.range(of: marker), let end = readme.range(of: "\n```", range: start.upperBound..<readme.endIndex)
+        else { throw TestFailure("README.md has no example marked 'readme-example: my_connector.c'") }
+        return String(readme[start.upperBound..<end.lowerBound]) + "\n"
+    }
+
+    @Test func exampleBuildsLoadsAndAnswers() throws {
+        let directory = try TestSupport.temporaryDirectory()
+        let source = directory.appendingPathComponent("my_connector.c")
+        try Data(try Self.example().utf8).write(to: source)
+        let plugins = directory.appendingPathComponent("my-plugins")
+        try FileManager.default.createDirectory(at: plugins, withIntermediateDirectories: true)
+
+        let compiler = Process()
+        compiler.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        compiler.arguments = [
+            "cc", "-std=c99", "-Wall", "-Wextra", "-Werror", "-fPIC", "-shared", "-fvisibility=hidden",
+            "-I", TestSupport.root.appendingPathComponent("include").path,
+            "-o", plugins.appendingPathComponent("notes.so").path, source.path,
+        ]
+        try compiler.run()
+        compiler.waitUntilExit()
+        #expect(compiler.terminationStatus == 0, "the README example compiles without warnings")
+
+        let inspect = try CLI.run(["inspect", plugins.appendingPathComponent("notes.so").path])
+        #expect(inspect.status == 0, "\(inspect.standardError)")
+        #expect(inspect.standardOutput.hasPrefix("notes 0.1.0 (ABI version 1)"))
+
+        let call = try CLI.run(["call", "--plugins", plugins.path, "notes", "server.info"])
+        #expect(call.status == 0, "\(call.standardError)")
+        #expect(try TestSupport.object(Array(call.standardOutput.utf8))["maxResults"] as? Int == 100)
+
+        let notFound = try CLI.run(["call", "--plugins", plugins.path, "notes", "entity.get", "--request", #"{"entityId":"1"}"#])
+        #expect(notFound.status == 3)
+        #expect(notFound.standardError == "error: not_found: notes entity.get: not found: this connector has no notes yet\n")
+    }
+}

@@ -1,0 +1,122 @@
+import ConnectorHost
+import Foundation
+import Logging
+
+/// Where the Makefile puts what the tests load, and helpers shared by the tests.
+enum TestSupport {
+    /// The repository root, found from this file's path.
+    static let root: URL = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent()
+
+    /// build/plugins: the bundled plugins (`make plugins`).
+    static let pluginDirectory = root.appendingPathComponent("build/plugins").path
+
+    /// A fixture plugin built by `make fixtures`.
+    static func fixture(_ name: String) -> String {
+        root.appendingPathComponent("build/fixtures/\(name).so").path
+    }
+
+    /// A bundled plugin built by `make plugins`.
+    static func plugin(_ name: String) -> String {
+        root.appendingPathComponent("build/plugins/\(name).so").path
+    }
+
+    /// A logger that drops everything: plugins log on purpose in some tests.
+    static let quietLogger = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
+
+    /// A new empty directory under the system's temporary directory.
+    static func temporaryDirectory() throws -> URL {
+        let url = FileManager.default.temporaryDirectory
+            .appendingPathComponent("connector-host-tests-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+
+    /// Copies files into a directory under the names given.
+    static func populate(_ directory: URL, with files: [String: String]) throws {
+        for (name, source) in files {
+            try FileManager.default.copyItem(atPath: source, toPath: directory.appendingPathComponent(name).path)
+        }
+    }
+
+    /// Parses a JSON object response.
+    static func object(_ bytes: [UInt8]) throws -> [String: Any] {
+        guard let object = try JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any] else {
+            throw TestFailure("not a JSON object: \(String(decoding: bytes, as: UTF8.self))")
+        }
+        return object
+    }
+
+    /// Parses a JSON array response.
+    static func array(_ bytes: [UInt8]) throws -> [[String: Any]] {
+        guard let array = try JSONSerialization.jsonObject(with: Data(bytes)) as? [[String: Any]] else {
+            throw TestFailure("not a JSON array of objects: \(String(decoding: bytes, as: UTF8.self))")
+        }
+        return array
+    }
+
+    /// Encodes a request.
+    static func json(_ object: Any) throws -> [UInt8] {
+        Array(try JSONSerialization.data(withJSONObject: object))
+    }
+}
+
+struct TestFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// Runs the built `connector-host` binary.
+enum CLI {
+    struct Result {
+        let status: Int32
+        let standardOutput: String
+        let standardError: String
+    }
+
+    /// The binary: `$CONNECTOR_HOST_BIN` (set by `make test`) or the debug build.
+    static let binary: String = ProcessInfo.processInfo.environment["CONNECTOR_HOST_BIN"].map {
+        $0.hasPrefix("/") ? $0 : TestSupport.root.appendingPathComponent($0).path
+    } ?? TestSupport.root.appendingPathComponent(".build/debug/connector-host").path
+
+    static func run(_ arguments: [String], in directory: URL? = nil) throws -> Result {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments = arguments
+        if let directory { process.currentDirectoryURL = directory }
+        let output = Pipe()
+        let error = Pipe()
+        process.standardOutput = output
+        process.standardError = error
+        try process.run()
+        // stderr is drained on another thread, so that a child filling one pipe
+        // never waits on a reader busy with the other.
+        let errorReader = ErrorReader(error.fileHandleForReading)
+        let outputBytes = output.fileHandleForReading.readDataToEndOfFile()
+        let errorBytes = errorReader.wait()
+        process.waitUntilExit()
+        return Result(
+            status: process.terminationStatus,
+            standardOutput: String(decoding: outputBytes, as: UTF8.self),
+            standardError: String(decoding: errorBytes, as: UTF8.self)
+        )
+    }
+}
+
+/// Reads a pipe to its end on a thread of its own.
+private final class ErrorReader: @unchecked Sendable {
+    private var data = Data()
+    private let done = DispatchSemaphore(value: 0)
+
+    init(_ handle: FileHandle) {
+        Thread.detachNewThread { [self] in
+            data = handle.readDataToEndOfFile()
+            done.signal()
+        }
+    }
+
+    func wait() -> Data {
+        done.wait()
+        return data
+    }
+}
