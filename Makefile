@@ -58,8 +58,13 @@ DEFECTS := wrong-magic future-abi short-descriptor empty-name empty-version empt
 IDENTITIES := alpha:alpha:500001:500002:500100 beta:beta:600001:600002:600100 \
   twin:alpha:700001:700002:700100 omega:omega:650001:600050:600150
 
+# Misbehaving plugins for the sandbox: each hostile-X.so is built with -DHOSTILE_X.
+HOSTILE := segfault abort exit spin sleep stdout huge entry-crash entry-exit constructor-crash constructor-spin
+
 defect_flag = -DDEFECT_$(shell echo $(1) | tr 'a-z-' 'A-Z_')
-FIXTURES := $(DEFECTS:%=$(BUILD)/fixtures/%.so) $(BUILD)/fixtures/not-a-plugin.so \
+hostile_flag = -DHOSTILE_$(shell echo $(1) | tr 'a-z-' 'A-Z_') -DFIXTURE_NAME='"hostile-$(1)"'
+FIXTURES := $(DEFECTS:%=$(BUILD)/fixtures/%.so) $(HOSTILE:%=$(BUILD)/fixtures/hostile-%.so) \
+  $(BUILD)/fixtures/not-a-plugin.so \
   $(foreach id,$(IDENTITIES),$(BUILD)/fixtures/$(word 1,$(subst :, ,$(id))).so)
 
 fixtures: $(FIXTURES)
@@ -67,6 +72,10 @@ fixtures: $(FIXTURES)
 $(DEFECTS:%=$(BUILD)/fixtures/%.so): $(BUILD)/fixtures/%.so: $(FIXTURE_SOURCE) $(HEADER)
 	@mkdir -p $(@D)
 	$(CC) $(PLUGIN_CFLAGS) -shared $(call defect_flag,$*) -o $@ $<
+
+$(HOSTILE:%=$(BUILD)/fixtures/hostile-%.so): $(BUILD)/fixtures/hostile-%.so: $(FIXTURE_SOURCE) $(HEADER)
+	@mkdir -p $(@D)
+	$(CC) $(PLUGIN_CFLAGS) -shared $(call hostile_flag,$*) -o $@ $<
 
 define identity_rule
 $(BUILD)/fixtures/$(1).so: $(FIXTURE_SOURCE) $(HEADER)

@@ -7,20 +7,33 @@ let package = Package(
     products: [
         .library(name: "ConnectorHost", targets: ["ConnectorHost"]),
         .executable(name: "connector-host", targets: ["connector-host"]),
+        .executable(name: "connector-host-worker", targets: ["connector-host-worker"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // The public C header in include/, the contract plugins compile against.
         .systemLibrary(name: "ConnectorHostABI", path: "include"),
+        // posix_spawn, prctl, wait-status macros and rlimits, for host and worker.
+        .target(name: "CConnectorHostSystem"),
         .target(
             name: "ConnectorHost",
             dependencies: [
                 "ConnectorHostABI",
+                "CConnectorHostSystem",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ]
+        ),
+        // The sandbox process of one plugin.
+        .executableTarget(
+            name: "connector-host-worker",
+            dependencies: ["ConnectorHost", "CConnectorHostSystem"]
         ),
         .executableTarget(
             name: "connector-host",
@@ -32,7 +45,10 @@ let package = Package(
         ),
         .testTarget(
             name: "ConnectorHostTests",
-            dependencies: ["ConnectorHost", "ConnectorHostABI"],
+            dependencies: [
+                "ConnectorHost", "ConnectorHostABI",
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
             // Plugins the Makefile builds to build/fixtures; C, so not part of the Swift target.
             exclude: ["Fixtures"]
         ),

@@ -8,7 +8,8 @@ struct CallCommand: AsyncParsableCommand {
         abstract: "Open a session, call one operation, print its JSON response, close the session.",
         discussion: """
             OPERATION is a standard operation name (e.g. server.info, entity.list). metadata.get runs without \
-            a session. The session configuration is built from --setting and --sensitive-setting pairs, sent \
+            a session. The plugin runs in a sandbox worker process under its resilience policy (timeout, \
+            retries, rate limit, bulkhead, circuit breaker); --in-process loads it into this process instead. The session configuration is built from --setting and --sensitive-setting pairs, sent \
             to session.open as [{"key", "value", "sensitive"}]; sensitive values are never logged.
 
             Example:
@@ -37,6 +38,12 @@ struct CallCommand: AsyncParsableCommand {
     )
     var sensitiveSettings: [String] = []
 
+    @Flag(
+        name: .customLong("in-process"),
+        help: "Load the plugin into this process instead of a sandbox worker: no process boundary, the same policy."
+    )
+    var inProcess = false
+
     @OptionGroup var common: CommonOptions
 
     func validate() throws {
@@ -58,9 +65,9 @@ struct CallCommand: AsyncParsableCommand {
         try await reportingFailure { () throws(ConnectorHostError) in
             guard let operation = StandardOperation(rawValue: operation) else { return }
             let body = try readRequest()
-            let host = try await ConnectorHost.start(
-                configuration: HostConfiguration(pluginDirectory: directory.directory), logger: common.makeLogger()
-            )
+            var configuration = HostConfiguration(pluginDirectory: directory.directory)
+            if inProcess { configuration.trustedPlugins = [connector] }
+            let host = try await ConnectorHost.start(configuration: configuration, logger: common.makeLogger())
             do throws(ConnectorHostError) {
                 let connector = try host.connector(named: connector)
                 let response: [UInt8]

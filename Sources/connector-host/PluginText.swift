@@ -43,11 +43,7 @@ enum PluginText {
                 summary.capabilities.map(\.rawValue).joined(separator: ","), plugin.path,
             ])
         }
-        let widths = (0..<rows[0].count).map { column in rows.map { $0[column].count }.max() ?? 0 }
-        var lines = rows.map { row in
-            let line = zip(row, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined(separator: "  ")
-            return String(line.reversed().drop { $0 == " " }.reversed())
-        }
+        var lines = aligned(rows)
         if report.plugins.isEmpty { lines.append("(no plugin loaded)") }
         for plugin in report.plugins {
             for warning in plugin.warnings { lines.append("warning: \(plugin.description.manifest.name): \(warning)") }
@@ -60,5 +56,36 @@ enum PluginText {
             }
         }
         return lines.joined(separator: "\n")
+    }
+
+    static func health(_ statuses: [PluginStatus], rejected: [RejectedPlugin]) -> String {
+        var rows = [["PLUGIN", "RUNTIME", "HEALTH", "BREAKER", "PID", "RESTARTS", "LAST CRASH"]]
+        for status in statuses {
+            var health = status.health.rawValue
+            if let seconds = status.secondsToNextProbe { health += " (probe in \(Int(seconds.rounded(.up))) s)" }
+            if let seconds = status.secondsToRestart { health += " (in \(Int(seconds.rounded(.up))) s)" }
+            if let reason = status.reason { health += ": \(reason)" }
+            rows.append([
+                status.name, status.runtime, health, status.breaker, status.pid.map(String.init) ?? "-",
+                String(status.restarts), status.lastCrash ?? "-",
+            ])
+        }
+        var lines = aligned(rows)
+        if statuses.isEmpty { lines.append("(no plugin loaded)") }
+        if !rejected.isEmpty {
+            lines.append("")
+            lines.append("rejected:")
+            for file in rejected { lines.append("  \(file.error.code): \(file.error.message)") }
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    /// Rows padded into columns, without trailing blanks.
+    private static func aligned(_ rows: [[String]]) -> [String] {
+        let widths = (0..<(rows.first?.count ?? 0)).map { column in rows.map { $0[column].count }.max() ?? 0 }
+        return rows.map { row in
+            let line = zip(row, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined(separator: "  ")
+            return String(line.reversed().drop { $0 == " " }.reversed())
+        }
     }
 }

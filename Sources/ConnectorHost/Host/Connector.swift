@@ -5,17 +5,21 @@ import Synchronization
 public final class Connector: Sendable {
     private static let nextSessionID = Atomic<UInt64>(1)
 
-    private let runtime: any PluginRuntime
-    private let timeLimit: Duration
+    private let plugin: HostedPlugin
 
     /// The plugin's validated description.
-    public var description: PluginDescription { runtime.description }
-    private var name: String { runtime.description.manifest.name }
+    public var description: PluginDescription { plugin.description }
+    private var name: String { plugin.description.manifest.name }
 
-    package init(runtime: any PluginRuntime, timeLimit: Duration) {
-        self.runtime = runtime
-        self.timeLimit = timeLimit
+    package init(plugin: HostedPlugin) {
+        self.plugin = plugin
     }
+
+    /// The plugin's state now.
+    public var status: PluginStatus { plugin.status }
+
+    /// The plugin's circuit breaker, for operators: force it open or reset it.
+    public var breaker: CircuitBreaker { plugin.guarded.breaker }
 
     /// Opens a session with the end system.
     ///
@@ -58,7 +62,7 @@ public final class Connector: Sendable {
         if !request.isEmpty, (try? JSONSerialization.jsonObject(with: Data(request), options: .fragmentsAllowed)) == nil {
             throw ConnectorHostError(.invalidRequest, "the request for \(name) \(operation.rawValue) is not valid JSON")
         }
-        let reply = try await runtime.invoke(operation, session: session, body: request, timeLimit: timeLimit)
+        let reply = try await plugin.guarded.invoke(operation, session: session, body: request)
         let body = try reply.successBody(plugin: name, operation: operation.rawValue)
         if operation != .sessionClose,
             (try? JSONSerialization.jsonObject(with: Data(body), options: .fragmentsAllowed)) == nil
@@ -68,9 +72,5 @@ public final class Connector: Sendable {
             )
         }
         return body
-    }
-
-    func shutdown() async {
-        await runtime.shutdown()
     }
 }

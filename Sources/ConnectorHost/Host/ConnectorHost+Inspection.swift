@@ -3,27 +3,37 @@ import Logging
 extension ConnectorHost {
     /// Reads one plugin file's description without starting it.
     ///
+    /// The file is read in a throwaway sandbox worker: a plugin that crashes
+    /// while loading is reported, not fatal.
+    ///
     /// - Parameters:
     ///   - path: A `.so` file.
+    ///   - sandbox: How the worker is run.
     ///   - logger: Where the plugin's log lines go while it is read.
     /// - Returns: The validated description.
     /// - Throws: Why the file is not a usable plugin.
-    public static func inspect(pluginAt path: String, logger: Logger) async throws(ConnectorHostError)
-        -> PluginDescription
-    {
-        try await InProcessScanner(logger: logger).scan(path)
+    public static func inspect(
+        pluginAt path: String, sandbox: SandboxSettings = SandboxSettings(), logger: Logger
+    ) async throws(ConnectorHostError) -> PluginDescription {
+        try await scanner(sandbox, logger).scan(path)
     }
 
-    /// Scans a plugin directory without starting any plugin.
+    /// Scans a plugin directory without starting any plugin; each file is read
+    /// in a throwaway sandbox worker.
     ///
     /// - Parameters:
     ///   - directory: The plugin directory.
+    ///   - sandbox: How the workers are run.
     ///   - logger: Where the plugins' log lines go while they are read.
     /// - Returns: Accepted plugins and rejected files with their reasons.
     /// - Throws: `not_found` when the directory cannot be read.
-    public static func discover(directory: String, logger: Logger) async throws(ConnectorHostError)
-        -> DiscoveryReport
-    {
-        try await PluginDiscovery.scan(directory: directory, with: InProcessScanner(logger: logger))
+    public static func discover(
+        directory: String, sandbox: SandboxSettings = SandboxSettings(), logger: Logger
+    ) async throws(ConnectorHostError) -> DiscoveryReport {
+        try await PluginDiscovery.scan(directory: directory, with: scanner(sandbox, logger))
+    }
+
+    private static func scanner(_ sandbox: SandboxSettings, _ logger: Logger) -> IsolatedScanner {
+        IsolatedScanner(settings: sandbox, clock: SystemClock(), cache: InMemoryScanCache(), logger: logger)
     }
 }

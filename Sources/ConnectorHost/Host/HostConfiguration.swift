@@ -1,15 +1,35 @@
-/// How a ``ConnectorHost`` is set up.
+import CoreMetrics
+
+/// How a ``ConnectorHost`` is set up. Every field has a default that a
+/// production host can keep.
 public struct HostConfiguration: Sendable {
     /// The directory whose `*.so` files are the plugins.
     public var pluginDirectory: String
-    /// The time limit of a call when the plugin's policy sets none.
-    public var defaultTimeLimit: Duration
+    /// Plugins (by name) trusted to run inside this process instead of a sandbox
+    /// worker: faster, same policy, but a crash takes the host down.
+    public var trustedPlugins: Set<String> = []
+    /// Resilience settings for every plugin, over the plugins' own suggestions.
+    public var resilience = ResilienceOverrides()
+    /// Resilience settings for one plugin (by name), over everything else.
+    public var pluginResilience: [String: ResilienceOverrides] = [:]
+    /// How sandbox workers are run.
+    public var sandbox = SandboxSettings()
+    /// The time source of every rule; tests pass a ``ManualClock``.
+    public var clock: any HostClock = SystemClock()
+    /// Where plugin metrics go; the process-wide swift-metrics factory by default.
+    public var metricsFactory: any MetricsFactory = MetricsSystem.factory
+    /// Remembers scan outcomes of unchanged files.
+    public var scanCache: any ScanCache = InMemoryScanCache()
 
-    /// - Parameters:
-    ///   - pluginDirectory: The directory whose `*.so` files are the plugins.
-    ///   - defaultTimeLimit: The time limit of a call (30 s by default).
-    public init(pluginDirectory: String, defaultTimeLimit: Duration = .seconds(30)) {
+    /// - Parameter pluginDirectory: The directory whose `*.so` files are the plugins.
+    public init(pluginDirectory: String) {
         self.pluginDirectory = pluginDirectory
-        self.defaultTimeLimit = defaultTimeLimit
+    }
+
+    /// The policy of one plugin: defaults, its suggestions, host settings, its host settings.
+    func policy(for description: PluginDescription) -> ResiliencePolicy {
+        ResiliencePolicy(layers: [
+            description.resilience, resilience, pluginResilience[description.manifest.name] ?? ResilienceOverrides(),
+        ])
     }
 }

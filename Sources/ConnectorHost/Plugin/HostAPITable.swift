@@ -73,14 +73,6 @@ private final class PluginLogSink: Sendable {
 
     func log(level: ch_log_level, _ message: String) {
         let logger = self.logger.withLock { $0 }
-        let swiftLevel: Logger.Level =
-            switch Int(level) {
-            case CH_LOG_TRACE: .trace
-            case CH_LOG_DEBUG: .debug
-            case CH_LOG_INFO: .info
-            case CH_LOG_WARNING: .warning
-            default: .error
-            }
-        logger.log(level: swiftLevel, "\(message)", metadata: ["source": "plugin"])
+        logger.log(level: Logger.Level(abiLevel: level), "\(message)", metadata: ["source": "plugin"])
     }
 }

@@ -16,6 +16,8 @@ package final class InProcessRuntime: PluginRuntime {
 
     package var description: PluginDescription { image.description }
 
+    package var isInterruptible: Bool { false }
+
     /// - Parameter image: The loaded plugin.
     package init(image: PluginImage) {
         self.image = image
@@ -30,14 +32,16 @@ package final class InProcessRuntime: PluginRuntime {
         }
         let context = PluginCallContext(timeLimit: timeLimit)
         guard let admission else {
-            return try invokeNow(operation, session: session, body: body, context: context)
+            return try invokeSynchronously(operation, session: session, body: body, context: context)
         }
         return try await admission.withPermit { () throws(ConnectorHostError) -> PluginReply in
-            try invokeNow(operation, session: session, body: body, context: context)
+            try invokeSynchronously(operation, session: session, body: body, context: context)
         }
     }
 
-    private func invokeNow(
+    /// Calls the plugin on this thread, without admission control: for the
+    /// sandbox worker, whose thread pool already bounds concurrency.
+    package func invokeSynchronously(
         _ operation: StandardOperation, session: SessionID?, body: [UInt8], context: PluginCallContext
     ) throws(ConnectorHostError) -> PluginReply {
         let name = description.manifest.name
@@ -64,10 +68,14 @@ package final class InProcessRuntime: PluginRuntime {
             guard operation.needsSession || session != nil else {
                 return try image.invoke(operation, session: nil, body: body, context: context)
             }
-            guard let session, let slot = sessions.withLock({ $0[session] }) else {
+            guard let session else {
+                throw ConnectorHostError(.invalidRequest, "\(name) \(operation.rawValue) needs a session; open one with session.open first")
+            }
+            // An unknown session is an invalid one (closed, or lost when a sandbox
+            // worker restarted): the caller opens a new session, as after a 401.
+            guard let slot = sessions.withLock({ $0[session] }) else {
                 throw ConnectorHostError(
-                    .invalidRequest,
-                    "\(name) \(operation.rawValue): \(session.map(String.init(describing:)) ?? "no session") is not open; open one with session.open first"
+                    .unauthorized, "\(name) \(operation.rawValue): \(session) is not open; open a new session"
                 )
             }
             // The slot stays alive until this call returns, even if the session
@@ -79,6 +87,11 @@ package final class InProcessRuntime: PluginRuntime {
     }
 
     package func shutdown() async {
+        closeAllSessions()
+    }
+
+    /// Refuses further calls and closes every open session.
+    package func closeAllSessions() {
         isShutDown.store(true, ordering: .releasing)
         let open = sessions.withLock { sessions in
             defer { sessions.removeAll() }

@@ -5,6 +5,10 @@ package protocol PluginRuntime: Sendable {
     /// The plugin the runtime serves.
     var description: PluginDescription { get }
 
+    /// Whether a call can be cut off at its time limit (sandbox). A call in this
+    /// process cannot: it only sees its deadline and is judged when it returns.
+    var isInterruptible: Bool { get }
+
     /// Calls one standard operation.
     ///
     /// `session.open` creates the session named by `session`; `session.close`

@@ -24,14 +24,7 @@ package final class DynamicLibrary: @unchecked Sendable {
     /// - Throws: `not_found` when the file does not exist, `abi_mismatch` when
     ///   it is not a shared object this process can load.
     package init(opening path: String) throws(ConnectorHostError) {
-        var status = stat()
-        guard stat(path, &status) == 0 else {
-            let reason = String(cString: strerror(errno))
-            throw ConnectorHostError(.notFound, "\(path): cannot read the file: \(reason)")
-        }
-        guard (status.st_mode & S_IFMT) == S_IFREG else {
-            throw ConnectorHostError(.abiMismatch, "\(path): not a shared object: not a regular file")
-        }
+        _ = try PluginFile.status(path)
         _ = dlerror()
         guard let handle = dlopen(path, RTLD_NOW | RTLD_LOCAL) else {
             var reason = dlerror().map { String(cString: $0) } ?? "dlopen failed without a reason"

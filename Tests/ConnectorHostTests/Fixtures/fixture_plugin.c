@@ -5,8 +5,14 @@
  *
  *   FIXTURE_NAME, FIXTURE_ENDPOINT, FIXTURE_START, FIXTURE_END   identity
  *   DEFECT_<what>                                                 one defect
+ *   HOSTILE_<what>                                                one misbehaviour,
+ *       in entity.get unless it names the constructor or the entry point
  */
+#define _DEFAULT_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "connector_host.h"
 
@@ -41,8 +47,64 @@
 
 static const ch_host_api *host;
 
+#ifndef HUGE_RESPONSE_BYTES
+#define HUGE_RESPONSE_BYTES (20u << 20)
+#endif
+
+#if defined(HOSTILE_SEGFAULT) || defined(HOSTILE_ENTRY_CRASH) || defined(HOSTILE_CONSTRUCTOR_CRASH)
+/* A real invalid write: a raised signal could be caught and returned from. */
+static void crash(void) {
+    volatile int *nowhere = NULL;
+    *nowhere = 1;
+}
+#endif
+
+/* What a hostile fixture does in entity.get; returns 1 when it answered. */
+static int misbehave(ch_response *response) {
+#if defined(HOSTILE_SEGFAULT)
+    crash();
+#elif defined(HOSTILE_ABORT)
+    abort();
+#elif defined(HOSTILE_EXIT)
+    exit(3);
+#elif defined(HOSTILE_SPIN)
+    for (volatile unsigned long spins = 0;; spins++) {
+    }
+#elif defined(HOSTILE_SLEEP)
+    sleep(600);
+#elif defined(HOSTILE_STDOUT)
+    static char line[1024];
+    memset(line, 'x', sizeof line - 1);
+    line[sizeof line - 1] = '\n';
+    for (int index = 0; index < 10 * 1024; index++) fwrite(line, 1, sizeof line, stdout);
+    fflush(stdout);
+#elif defined(HOSTILE_HUGE)
+    uint8_t *body = host->allocate(HUGE_RESPONSE_BYTES);
+    if (!body) return 0;
+    body[0] = '"';
+    memset(body + 1, 'x', HUGE_RESPONSE_BYTES - 2);
+    body[HUGE_RESPONSE_BYTES - 1] = '"';
+    response->body = body;
+    response->body_length = HUGE_RESPONSE_BYTES;
+    return 1;
+#endif
+    (void)response;
+    return 0;
+}
+
+#ifdef HOSTILE_CONSTRUCTOR_CRASH
+__attribute__((constructor)) static void crash_when_loaded(void) { crash(); }
+#endif
+#ifdef HOSTILE_CONSTRUCTOR_SPIN
+__attribute__((constructor)) static void spin_when_loaded(void) {
+    for (volatile unsigned long spins = 0;; spins++) {
+    }
+}
+#endif
+
 /* Answers {"operation": NAME, "session": ID}. */
 static ch_status echo(ch_session *session, const ch_request *request, ch_response *response) {
+    if (strcmp(request->operation, CH_OP_ENTITY_GET) == 0 && misbehave(response)) return CH_STATUS_OK;
     char body[160];
     size_t length = 0;
     const char *prefix = "{\"operation\":\"";
@@ -134,6 +196,11 @@ static const ch_plugin_descriptor descriptor = {
 #ifndef DEFECT_NO_ENTRY_POINT
 CH_EXPORT const ch_plugin_descriptor *connector_host_plugin(const ch_host_api *api) {
     host = api;
+#if defined(HOSTILE_ENTRY_CRASH)
+    crash();
+#elif defined(HOSTILE_ENTRY_EXIT)
+    exit(7);
+#endif
 #ifdef DEFECT_NULL_DESCRIPTOR
     (void)descriptor;
     host->log(host->context, CH_LOG_ERROR, "refusing to load: this fixture always does");

@@ -1,0 +1,64 @@
+#define _GNU_SOURCE
+#include "CConnectorHostSystem.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+int CConnectorHostSystem_spawn(const char *executable, char *const argv[], char *const envp[], int socket_fd,
+                               int stdout_fd, int stderr_fd, pid_t *pid) {
+    posix_spawn_file_actions_t actions;
+    posix_spawnattr_t attributes;
+    int result = posix_spawn_file_actions_init(&actions);
+    if (result != 0) return result;
+    result = posix_spawnattr_init(&attributes);
+    if (result != 0) {
+        posix_spawn_file_actions_destroy(&actions);
+        return result;
+    }
+    sigset_t empty, all;
+    sigemptyset(&empty);
+    sigfillset(&all);
+    if (!result) result = posix_spawn_file_actions_adddup2(&actions, socket_fd, 3);
+    if (!result) result = posix_spawn_file_actions_adddup2(&actions, stdout_fd, 1);
+    if (!result) result = posix_spawn_file_actions_adddup2(&actions, stderr_fd, 2);
+    if (!result) result = posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+    if (!result) result = posix_spawn_file_actions_addclosefrom_np(&actions, 4);
+    if (!result) result = posix_spawnattr_setsigmask(&attributes, &empty);
+    if (!result) result = posix_spawnattr_setsigdefault(&attributes, &all);
+    if (!result) result = posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+    if (!result) result = posix_spawn(pid, executable, &actions, &attributes, argv, envp);
+    posix_spawnattr_destroy(&attributes);
+    posix_spawn_file_actions_destroy(&actions);
+    return result;
+}
+
+int CConnectorHostSystem_pipe(int fds[2]) { return pipe2(fds, O_CLOEXEC) == 0 ? 0 : errno; }
+
+int CConnectorHostSystem_die_with_parent(pid_t expected_parent) {
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) return errno;
+    if (getppid() != expected_parent) _exit(70);
+    return 0;
+}
+
+int CConnectorHostSystem_exited(int status) { return WIFEXITED(status); }
+int CConnectorHostSystem_exit_status(int status) { return WEXITSTATUS(status); }
+int CConnectorHostSystem_signaled(int status) { return WIFSIGNALED(status); }
+int CConnectorHostSystem_terminating_signal(int status) { return WTERMSIG(status); }
+
+const char *CConnectorHostSystem_signal_name(int signal_number) { return sigabbrev_np(signal_number); }
+
+static int limit(int resource, unsigned long long value) {
+    struct rlimit bounds = {.rlim_cur = (rlim_t)value, .rlim_max = (rlim_t)value};
+    return setrlimit(resource, &bounds) == 0 ? 0 : errno;
+}
+
+int CConnectorHostSystem_limit_address_space(unsigned long long bytes) { return limit(RLIMIT_AS, bytes); }
+int CConnectorHostSystem_limit_cpu_seconds(unsigned long long seconds) { return limit(RLIMIT_CPU, seconds); }
+int CConnectorHostSystem_limit_open_files(unsigned long long count) { return limit(RLIMIT_NOFILE, count); }

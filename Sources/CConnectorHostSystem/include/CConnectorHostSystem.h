@@ -1,0 +1,40 @@
+/* Process-control helpers for the host and its sandbox workers: what Swift
+ * cannot reach directly (macros, GNU extensions) or should do in one step. */
+#ifndef CCONNECTORHOSTSYSTEM_H
+#define CCONNECTORHOSTSYSTEM_H
+
+#include <sys/types.h>
+
+/* Starts executable with arguments argv (NULL-terminated) and the environment
+ * envp, with socket_fd as the child's fd 3, stdout_fd and stderr_fd as its
+ * fds 1 and 2, /dev/null as fd 0, every other descriptor closed, an empty
+ * signal mask and default signal dispositions (the host ignores SIGPIPE; the
+ * worker must not inherit that). Uses posix_spawn, never fork. Returns 0 and
+ * sets *pid, or an errno value. */
+int CConnectorHostSystem_spawn(const char *executable, char *const argv[], char *const envp[], int socket_fd,
+                               int stdout_fd, int stderr_fd, pid_t *pid);
+
+/* pipe2(fds, O_CLOEXEC): a pipe whose ends are not inherited across exec.
+ * Returns 0, or an errno value. */
+int CConnectorHostSystem_pipe(int fds[2]);
+
+/* Makes the calling process receive SIGKILL when its parent dies; then, in
+ * case the parent died before this call, exits if the parent is no longer
+ * expected_parent. Returns 0, or an errno value. */
+int CConnectorHostSystem_die_with_parent(pid_t expected_parent);
+
+/* Decoding a waitpid() status. */
+int CConnectorHostSystem_exited(int status);
+int CConnectorHostSystem_exit_status(int status);
+int CConnectorHostSystem_signaled(int status);
+int CConnectorHostSystem_terminating_signal(int status);
+
+/* "SEGV" for SIGSEGV, or NULL for an unknown number. */
+const char *CConnectorHostSystem_signal_name(int signal_number);
+
+/* Applies an rlimit (soft and hard) to the calling process; 0 or an errno. */
+int CConnectorHostSystem_limit_address_space(unsigned long long bytes);
+int CConnectorHostSystem_limit_cpu_seconds(unsigned long long seconds);
+int CConnectorHostSystem_limit_open_files(unsigned long long count);
+
+#endif

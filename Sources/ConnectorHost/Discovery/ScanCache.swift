@@ -1,0 +1,56 @@
+import Crypto
+import Foundation
+import Synchronization
+
+/// Identifies one version of a plugin file: an unchanged file has the same key,
+/// so its scan result can be reused, failures included.
+public struct ScanKey: Sendable, Hashable, Codable {
+    public var path: String
+    public var size: Int64
+    /// Modification time, nanoseconds since the epoch.
+    public var modified: Int64
+    /// SHA-256 of the contents, lowercase hex.
+    public var sha256: String
+
+    /// Reads a file's key.
+    ///
+    /// - Throws: `not_found` when the file cannot be read.
+    public init(path: String) throws(ConnectorHostError) {
+        let status = try PluginFile.status(path)
+        guard let contents = FileManager.default.contents(atPath: path) else {
+            throw ConnectorHostError(.notFound, "\(path): cannot read the file")
+        }
+        self.path = path
+        size = Int64(status.st_size)
+        modified = Int64(status.st_mtim.tv_sec) * 1_000_000_000 + Int64(status.st_mtim.tv_nsec)
+        sha256 = SHA256.hash(data: contents).map { String(format: "%02x", $0) }.joined()
+    }
+}
+
+/// What scanning a file found: a plugin, or why the file is rejected.
+public enum ScanOutcome: Sendable, Hashable {
+    case accepted(PluginDescription)
+    case rejected(ConnectorHostError)
+}
+
+/// Remembers scan outcomes by ``ScanKey``, so that an unchanged file — a bad one
+/// too — is not run again on every scan.
+public protocol ScanCache: Sendable {
+    func outcome(for key: ScanKey) async -> ScanOutcome?
+    func store(_ outcome: ScanOutcome, for key: ScanKey) async
+}
+
+/// A scan cache that lives as long as the process.
+public final class InMemoryScanCache: ScanCache {
+    private let entries = Mutex<[ScanKey: ScanOutcome]>([:])
+
+    public init() {}
+
+    public func outcome(for key: ScanKey) async -> ScanOutcome? {
+        entries.withLock { $0[key] }
+    }
+
+    public func store(_ outcome: ScanOutcome, for key: ScanKey) async {
+        entries.withLock { $0[key] = outcome }
+    }
+}

@@ -1,0 +1,63 @@
+import Logging
+
+/// A plugin the host serves: its file, description, runtime and guard.
+package final class HostedPlugin: Sendable {
+    package let path: String
+    package let guarded: GuardedRuntime
+    private let clock: any HostClock
+
+    package var description: PluginDescription { guarded.runtime.description }
+
+    package init(path: String, guarded: GuardedRuntime, clock: any HostClock) {
+        self.path = path
+        self.guarded = guarded
+        self.clock = clock
+    }
+
+    /// The plugin's state now.
+    package var status: PluginStatus {
+        let now = clock.now
+        var status = PluginStatus(
+            name: description.manifest.name, version: description.manifest.version, path: path,
+            runtime: guarded.runtime is SandboxRuntime ? "sandbox" : "in-process", health: .healthy,
+            breaker: "\(guarded.breaker.state)", restarts: 0
+        )
+        if let sandbox = guarded.runtime as? SandboxRuntime {
+            status.restarts = sandbox.restarts
+            status.lastCrash = sandbox.lastCrash
+            switch sandbox.phase {
+            case .running(let pid):
+                status.pid = pid
+            case .starting:
+                status.health = .starting
+            case .restarting(let at):
+                status.health = .restarting
+                status.secondsToRestart = max(0, (at - now).seconds)
+            case .quarantined(let reason):
+                status.health = .quarantined
+                status.reason = reason
+            case .shutDown:
+                status.health = .stopped
+            }
+        }
+        guard status.health == .healthy else { return status }
+        switch guarded.breaker.state {
+        case .closed:
+            break
+        case .open(let probeAt):
+            status.health = .degraded
+            status.secondsToNextProbe = max(0, (probeAt - now).seconds)
+        case .halfOpen:
+            status.health = .degraded
+            status.secondsToNextProbe = 0
+        }
+        return status
+    }
+}
+
+extension Duration {
+    /// The duration in seconds, as a `Double`.
+    package var seconds: Double {
+        Double(components.seconds) + Double(components.attoseconds) / 1e18
+    }
+}

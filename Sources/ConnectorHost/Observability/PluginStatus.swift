@@ -1,0 +1,36 @@
+/// One plugin's state as `health`, `GET /plugins` and embedders see it,
+/// computed from the clock: no call is needed to see a breaker's next probe.
+public struct PluginStatus: Sendable, Hashable, Encodable {
+    public var name: String
+    public var version: String
+    public var path: String
+    /// `sandbox` or `in-process`.
+    public var runtime: String
+    public var health: Health
+    /// With `degraded`: seconds until the breaker lets the next probe through.
+    public var secondsToNextProbe: Double?
+    /// With `restarting`: seconds until the next worker starts.
+    public var secondsToRestart: Double?
+    /// With `quarantined`: why.
+    public var reason: String?
+    /// `closed`, `open` or `half_open`.
+    public var breaker: String
+    /// The sandbox worker's process ID while one runs.
+    public var pid: Int32?
+    /// Worker restarts after crashes.
+    public var restarts: Int
+    /// The last crash, as a sentence.
+    public var lastCrash: String?
+
+    public enum Health: String, Sendable, Hashable, Encodable {
+        case healthy
+        /// The circuit breaker is open or half-open.
+        case degraded
+        /// The worker crashed and is about to be restarted.
+        case restarting
+        /// Crashed too often; takes no calls until restarted or replaced.
+        case quarantined
+        case starting
+        case stopped
+    }
+}

@@ -1,0 +1,171 @@
+import Synchronization
+
+/// A per-plugin circuit breaker: closed → open after `threshold` consecutive
+/// failures (a success resets the count) → after `recovery`, exactly one probe
+/// goes through (half-open) → closed when it succeeds, open again with a fresh
+/// recovery time when it fails.
+///
+/// Every admission hands out a ``Ticket`` stamped with the breaker's epoch,
+/// which changes on every transition. A result counts only if its ticket is of
+/// the current epoch: a late failure of a call admitted before the breaker
+/// opened cannot extend the open period, and two failures that cross the
+/// threshold together open it once.
+///
+/// State lives behind a lock, not an actor: admission is on every call's path
+/// and must cost nanoseconds.
+public final class CircuitBreaker: Sendable {
+    /// The breaker's state as observers see it.
+    public enum State: Sendable, Hashable, CustomStringConvertible {
+        case closed(consecutiveFailures: Int)
+        case open(probeAt: Duration)
+        case halfOpen
+
+        public var description: String {
+            switch self {
+            case .closed: "closed"
+            case .open: "open"
+            case .halfOpen: "half_open"
+            }
+        }
+    }
+
+    /// Proof of admission; report its outcome with ``record(_:success:)``.
+    public struct Ticket: Sendable {
+        fileprivate let epoch: UInt64
+        fileprivate let isProbe: Bool
+    }
+
+    /// A change of state, for logs and metrics.
+    public struct Transition: Sendable, Hashable {
+        public var from: State
+        public var to: State
+    }
+
+    private struct Storage {
+        var state: State = .closed(consecutiveFailures: 0)
+        var epoch: UInt64 = 0
+        var probeStartedAt: Duration = .zero
+    }
+
+    private let storage = Mutex(Storage())
+    private let clock: any HostClock
+    public let threshold: Int
+    public let recovery: Duration
+    /// How long a probe may stay out before the breaker counts it as failed.
+    public let probeTimeout: Duration
+    private let onTransition: @Sendable (Transition) -> Void
+
+    /// - Parameters:
+    ///   - threshold: Consecutive failures that open the breaker (at least 1).
+    ///   - recovery: Time the breaker stays open before one probe.
+    ///   - probeTimeout: Bound of a probe that never reports back.
+    ///   - clock: The time source.
+    ///   - onTransition: Called after every transition, outside the lock.
+    public init(
+        threshold: Int, recovery: Duration, probeTimeout: Duration, clock: any HostClock,
+        onTransition: @escaping @Sendable (Transition) -> Void = { _ in }
+    ) {
+        self.threshold = max(1, threshold)
+        self.recovery = recovery
+        self.probeTimeout = probeTimeout
+        self.clock = clock
+        self.onTransition = onTransition
+    }
+
+    /// The state now; an open breaker whose recovery time has passed reports
+    /// half-open-ready as `open(probeAt:)` in the past until a probe is admitted.
+    public var state: State { storage.withLock { $0.state } }
+
+    /// Admits a call or rejects it.
+    ///
+    /// - Returns: A ticket to report the outcome with.
+    /// - Throws: `circuit_open` with the time until the next probe.
+    public func admit() throws(ConnectorHostError) -> Ticket {
+        let now = clock.now
+        var transitions: [Transition] = []
+        let result: Result<Ticket, ConnectorHostError> = storage.withLock { storage in
+            switch storage.state {
+            case .closed:
+                return .success(Ticket(epoch: storage.epoch, isProbe: false))
+            case .open(let probeAt):
+                guard now >= probeAt else {
+                    return .failure(Self.rejection(retryAfter: probeAt - now))
+                }
+                transitions.append(Self.move(&storage, to: .halfOpen))
+                storage.probeStartedAt = now
+                return .success(Ticket(epoch: storage.epoch, isProbe: true))
+            case .halfOpen:
+                if now - storage.probeStartedAt >= probeTimeout {
+                    // The probe never reported back: it failed.
+                    transitions.append(Self.move(&storage, to: .open(probeAt: now + recovery)))
+                    return .failure(Self.rejection(retryAfter: recovery))
+                }
+                return .failure(Self.rejection(retryAfter: probeTimeout - (now - storage.probeStartedAt)))
+            }
+        }
+        transitions.forEach(onTransition)
+        return try result.get()
+    }
+
+    /// Reports how an admitted call ended. Results of a past epoch are ignored.
+    public func record(_ ticket: Ticket, success: Bool) {
+        let now = clock.now
+        let transition: Transition? = storage.withLock { storage in
+            guard ticket.epoch == storage.epoch else { return nil }
+            switch storage.state {
+            case .closed(let failures):
+                if success {
+                    if failures > 0 { storage.state = .closed(consecutiveFailures: 0) }
+                    return nil
+                }
+                guard failures + 1 >= threshold else {
+                    storage.state = .closed(consecutiveFailures: failures + 1)
+                    return nil
+                }
+                return Self.move(&storage, to: .open(probeAt: now + recovery))
+            case .halfOpen where ticket.isProbe:
+                return Self.move(&storage, to: success ? .closed(consecutiveFailures: 0) : .open(probeAt: now + recovery))
+            case .halfOpen, .open:
+                return nil
+            }
+        }
+        if let transition { onTransition(transition) }
+    }
+
+    /// Opens the breaker now, for `recovery`, whatever its state (operator action).
+    public func forceOpen() {
+        let now = clock.now
+        let transition = storage.withLock { Self.move(&$0, to: .open(probeAt: now + recovery)) }
+        onTransition(transition)
+    }
+
+    /// Closes the breaker and clears its count (operator action).
+    public func reset() {
+        let transition = storage.withLock { Self.move(&$0, to: .closed(consecutiveFailures: 0)) }
+        onTransition(transition)
+    }
+
+    private static func move(_ storage: inout Storage, to state: State) -> Transition {
+        let transition = Transition(from: storage.state, to: state)
+        storage.state = state
+        storage.epoch &+= 1
+        return transition
+    }
+
+    private static func rejection(retryAfter: Duration) -> ConnectorHostError {
+        ConnectorHostError(
+            .circuitOpen,
+            "the circuit breaker is open after repeated failures; the next probe call goes through in \(retryAfter.secondsText)",
+            retryAfter: retryAfter
+        )
+    }
+}
+
+extension Duration {
+    /// "1.5 s", for messages.
+    package var secondsText: String {
+        let milliseconds = components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000
+        if milliseconds % 1000 == 0 { return "\(milliseconds / 1000) s" }
+        return "\(Double(milliseconds) / 1000) s"
+    }
+}

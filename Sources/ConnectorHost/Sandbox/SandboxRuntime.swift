@@ -1,0 +1,229 @@
+import Logging
+import Synchronization
+
+/// Runs a plugin in its own worker process and keeps one running: a crash fails
+/// the calls in flight with `plugin_crashed`, and the worker is restarted after
+/// a delay that doubles with every crash in the crash window; a plugin that
+/// crashes `quarantineThreshold` times within the window is quarantined: no
+/// worker, calls fail at once with `unavailable`, until an operator restarts it
+/// or its file changes.
+package final class SandboxRuntime: PluginRuntime {
+    /// Where the runtime is in its life.
+    package enum Phase: Sendable, Equatable {
+        case starting
+        case running(pid: Int32)
+        /// A crash happened; the next worker starts at `at`.
+        case restarting(at: Duration)
+        case quarantined(reason: String)
+        case shutDown
+    }
+
+    private struct State {
+        var phase: Phase = .starting
+        var worker: SandboxWorker?
+        var starter: Task<SandboxWorker, any Error>?
+        var crashes: [Duration] = []
+        var lastCrash: String?
+        var restarts = 0
+    }
+
+    package let description: PluginDescription
+    package let pluginPath: String
+    private let policy: ResiliencePolicy
+    private let settings: SandboxSettings
+    private let clock: any HostClock
+    private let logger: Logger
+    private let state = Mutex(State())
+
+    /// - Parameters:
+    ///   - description: What scanning read from the file; every worker must load
+    ///     the same plugin.
+    ///   - pluginPath: The plugin file.
+    ///   - policy: Supplies the worker's resource limits.
+    ///   - settings: Worker binary, limits, restart and quarantine rules.
+    ///   - clock: The time source of restart delays and crash windows.
+    ///   - logger: Where transitions and the plugin's output go.
+    package init(
+        description: PluginDescription, pluginPath: String, policy: ResiliencePolicy, settings: SandboxSettings,
+        clock: any HostClock, logger: Logger
+    ) {
+        self.description = description
+        self.pluginPath = pluginPath
+        self.policy = policy
+        self.settings = settings
+        self.clock = clock
+        self.logger = logger
+    }
+
+    package var isInterruptible: Bool { true }
+
+    package var phase: Phase { state.withLock { $0.phase } }
+
+    /// The last crash, as a sentence, if the plugin ever crashed.
+    package var lastCrash: String? { state.withLock { $0.lastCrash } }
+
+    /// How many times a worker was restarted after a crash.
+    package var restarts: Int { state.withLock { $0.restarts } }
+
+    package func invoke(
+        _ operation: StandardOperation, session: SessionID?, body: [UInt8], timeLimit: Duration?
+    ) async throws(ConnectorHostError) -> PluginReply {
+        let worker = try await currentWorker()
+        let nanoseconds = timeLimit.map { UInt64(max(0, $0.components.seconds)) * 1_000_000_000
+            + UInt64(max(0, $0.components.attoseconds) / 1_000_000_000) } ?? 0
+        return try await worker.call(SandboxProtocol.Call(
+            operation: operation.rawValue, session: session?.rawValue ?? 0, timeLimit: nanoseconds, body: body
+        ))
+    }
+
+    /// Starts the first worker now, rather than on the first call.
+    ///
+    /// - Throws: Why the worker could not start.
+    package func start() async throws(ConnectorHostError) {
+        _ = try await currentWorker()
+    }
+
+    /// Clears quarantine and crash history and starts a fresh worker (operator action).
+    package func restart() async throws(ConnectorHostError) {
+        let old = state.withLock { state -> SandboxWorker? in
+            guard state.phase != .shutDown else { return nil }
+            state.crashes.removeAll()
+            state.phase = .starting
+            defer { state.worker = nil }
+            return state.worker
+        }
+        old?.shutdown()
+        old?.kill()
+        logger.notice("sandbox worker restarted by an operator")
+        _ = try await currentWorker()
+    }
+
+    package func shutdown() async {
+        let worker = state.withLock { state -> SandboxWorker? in
+            state.phase = .shutDown
+            state.starter?.cancel()
+            defer { state.worker = nil }
+            return state.worker
+        }
+        await worker?.stop(within: .seconds(5))
+    }
+
+    // MARK: - Keeping a worker running
+
+    /// The running worker, or the one being started, or a new one.
+    private func currentWorker() async throws(ConnectorHostError) -> SandboxWorker {
+        enum Next {
+            case use(SandboxWorker)
+            case wait(Task<SandboxWorker, any Error>)
+            case fail(ConnectorHostError)
+        }
+        let next: Next = state.withLock { state in
+            switch state.phase {
+            case .shutDown:
+                return .fail(ConnectorHostError(.unavailable, "\(description.manifest.name) is shut down"))
+            case .quarantined(let reason):
+                return .fail(ConnectorHostError(
+                    .unavailable,
+                    "\(description.manifest.name) is quarantined: \(reason); restart it (POST /plugins/\(description.manifest.name)/restart) or replace its file"
+                ))
+            case .running:
+                if let worker = state.worker, !worker.hasEnded { return .use(worker) }
+                fallthrough
+            case .starting, .restarting:
+                if let starter = state.starter { return .wait(starter) }
+                let startAt: Duration? = if case .restarting(let at) = state.phase { at } else { nil }
+                let starter = Task { try await self.launchWorker(notBefore: startAt) }
+                state.starter = starter
+                return .wait(starter)
+            }
+        }
+        switch next {
+        case .use(let worker):
+            return worker
+        case .fail(let error):
+            throw error
+        case .wait(let starter):
+            do {
+                return try await starter.value
+            } catch let error as ConnectorHostError {
+                throw error
+            } catch {
+                throw ConnectorHostError(.unavailable, "\(description.manifest.name): the worker did not start: \(error)")
+            }
+        }
+    }
+
+    private func launchWorker(notBefore: Duration?) async throws -> SandboxWorker {
+        if let notBefore { try await clock.sleep(until: notBefore) }
+        do throws(ConnectorHostError) {
+            let (worker, ready) = try await SandboxLoader.load(
+                pluginPath: pluginPath, policy: policy, settings: settings, clock: clock, logger: logger
+            )
+            guard ready.description == description else {
+                worker.kill()
+                throw ConnectorHostError(
+                    .conflict,
+                    "\(pluginPath) changed since it was scanned (now \(ready.description.manifest.name) \(ready.description.manifest.version)); reload the plugin"
+                )
+            }
+            let accepted = state.withLock { state -> Bool in
+                state.starter = nil
+                guard state.phase != .shutDown else { return false }
+                state.worker = worker
+                state.phase = .running(pid: worker.pid)
+                return true
+            }
+            guard accepted else {
+                worker.kill()
+                throw ConnectorHostError(.unavailable, "\(description.manifest.name) is shut down")
+            }
+            logger.info("sandbox worker running", metadata: ["pid": "\(worker.pid)"])
+            Task { await self.watch(worker) }
+            return worker
+        } catch {
+            recordCrash(reason: error.message)
+            throw error
+        }
+    }
+
+    /// Waits for the worker to end; if that was not asked for, counts a crash.
+    private func watch(_ worker: SandboxWorker) async {
+        let exit = await worker.exit()
+        let unexpected = state.withLock { state -> Bool in
+            guard state.worker === worker else { return false }
+            state.worker = nil
+            return state.phase != .shutDown
+        }
+        guard unexpected else { return }
+        recordCrash(reason: "the worker (pid \(worker.pid)) \(exit)")
+    }
+
+    private func recordCrash(reason: String) {
+        let now = clock.now
+        let outcome = state.withLock { state -> Phase? in
+            state.starter = nil
+            guard state.phase != .shutDown else { return nil }
+            state.crashes = state.crashes.filter { now - $0 < settings.crashWindow } + [now]
+            state.lastCrash = reason
+            if state.crashes.count >= settings.quarantineThreshold {
+                state.phase = .quarantined(
+                    reason: "it crashed \(state.crashes.count) times within \(settings.crashWindow.secondsText); last: \(reason)"
+                )
+            } else {
+                state.restarts += 1
+                state.phase = .restarting(at: now + settings.restartDelay(afterCrashes: state.crashes.count))
+            }
+            return state.phase
+        }
+        switch outcome {
+        case .quarantined(let why)?:
+            logger.error("plugin quarantined", metadata: ["reason": "\(why)"])
+        case .restarting(let at)?:
+            logger.warning("sandbox worker crashed; restarting", metadata: [
+                "reason": "\(reason)", "restartIn": "\((at - now).secondsText)",
+            ])
+        default:
+            break
+        }
+    }
+}

@@ -1,0 +1,232 @@
+import CConnectorHostSystem
+import Foundation
+import Logging
+import Synchronization
+
+/// The worker side of the sandbox protocol: runs in the `connector-host-worker`
+/// process, loads one plugin and serves the host's calls on a pool of threads.
+package enum SandboxWorkerServer {
+    /// Serves the host on `socket` until it says goodbye or goes away.
+    ///
+    /// - Returns: The process exit status.
+    package static func run(socket: Int32) -> Int32 {
+        let connection = WorkerConnection(socket: socket)
+        var reader = FrameReader(socket: socket, limit: Frame.defaultLimit)
+        guard let helloFrame = reader.next(), helloFrame.kind == .hello,
+            let hello = try? SandboxProtocol.decodeJSON(SandboxProtocol.Hello.self, helloFrame.payload)
+        else { return 64 }
+        reader.decoder = FrameDecoder(limit: hello.frameLimit)
+        guard hello.protocolVersion == SandboxProtocol.version else {
+            connection.send(Frame(.loadFailed, payload: SandboxProtocol.json(SandboxProtocol.Failure(ConnectorHostError(
+                .abiMismatch,
+                "the sandbox worker speaks protocol version \(SandboxProtocol.version), the host \(hello.protocolVersion); install matching host and worker binaries"
+            )))))
+            return 0
+        }
+        applyLimits(hello)
+
+        let logger = Logger(label: "connector-host.plugin") { _ in FrameLogHandler(connection: connection) }
+        let image: PluginImage
+        do {
+            image = try PluginImage.load(hello.pluginPath, logger: logger)
+        } catch {
+            connection.send(Frame(.loadFailed, payload: SandboxProtocol.json(SandboxProtocol.Failure(error))))
+            return 0
+        }
+        let ready = SandboxProtocol.Ready(
+            protocolVersion: SandboxProtocol.version, pid: getpid(), description: image.description
+        )
+        connection.send(Frame(.ready, payload: SandboxProtocol.json(ready)))
+
+        let runtime = InProcessRuntime(image: image)
+        let pool = CallPool(threads: min(image.description.maxConcurrency ?? 64, 64))
+        let contexts = Mutex<[UInt64: PluginCallContext]>([:])
+        while let frame = reader.next() {
+            switch frame.kind {
+            case .call:
+                guard let call = try? SandboxProtocol.Call(decoding: frame.payload) else {
+                    connection.fail(frame.callID, ConnectorHostError(.invalidRequest, "a malformed call frame"))
+                    continue
+                }
+                let context = PluginCallContext(timeLimit: call.timeLimit == 0 ? nil : .nanoseconds(call.timeLimit))
+                contexts.withLock { $0[frame.callID] = context }
+                pool.submit {
+                    serve(call, id: frame.callID, runtime: runtime, context: context, connection: connection,
+                          frameLimit: hello.frameLimit)
+                    contexts.withLock { _ = $0.removeValue(forKey: frame.callID) }
+                }
+            case .cancel:
+                contexts.withLock { $0[frame.callID] }?.cancel()
+            case .shutdown:
+                pool.finish()
+                runtime.closeAllSessions()
+                return 0
+            default:
+                continue
+            }
+        }
+        // The host is gone: nothing can be answered any more.
+        return 0
+    }
+
+    private static func serve(
+        _ call: SandboxProtocol.Call, id: UInt64, runtime: InProcessRuntime, context: PluginCallContext,
+        connection: WorkerConnection, frameLimit: Int
+    ) {
+        guard let operation = StandardOperation(rawValue: call.operation) else {
+            connection.fail(id, ConnectorHostError(.invalidRequest, "'\(call.operation)' is not a standard operation"))
+            return
+        }
+        do {
+            let reply = try runtime.invokeSynchronously(
+                operation, session: call.session == 0 ? nil : SessionID(rawValue: call.session), body: call.body,
+                context: context
+            )
+            let frame = Frame(.reply, callID: id, payload: SandboxProtocol.encode(reply))
+            let size = frame.payload.count + Frame.headerSize
+            guard size <= frameLimit else {
+                connection.fail(id, ConnectorHostError(
+                    .pluginError,
+                    "\(runtime.description.manifest.name) \(operation.rawValue) answered with \(size) bytes, more than the frame limit of \(frameLimit) bytes"
+                ))
+                return
+            }
+            connection.send(frame)
+        } catch {
+            connection.fail(id, error)
+        }
+    }
+
+    private static func applyLimits(_ hello: SandboxProtocol.Hello) {
+        if let megabytes = hello.memoryLimitMiB {
+            _ = CConnectorHostSystem_limit_address_space(UInt64(megabytes) << 20)
+        }
+        if let seconds = hello.cpuLimitSeconds {
+            _ = CConnectorHostSystem_limit_cpu_seconds(UInt64(seconds))
+        }
+        if let count = hello.openFilesLimit {
+            _ = CConnectorHostSystem_limit_open_files(UInt64(count))
+        }
+    }
+}
+
+/// Reads frames from the host on the worker's main thread.
+struct FrameReader {
+    private let socket: Int32
+    private var buffer = [UInt8](repeating: 0, count: 64 << 10)
+    var decoder: FrameDecoder
+
+    init(socket: Int32, limit: Int) {
+        self.socket = socket
+        decoder = FrameDecoder(limit: limit)
+    }
+
+    /// The next frame, or nil when the host has gone or broke the protocol.
+    mutating func next() -> Frame? {
+        while true {
+            do {
+                if let frame = try decoder.next() { return frame }
+            } catch {
+                return nil
+            }
+            let socket = self.socket
+            let count = buffer.withUnsafeMutableBytes { Descriptors.readSome(socket, into: $0) }
+            guard count > 0 else { return nil }
+            buffer.withUnsafeBytes { decoder.append(UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
+        }
+    }
+}
+
+/// The worker's side of the socket for writing: frames from any thread, whole,
+/// under a lock.
+final class WorkerConnection: Sendable {
+    private let socket: Int32
+    private let writeLock = Mutex(())
+
+    init(socket: Int32) { self.socket = socket }
+
+    func send(_ frame: Frame) {
+        let bytes = frame.encoded
+        writeLock.withLock { _ in
+            _ = bytes.withUnsafeBytes { Descriptors.sendAll(socket, $0) }
+        }
+    }
+
+    func fail(_ callID: UInt64, _ error: ConnectorHostError) {
+        send(Frame(.callFailed, callID: callID, payload: SandboxProtocol.json(SandboxProtocol.Failure(error))))
+    }
+}
+
+/// Sends the plugin's log lines to the host as log frames.
+struct FrameLogHandler: LogHandler {
+    let connection: WorkerConnection
+    var metadata: Logger.Metadata = [:]
+    var logLevel: Logger.Level = .trace
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(event: LogEvent) {
+        connection.send(Frame(.log, payload: SandboxProtocol.encodeLog(level: event.level.abiLevel, message: "\(event.message)")))
+    }
+}
+
+/// Threads that run plugin calls: started as needed, up to the plugin's own
+/// concurrency limit, so that calls overlap exactly as much as it allows.
+final class CallPool: @unchecked Sendable {
+    // Everything below is guarded by `condition`.
+    private var jobs: [@Sendable () -> Void] = []
+    private var idle = 0
+    private var threads = 0
+    private var finishing = false
+    private let limit: Int
+    private let condition = NSCondition()
+
+    init(threads: Int) { limit = max(1, threads) }
+
+    func submit(_ job: @escaping @Sendable () -> Void) {
+        condition.lock()
+        jobs.append(job)
+        let startThread = idle == 0 && threads < limit
+        if startThread { threads += 1 }
+        condition.signal()
+        condition.unlock()
+        if startThread {
+            let thread = Thread { [self] in work() }
+            thread.name = "plugin-call"
+            thread.start()
+        }
+    }
+
+    /// Waits for the jobs already submitted to finish; the threads then end.
+    func finish() {
+        condition.lock()
+        finishing = true
+        condition.broadcast()
+        while !jobs.isEmpty || threads > 0 { condition.wait() }
+        condition.unlock()
+    }
+
+    private func work() {
+        condition.lock()
+        while true {
+            if !jobs.isEmpty {
+                let job = jobs.removeFirst()
+                condition.unlock()
+                job()
+                condition.lock()
+            } else if finishing {
+                threads -= 1
+                condition.broadcast()
+                condition.unlock()
+                return
+            } else {
+                idle += 1
+                condition.wait()
+                idle -= 1
+            }
+        }
+    }
+}

@@ -1,0 +1,102 @@
+import CConnectorHostSystem
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The socket and pipe system calls of the sandbox, each retrying `EINTR` and
+/// failing with the call's name and `errno`.
+package enum Descriptors {
+    /// A connected pair of Unix stream sockets, both close-on-exec.
+    package static func socketPair() throws(ConnectorHostError) -> (Int32, Int32) {
+        var fds: [Int32] = [-1, -1]
+        guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &fds) == 0 else {
+            throw failure("socketpair")
+        }
+        return (fds[0], fds[1])
+    }
+
+    /// A pipe (read end, write end), both close-on-exec.
+    package static func pipe() throws(ConnectorHostError) -> (read: Int32, write: Int32) {
+        var fds: [Int32] = [-1, -1]
+        let result = CConnectorHostSystem_pipe(&fds)
+        guard result == 0 else {
+            throw ConnectorHostError(.unavailable, "pipe2 failed: \(String(cString: strerror(result)))")
+        }
+        return (fds[0], fds[1])
+    }
+
+    /// Writes all of `bytes`, never raising SIGPIPE.
+    ///
+    /// - Returns: false when the peer is gone.
+    package static func sendAll(_ descriptor: Int32, _ bytes: UnsafeRawBufferPointer) -> Bool {
+        guard let base = bytes.baseAddress else { return true }
+        var offset = 0
+        while offset < bytes.count {
+            let sent = send(descriptor, base + offset, bytes.count - offset, Int32(MSG_NOSIGNAL))
+            if sent < 0 {
+                if errno == EINTR { continue }
+                return false
+            }
+            offset += sent
+        }
+        return true
+    }
+
+    /// Reads what is there, up to `buffer.count` bytes.
+    ///
+    /// - Returns: The count read; 0 at end of stream or on an error.
+    package static func readSome(_ descriptor: Int32, into buffer: UnsafeMutableRawBufferPointer) -> Int {
+        while true {
+            let count = read(descriptor, buffer.baseAddress, buffer.count)
+            if count < 0, errno == EINTR { continue }
+            return max(count, 0)
+        }
+    }
+
+    package static func close(_ descriptor: Int32) {
+        _ = Glibc.close(descriptor)
+    }
+
+    /// Sends a signal; a process that is already gone is not an error.
+    package static func signalProcess(_ pid: pid_t, _ signal: Int32) {
+        _ = kill(pid, signal)
+    }
+
+    /// Waits for a child to end.
+    ///
+    /// - Returns: How it ended.
+    package static func waitForExit(_ pid: pid_t) -> ProcessExit {
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 {
+            if errno != EINTR { return .unknown }
+        }
+        if CConnectorHostSystem_exited(status) != 0 {
+            return .exited(CConnectorHostSystem_exit_status(status))
+        }
+        if CConnectorHostSystem_signaled(status) != 0 {
+            return .signaled(CConnectorHostSystem_terminating_signal(status))
+        }
+        return .unknown
+    }
+
+    private static func failure(_ call: String) -> ConnectorHostError {
+        ConnectorHostError(.unavailable, "\(call) failed: \(String(cString: strerror(errno)))")
+    }
+}
+
+/// How a worker process ended.
+package enum ProcessExit: Sendable, Hashable, CustomStringConvertible {
+    case exited(Int32)
+    case signaled(Int32)
+    case unknown
+
+    package var description: String {
+        switch self {
+        case .exited(let status): "exited with status \(status)"
+        case .signaled(let number):
+            "was killed by signal \(number) (SIG\(CConnectorHostSystem_signal_name(number).map { String(cString: $0) } ?? "?"))"
+        case .unknown: "ended for an unknown reason"
+        }
+    }
+}

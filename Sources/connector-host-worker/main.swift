@@ -1,0 +1,15 @@
+// connector-host-worker: the sandbox process of one plugin. Started by the host
+// with posix_spawn; speaks the sandbox protocol on fd 3, never on stdout.
+import CConnectorHostSystem
+import ConnectorHost
+import Foundation
+
+let arguments = CommandLine.arguments
+guard let flag = arguments.firstIndex(of: "--parent"), flag + 1 < arguments.count, let parent = Int32(arguments[flag + 1])
+else {
+    FileHandle.standardError.write(Data("connector-host-worker is started by connector-host; it is not run by hand\n".utf8))
+    exit(64)
+}
+// Die with the host, and leave at once if it already died.
+_ = CConnectorHostSystem_die_with_parent(parent)
+exit(SandboxWorkerServer.run(socket: 3))

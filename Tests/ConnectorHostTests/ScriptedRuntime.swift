@@ -1,0 +1,134 @@
+@testable import ConnectorHost
+import CoreMetrics
+import Logging
+import Synchronization
+
+/// A runtime whose answers a test scripts, for the resilience rules: no
+/// process, no plugin, exact control.
+final class ScriptedRuntime: PluginRuntime {
+    enum Step: Sendable {
+        case reply(PluginReply.Status)
+        case fail(ConnectorHostError.Code)
+        /// Never answers; ends only when the call is cancelled.
+        case hang
+    }
+
+    let description: PluginDescription
+    let isInterruptible: Bool
+    private let steps: Mutex<[Step]>
+    private let count = Atomic<Int>(0)
+
+    /// - Parameters:
+    ///   - steps: One per call, in order; the last repeats.
+    ///   - interruptible: Whether the guard may cut calls off.
+    init(_ steps: [Step], interruptible: Bool = true) {
+        self.steps = Mutex(steps)
+        isInterruptible = interruptible
+        description = ScriptedRuntime.description(named: "scripted")
+    }
+
+    /// How many calls reached the runtime.
+    var invocations: Int { count.load(ordering: .relaxed) }
+
+    /// Replaces what later calls do.
+    func script(_ steps: [Step]) { self.steps.withLock { $0 = steps } }
+
+    func invoke(
+        _ operation: StandardOperation, session: SessionID?, body: [UInt8], timeLimit: Duration?
+    ) async throws(ConnectorHostError) -> PluginReply {
+        count.add(1, ordering: .relaxed)
+        let step = steps.withLock { steps -> Step in
+            guard steps.count > 1 else { return steps.first ?? .reply(.ok) }
+            return steps.removeFirst()
+        }
+        switch step {
+        case .reply(let status):
+            return PluginReply(status: status, body: Array("{}".utf8), message: status == .ok ? nil : "scripted")
+        case .fail(let code):
+            throw ConnectorHostError(code, "scripted \(code)")
+        case .hang:
+            await Self.waitUntilCancelled()
+            throw ConnectorHostError(.timeout, "cancelled")
+        }
+    }
+
+    func shutdown() async {}
+
+    private static func waitUntilCancelled() async {
+        let waiter = Mutex<CheckedContinuation<Void, Never>?>(nil)
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                let cancelled = waiter.withLock { slot -> Bool in
+                    if Task.isCancelled { return true }
+                    slot = continuation
+                    return false
+                }
+                if cancelled { continuation.resume() }
+            }
+        } onCancel: {
+            waiter.withLock { slot in
+                slot?.resume()
+                slot = nil
+            }
+        }
+    }
+
+    static func description(named name: String) -> PluginDescription {
+        PluginDescription(
+            manifest: PluginManifest(
+                name: name, version: "1", key: "k", secret: PluginSecret("s"), endpointEntityId: 1,
+                functionEntityIds: 2...100
+            ),
+            abiVersion: 1, isThreadSafe: true, maxConcurrency: nil, functions: [], resilience: ResilienceOverrides()
+        )
+    }
+}
+
+/// A guard around a scripted runtime, with a manual clock and no jitter unless asked.
+struct GuardFixture {
+    let clock = ManualClock()
+    let runtime: ScriptedRuntime
+    let guarded: GuardedRuntime
+
+    init(
+        _ steps: [ScriptedRuntime.Step], interruptible: Bool = true, configure: (inout ResiliencePolicy) -> Void = { _ in },
+        jitter: @escaping @Sendable (Duration) -> Duration = { $0 }
+    ) {
+        var policy = ResiliencePolicy()
+        policy.rateLimitPerMinute = 1_000_000
+        configure(&policy)
+        runtime = ScriptedRuntime(steps, interruptible: interruptible)
+        guarded = GuardedRuntime(
+            runtime: runtime, policy: policy, clock: clock, jitter: jitter,
+            metrics: PluginMetrics(plugin: "scripted", factory: NOOPMetricsHandler.instance),
+            logger: TestSupport.quietLogger
+        )
+    }
+
+    /// Calls once; returns the reply's status or the thrown error's code.
+    func call(_ session: SessionID? = nil) async -> Outcome {
+        do {
+            return .reply(try await guarded.invoke(.serverInfo, session: session, body: []).status)
+        } catch {
+            return .error(error.code, error)
+        }
+    }
+
+    enum Outcome: Equatable {
+        case reply(PluginReply.Status)
+        case error(ConnectorHostError.Code, ConnectorHostError)
+
+        var code: ConnectorHostError.Code? {
+            if case .error(let code, _) = self { return code }
+            return nil
+        }
+
+        static func == (lhs: Outcome, rhs: Outcome) -> Bool {
+            switch (lhs, rhs) {
+            case (.reply(let a), .reply(let b)): a == b
+            case (.error(let a, _), .error(let b, _)): a == b
+            default: false
+            }
+        }
+    }
+}
