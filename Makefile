@@ -18,7 +18,7 @@ APT_PACKAGES := libffi-dev libcurl4-openssl-dev libsqlite3-dev
 PLUGIN_CFLAGS := -std=c99 -O2 -g -Wall -Wextra -Werror -pedantic -fPIC -fvisibility=hidden -Iinclude
 HEADER := include/connector_host.h include/module.modulemap
 
-.PHONY: all deps build plugins fixtures test run clean
+.PHONY: all deps build plugins fixtures test run bench clean
 
 all: build plugins
 
@@ -92,9 +92,15 @@ $(BUILD)/fixtures/not-a-plugin.so: Tests/ConnectorHostTests/Fixtures/not-a-plugi
 
 # --- test and run ------------------------------------------------------------
 
+# After the suite, no sandbox worker it started may be left: each carries the
+# run's marker in its environment.
 test: deps plugins fixtures
 	$(SWIFT) build --build-tests
-	CONNECTOR_HOST_BIN=$(BIN) $(SWIFT) test --skip-build
+	@run="test-$$$$-$$(date +%s%N)"; \
+	CONNECTOR_HOST_BIN=$(BIN) CONNECTOR_HOST_TEST_RUN=$$run $(SWIFT) test --skip-build; status=$$?; \
+	left=$$(grep -lsa "CONNECTOR_HOST_TEST_RUN=$$run" /proc/[0-9]*/environ | wc -l); \
+	if [ "$$left" -gt 0 ]; then echo "error: $$left sandbox worker(s) outlived the test run"; exit 1; fi; \
+	exit $$status
 
 run: deps plugins
 	$(SWIFT) build --product connector-host
@@ -103,6 +109,15 @@ run: deps plugins
 	@echo
 	@echo "$$ connector-host call --plugins $(BUILD)/plugins tracker server.info --setting database=data/tracker.sqlite"
 	@$(BIN) call --plugins $(BUILD)/plugins tracker server.info --setting database=data/tracker.sqlite
+
+# A release build; not part of make test (timings on shared machines are noisy).
+bench: deps
+	@mkdir -p $(BUILD)/bench
+	$(CC) $(PLUGIN_CFLAGS) -shared -o $(BUILD)/bench/echo.so Benchmarks/echo_plugin.c
+	$(CC) -std=c99 -O2 -Wall -Wextra -Werror -o $(BUILD)/bench/raw_echo Benchmarks/raw_echo.c
+	$(SWIFT) build -c release --product connector-host-bench
+	$(SWIFT) build -c release --product connector-host-worker
+	.build/release/connector-host-bench $(BUILD)/bench/echo.so $(BUILD)/bench/raw_echo 256
 
 clean:
 	rm -rf $(BUILD) .build

@@ -30,6 +30,15 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
+        // make bench: latency and throughput of the call paths.
+        .executableTarget(
+            name: "connector-host-bench",
+            dependencies: [
+                "ConnectorHost", "ConnectorHostABI",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ]
+        ),
         // The sandbox process of one plugin.
         .executableTarget(
             name: "connector-host-worker",

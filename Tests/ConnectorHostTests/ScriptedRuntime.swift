@@ -9,20 +9,23 @@ final class ScriptedRuntime: PluginRuntime {
     enum Step: Sendable {
         case reply(PluginReply.Status)
         case fail(ConnectorHostError.Code)
-        /// Never answers; ends only when the call is cancelled.
+        /// Never answers: an interruptible runtime fails it at its time limit
+        /// (on the test's clock); otherwise it ends only when cancelled.
         case hang
     }
 
     let description: PluginDescription
     let isInterruptible: Bool
+    private let clock: ManualClock
     private let steps: Mutex<[Step]>
     private let count = Atomic<Int>(0)
 
     /// - Parameters:
     ///   - steps: One per call, in order; the last repeats.
     ///   - interruptible: Whether the guard may cut calls off.
-    init(_ steps: [Step], interruptible: Bool = true) {
+    init(_ steps: [Step], interruptible: Bool = true, clock: ManualClock) {
         self.steps = Mutex(steps)
+        self.clock = clock
         isInterruptible = interruptible
         description = ScriptedRuntime.description(named: "scripted")
     }
@@ -47,8 +50,14 @@ final class ScriptedRuntime: PluginRuntime {
         case .fail(let code):
             throw ConnectorHostError(code, "scripted \(code)")
         case .hang:
-            await Self.waitUntilCancelled()
-            throw ConnectorHostError(.timeout, "cancelled")
+            guard isInterruptible, let timeLimit else {
+                await Self.waitUntilCancelled()
+                throw ConnectorHostError(.timeout, "cancelled")
+            }
+            try? await clock.sleep(for: timeLimit)
+            throw ConnectorHostError(
+                .timeout, "scripted \(operation.rawValue) did not answer within \(timeLimit.secondsText)"
+            )
         }
     }
 
@@ -97,7 +106,7 @@ struct GuardFixture {
         var policy = ResiliencePolicy()
         policy.rateLimitPerMinute = 1_000_000
         configure(&policy)
-        runtime = ScriptedRuntime(steps, interruptible: interruptible)
+        runtime = ScriptedRuntime(steps, interruptible: interruptible, clock: clock)
         guarded = GuardedRuntime(
             runtime: runtime, policy: policy, clock: clock, jitter: jitter,
             metrics: PluginMetrics(plugin: "scripted", factory: NOOPMetricsHandler.instance),

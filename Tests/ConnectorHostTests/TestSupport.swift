@@ -120,3 +120,13 @@ private final class ErrorReader: @unchecked Sendable {
         return data
     }
 }
+
+/// The error a body throws, or nil when it succeeds.
+func failure(of body: () async throws(ConnectorHostError) -> Void) async -> ConnectorHostError? {
+    do {
+        try await body()
+        return nil
+    } catch {
+        return error
+    }
+}

@@ -9,7 +9,7 @@ public final class Connector: Sendable {
 
     /// The plugin's validated description.
     public var description: PluginDescription { plugin.description }
-    private var name: String { plugin.description.manifest.name }
+    private var name: String { plugin.name }
 
     package init(plugin: HostedPlugin) {
         self.plugin = plugin
@@ -20,6 +20,15 @@ public final class Connector: Sendable {
 
     /// The plugin's circuit breaker, for operators: force it open or reset it.
     public var breaker: CircuitBreaker { plugin.guarded.breaker }
+
+    /// Starts a fresh sandbox worker, clearing quarantine and crash history
+    /// (operator action). Open sessions are lost. Nothing to do in process.
+    ///
+    /// - Throws: Why the new worker could not start.
+    public func restart() async throws(ConnectorHostError) {
+        guard let sandbox = plugin.guarded.runtime as? SandboxRuntime else { return }
+        try await sandbox.restart()
+    }
 
     /// Opens a session with the end system.
     ///
@@ -56,17 +65,15 @@ public final class Connector: Sendable {
     public func call(
         _ operation: StandardOperation, request: [UInt8] = [], session: SessionID?
     ) async throws(ConnectorHostError) -> [UInt8] {
-        guard description.implements(operation) else {
+        guard plugin.implemented[operation] == true else {
             throw ConnectorHostError(.notFound, "\(name) does not implement \(operation.rawValue)")
         }
-        if !request.isEmpty, (try? JSONSerialization.jsonObject(with: Data(request), options: .fragmentsAllowed)) == nil {
+        if !request.isEmpty, !JSONValidator.isValid(request) {
             throw ConnectorHostError(.invalidRequest, "the request for \(name) \(operation.rawValue) is not valid JSON")
         }
         let reply = try await plugin.guarded.invoke(operation, session: session, body: request)
         let body = try reply.successBody(plugin: name, operation: operation.rawValue)
-        if operation != .sessionClose,
-            (try? JSONSerialization.jsonObject(with: Data(body), options: .fragmentsAllowed)) == nil
-        {
+        if operation != .sessionClose, !JSONValidator.isValid(body) {
             throw ConnectorHostError(
                 .pluginError, "\(name) \(operation.rawValue) answered with a body that is not valid JSON (\(body.count) bytes)"
             )

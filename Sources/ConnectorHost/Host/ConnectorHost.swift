@@ -100,6 +100,9 @@ public final class ConnectorHost: Sendable {
         return Connector(plugin: plugin)
     }
 
+    /// The hosted plugin with this name, if any.
+    package func plugin(named name: String) -> HostedPlugin? { plugins[name] }
+
     /// The names of the connectors the host serves, sorted.
     public var connectorNames: [String] { plugins.keys.sorted() }
 

@@ -3,15 +3,24 @@ import Logging
 /// A plugin the host serves: its file, description, runtime and guard.
 package final class HostedPlugin: Sendable {
     package let path: String
+    package let name: String
     package let guarded: GuardedRuntime
+    /// Whether the plugin implements each standard operation, looked up on every call.
+    package let implemented: OperationTable<Bool>
     private let clock: any HostClock
 
     package var description: PluginDescription { guarded.runtime.description }
 
     package init(path: String, guarded: GuardedRuntime, clock: any HostClock) {
         self.path = path
+        name = guarded.runtime.description.manifest.name
         self.guarded = guarded
         self.clock = clock
+        var implemented = OperationTable<Bool>()
+        for operation in guarded.runtime.description.functions.compactMap(\.standardOperation) {
+            implemented[operation] = true
+        }
+        self.implemented = implemented
     }
 
     /// The plugin's state now.

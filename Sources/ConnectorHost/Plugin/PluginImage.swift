@@ -19,7 +19,7 @@ package final class PluginImage: @unchecked Sendable {
     package let path: String
     private let library: DynamicLibrary
     private let hostAPI: HostAPITable
-    private let operations: [StandardOperation: ch_operation_fn]
+    private let operations: OperationTable<ch_operation_fn>
     package let customFunctions: [String: (function: PluginFunction, address: ch_custom_fn)]
 
     /// Images loaded so far, by path. `dlopen` of an open path returns the image
@@ -63,7 +63,7 @@ package final class PluginImage: @unchecked Sendable {
         let (description, entries) = try DescriptorValidator.validate(descriptor, path: path)
         hostAPI.attribute(toPlugin: description.manifest.name)
 
-        var operations: [StandardOperation: ch_operation_fn] = [:]
+        var operations = OperationTable<ch_operation_fn>()
         var customFunctions: [String: (PluginFunction, ch_custom_fn)] = [:]
         for entry in entries {
             if let operation = entry.operation, let standard = entry.function.standardOperation {

@@ -62,4 +62,53 @@ public enum StandardOperation: String, Sendable, Codable, CaseIterable {
     /// Whether the operation runs without a session: `metadata.get` describes the
     /// configuration a session needs, so it is answered before one exists.
     public var needsSession: Bool { self != .metadataGet }
+
+    /// The operation's position in ``allCases``: an index into per-operation
+    /// tables on the call path, where hashing would cost more than the rest.
+    package var ordinal: Int {
+        switch self {
+        case .sessionOpen: 0
+        case .sessionClose: 1
+        case .metadataGet: 2
+        case .serverInfo: 3
+        case .entityTypeList: 4
+        case .entityTypeGet: 5
+        case .lookupValues: 6
+        case .entityGet: 7
+        case .entityCreate: 8
+        case .entityUpdate: 9
+        case .entityList: 10
+        case .entityDelete: 11
+        case .substepList: 12
+        case .userSearch: 13
+        case .commentAdd: 14
+        case .commentList: 15
+        case .attachmentGet: 16
+        case .attachmentCreate: 17
+        case .attachmentUpdate: 18
+        case .attachmentDelete: 19
+        case .attachmentFileName: 20
+        case .linkUpsert: 21
+        case .linkDelete: 22
+        case .linkSiblings: 23
+        case .historyList: 24
+        case .historyAttachments: 25
+        case .historyComments: 26
+        case .historyLinks: 27
+        }
+    }
 }
+
+/// A value per standard operation, looked up by ordinal.
+package struct OperationTable<Value> {
+    private var values: [Value?] = Array(repeating: nil, count: StandardOperation.allCases.count)
+
+    package init() {}
+
+    package subscript(_ operation: StandardOperation) -> Value? {
+        get { values[operation.ordinal] }
+        set { values[operation.ordinal] = newValue }
+    }
+}
+
+extension OperationTable: Sendable where Value: Sendable {}

@@ -81,7 +81,11 @@ public final class CircuitBreaker: Sendable {
     /// - Returns: A ticket to report the outcome with.
     /// - Throws: `circuit_open` with the time until the next probe.
     public func admit() throws(ConnectorHostError) -> Ticket {
-        let now = clock.now
+        try admit(at: clock.now)
+    }
+
+    /// Admits a call at `now`, a reading of this breaker's clock.
+    package func admit(at now: Duration) throws(ConnectorHostError) -> Ticket {
         var transitions: [Transition] = []
         let result: Result<Ticket, ConnectorHostError> = storage.withLock { storage in
             switch storage.state {
@@ -109,7 +113,11 @@ public final class CircuitBreaker: Sendable {
 
     /// Reports how an admitted call ended. Results of a past epoch are ignored.
     public func record(_ ticket: Ticket, success: Bool) {
-        let now = clock.now
+        record(ticket, success: success, at: clock.now)
+    }
+
+    /// Reports an outcome at `now`, a reading of this breaker's clock.
+    package func record(_ ticket: Ticket, success: Bool, at now: Duration) {
         let transition: Transition? = storage.withLock { storage in
             guard ticket.epoch == storage.epoch else { return nil }
             switch storage.state {

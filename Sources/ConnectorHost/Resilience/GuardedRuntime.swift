@@ -5,6 +5,9 @@ import Logging
 ///
 ///     rate limit → bulkhead → circuit breaker → retries → time limit per attempt
 ///
+/// The time limit of each attempt is handed to the runtime, which is where a
+/// call can be cut off (a sandbox worker); in-process calls only see it.
+///
 /// The rate limit, bulkhead and breaker admit a call once; their rejections
 /// (`rate_limited`, `bulkhead_full`, `circuit_open`) never reach the plugin and
 /// are never retried. Inside, failed attempts are retried only when the plugin
@@ -20,6 +23,10 @@ package final class GuardedRuntime: Sendable {
     private let jitter: @Sendable (Duration) -> Duration
     private let metrics: PluginMetrics
     private let logger: Logger
+    /// The plugin's name, kept apart: reading it from the description copies that.
+    private let name: String
+    /// Whether the runtime can be cut off at the time limit (read once).
+    private let interruptible: Bool
 
     /// - Parameters:
     ///   - runtime: Where calls run.
@@ -39,11 +46,13 @@ package final class GuardedRuntime: Sendable {
         self.jitter = jitter
         self.metrics = metrics
         self.logger = logger
+        let name = runtime.description.manifest.name
+        self.name = name
+        interruptible = runtime.isInterruptible
         rateLimiter = RateLimiter(limit: policy.rateLimitPerMinute, clock: clock)
         bulkhead = Bulkhead(limit: policy.maxConcurrentCalls)
         // A probe is bounded by the longest a call can take with its retries.
         let probeTimeout = policy.timeout * (policy.maxRetries + 1) + policy.backoffCap * policy.maxRetries
-        let name = runtime.description.manifest.name
         breaker = CircuitBreaker(
             threshold: policy.breakerThreshold, recovery: policy.breakerRecovery, probeTimeout: probeTimeout,
             clock: clock
@@ -67,9 +76,10 @@ package final class GuardedRuntime: Sendable {
     package func invoke(
         _ operation: StandardOperation, session: SessionID?, body: [UInt8]
     ) async throws(ConnectorHostError) -> PluginReply {
+        // One clock reading serves every admission; one more, the outcome.
         let started = clock.now
         do throws(ConnectorHostError) {
-            try rateLimiter.admit()
+            try rateLimiter.admit(at: started)
             try bulkhead.enter()
         } catch {
             metrics.recordFailure(error.code)
@@ -78,7 +88,7 @@ package final class GuardedRuntime: Sendable {
         defer { bulkhead.leave() }
         let ticket: CircuitBreaker.Ticket
         do throws(ConnectorHostError) {
-            ticket = try breaker.admit()
+            ticket = try breaker.admit(at: started)
         } catch {
             metrics.recordFailure(error.code)
             throw error
@@ -87,7 +97,13 @@ package final class GuardedRuntime: Sendable {
         var retries = 0
         var outcome: Result<PluginReply, ConnectorHostError>
         while true {
-            outcome = await attempt(operation, session: session, body: body)
+            // An interruptible runtime cuts the attempt off at its time limit;
+            // otherwise an overrun is judged when the call returns.
+            do {
+                outcome = .success(try await runtime.invoke(operation, session: session, body: body, timeLimit: policy.timeout))
+            } catch {
+                outcome = .failure(error)
+            }
             guard Self.isRetryable(outcome), retries < policy.maxRetries else { break }
             // A crashed worker took its sessions along: a retry would only be told
             // the session is unknown. The caller opens a new session instead.
@@ -101,63 +117,22 @@ package final class GuardedRuntime: Sendable {
             guard (try? await clock.sleep(for: delay)) != nil else { break }
         }
         let failed = Self.isFailure(outcome)
-        breaker.record(ticket, success: !failed)
-        metrics.recordCall(duration: clock.now - started)
+        let ended = clock.now
+        breaker.record(ticket, success: !failed, at: ended)
+        metrics.recordCall(duration: ended - started)
+        if !interruptible, ended - started > policy.timeout * (retries + 1) {
+            logger.warning("\(name) \(operation.rawValue) took \((ended - started).secondsText), over its time limit of \(policy.timeout.secondsText) per attempt; in-process calls cannot be cut off")
+        }
         if retries > 0, Self.isRetryable(outcome) {
             outcome = Self.annotate(outcome, attempts: retries + 1)
         }
         switch outcome {
         case .success(let reply):
-            if let code = Self.code(of: reply) { metrics.recordFailure(code) }
+            if let code = reply.status.errorCode { metrics.recordFailure(code) }
             return reply
         case .failure(let error):
             metrics.recordFailure(error.code)
             throw error
-        }
-    }
-
-    /// One attempt under the time limit.
-    private func attempt(
-        _ operation: StandardOperation, session: SessionID?, body: [UInt8]
-    ) async -> Result<PluginReply, ConnectorHostError> {
-        let timeout = policy.timeout
-        let name = runtime.description.manifest.name
-        guard runtime.isInterruptible else {
-            let started = clock.now
-            let result = await Self.invoke(runtime, operation, session: session, body: body, timeLimit: timeout)
-            let elapsed = clock.now - started
-            if elapsed > timeout {
-                logger.warning("\(name) \(operation.rawValue) took \(elapsed.secondsText), over its time limit of \(timeout.secondsText); in-process calls cannot be cut off")
-            }
-            return result
-        }
-        let runtime = self.runtime
-        let clock = self.clock
-        return await withTaskGroup(of: Result<PluginReply, ConnectorHostError>?.self) { group in
-            group.addTask {
-                await Self.invoke(runtime, operation, session: session, body: body, timeLimit: timeout)
-            }
-            group.addTask {
-                guard (try? await clock.sleep(for: timeout)) != nil else { return nil }
-                return .failure(ConnectorHostError(
-                    .timeout, "\(name) \(operation.rawValue) did not answer within \(timeout.secondsText)"
-                ))
-            }
-            // The timer yields nil only once cancelled, so the first result decides.
-            let first = await group.next() ?? nil
-            group.cancelAll()
-            return first ?? .failure(ConnectorHostError(.unavailable, "\(name) \(operation.rawValue) was cancelled"))
-        }
-    }
-
-    private static func invoke(
-        _ runtime: any PluginRuntime, _ operation: StandardOperation, session: SessionID?, body: [UInt8],
-        timeLimit: Duration
-    ) async -> Result<PluginReply, ConnectorHostError> {
-        do {
-            return .success(try await runtime.invoke(operation, session: session, body: body, timeLimit: timeLimit))
-        } catch {
-            return .failure(error)
         }
     }
 
@@ -181,15 +156,6 @@ package final class GuardedRuntime: Sendable {
             }
         case .failure(let error):
             [.timeout, .pluginCrashed, .pluginError, .unavailable].contains(error.code)
-        }
-    }
-
-    private static func code(of reply: PluginReply) -> ConnectorHostError.Code? {
-        do {
-            _ = try reply.successBody(plugin: "", operation: "")
-            return nil
-        } catch {
-            return error.code
         }
     }
 

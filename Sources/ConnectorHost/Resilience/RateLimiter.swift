@@ -4,17 +4,36 @@ import Synchronization
 /// per-minute limit): it remembers the time of each of the last `limit`
 /// admissions, so the bound is exact for every window, not only aligned ones.
 public final class RateLimiter: Sendable {
+    /// The admissions still inside the window, oldest first: a ring that grows
+    /// with the traffic, up to the limit, never allocated for the limit upfront.
     private struct Storage {
-        /// A ring of the last admissions' times.
-        var admissions: [Duration]
+        var admissions: [Duration] = []
         var oldest = 0
         var count = 0
+
+        mutating func dropOlder(than cutoff: Duration) {
+            while count > 0, admissions[oldest] <= cutoff {
+                oldest = (oldest + 1) % admissions.count
+                count -= 1
+            }
+        }
+
+        mutating func append(_ time: Duration) {
+            if count == admissions.count {
+                // Unroll the ring into a larger one.
+                let ordered = (0..<count).map { admissions[(oldest + $0) % max(1, admissions.count)] }
+                admissions = ordered + Array(repeating: .zero, count: max(8, count))
+                oldest = 0
+            }
+            admissions[(oldest + count) % admissions.count] = time
+            count += 1
+        }
     }
 
     public let limit: Int
     public let window: Duration
     private let clock: any HostClock
-    private let storage: Mutex<Storage>
+    private let storage = Mutex(Storage())
 
     /// - Parameters:
     ///   - limit: Calls admitted per window (at least 1).
@@ -24,26 +43,25 @@ public final class RateLimiter: Sendable {
         self.limit = max(1, limit)
         self.window = window
         self.clock = clock
-        storage = Mutex(Storage(admissions: Array(repeating: .zero, count: max(1, limit))))
     }
 
     /// Admits one call now.
     ///
     /// - Throws: `rate_limited`, with the time until a slot frees up.
     public func admit() throws(ConnectorHostError) {
-        let now = clock.now
+        try admit(at: clock.now)
+    }
+
+    /// Admits one call at `now`, a reading of this limiter's clock.
+    package func admit(at now: Duration) throws(ConnectorHostError) {
         let limit = self.limit
         let window = self.window
         let refusal: Duration? = storage.withLock { storage in
-            while storage.count > 0, storage.admissions[storage.oldest] <= now - window {
-                storage.oldest = (storage.oldest + 1) % limit
-                storage.count -= 1
-            }
+            storage.dropOlder(than: now - window)
             guard storage.count < limit else {
                 return storage.admissions[storage.oldest] + window - now
             }
-            storage.admissions[(storage.oldest + storage.count) % limit] = now
-            storage.count += 1
+            storage.append(now)
             return nil
         }
         if let retryAfter = refusal {

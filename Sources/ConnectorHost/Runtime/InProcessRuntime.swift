@@ -9,6 +9,7 @@ import Synchronization
 /// the policy when it returns. Only the sandbox can cut off a hung plugin.
 package final class InProcessRuntime: PluginRuntime {
     private let image: PluginImage
+    private let name: String
     private let sessions = Mutex<[SessionID: SessionSlot]>([:])
     private let isShutDown = Atomic<Bool>(false)
     /// One permit per call the plugin takes at once; nil for no limit.
@@ -21,6 +22,7 @@ package final class InProcessRuntime: PluginRuntime {
     /// - Parameter image: The loaded plugin.
     package init(image: PluginImage) {
         self.image = image
+        name = image.description.manifest.name
         admission = image.description.maxConcurrency.map { AsyncSemaphore(permits: $0) }
     }
 
@@ -28,7 +30,7 @@ package final class InProcessRuntime: PluginRuntime {
         _ operation: StandardOperation, session: SessionID?, body: [UInt8], timeLimit: Duration?
     ) async throws(ConnectorHostError) -> PluginReply {
         guard !isShutDown.load(ordering: .acquiring) else {
-            throw ConnectorHostError(.unavailable, "\(description.manifest.name) is shut down")
+            throw ConnectorHostError(.unavailable, "\(name) is shut down")
         }
         let context = PluginCallContext(timeLimit: timeLimit)
         guard let admission else {
@@ -44,7 +46,6 @@ package final class InProcessRuntime: PluginRuntime {
     package func invokeSynchronously(
         _ operation: StandardOperation, session: SessionID?, body: [UInt8], context: PluginCallContext
     ) throws(ConnectorHostError) -> PluginReply {
-        let name = description.manifest.name
         switch operation {
         case .sessionOpen:
             guard let session else {

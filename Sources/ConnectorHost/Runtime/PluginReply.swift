@@ -44,6 +44,18 @@ public struct PluginReply: Sendable, Hashable {
             }
         }
 
+        /// The code of the host's taxonomy this status maps to; nil for `ok`.
+        public var errorCode: ConnectorHostError.Code? {
+            switch self {
+            case .ok: nil
+            case .invalidRequest: .invalidRequest
+            case .notFound: .notFound
+            case .unauthorized: .unauthorized
+            case .rateLimited: .rateLimited
+            case .transient, .permanent, .unknown: .pluginError
+            }
+        }
+
         /// The `ch_status` value.
         var abiValue: Int32 {
             switch self {
@@ -67,6 +79,7 @@ public struct PluginReply: Sendable, Hashable {
     /// - Throws: The error the status maps to in the host's taxonomy, carrying
     ///   the plugin's message and detail.
     public func successBody(plugin: String, operation: String) throws(ConnectorHostError) -> [UInt8] {
+        if status == .ok { return body }
         let said = message.map { ": \($0)" } ?? ""
         let detail = body.isEmpty ? nil : String(decoding: body, as: UTF8.self)
         switch status {

@@ -5,8 +5,9 @@ package protocol PluginRuntime: Sendable {
     /// The plugin the runtime serves.
     var description: PluginDescription { get }
 
-    /// Whether a call can be cut off at its time limit (sandbox). A call in this
-    /// process cannot: it only sees its deadline and is judged when it returns.
+    /// Whether the runtime cuts a call off at its time limit itself, failing it
+    /// with `timeout` (sandbox). A call in this process cannot be cut off: it
+    /// only sees its deadline, and is judged when it returns.
     var isInterruptible: Bool { get }
 
     /// Calls one standard operation.
@@ -19,7 +20,8 @@ package protocol PluginRuntime: Sendable {
     ///   - operation: The standard operation.
     ///   - session: The session the call runs in.
     ///   - body: The request JSON.
-    ///   - timeLimit: How long the plugin may take; nil for no limit.
+    ///   - timeLimit: How long the plugin may take; nil for no limit. An
+    ///     interruptible runtime fails the call with `timeout` once it has passed.
     /// - Returns: The plugin's reply, whatever its status.
     /// - Throws: Errors of the runtime itself: `not_found` (operation or session),
     ///   `plugin_crashed`, `timeout`, `unavailable`.

@@ -20,6 +20,7 @@ enum SandboxLoader {
             openFilesLimit: policy.openFilesLimit
         )
         let timeout = settings.loadTimeout
+        let deadline = clock.now + timeout
         let outcome = await withTaskGroup(of: Result<SandboxProtocol.Ready, ConnectorHostError>?.self) { group in
             group.addTask {
                 do throws(ConnectorHostError) {
@@ -29,7 +30,7 @@ enum SandboxLoader {
                 }
             }
             group.addTask {
-                guard (try? await clock.sleep(for: timeout)) != nil else { return nil }
+                guard (try? await clock.sleep(until: deadline)) != nil else { return nil }
                 return .failure(ConnectorHostError(
                     .timeout, "\(pluginPath): did not finish loading within \(timeout.secondsText) (a constructor or the entry point does not return)"
                 ))

@@ -29,6 +29,7 @@ package final class SandboxRuntime: PluginRuntime {
 
     package let description: PluginDescription
     package let pluginPath: String
+    private let name: String
     private let policy: ResiliencePolicy
     private let settings: SandboxSettings
     private let clock: any HostClock
@@ -48,6 +49,7 @@ package final class SandboxRuntime: PluginRuntime {
         clock: any HostClock, logger: Logger
     ) {
         self.description = description
+        name = description.manifest.name
         self.pluginPath = pluginPath
         self.policy = policy
         self.settings = settings
@@ -62,6 +64,9 @@ package final class SandboxRuntime: PluginRuntime {
     /// The last crash, as a sentence, if the plugin ever crashed.
     package var lastCrash: String? { state.withLock { $0.lastCrash } }
 
+    /// Calls waiting for the current worker's answer.
+    package var callsInFlight: Int { state.withLock { $0.worker?.callsInFlight ?? 0 } }
+
     /// How many times a worker was restarted after a crash.
     package var restarts: Int { state.withLock { $0.restarts } }
 
@@ -71,9 +76,12 @@ package final class SandboxRuntime: PluginRuntime {
         let worker = try await currentWorker()
         let nanoseconds = timeLimit.map { UInt64(max(0, $0.components.seconds)) * 1_000_000_000
             + UInt64(max(0, $0.components.attoseconds) / 1_000_000_000) } ?? 0
-        return try await worker.call(SandboxProtocol.Call(
-            operation: operation.rawValue, session: session?.rawValue ?? 0, timeLimit: nanoseconds, body: body
-        ))
+        return try await worker.call(
+            SandboxProtocol.Call(
+                operation: operation.rawValue, session: session?.rawValue ?? 0, timeLimit: nanoseconds, body: body
+            ),
+            timeLimit: timeLimit, pluginName: name
+        )
     }
 
     /// Starts the first worker now, rather than on the first call.
@@ -196,6 +204,11 @@ package final class SandboxRuntime: PluginRuntime {
         }
         guard unexpected else { return }
         recordCrash(reason: "the worker (pid \(worker.pid)) \(exit)")
+        // Restart now (after the delay) rather than on the next call, so health
+        // shows the plugin back as soon as it is.
+        if case .restarting = phase {
+            Task { _ = try? await self.currentWorker() }
+        }
     }
 
     private func recordCrash(reason: String) {

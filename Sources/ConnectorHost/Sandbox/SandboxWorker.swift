@@ -8,10 +8,22 @@ import Synchronization
 /// A reader thread takes frames off the socket, hands replies to the waiting
 /// callers and, when the socket closes, reaps the process and fails every call
 /// still waiting with `plugin_crashed`, naming the signal or exit status.
-/// Callers write their frames themselves, under a lock.
+/// Callers write their frames themselves, through a ``FrameOutbox``.
+///
+/// Time limits are kept here, where a call can actually be cut off: one task
+/// per worker sleeps until the earliest deadline on the injected clock and
+/// fails what has expired with `timeout` — no timer per call.
 package final class SandboxWorker: Sendable {
+    private struct Waiter {
+        let continuation: CheckedContinuation<Frame, any Error>
+        let plugin: String
+        let operation: String
+        let timeLimit: Duration?
+        let deadline: Duration?
+    }
+
     private struct Calls {
-        var waiting: [UInt64: CheckedContinuation<Frame, any Error>] = [:]
+        var waiting: [UInt64: Waiter] = [:]
         var nextID: UInt64 = 1
         /// Set once the socket has closed: why later calls fail at once.
         var ended: ConnectorHostError?
@@ -20,8 +32,10 @@ package final class SandboxWorker: Sendable {
         var exit: ProcessExit?
         /// Abandoned calls the worker has not answered yet.
         var unanswered: Set<UInt64> = []
-        /// The host asked the worker to exit: its end is no crash.
-        var stopRequested = false
+        /// When the deadline watcher wakes next.
+        var watcherWakesAt: Duration = .zero
+        /// Resumed to wake the watcher early, for a deadline before its wake time.
+        var watcherAlarm: CheckedContinuation<Void, Never>?
     }
 
     package let pid: pid_t
@@ -29,7 +43,7 @@ package final class SandboxWorker: Sendable {
     private let socket: Int32
     private let frameLimit: Int
     private let calls = Mutex(Calls())
-    private let writeLock = Mutex(())
+    private let outbox: FrameOutbox
     private let logger: Logger
     private let clock: any HostClock
     private let hangGrace: Duration
@@ -40,6 +54,7 @@ package final class SandboxWorker: Sendable {
     ) {
         self.pid = pid
         self.socket = socket
+        outbox = FrameOutbox(socket: socket)
         self.pluginPath = pluginPath
         self.frameLimit = frameLimit
         self.clock = clock
@@ -94,6 +109,7 @@ package final class SandboxWorker: Sendable {
         let thread = Thread { worker.readFrames() }
         thread.name = "connector-host-worker-\(pid)"
         thread.start()
+        Task { await worker.enforceDeadlines() }
         return worker
     }
 
@@ -144,32 +160,48 @@ package final class SandboxWorker: Sendable {
     /// Cancelling the calling task abandons the call at once: the worker is told
     /// (the plugin sees `is_cancelled`), and the call fails with `timeout`.
     ///
+    /// - Parameters:
+    ///   - call: The operation, session and request.
+    ///   - timeLimit: When to give up on the answer; nil for never.
+    ///   - pluginName: The plugin's name, for messages.
     /// - Returns: The plugin's reply.
-    /// - Throws: `plugin_crashed` when the worker dies first, `plugin_error` when
-    ///   the reply breaks the frame limit, `timeout` when abandoned.
-    package func call(_ call: SandboxProtocol.Call) async throws(ConnectorHostError) -> PluginReply {
+    /// - Throws: `timeout` once the time limit has passed, `plugin_crashed` when
+    ///   the worker dies first, `plugin_error` when the reply breaks the frame limit.
+    package func call(
+        _ call: SandboxProtocol.Call, timeLimit: Duration?, pluginName: String
+    ) async throws(ConnectorHostError) -> PluginReply {
         let id = calls.withLock { calls in
             defer { calls.nextID += 1 }
             return calls.nextID
         }
+        let deadline = timeLimit.map { clock.now + $0 }
         let frame: Frame
         do {
             frame = try await withTaskCancellationHandler {
                 try await withCheckedThrowingContinuation { continuation in
+                    var alarm: CheckedContinuation<Void, Never>?
                     let ended: ConnectorHostError? = calls.withLock { calls in
                         if let ended = calls.ended { return ended }
                         if Task.isCancelled { return Self.abandoned }
-                        calls.waiting[id] = continuation
+                        calls.waiting[id] = Waiter(
+                            continuation: continuation, plugin: pluginName, operation: call.operation,
+                            timeLimit: timeLimit, deadline: deadline
+                        )
+                        if let deadline, deadline < calls.watcherWakesAt {
+                            alarm = calls.watcherAlarm
+                            calls.watcherAlarm = nil
+                        }
                         return nil
                     }
                     if let ended {
                         continuation.resume(throwing: ended)
                         return
                     }
+                    alarm?.resume()
                     send(Frame(.call, callID: id, payload: call.encoded))
                 }
             } onCancel: {
-                abandon(id)
+                abandon(id, because: Self.abandoned)
             }
         } catch {
             throw Self.hostError(error)
@@ -197,7 +229,6 @@ package final class SandboxWorker: Sendable {
 
     /// Asks the worker to close its sessions and exit.
     package func shutdown() {
-        calls.withLock { $0.stopRequested = true }
         send(Frame(.shutdown))
     }
 
@@ -205,13 +236,16 @@ package final class SandboxWorker: Sendable {
     /// within `grace`.
     package func stop(within grace: Duration) async {
         shutdown()
+        // Deadlines are fixed before any task starts, so that how soon a task
+        // runs never moves them.
+        let deadline = clock.now + grace
         let exited = await withTaskGroup(of: Bool.self) { [clock] group in
             group.addTask {
                 _ = await self.exit()
                 return true
             }
             group.addTask {
-                (try? await clock.sleep(for: grace)) == nil
+                (try? await clock.sleep(until: deadline)) == nil
             }
             let first = await group.next() ?? false
             group.cancelAll()
@@ -240,17 +274,17 @@ package final class SandboxWorker: Sendable {
 
     private static let abandoned = ConnectorHostError(.timeout, "the call was abandoned before the plugin answered")
 
-    /// Gives up on a call: the caller is told at once, the worker is told to
-    /// cancel, and if the worker has not answered within the grace period it
-    /// counts as hung and is killed (and so restarted by its supervisor).
-    private func abandon(_ id: UInt64) {
-        let waiting = calls.withLock { calls in
-            let waiting = calls.waiting.removeValue(forKey: id)
-            if waiting != nil { calls.unanswered.insert(id) }
-            return waiting
+    /// Gives up on a call: its caller is told `error` at once, the worker is
+    /// told to cancel, and if the worker has not answered within the grace
+    /// period it counts as hung and is killed (and so restarted by its supervisor).
+    private func abandon(_ id: UInt64, because error: ConnectorHostError) {
+        let waiter = calls.withLock { calls in
+            let waiter = calls.waiting.removeValue(forKey: id)
+            if waiter != nil { calls.unanswered.insert(id) }
+            return waiter
         }
-        guard let waiting else { return }
-        waiting.resume(throwing: Self.abandoned)
+        guard let waiter else { return }
+        waiter.continuation.resume(throwing: error)
         send(Frame(.cancel, callID: id))
         let deadline = clock.now + hangGrace
         Task { [self] in
@@ -262,12 +296,63 @@ package final class SandboxWorker: Sendable {
         }
     }
 
+    /// Fails calls whose time limit has passed. Sleeps until the earliest
+    /// deadline; with no call waiting, for the last time limit seen, which no
+    /// later call of the same limit can undercut (a shorter one sounds the alarm).
+    private func enforceDeadlines() async {
+        var idle: Duration = .seconds(30)
+        while true {
+            let now = clock.now
+            let (expired, wakeAt, ended) = calls.withLock { calls -> ([(UInt64, Waiter)], Duration, Bool) in
+                let expired = calls.waiting.filter { $0.value.deadline.map { $0 <= now } ?? false }
+                let next = calls.waiting.values.compactMap(\.deadline).filter { $0 > now }.min()
+                calls.watcherWakesAt = next ?? now + idle
+                return (Array(expired), calls.watcherWakesAt, calls.ended != nil)
+            }
+            if ended { return }
+            for (id, waiter) in expired {
+                if let limit = waiter.timeLimit { idle = limit }
+                abandon(id, because: ConnectorHostError(
+                    .timeout, "\(waiter.plugin) \(waiter.operation) did not answer within \(waiter.timeLimit?.secondsText ?? "its time limit")"
+                ))
+            }
+            await sleepOrAlarm(until: wakeAt)
+        }
+    }
+
+    private func sleepOrAlarm(until deadline: Duration) async {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { [clock] in try? await clock.sleep(until: deadline) }
+            group.addTask { [self] in await alarm() }
+            await group.next()
+            group.cancelAll()
+        }
+    }
+
+    /// Returns when a call brings a deadline earlier than the watcher's wake
+    /// time, when the worker ends, or when cancelled.
+    private func alarm() async {
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                let ringNow = calls.withLock { calls -> Bool in
+                    guard calls.ended == nil, !Task.isCancelled else { return true }
+                    calls.watcherAlarm = continuation
+                    return false
+                }
+                if ringNow { continuation.resume() }
+            }
+        } onCancel: {
+            let alarm = calls.withLock { calls in
+                defer { calls.watcherAlarm = nil }
+                return calls.watcherAlarm
+            }
+            alarm?.resume()
+        }
+    }
+
     @discardableResult
     private func send(_ frame: Frame) -> Bool {
-        let bytes = frame.encoded
-        return writeLock.withLock { _ in
-            bytes.withUnsafeBytes { Descriptors.sendAll(socket, $0) }
-        }
+        outbox.send(frame)
     }
 
     // MARK: - Reader thread
@@ -296,21 +381,24 @@ package final class SandboxWorker: Sendable {
         let exit = Descriptors.waitForExit(pid)
         let reason = violation.map { "broke the sandbox protocol (\($0)) and was killed" } ?? "\(exit)"
         let ended = ConnectorHostError(.pluginCrashed, "the plugin's sandbox worker (pid \(pid)) \(reason)")
-        let asked = calls.withLock { $0.stopRequested } && exit == .exited(0)
-        logger.log(level: asked ? .debug : .warning, "sandbox worker ended", metadata: ["exit": "\(exit)"])
-        let (waiting, ready, exitWaiters) = calls.withLock { calls in
+        // Debug only: whoever depends on the worker reports a crash, with context.
+        logger.debug("sandbox worker ended", metadata: ["exit": "\(exit)"])
+        let (waiting, ready, exitWaiters, alarm) = calls.withLock { calls in
             calls.ended = ended
             calls.exit = exit
             defer {
                 calls.waiting.removeAll()
                 calls.ready = nil
                 calls.exitWaiters.removeAll()
+                calls.watcherAlarm = nil
             }
-            return (Array(calls.waiting.values), calls.ready, calls.exitWaiters)
+            return (Array(calls.waiting.values), calls.ready, calls.exitWaiters, calls.watcherAlarm)
         }
-        waiting.forEach { $0.resume(throwing: ended) }
+        waiting.forEach { $0.continuation.resume(throwing: ended) }
         ready?.resume(throwing: ended)
         exitWaiters.forEach { $0.resume(returning: exit) }
+        // The deadline watcher sees the end and stops.
+        alarm?.resume()
     }
 
     private func deliver(_ frame: Frame) {
@@ -321,7 +409,7 @@ package final class SandboxWorker: Sendable {
                 calls.unanswered.remove(frame.callID)
                 return calls.waiting.removeValue(forKey: frame.callID)
             }
-            waiting?.resume(returning: frame)
+            waiting?.continuation.resume(returning: frame)
         case .ready, .loadFailed:
             let ready = calls.withLock { calls in
                 defer { calls.ready = nil }

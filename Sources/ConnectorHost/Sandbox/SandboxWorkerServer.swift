@@ -4,7 +4,7 @@ import Logging
 import Synchronization
 
 /// The worker side of the sandbox protocol: runs in the `connector-host-worker`
-/// process, loads one plugin and serves the host's calls on a pool of threads.
+/// process, loads one plugin and serves the host's calls (``WorkerCallLoop``).
 package enum SandboxWorkerServer {
     /// Serves the host on `socket` until it says goodbye or goes away.
     ///
@@ -39,33 +39,16 @@ package enum SandboxWorkerServer {
         connection.send(Frame(.ready, payload: SandboxProtocol.json(ready)))
 
         let runtime = InProcessRuntime(image: image)
-        let pool = CallPool(threads: min(image.description.maxConcurrency ?? 64, 64))
-        let contexts = Mutex<[UInt64: PluginCallContext]>([:])
-        while let frame = reader.next() {
-            switch frame.kind {
-            case .call:
-                guard let call = try? SandboxProtocol.Call(decoding: frame.payload) else {
-                    connection.fail(frame.callID, ConnectorHostError(.invalidRequest, "a malformed call frame"))
-                    continue
-                }
-                let context = PluginCallContext(timeLimit: call.timeLimit == 0 ? nil : .nanoseconds(call.timeLimit))
-                contexts.withLock { $0[frame.callID] = context }
-                pool.submit {
-                    serve(call, id: frame.callID, runtime: runtime, context: context, connection: connection,
-                          frameLimit: hello.frameLimit)
-                    contexts.withLock { _ = $0.removeValue(forKey: frame.callID) }
-                }
-            case .cancel:
-                contexts.withLock { $0[frame.callID] }?.cancel()
-            case .shutdown:
-                pool.finish()
-                runtime.closeAllSessions()
-                return 0
-            default:
-                continue
-            }
-        }
-        // The host is gone: nothing can be answered any more.
+        let frameLimit = hello.frameLimit
+        let loop = WorkerCallLoop(
+            reader: reader, slots: min(image.description.maxConcurrency ?? 64, 64),
+            serve: { id, call, context in
+                serve(call, id: id, runtime: runtime, context: context, connection: connection, frameLimit: frameLimit)
+            },
+            reject: { id, error in connection.fail(id, error) }
+        )
+        loop.run()
+        runtime.closeAllSessions()
         return 0
     }
 
@@ -87,7 +70,7 @@ package enum SandboxWorkerServer {
             guard size <= frameLimit else {
                 connection.fail(id, ConnectorHostError(
                     .pluginError,
-                    "\(runtime.description.manifest.name) \(operation.rawValue) answered with \(size) bytes, more than the frame limit of \(frameLimit) bytes"
+                    "\(runtime.description.manifest.name) \(operation.rawValue) answered with a \(reply.body.count)-byte response, over the sandbox frame limit of \(frameLimit) bytes; page the response, or raise the host's frame limit"
                 ))
                 return
             }
@@ -137,19 +120,14 @@ struct FrameReader {
     }
 }
 
-/// The worker's side of the socket for writing: frames from any thread, whole,
-/// under a lock.
+/// The worker's side of the socket for writing: frames from any thread.
 final class WorkerConnection: Sendable {
-    private let socket: Int32
-    private let writeLock = Mutex(())
+    private let outbox: FrameOutbox
 
-    init(socket: Int32) { self.socket = socket }
+    init(socket: Int32) { outbox = FrameOutbox(socket: socket) }
 
     func send(_ frame: Frame) {
-        let bytes = frame.encoded
-        writeLock.withLock { _ in
-            _ = bytes.withUnsafeBytes { Descriptors.sendAll(socket, $0) }
-        }
+        outbox.send(frame)
     }
 
     func fail(_ callID: UInt64, _ error: ConnectorHostError) {
@@ -170,63 +148,5 @@ struct FrameLogHandler: LogHandler {
 
     func log(event: LogEvent) {
         connection.send(Frame(.log, payload: SandboxProtocol.encodeLog(level: event.level.abiLevel, message: "\(event.message)")))
-    }
-}
-
-/// Threads that run plugin calls: started as needed, up to the plugin's own
-/// concurrency limit, so that calls overlap exactly as much as it allows.
-final class CallPool: @unchecked Sendable {
-    // Everything below is guarded by `condition`.
-    private var jobs: [@Sendable () -> Void] = []
-    private var idle = 0
-    private var threads = 0
-    private var finishing = false
-    private let limit: Int
-    private let condition = NSCondition()
-
-    init(threads: Int) { limit = max(1, threads) }
-
-    func submit(_ job: @escaping @Sendable () -> Void) {
-        condition.lock()
-        jobs.append(job)
-        let startThread = idle == 0 && threads < limit
-        if startThread { threads += 1 }
-        condition.signal()
-        condition.unlock()
-        if startThread {
-            let thread = Thread { [self] in work() }
-            thread.name = "plugin-call"
-            thread.start()
-        }
-    }
-
-    /// Waits for the jobs already submitted to finish; the threads then end.
-    func finish() {
-        condition.lock()
-        finishing = true
-        condition.broadcast()
-        while !jobs.isEmpty || threads > 0 { condition.wait() }
-        condition.unlock()
-    }
-
-    private func work() {
-        condition.lock()
-        while true {
-            if !jobs.isEmpty {
-                let job = jobs.removeFirst()
-                condition.unlock()
-                job()
-                condition.lock()
-            } else if finishing {
-                threads -= 1
-                condition.broadcast()
-                condition.unlock()
-                return
-            } else {
-                idle += 1
-                condition.wait()
-                idle -= 1
-            }
-        }
     }
 }

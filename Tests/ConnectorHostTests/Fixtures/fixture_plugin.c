@@ -52,11 +52,11 @@ static const ch_host_api *host;
 #endif
 
 #if defined(HOSTILE_SEGFAULT) || defined(HOSTILE_ENTRY_CRASH) || defined(HOSTILE_CONSTRUCTOR_CRASH)
-/* A real invalid write: a raised signal could be caught and returned from. */
-static void crash(void) {
-    volatile int *nowhere = NULL;
-    *nowhere = 1;
-}
+/* A real invalid write (a raised signal could be caught and returned from).
+ * The pointer is read from a volatile so the compiler cannot see it is NULL
+ * and drop the write as undefined behaviour. */
+static int *volatile nowhere;
+static void crash(void) { *nowhere = 1; }
 #endif
 
 /* What a hostile fixture does in entity.get; returns 1 when it answered. */

@@ -1,0 +1,220 @@
+// connector-host-bench: `make bench`. Measures, in one run, the cost of a call
+// (a) straight through the plugin's function pointer, (b) through the
+// in-process runtime with the full policy, (c) through a sandbox worker, and
+// (d) of a raw C echo between two processes over a socketpair with the same
+// payload — the floor for (c) — then 16 concurrent callers on one sandboxed
+// plugin. Prints a table and the ratios the targets are stated in.
+import ConnectorHost
+import ConnectorHostABI
+import CoreMetrics
+import Foundation
+import Logging
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+let arguments = CommandLine.arguments
+guard arguments.count >= 3 else {
+    FileHandle.standardError.write(Data("usage: connector-host-bench ECHO_PLUGIN.so RAW_ECHO_BINARY [PAYLOAD_BYTES]\n".utf8))
+    exit(64)
+}
+let pluginPath = arguments[1]
+let rawEcho = arguments[2]
+let payloadSize = arguments.count > 3 ? Int(arguments[3]) ?? 256 : 256
+let payload = Array(("{\"data\":\"" + String(repeating: "x", count: max(0, payloadSize - 12)) + "\"}").utf8)
+// BENCH_SCALE=N divides every call count by N (for slow tools such as callgrind).
+let scale = max(1, Int(ProcessInfo.processInfo.environment["BENCH_SCALE"] ?? "1") ?? 1)
+let logger = Logger(label: "bench") { _ in SwiftLogNoOpLogHandler() }
+
+struct Measurement {
+    var name: String
+    var medianNanoseconds: Double
+    var p99Nanoseconds: Double
+    var callsPerSecond: Double
+}
+
+/// Times `count` calls: `batch` calls per sample (for calls too short to time
+/// singly), each sample one call of `run`, which makes `batch` calls, so that
+/// the harness adds nothing per call.
+func measure(_ name: String, count: Int, batch: Int = 1, _ run: (Int) async throws -> Void) async rethrows -> Measurement {
+    let count = max(batch * 10, count / scale)
+    try await run(min(count / 10, 2000))
+    var samples: [Double] = []
+    samples.reserveCapacity(count / batch)
+    let started = MonotonicTime.now
+    for _ in 0..<(count / batch) {
+        let before = MonotonicTime.now
+        try await run(batch)
+        samples.append(Double(MonotonicTime.now - before) / Double(batch))
+    }
+    let elapsed = Double(MonotonicTime.now - started) / 1e9
+    samples.sort()
+    return Measurement(
+        name: name, medianNanoseconds: samples[samples.count / 2], p99Nanoseconds: samples[samples.count * 99 / 100],
+        callsPerSecond: Double(samples.count * batch) / elapsed
+    )
+}
+
+enum MonotonicTime {
+    static var now: UInt64 {
+        var time = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &time)
+        return UInt64(time.tv_sec) * 1_000_000_000 + UInt64(time.tv_nsec)
+    }
+}
+
+func policy() -> ResilienceOverrides {
+    var overrides = ResilienceOverrides()
+    overrides.rateLimitPerMinute = 100_000_000
+    overrides.maxConcurrentCalls = 64
+    return overrides
+}
+
+func host(trusted: Bool, directory: String) async throws -> (ConnectorHost, Connector, SessionID) {
+    var configuration = HostConfiguration(pluginDirectory: directory)
+    configuration.resilience = policy()
+    if trusted { configuration.trustedPlugins = ["echo"] }
+    let host = try await ConnectorHost.start(configuration: configuration, logger: logger)
+    let connector = try host.connector(named: "echo")
+    let session = try await connector.openSession([])
+    return (host, connector, session)
+}
+
+// (a) The function pointer, called directly.
+func direct() throws -> Measurement {
+    guard let handle = dlopen(pluginPath, RTLD_NOW | RTLD_LOCAL), let entry = dlsym(handle, CH_PLUGIN_ENTRY_SYMBOL) else {
+        throw ConnectorHostError(.abiMismatch, "cannot load \(pluginPath)")
+    }
+    var api = ch_host_api()
+    api.struct_size = UInt32(MemoryLayout<ch_host_api>.size)
+    api.abi_version = CH_ABI_VERSION
+    api.allocate = { malloc($0) }
+    api.release = { free($0) }
+    let descriptor = unsafeBitCast(entry, to: ch_plugin_entry_fn.self)(&api)
+    guard let function = descriptor?.pointee.functions[3].operation else {
+        throw ConnectorHostError(.abiMismatch, "no server.info in \(pluginPath)")
+    }
+    var session = ch_session()
+    return payload.withUnsafeBufferPointer { bytes in
+        "server.info".withCString { name in
+            var request = ch_request(
+                struct_size: UInt32(MemoryLayout<ch_request>.size), reserved: 0, operation: name,
+                body: bytes.baseAddress, body_length: bytes.count, call: nil
+            )
+            var sink = 0
+            let result = runSynchronously(count: 2_000_000, batch: 1000) {
+                var response = ch_response()
+                _ = function(&session, &request, &response)
+                sink &+= response.body_length
+                free(response.body)
+            }
+            precondition(sink > 0)
+            return Measurement(name: "(a) direct function pointer", medianNanoseconds: result.0, p99Nanoseconds: result.1,
+                               callsPerSecond: result.2)
+        }
+    }
+}
+
+func runSynchronously(count: Int, batch: Int, _ call: () -> Void) -> (Double, Double, Double) {
+    for _ in 0..<(count / 10) { call() }
+    var samples: [Double] = []
+    let started = MonotonicTime.now
+    for _ in 0..<(count / batch) {
+        let before = MonotonicTime.now
+        for _ in 0..<batch { call() }
+        samples.append(Double(MonotonicTime.now - before) / Double(batch))
+    }
+    let elapsed = Double(MonotonicTime.now - started) / 1e9
+    samples.sort()
+    return (samples[samples.count / 2], samples[samples.count * 99 / 100], Double(count) / elapsed)
+}
+
+func raw() throws -> Measurement {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: rawEcho)
+    process.arguments = ["30000", String(payload.count)]
+    let output = Pipe()
+    process.standardOutput = output
+    try process.run()
+    let data = output.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    guard let object = try JSONSerialization.jsonObject(with: data) as? [String: Double],
+        let median = object["median_ns"], let p99 = object["p99_ns"], let rate = object["calls_per_second"]
+    else { throw ConnectorHostError(.pluginError, "raw echo printed \(String(decoding: data, as: UTF8.self))") }
+    return Measurement(name: "(d) raw C echo, socketpair", medianNanoseconds: median, p99Nanoseconds: p99, callsPerSecond: rate)
+}
+
+func concurrent(_ connector: Connector, _ session: SessionID, callers: Int, callsEach: Int) async throws -> Double {
+    let started = MonotonicTime.now
+    try await withThrowingTaskGroup(of: Void.self) { group in
+        for _ in 0..<callers {
+            group.addTask {
+                for _ in 0..<callsEach { _ = try await connector.call(.serverInfo, request: payload, session: session) }
+            }
+        }
+        try await group.waitForAll()
+    }
+    return Double(callers * callsEach) / (Double(MonotonicTime.now - started) / 1e9)
+}
+
+// The measuring functions are nonisolated: a closure written in top-level code
+// would belong to the main actor and hop to it on every call.
+func measureInProcess(directory: String) async throws -> Measurement {
+    let (host, connector, session) = try await host(trusted: true, directory: directory)
+    let result = try await measure("(b) in-process runtime + policy", count: 1_000_000, batch: 1000) { calls in
+        for _ in 0..<calls { _ = try await connector.call(.serverInfo, request: payload, session: session) }
+    }
+    await host.shutdown()
+    return result
+}
+
+func measureSandbox(directory: String) async throws -> (Measurement, Double) {
+    let (host, connector, session) = try await host(trusted: false, directory: directory)
+    let single = try await measure("(c) sandbox worker", count: 30_000) { calls in
+        for _ in 0..<calls { _ = try await connector.call(.serverInfo, request: payload, session: session) }
+    }
+    let concurrentRate = try await concurrent(connector, session, callers: 16, callsEach: max(10, 4000 / scale))
+    await host.shutdown()
+    return (single, concurrentRate)
+}
+
+let directory = FileManager.default.temporaryDirectory.appendingPathComponent("connector-host-bench-\(getpid())")
+try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+try? FileManager.default.removeItem(at: directory.appendingPathComponent("echo.so"))
+try FileManager.default.copyItem(atPath: pluginPath, toPath: directory.appendingPathComponent("echo.so").path)
+defer { try? FileManager.default.removeItem(at: directory) }
+
+print("payload: \(payload.count) bytes; machine: \(ProcessInfo.processInfo.activeProcessorCount) cores")
+let a = try direct()
+// BENCH_ONLY=in-process or sandbox runs one path alone, for a profiler.
+switch ProcessInfo.processInfo.environment["BENCH_ONLY"] {
+case "in-process":
+    print(try await measureInProcess(directory: directory.path))
+    exit(0)
+case "sandbox":
+    print(try await measureSandbox(directory: directory.path))
+    exit(0)
+default:
+    break
+}
+let b = try await measureInProcess(directory: directory.path)
+let d = try raw()
+let (c, c16) = try await measureSandbox(directory: directory.path)
+
+func format(_ nanoseconds: Double) -> String {
+    nanoseconds < 10_000 ? String(format: "%.0f ns", nanoseconds) : String(format: "%.1f µs", nanoseconds / 1000)
+}
+print("")
+print("path                                  median      p99         calls/s")
+for row in [a, b, c, d] {
+    print(row.name.padding(toLength: 38, withPad: " ", startingAt: 0)
+        + format(row.medianNanoseconds).padding(toLength: 12, withPad: " ", startingAt: 0)
+        + format(row.p99Nanoseconds).padding(toLength: 12, withPad: " ", startingAt: 0)
+        + String(format: "%.0f", row.callsPerSecond))
+}
+print("(c16) sandbox, 16 concurrent callers                          " + String(format: "%.0f", c16))
+print("")
+print(String(format: "b - a (host overhead per call): %.0f ns   (target < 1000 ns)", b.medianNanoseconds - a.medianNanoseconds))
+print(String(format: "c / d (sandbox vs raw echo, median): %.2f   (target < 1.5)", c.medianNanoseconds / d.medianNanoseconds))
+print(String(format: "c16 / d (16 callers vs one-caller raw echo, throughput): %.2f   (target >= 1)", c16 / d.callsPerSecond))
