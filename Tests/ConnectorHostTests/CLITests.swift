@@ -126,8 +126,30 @@ import Testing
         #expect(try TestSupport.object(Array(result.standardOutput.utf8))["fields"] != nil)
     }
 
+    @Test func healthShowsEachPluginsRuntimeAndState() throws {
+        let result = try CLI.run(["health", "--plugins", TestSupport.pluginDirectory, "--json"])
+        #expect(result.status == 0, "\(result.standardError)")
+        let plugins = try #require(try TestSupport.object(Array(result.standardOutput.utf8))["plugins"] as? [[String: Any]])
+        #expect(plugins.map { $0["name"] as? String } == ["hello-swift", "tracker"])
+        for plugin in plugins {
+            #expect(plugin["runtime"] as? String == "sandbox")
+            #expect(plugin["health"] as? String == "healthy")
+            #expect(plugin["breaker"] as? String == "closed")
+            #expect(plugin["pid"] as? Int != nil)
+        }
+    }
+
+    @Test func callInProcessGivesTheSameAnswer() throws {
+        let database = try TestSupport.temporaryDirectory().appendingPathComponent("t.sqlite").path
+        let arguments = ["call", "--plugins", TestSupport.pluginDirectory, "tracker", "server.info", "--setting", "database=\(database)"]
+        let sandboxed = try CLI.run(arguments)
+        let inProcess = try CLI.run(arguments + ["--in-process"])
+        #expect(sandboxed.status == 0 && inProcess.status == 0)
+        #expect(sandboxed.standardOutput == inProcess.standardOutput)
+    }
+
     @Test func everyCommandHasHelp() throws {
-        for command in [[], ["inspect"], ["list"], ["call"]] {
+        for command in [[], ["inspect"], ["list"], ["call"], ["health"]] {
             let result = try CLI.run(command + ["--help"])
             #expect(result.status == 0)
             #expect(result.standardOutput.contains("USAGE: connector-host"))

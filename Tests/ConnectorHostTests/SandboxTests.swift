@@ -143,6 +143,24 @@ import Glibc
         await fixture.shutDownAndCheckNoWorkerIsLeft()
     }
 
+    @Test func aNewBuildOfTheFileLiftsTheQuarantine() async throws {
+        let fixture = try await Fixture.make("hostile-exit") { $0.sandbox.quarantineThreshold = 1 }
+        let plugin = try fixture.host.connector(named: "hostile-exit")
+        let session = try await plugin.openSession([])
+        _ = try? await plugin.call(.entityGet, request: [], session: session)
+        _ = try await fixture.waitFor("hostile-exit", .quarantined)
+        await #expect(throws: ConnectorHostError.self) { _ = try await plugin.call(.metadataGet, session: nil) }
+
+        // The same plugin, rebuilt: the file's size or time changes.
+        let path = fixture.directory.appendingPathComponent("hostile-exit.so").path
+        let data = try Data(contentsOf: URL(fileURLWithPath: path))
+        try data.write(to: URL(fileURLWithPath: path))
+        try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSinceNow: 5)], ofItemAtPath: path)
+        _ = try await plugin.call(.metadataGet, session: nil)
+        #expect(plugin.status.health == .healthy)
+        await fixture.shutDownAndCheckNoWorkerIsLeft()
+    }
+
     @Test(arguments: ["hostile-spin", "hostile-sleep"])
     func aHungCallTimesOutAndTheHungWorkerIsReplaced(hostile: String) async throws {
         let fixture = try await Fixture.make(hostile)

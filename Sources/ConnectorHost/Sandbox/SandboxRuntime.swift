@@ -6,7 +6,8 @@ import Synchronization
 /// a delay that doubles with every crash in the crash window; a plugin that
 /// crashes `quarantineThreshold` times within the window is quarantined: no
 /// worker, calls fail at once with `unavailable`, until an operator restarts it
-/// or its file changes.
+/// or its file changes (a new build with the same manifest; another manifest
+/// needs a reload).
 package final class SandboxRuntime: PluginRuntime {
     /// Where the runtime is in its life.
     package enum Phase: Sendable, Equatable {
@@ -25,6 +26,19 @@ package final class SandboxRuntime: PluginRuntime {
         var crashes: [Duration] = []
         var lastCrash: String?
         var restarts = 0
+        /// The plugin file's size and mtime when quarantined: a new build lifts it.
+        var quarantinedVersion: FileVersion?
+    }
+
+    private struct FileVersion: Equatable {
+        let size: Int64
+        let modified: Int64
+
+        init?(path: String) {
+            guard let status = try? PluginFile.status(path) else { return nil }
+            size = Int64(status.st_size)
+            modified = Int64(status.st_mtim.tv_sec) * 1_000_000_000 + Int64(status.st_mtim.tv_nsec)
+        }
     }
 
     package let description: PluginDescription
@@ -130,6 +144,15 @@ package final class SandboxRuntime: PluginRuntime {
             case .shutDown:
                 return .fail(ConnectorHostError(.unavailable, "\(description.manifest.name) is shut down"))
             case .quarantined(let reason):
+                if let version = state.quarantinedVersion, FileVersion(path: pluginPath) != version {
+                    logger.notice("plugin file changed; lifting its quarantine")
+                    state.crashes.removeAll()
+                    state.quarantinedVersion = nil
+                    let starter = Task { try await self.launchWorker(notBefore: nil) }
+                    state.starter = starter
+                    state.phase = .starting
+                    return .wait(starter)
+                }
                 return .fail(ConnectorHostError(
                     .unavailable,
                     "\(description.manifest.name) is quarantined: \(reason); restart it (POST /plugins/\(description.manifest.name)/restart) or replace its file"
@@ -219,6 +242,7 @@ package final class SandboxRuntime: PluginRuntime {
             state.crashes = state.crashes.filter { now - $0 < settings.crashWindow } + [now]
             state.lastCrash = reason
             if state.crashes.count >= settings.quarantineThreshold {
+                state.quarantinedVersion = FileVersion(path: pluginPath)
                 state.phase = .quarantined(
                     reason: "it crashed \(state.crashes.count) times within \(settings.crashWindow.secondsText); last: \(reason)"
                 )
