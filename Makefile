@@ -18,7 +18,7 @@ APT_PACKAGES := libffi-dev libcurl4-openssl-dev libsqlite3-dev
 PLUGIN_CFLAGS := -std=c99 -O2 -g -Wall -Wextra -Werror -pedantic -fPIC -fvisibility=hidden -Iinclude
 HEADER := include/connector_host.h include/module.modulemap
 
-.PHONY: all deps build plugins fixtures test run bench clean
+.PHONY: all deps build plugins fixtures test test-leaks run bench clean
 
 all: build plugins
 
@@ -52,7 +52,8 @@ $(BUILD)/plugins/hello-swift.so: $(wildcard Plugins/hello-swift/*.swift) $(HEADE
 FIXTURE_SOURCE := Tests/ConnectorHostTests/Fixtures/fixture_plugin.c
 DEFECTS := wrong-magic future-abi short-descriptor empty-name empty-version empty-key empty-secret \
   function-out-of-range endpoint-in-range duplicate-id duplicate-name unknown-operation \
-  missing-mandatory no-entry-point null-descriptor
+  missing-mandatory no-entry-point null-descriptor \
+  custom-unknown-type custom-too-many custom-named-standard custom-buffer-parameter
 # Valid plugins for discovery: file:name:endpoint:start:end. twin repeats alpha's
 # name; omega's IDs overlap beta's.
 IDENTITIES := alpha:alpha:500001:500002:500100 beta:beta:600001:600002:600100 \
@@ -64,7 +65,7 @@ HOSTILE := segfault abort exit spin sleep stdout huge entry-crash entry-exit con
 defect_flag = -DDEFECT_$(shell echo $(1) | tr 'a-z-' 'A-Z_')
 hostile_flag = -DHOSTILE_$(shell echo $(1) | tr 'a-z-' 'A-Z_') -DFIXTURE_NAME='"hostile-$(1)"'
 FIXTURES := $(DEFECTS:%=$(BUILD)/fixtures/%.so) $(HOSTILE:%=$(BUILD)/fixtures/hostile-%.so) \
-  $(BUILD)/fixtures/not-a-plugin.so \
+  $(BUILD)/fixtures/not-a-plugin.so $(BUILD)/fixtures/custom.so \
   $(foreach id,$(IDENTITIES),$(BUILD)/fixtures/$(word 1,$(subst :, ,$(id))).so)
 
 fixtures: $(FIXTURES)
@@ -86,6 +87,11 @@ endef
 field = $(word $(2),$(subst :, ,$(1)))
 $(foreach id,$(IDENTITIES),$(eval $(call identity_rule,$(call field,$(id),1),$(call field,$(id),2),$(call field,$(id),3),$(call field,$(id),4),$(call field,$(id),5))))
 
+$(BUILD)/fixtures/custom.so: $(FIXTURE_SOURCE) $(HEADER)
+	@mkdir -p $(@D)
+	$(CC) $(PLUGIN_CFLAGS) -shared -DFIXTURE_CUSTOM -DFIXTURE_NAME='"custom"' -DFIXTURE_ENDPOINT=910001 \
+	  -DFIXTURE_START=910002 -DFIXTURE_END=910100 -o $@ $<
+
 $(BUILD)/fixtures/not-a-plugin.so: Tests/ConnectorHostTests/Fixtures/not-a-plugin.so.txt
 	@mkdir -p $(@D)
 	cp $< $@
@@ -101,6 +107,14 @@ test: deps plugins fixtures
 	left=$$(grep -lsa "CONNECTOR_HOST_TEST_RUN=$$run" /proc/[0-9]*/environ | wc -l); \
 	if [ "$$left" -gt 0 ]; then echo "error: $$left sandbox worker(s) outlived the test run"; exit 1; fi; \
 	exit $$status
+
+# The custom-function tests under AddressSanitizer and LeakSanitizer, host and
+# workers alike: a string or buffer a plugin returns that the host does not
+# free, or frees twice, fails the run.
+test-leaks: deps plugins fixtures
+	$(SWIFT) build --sanitize=address --scratch-path .build-asan --build-tests
+	CONNECTOR_HOST_BIN=.build-asan/debug/connector-host $(SWIFT) test --sanitize=address \
+	  --scratch-path .build-asan --skip-build --disable-xctest --filter CustomFunctionTests
 
 run: deps plugins
 	$(SWIFT) build --product connector-host

@@ -20,11 +20,19 @@ let package = Package(
         .systemLibrary(name: "ConnectorHostABI", path: "include"),
         // posix_spawn, prctl, wait-status macros and rlimits, for host and worker.
         .target(name: "CConnectorHostSystem"),
+        // Calls custom functions of any declared signature through libffi (Debian: libffi-dev).
+        .target(
+            name: "CConnectorHostFFI",
+            dependencies: ["ConnectorHostABI"],
+            cSettings: [.headerSearchPath("../../include")],
+            linkerSettings: [.linkedLibrary("ffi")]
+        ),
         .target(
             name: "ConnectorHost",
             dependencies: [
                 "ConnectorHostABI",
                 "CConnectorHostSystem",
+                "CConnectorHostFFI",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Crypto", package: "swift-crypto"),

@@ -6,6 +6,19 @@
 
 const ch_host_api *tracker_host;
 
+/* Parameter lists of the custom functions. */
+static const ch_value_type one_string[] = {CH_TYPE_STRING};
+static const ch_value_type two_strings[] = {CH_TYPE_STRING, CH_TYPE_STRING};
+static const ch_value_type three_strings[] = {CH_TYPE_STRING, CH_TYPE_STRING, CH_TYPE_STRING};
+static const ch_value_type double_and_string[] = {CH_TYPE_DOUBLE, CH_TYPE_STRING};
+static const ch_value_type one_uint8[] = {CH_TYPE_UINT8};
+static const ch_value_type uint16_and_float[] = {CH_TYPE_UINT16, CH_TYPE_FLOAT};
+static const ch_value_type two_int64[] = {CH_TYPE_INT64, CH_TYPE_INT64};
+
+#define CUSTOM(id, function_name, symbol, returns, parameters)                                           \
+    {.entity_id = (id), .name = (function_name), .custom = (ch_custom_fn)(symbol), .return_type = (returns), \
+     .parameter_count = CH_COUNT(parameters), .parameter_types = (parameters)}
+
 static const ch_function functions[] = {
     {.entity_id = 200002, .name = CH_OP_SESSION_OPEN, .operation = tracker_session_open},
     {.entity_id = 200003, .name = CH_OP_SESSION_CLOSE, .operation = tracker_session_close},
@@ -19,6 +32,20 @@ static const ch_function functions[] = {
     {.entity_id = 200011, .name = CH_OP_ENTITY_UPDATE, .operation = tracker_entity_update},
     {.entity_id = 200012, .name = CH_OP_ENTITY_LIST, .operation = tracker_entity_list},
     {.entity_id = 200013, .name = CH_OP_ENTITY_DELETE, .operation = tracker_entity_delete},
+    CUSTOM(200050, "checksum", tracker_checksum, CH_TYPE_UINT32, one_string),
+    CUSTOM(200051, "count_entities", tracker_count_entities, CH_TYPE_INT64, three_strings),
+    CUSTOM(200052, "convert_hours", tracker_convert_hours, CH_TYPE_DOUBLE, double_and_string),
+    CUSTOM(200053, "priority_rank", tracker_priority_rank, CH_TYPE_UINT8, one_string),
+    CUSTOM(200054, "compare_priorities", tracker_compare_priorities, CH_TYPE_INT8, two_strings),
+    CUSTOM(200055, "sla_minutes", tracker_sla_minutes, CH_TYPE_INT16, one_uint8),
+    CUSTOM(200056, "story_points_hours", tracker_story_points_hours, CH_TYPE_FLOAT, uint16_and_float),
+    CUSTOM(200057, "is_closed", tracker_is_closed, CH_TYPE_BOOL, one_string),
+    CUSTOM(200058, "days_between", tracker_days_between, CH_TYPE_INT32, two_int64),
+    CUSTOM(200059, "entity_number", tracker_entity_number, CH_TYPE_UINT64, one_string),
+    CUSTOM(200060, "slug", tracker_slug, CH_TYPE_STRING, one_string),
+    CUSTOM(200061, "export_csv", tracker_export_csv, CH_TYPE_BUFFER, two_strings),
+    {.entity_id = 200062, .name = "note", .custom = (ch_custom_fn)tracker_note, .return_type = CH_TYPE_VOID,
+     .parameter_count = 1, .parameter_types = one_string},
 };
 
 /* The tracker is local and fast: it allows far more calls than the host's

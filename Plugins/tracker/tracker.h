@@ -7,6 +7,7 @@
 #define TRACKER_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <sqlite3.h>
 
@@ -130,5 +131,21 @@ ch_status tracker_entity_create(ch_session *session, const ch_request *request, 
 ch_status tracker_entity_update(ch_session *session, const ch_request *request, ch_response *response);
 ch_status tracker_entity_list(ch_session *session, const ch_request *request, ch_response *response);
 ch_status tracker_entity_delete(ch_session *session, const ch_request *request, ch_response *response);
+
+/* --- custom functions (functions.c) --- */
+
+uint32_t tracker_checksum(const char *text);
+int64_t tracker_count_entities(const char *database, const char *entity_type, const char *status);
+double tracker_convert_hours(double hours, const char *unit);
+uint8_t tracker_priority_rank(const char *priority);
+int8_t tracker_compare_priorities(const char *a, const char *b);
+int16_t tracker_sla_minutes(uint8_t rank);
+float tracker_story_points_hours(uint16_t points, float hours_per_point);
+bool tracker_is_closed(const char *status);
+int32_t tracker_days_between(int64_t from, int64_t to);
+uint64_t tracker_entity_number(const char *key);
+char *tracker_slug(const char *title);
+ch_buffer tracker_export_csv(const char *database, const char *entity_type);
+void tracker_note(const char *text);
 
 #endif

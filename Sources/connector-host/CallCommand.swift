@@ -5,16 +5,20 @@ import Foundation
 struct CallCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "call",
-        abstract: "Open a session, call one operation, print its JSON response, close the session.",
+        abstract: "Call one operation (in a session of its own) or one custom function; print the JSON result.",
         discussion: """
             OPERATION is a standard operation name (e.g. server.info, entity.list). metadata.get runs without \
             a session. The plugin runs in a sandbox worker process under its resilience policy (timeout, \
             retries, rate limit, bulkhead, circuit breaker); --in-process loads it into this process instead. The session configuration is built from --setting and --sensitive-setting pairs, sent \
             to session.open as [{"key", "value", "sensitive"}]; sensitive values are never logged.
 
-            Example:
+            With --function ID|NAME instead of an operation, calls a custom function the plugin declares \
+            (inspect lists them with their C signatures), with --args as a JSON array.
+
+            Examples:
               connector-host call --plugins build/plugins tracker entity.list \\
                 --setting database=data/tracker.sqlite --request '{"entityTypeId":"bug","startIndex":0,"maxResults":10}'
+              connector-host call --plugins build/plugins tracker --function checksum --args '["hello"]'
             """
     )
 
@@ -23,8 +27,14 @@ struct CallCommand: AsyncParsableCommand {
     @Argument(help: "The connector's name, as `list` shows it.")
     var connector: String
 
-    @Argument(help: "The standard operation to call.")
-    var operation: String
+    @Argument(help: "The standard operation to call (or use --function).")
+    var operation: String?
+
+    @Option(help: ArgumentHelp("A custom function to call, by entity ID or name.", valueName: "id|name"))
+    var function: String?
+
+    @Option(help: ArgumentHelp("The custom function's arguments, a JSON array.", valueName: "json"))
+    var args: String = "[]"
 
     @Option(help: ArgumentHelp("The request JSON, or @FILE to read it from a file.", valueName: "json|@file"))
     var request: String?
@@ -47,14 +57,23 @@ struct CallCommand: AsyncParsableCommand {
     @OptionGroup var common: CommonOptions
 
     func validate() throws {
-        guard let operation = StandardOperation(rawValue: operation) else {
-            throw ValidationError(
-                "'\(operation)' is not a standard operation; use one of: "
-                    + StandardOperation.allCases.map(\.rawValue).joined(separator: ", ")
-            )
-        }
-        if operation == .sessionClose {
-            throw ValidationError("session.close is called for you after the operation; call another operation")
+        switch (operation, function) {
+        case (nil, nil):
+            throw ValidationError("name an operation, or a custom function with --function")
+        case (.some, .some):
+            throw ValidationError("name either an operation or --function, not both")
+        case (let name?, nil):
+            guard let operation = StandardOperation(rawValue: name) else {
+                throw ValidationError(
+                    "'\(name)' is not a standard operation; use one of: "
+                        + StandardOperation.allCases.map(\.rawValue).joined(separator: ", ")
+                )
+            }
+            if operation == .sessionClose {
+                throw ValidationError("session.close is called for you after the operation; call another operation")
+            }
+        case (nil, .some):
+            break
         }
         for setting in settings + sensitiveSettings where !setting.contains("=") {
             throw ValidationError("setting '\(setting)' has no '='; write key=value")
@@ -63,13 +82,19 @@ struct CallCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingFailure { () throws(ConnectorHostError) in
-            guard let operation = StandardOperation(rawValue: operation) else { return }
             let body = try readRequest()
             var configuration = HostConfiguration(pluginDirectory: directory.directory)
             if inProcess { configuration.trustedPlugins = [connector] }
             let host = try await ConnectorHost.start(configuration: configuration, logger: common.makeLogger())
             do throws(ConnectorHostError) {
                 let connector = try host.connector(named: connector)
+                if let function {
+                    let result = try await connector.callFunction(FunctionReference(function), arguments: Array(args.utf8))
+                    JSONOutput.printDocument(result.json)
+                    await host.shutdown()
+                    return
+                }
+                guard let operation = operation.flatMap(StandardOperation.init(rawValue:)) else { return }
                 let response: [UInt8]
                 if operation.needsSession {
                     let session = try await connector.openSession(sessionSettings())

@@ -27,7 +27,7 @@ enum PluginText {
         lines.append("  functions:")
         let width = plugin.functions.map(\.name.count).max() ?? 0
         for function in plugin.functions {
-            let kind = function.group.map { "standard, \($0.rawValue)" } ?? "custom \(function.signature ?? "")"
+            let kind = function.group.map { "standard, \($0.rawValue)" } ?? "custom: \(function.signature ?? "")"
             lines.append("    \(function.entityId)  \(function.name.padding(toLength: width, withPad: " ", startingAt: 0))  \(kind)")
         }
         return lines.joined(separator: "\n")

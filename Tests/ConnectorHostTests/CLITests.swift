@@ -148,6 +148,20 @@ import Testing
         #expect(sandboxed.standardOutput == inProcess.standardOutput)
     }
 
+    @Test func callAFunctionByNameOrEntityID() throws {
+        let byName = try CLI.run(["call", "--plugins", TestSupport.pluginDirectory, "tracker", "--function", "checksum",
+                                  "--args", #"["hello"]"#])
+        #expect(byName.status == 0, "\(byName.standardError)")
+        #expect(byName.standardOutput == "907060870\n")
+        let byID = try CLI.run(["call", "--plugins", TestSupport.pluginDirectory, "tracker", "--function", "200060",
+                                "--args", #"["Hello World"]"#])
+        #expect(byID.standardOutput == "\"hello-world\"\n")
+        let wrong = try CLI.run(["call", "--plugins", TestSupport.pluginDirectory, "tracker", "--function", "sla_minutes",
+                                 "--args", "[256]"])
+        #expect(wrong.status == 2)
+        #expect(wrong.standardError == "error: invalid_request: argument 1 of tracker sla_minutes: expected uint8 (0...255), got 256\n")
+    }
+
     @Test func everyCommandHasHelp() throws {
         for command in [[], ["inspect"], ["list"], ["call"], ["health"]] {
             let result = try CLI.run(command + ["--help"])

@@ -36,6 +36,14 @@ import Testing
              message: "function 'entity.fetch' (entity ID 900022) is not a standard operation"),
         Case(fixture: "missing-mandatory", code: .manifestInvalid,
              message: "missing mandatory operations: session.close, metadata.get, server.info, entity.delete"),
+        Case(fixture: "custom-unknown-type", code: .manifestInvalid,
+             message: "function 'strange' (entity ID 900032) parameter 1 has an unknown type 99"),
+        Case(fixture: "custom-too-many", code: .manifestInvalid,
+             message: "function 'wide' (entity ID 900032) declares 17 parameters; at most 16 are allowed"),
+        Case(fixture: "custom-named-standard", code: .manifestInvalid,
+             message: "custom function 'user.search' (entity ID 900032) is named like the standard operation 'user.search'"),
+        Case(fixture: "custom-buffer-parameter", code: .manifestInvalid,
+             message: "function 'takes_buffer' (entity ID 900032) parameter 1 has type buffer, which is allowed only as a return type"),
     ]
 
     @Test(arguments: cases)

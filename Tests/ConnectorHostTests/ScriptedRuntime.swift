@@ -61,6 +61,13 @@ final class ScriptedRuntime: PluginRuntime {
         }
     }
 
+    func invokeCustom(
+        _ function: String, arguments: [CustomValue], timeLimit: Duration?
+    ) async throws(ConnectorHostError) -> CustomValue {
+        count.add(1, ordering: .relaxed)
+        return .null
+    }
+
     func shutdown() async {}
 
     private static func waitUntilCancelled() async {
@@ -88,7 +95,14 @@ final class ScriptedRuntime: PluginRuntime {
                 name: name, version: "1", key: "k", secret: PluginSecret("s"), endpointEntityId: 1,
                 functionEntityIds: 2...100
             ),
-            abiVersion: 1, isThreadSafe: true, maxConcurrency: nil, functions: [], resilience: ResilienceOverrides()
+            abiVersion: 1, isThreadSafe: true, maxConcurrency: nil,
+            functions: [
+                PluginFunction(entityId: 2, name: "server.info"),
+                PluginFunction(entityId: 3, name: "scale", signature: FunctionSignature(
+                    returnType: .double, parameterTypes: [.int8, .double, .string]
+                )),
+            ],
+            resilience: ResilienceOverrides()
         )
     }
 }

@@ -80,4 +80,47 @@ public final class Connector: Sendable {
         }
         return body
     }
+
+    /// Calls one of the plugin's custom functions with a JSON array of arguments.
+    ///
+    /// The arguments are checked against the function's declared C signature
+    /// (arity, type, range) before anything is sent to the plugin.
+    ///
+    /// - Parameters:
+    ///   - reference: The function's entity ID or name.
+    ///   - arguments: A JSON array, e.g. `[42, "text", 2.5, true]`.
+    /// - Returns: The function's result.
+    /// - Throws: `not_found` for an unknown function, `invalid_request` naming the
+    ///   argument that does not fit, and the guard's and runtime's errors.
+    public func callFunction(
+        _ reference: FunctionReference, arguments: [UInt8]
+    ) async throws(ConnectorHostError) -> CustomValue {
+        let function = try customFunction(reference)
+        let values = try CustomFunctionCall.arguments(arguments, for: function, plugin: name)
+        return try await plugin.guarded.invokeCustom(function.name, arguments: values)
+    }
+
+    /// The custom function a reference names.
+    public func customFunction(_ reference: FunctionReference) throws(ConnectorHostError) -> PluginFunction {
+        let functions = description.functions
+        let found: PluginFunction? =
+            switch reference {
+            case .entityId(let id): functions.first { $0.entityId == id }
+            case .name(let text): functions.first { $0.name == text }
+            }
+        guard let function = found else {
+            let custom = functions.filter { $0.signature != nil }.map(\.name)
+            throw ConnectorHostError(
+                .notFound,
+                "\(name) has no function with \(reference) (custom functions: \(custom.isEmpty ? "none" : custom.joined(separator: ", ")))"
+            )
+        }
+        guard function.signature != nil else {
+            throw ConnectorHostError(
+                .invalidRequest,
+                "\(name) entity ID \(function.entityId) is the standard operation \(function.name); call it as an operation"
+            )
+        }
+        return function
+    }
 }

@@ -29,8 +29,8 @@ package final class HostAPITable: @unchecked Sendable {
             min_abi_version: DescriptorValidator.supportedVersions.lowerBound,
             reserved: 0,
             context: sink.toOpaque(),
-            allocate: { size in malloc(size) },
-            release: { pointer in free(pointer) },
+            allocate: { size in HostAllocator.allocate(size) },
+            release: { pointer in HostAllocator.release(pointer) },
             log: { context, level, message in
                 guard let context, let message else { return }
                 let sink = Unmanaged<PluginLogSink>.fromOpaque(context).takeUnretainedValue()

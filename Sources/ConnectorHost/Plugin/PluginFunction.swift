@@ -25,8 +25,11 @@ public struct FunctionSignature: Sendable, Hashable, Codable, CustomStringConver
 
     /// The signature as C would spell it, without the function name:
     /// `int64_t (const char *, double)`.
-    public var description: String {
-        let parameters = parameterTypes.isEmpty ? "void" : parameterTypes.map(\.cSpelling).joined(separator: ", ")
-        return "\(returnType.cSpelling) (\(parameters))"
+    public var description: String { declaration(named: "") }
+
+    /// The signature as a C declaration: `int64_t count(const char *, double)`.
+    public func declaration(named name: String) -> String {
+        let parameters = parameterTypes.isEmpty ? "void" : parameterTypes.map(\.parameterSpelling).joined(separator: ", ")
+        return "\(returnType.cSpelling) \(name)(\(parameters))"
     }
 }

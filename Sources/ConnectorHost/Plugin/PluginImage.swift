@@ -118,17 +118,31 @@ package final class PluginImage: @unchecked Sendable {
         return Self.takeReply(status: status, response: &response)
     }
 
+    /// Calls a custom function on this thread.
+    ///
+    /// - Parameters:
+    ///   - name: The custom function's name.
+    ///   - arguments: Arguments already checked against its signature.
+    /// - Returns: Its result.
+    /// - Throws: `not_found` for an unknown function, `plugin_error` when the call fails.
+    package func invokeCustom(_ name: String, arguments: [CustomValue]) throws(ConnectorHostError) -> CustomValue {
+        guard let (function, address) = customFunctions[name] else {
+            throw ConnectorHostError(.notFound, "\(description.manifest.name) has no custom function '\(name)'")
+        }
+        return try CustomFunctionCall.invoke(address, function, arguments: arguments, plugin: description.manifest.name)
+    }
+
     /// Moves what the plugin put in `response` into Swift values and frees it.
     package static func takeReply(status: ch_status, response: inout ch_response) -> PluginReply {
         var body: [UInt8] = []
         if let bytes = response.body {
             body = Array(UnsafeBufferPointer(start: bytes, count: response.body_length))
-            free(bytes)
+            HostAllocator.release(bytes)
         }
         var message: String?
         if let text = response.message {
             message = String(cString: text)
-            free(text)
+            HostAllocator.release(text)
         }
         let retryAfter: Duration? = response.retry_after_ms > 0 ? .milliseconds(Int64(response.retry_after_ms)) : nil
         return PluginReply(status: .init(abiValue: status), body: body, message: message, retryAfter: retryAfter)

@@ -28,7 +28,7 @@ public struct PluginSummary: Sendable, Hashable, Encodable {
         public var kind: String
         /// The API group of a standard operation.
         public var group: APIGroup?
-        /// The C signature of a custom function, e.g. `int64_t (char *, double)`.
+        /// The C declaration of a custom function, e.g. `int64_t count(const char *, double)`.
         public var signature: String?
     }
 
@@ -57,7 +57,7 @@ public struct PluginSummary: Sendable, Hashable, Encodable {
                 entityId: function.entityId, name: function.name,
                 kind: function.signature == nil ? "standard" : "custom",
                 group: function.standardOperation?.group,
-                signature: function.signature?.description
+                signature: function.signature?.declaration(named: function.name)
             )
         }
     }

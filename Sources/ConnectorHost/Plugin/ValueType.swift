@@ -24,6 +24,11 @@ public enum ValueType: String, Sendable, Codable, CaseIterable {
         self = all[Int(abiValue)]
     }
 
+    /// The header's `ch_value_type` value.
+    var abiValue: ch_value_type {
+        ch_value_type(Self.allCases.firstIndex(of: self) ?? 0)
+    }
+
     /// The C spelling, for signatures shown to people: `int32_t`, `const char *`.
     public var cSpelling: String {
         switch self {
@@ -36,6 +41,9 @@ public enum ValueType: String, Sendable, Codable, CaseIterable {
         default: "\(rawValue)_t"
         }
     }
+
+    /// The C spelling of a parameter of this type: strings come in as `const char *`.
+    var parameterSpelling: String { self == .string ? "const char *" : cSpelling }
 
     /// Whether a parameter may have this type (void and buffer are return types only).
     public var isParameterType: Bool { self != .void && self != .buffer }

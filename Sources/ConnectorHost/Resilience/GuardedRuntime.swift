@@ -76,6 +76,42 @@ package final class GuardedRuntime: Sendable {
     package func invoke(
         _ operation: StandardOperation, session: SessionID?, body: [UInt8]
     ) async throws(ConnectorHostError) -> PluginReply {
+        let runtime = self.runtime
+        let timeout = policy.timeout
+        return try await run(operation.rawValue, inSession: session != nil) {
+            do throws(ConnectorHostError) {
+                return .success(try await runtime.invoke(operation, session: session, body: body, timeLimit: timeout))
+            } catch {
+                return .failure(error)
+            }
+        }
+    }
+
+    /// Calls a custom function under the policy.
+    ///
+    /// - Parameters:
+    ///   - function: The custom function's name.
+    ///   - arguments: Arguments already checked against its signature.
+    /// - Returns: Its result.
+    /// - Throws: A rejection, or the runtime's failure of the last attempt.
+    package func invokeCustom(_ function: String, arguments: [CustomValue]) async throws(ConnectorHostError)
+        -> CustomValue
+    {
+        let runtime = self.runtime
+        let timeout = policy.timeout
+        return try await run(function, inSession: false) {
+            do throws(ConnectorHostError) {
+                return .success(try await runtime.invokeCustom(function, arguments: arguments, timeLimit: timeout))
+            } catch {
+                return .failure(error)
+            }
+        }
+    }
+
+    /// The policy around attempts of one call.
+    private func run<Value: AttemptValue>(
+        _ label: String, inSession: Bool, attempt: () async -> Result<Value, ConnectorHostError>
+    ) async throws(ConnectorHostError) -> Value {
         // One clock reading serves every admission; one more, the outcome.
         let started = clock.now
         do throws(ConnectorHostError) {
@@ -95,19 +131,15 @@ package final class GuardedRuntime: Sendable {
         }
 
         var retries = 0
-        var outcome: Result<PluginReply, ConnectorHostError>
+        var outcome: Result<Value, ConnectorHostError>
         while true {
             // An interruptible runtime cuts the attempt off at its time limit;
             // otherwise an overrun is judged when the call returns.
-            do {
-                outcome = .success(try await runtime.invoke(operation, session: session, body: body, timeLimit: policy.timeout))
-            } catch {
-                outcome = .failure(error)
-            }
+            outcome = await attempt()
             guard Self.isRetryable(outcome), retries < policy.maxRetries else { break }
             // A crashed worker took its sessions along: a retry would only be told
             // the session is unknown. The caller opens a new session instead.
-            if session != nil, case .failure(var crash) = outcome, crash.code == .pluginCrashed {
+            if inSession, case .failure(var crash) = outcome, crash.code == .pluginCrashed {
                 crash.message += "; the session was lost with the worker, open a new one"
                 outcome = .failure(crash)
                 break
@@ -116,20 +148,24 @@ package final class GuardedRuntime: Sendable {
             let delay = policy.jitter ? jitter(policy.delay(beforeRetry: retries)) : policy.delay(beforeRetry: retries)
             guard (try? await clock.sleep(for: delay)) != nil else { break }
         }
-        let failed = Self.isFailure(outcome)
         let ended = clock.now
-        breaker.record(ticket, success: !failed, at: ended)
+        breaker.record(ticket, success: !Self.isFailure(outcome), at: ended)
         metrics.recordCall(duration: ended - started)
         if !interruptible, ended - started > policy.timeout * (retries + 1) {
-            logger.warning("\(name) \(operation.rawValue) took \((ended - started).secondsText), over its time limit of \(policy.timeout.secondsText) per attempt; in-process calls cannot be cut off")
+            logger.warning("\(name) \(label) took \((ended - started).secondsText), over its time limit of \(policy.timeout.secondsText) per attempt; in-process calls cannot be cut off")
         }
         if retries > 0, Self.isRetryable(outcome) {
-            outcome = Self.annotate(outcome, attempts: retries + 1)
+            let note = "gave up after \(retries + 1) attempts"
+            outcome = outcome.map { $0.noting(note) }.mapError { error in
+                var error = error
+                error.message += " (\(note))"
+                return error
+            }
         }
         switch outcome {
-        case .success(let reply):
-            if let code = reply.status.errorCode { metrics.recordFailure(code) }
-            return reply
+        case .success(let value):
+            if let code = value.failureCode { metrics.recordFailure(code) }
+            return value
         case .failure(let error):
             metrics.recordFailure(error.code)
             throw error
@@ -137,39 +173,60 @@ package final class GuardedRuntime: Sendable {
     }
 
     /// Transient plugin errors, timeouts and crashes.
-    private static func isRetryable(_ outcome: Result<PluginReply, ConnectorHostError>) -> Bool {
+    private static func isRetryable<Value: AttemptValue>(_ outcome: Result<Value, ConnectorHostError>) -> Bool {
         switch outcome {
-        case .success(let reply): reply.status == .transient
+        case .success(let value): value.isTransient
         case .failure(let error): error.code == .timeout || error.code == .pluginCrashed
         }
     }
 
-    /// What the breaker counts against the plugin: not the caller's mistakes
-    /// (invalid request, not found, an invalid session) nor the end system's
-    /// request to slow down.
-    private static func isFailure(_ outcome: Result<PluginReply, ConnectorHostError>) -> Bool {
+    /// What the breaker counts against the plugin.
+    private static func isFailure<Value: AttemptValue>(_ outcome: Result<Value, ConnectorHostError>) -> Bool {
         switch outcome {
-        case .success(let reply):
-            switch reply.status {
-            case .ok, .invalidRequest, .notFound, .unauthorized, .rateLimited: false
-            case .transient, .permanent, .unknown: true
-            }
-        case .failure(let error):
-            [.timeout, .pluginCrashed, .pluginError, .unavailable].contains(error.code)
+        case .success(let value): value.countsAsFailure
+        case .failure(let error): [.timeout, .pluginCrashed, .pluginError, .unavailable].contains(error.code)
+        }
+    }
+}
+
+/// What the guard needs to know of the value an attempt returned.
+protocol AttemptValue: Sendable {
+    /// The plugin asked for the attempt to be retried.
+    var isTransient: Bool { get }
+    /// The breaker counts it against the plugin.
+    var countsAsFailure: Bool { get }
+    /// The failure kind metrics count it as, if any.
+    var failureCode: ConnectorHostError.Code? { get }
+    /// The value with a note for whoever reads its message.
+    func noting(_ note: String) -> Self
+}
+
+extension PluginReply: AttemptValue {
+    var isTransient: Bool { status == .transient }
+
+    /// Not the caller's mistakes (invalid request, not found, an invalid
+    /// session) nor the end system's request to slow down.
+    var countsAsFailure: Bool {
+        switch status {
+        case .ok, .invalidRequest, .notFound, .unauthorized, .rateLimited: false
+        case .transient, .permanent, .unknown: true
         }
     }
 
-    private static func annotate(
-        _ outcome: Result<PluginReply, ConnectorHostError>, attempts: Int
-    ) -> Result<PluginReply, ConnectorHostError> {
-        let note = "gave up after \(attempts) attempts"
-        switch outcome {
-        case .success(var reply):
-            reply.message = reply.message.map { "\($0) (\(note))" } ?? note
-            return .success(reply)
-        case .failure(var error):
-            error.message += " (\(note))"
-            return .failure(error)
-        }
+    var failureCode: ConnectorHostError.Code? { status.errorCode }
+
+    func noting(_ note: String) -> PluginReply {
+        var reply = self
+        reply.message = message.map { "\($0) (\(note))" } ?? note
+        return reply
     }
+}
+
+extension CustomValue: AttemptValue {
+    // A custom function returns plain C values: it can only fail by crashing,
+    // hanging, or with arguments the host already refused.
+    var isTransient: Bool { false }
+    var countsAsFailure: Bool { false }
+    var failureCode: ConnectorHostError.Code? { nil }
+    func noting(_ note: String) -> CustomValue { self }
 }

@@ -41,6 +41,26 @@ package final class InProcessRuntime: PluginRuntime {
         }
     }
 
+    package func invokeCustom(
+        _ function: String, arguments: [CustomValue], timeLimit: Duration?
+    ) async throws(ConnectorHostError) -> CustomValue {
+        guard !isShutDown.load(ordering: .acquiring) else {
+            throw ConnectorHostError(.unavailable, "\(name) is shut down")
+        }
+        guard let admission else { return try image.invokeCustom(function, arguments: arguments) }
+        return try await admission.withPermit { () throws(ConnectorHostError) -> CustomValue in
+            try image.invokeCustom(function, arguments: arguments)
+        }
+    }
+
+    /// Calls a custom function on this thread, without admission control (see
+    /// ``invokeSynchronously(_:session:body:context:)``).
+    package func invokeCustomSynchronously(_ function: String, arguments: [CustomValue]) throws(ConnectorHostError)
+        -> CustomValue
+    {
+        try image.invokeCustom(function, arguments: arguments)
+    }
+
     /// Calls the plugin on this thread, without admission control: for the
     /// sandbox worker, whose thread pool already bounds concurrency.
     package func invokeSynchronously(

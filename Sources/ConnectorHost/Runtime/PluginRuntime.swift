@@ -29,6 +29,17 @@ package protocol PluginRuntime: Sendable {
         _ operation: StandardOperation, session: SessionID?, body: [UInt8], timeLimit: Duration?
     ) async throws(ConnectorHostError) -> PluginReply
 
+    /// Calls a custom function (no session: custom functions are plain C).
+    ///
+    /// - Parameters:
+    ///   - function: The custom function's name.
+    ///   - arguments: Arguments already checked against its declared signature.
+    ///   - timeLimit: As for ``invoke(_:session:body:timeLimit:)``.
+    /// - Returns: Its result.
+    func invokeCustom(
+        _ function: String, arguments: [CustomValue], timeLimit: Duration?
+    ) async throws(ConnectorHostError) -> CustomValue
+
     /// Closes whatever the runtime holds; later calls fail with `unavailable`.
     func shutdown() async
 }

@@ -8,12 +8,14 @@ package struct Frame: Sendable, Equatable {
         case call = 2
         case cancel = 3
         case shutdown = 4
+        case customCall = 5
         // Worker to host.
         case ready = 101
         case loadFailed = 102
         case reply = 103
         case callFailed = 104
         case log = 105
+        case customReply = 106
     }
 
     /// Bytes before the payload.

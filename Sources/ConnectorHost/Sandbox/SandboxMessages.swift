@@ -72,6 +72,85 @@ package enum SandboxProtocol {
         }
     }
 
+    /// One call of a custom function, its arguments already checked.
+    package struct CustomCall: Sendable, Equatable {
+        package var function: String
+        /// Nanoseconds the plugin may take; 0: no limit.
+        package var timeLimit: UInt64
+        package var arguments: [CustomValue]
+
+        package init(function: String, timeLimit: UInt64, arguments: [CustomValue]) {
+            self.function = function
+            self.timeLimit = timeLimit
+            self.arguments = arguments
+        }
+
+        package var encoded: [UInt8] {
+            var writer = WireWriter()
+            writer.writeString(function)
+            writer.write(timeLimit)
+            writer.write(UInt32(arguments.count))
+            for argument in arguments { SandboxProtocol.write(argument, to: &writer) }
+            return writer.bytes
+        }
+
+        package init(decoding payload: [UInt8]) throws(WireError) {
+            var reader = WireReader(payload[...])
+            function = try reader.readString()
+            timeLimit = try reader.read(UInt64.self)
+            let count = try reader.read(UInt32.self)
+            guard count <= 64 else { throw .malformed("\(count) arguments") }
+            arguments = []
+            for _ in 0..<count { arguments.append(try SandboxProtocol.read(CustomValue.self, from: &reader)) }
+        }
+    }
+
+    /// A custom value with its exact type: a tag, then the value.
+    package static func write(_ value: CustomValue, to writer: inout WireWriter) {
+        switch value {
+        case .null:
+            writer.write(UInt8(0))
+        case .bool(let flag):
+            writer.write(UInt8(1))
+            writer.write(UInt8(flag ? 1 : 0))
+        case .signed(let number):
+            writer.write(UInt8(2))
+            writer.write(number)
+        case .unsigned(let number):
+            writer.write(UInt8(3))
+            writer.write(number)
+        case .float(let number):
+            writer.write(UInt8(4))
+            writer.write(number.bitPattern)
+        case .double(let number):
+            writer.write(UInt8(5))
+            writer.write(number.bitPattern)
+        case .string(let text):
+            writer.write(UInt8(6))
+            writer.writeString(text)
+        case .bytes(let bytes):
+            writer.write(UInt8(7))
+            writer.write(UInt32(bytes.count))
+            writer.write(bytes)
+        }
+    }
+
+    package static func read(_: CustomValue.Type, from reader: inout WireReader) throws(WireError) -> CustomValue {
+        switch try reader.read(UInt8.self) {
+        case 0: return .null
+        case 1: return .bool(try reader.read(UInt8.self) != 0)
+        case 2: return .signed(try reader.read(Int64.self))
+        case 3: return .unsigned(try reader.read(UInt64.self))
+        case 4: return .float(Float(bitPattern: try reader.read(UInt32.self)))
+        case 5: return .double(Double(bitPattern: try reader.read(UInt64.self)))
+        case 6: return .string(try reader.readString())
+        case 7:
+            let count = try reader.read(UInt32.self)
+            return .bytes(Array(try reader.readBytes(Int(count))))
+        case let tag: throw .malformed("custom value tag \(tag)")
+        }
+    }
+
     static func encode(_ reply: PluginReply) -> [UInt8] {
         var writer = WireWriter(capacity: 16 + reply.body.count + (reply.message?.utf8.count ?? 0))
         writer.write(reply.status.abiValue)

@@ -88,12 +88,21 @@ package final class SandboxRuntime: PluginRuntime {
         _ operation: StandardOperation, session: SessionID?, body: [UInt8], timeLimit: Duration?
     ) async throws(ConnectorHostError) -> PluginReply {
         let worker = try await currentWorker()
-        let nanoseconds = timeLimit.map { UInt64(max(0, $0.components.seconds)) * 1_000_000_000
-            + UInt64(max(0, $0.components.attoseconds) / 1_000_000_000) } ?? 0
         return try await worker.call(
             SandboxProtocol.Call(
-                operation: operation.rawValue, session: session?.rawValue ?? 0, timeLimit: nanoseconds, body: body
+                operation: operation.rawValue, session: session?.rawValue ?? 0, timeLimit: timeLimit?.nanosecondCount ?? 0,
+                body: body
             ),
+            timeLimit: timeLimit, pluginName: name
+        )
+    }
+
+    package func invokeCustom(
+        _ function: String, arguments: [CustomValue], timeLimit: Duration?
+    ) async throws(ConnectorHostError) -> CustomValue {
+        let worker = try await currentWorker()
+        return try await worker.callCustom(
+            SandboxProtocol.CustomCall(function: function, timeLimit: timeLimit?.nanosecondCount ?? 0, arguments: arguments),
             timeLimit: timeLimit, pluginName: name
         )
     }

@@ -170,21 +170,61 @@ package final class SandboxWorker: Sendable {
     package func call(
         _ call: SandboxProtocol.Call, timeLimit: Duration?, pluginName: String
     ) async throws(ConnectorHostError) -> PluginReply {
+        let frame = try await exchange(
+            .call, payload: call.encoded, plugin: pluginName, operation: call.operation, timeLimit: timeLimit
+        )
+        switch frame.kind {
+        case .reply:
+            do {
+                return try SandboxProtocol.decodeReply(frame.payload)
+            } catch {
+                throw ConnectorHostError(.pluginError, "the sandbox worker sent a broken reply: \(error)")
+            }
+        default:
+            throw Self.failure(of: frame)
+        }
+    }
+
+    /// Calls a custom function in the worker, like ``call(_:timeLimit:pluginName:)``.
+    ///
+    /// - Returns: The function's result.
+    package func callCustom(
+        _ call: SandboxProtocol.CustomCall, timeLimit: Duration?, pluginName: String
+    ) async throws(ConnectorHostError) -> CustomValue {
+        let frame = try await exchange(
+            .customCall, payload: call.encoded, plugin: pluginName, operation: call.function, timeLimit: timeLimit
+        )
+        switch frame.kind {
+        case .customReply:
+            var reader = WireReader(frame.payload[...])
+            do {
+                return try SandboxProtocol.read(CustomValue.self, from: &reader)
+            } catch {
+                throw ConnectorHostError(.pluginError, "the sandbox worker sent a broken result: \(error)")
+            }
+        default:
+            throw Self.failure(of: frame)
+        }
+    }
+
+    /// Sends a call frame and waits for the frame that answers it.
+    private func exchange(
+        _ kind: Frame.Kind, payload: [UInt8], plugin: String, operation: String, timeLimit: Duration?
+    ) async throws(ConnectorHostError) -> Frame {
         let id = calls.withLock { calls in
             defer { calls.nextID += 1 }
             return calls.nextID
         }
         let deadline = timeLimit.map { clock.now + $0 }
-        let frame: Frame
         do {
-            frame = try await withTaskCancellationHandler {
+            return try await withTaskCancellationHandler {
                 try await withCheckedThrowingContinuation { continuation in
                     var alarm: CheckedContinuation<Void, Never>?
                     let ended: ConnectorHostError? = calls.withLock { calls in
                         if let ended = calls.ended { return ended }
                         if Task.isCancelled { return Self.abandoned }
                         calls.waiting[id] = Waiter(
-                            continuation: continuation, plugin: pluginName, operation: call.operation,
+                            continuation: continuation, plugin: plugin, operation: operation,
                             timeLimit: timeLimit, deadline: deadline
                         )
                         if let deadline, deadline < calls.watcherWakesAt {
@@ -198,7 +238,7 @@ package final class SandboxWorker: Sendable {
                         return
                     }
                     alarm?.resume()
-                    send(Frame(.call, callID: id, payload: call.encoded))
+                    send(Frame(kind, callID: id, payload: payload))
                 }
             } onCancel: {
                 abandon(id, because: Self.abandoned)
@@ -206,19 +246,15 @@ package final class SandboxWorker: Sendable {
         } catch {
             throw Self.hostError(error)
         }
-        switch frame.kind {
-        case .reply:
-            do {
-                return try SandboxProtocol.decodeReply(frame.payload)
-            } catch {
-                throw ConnectorHostError(.pluginError, "the sandbox worker sent a broken reply: \(error)")
-            }
-        case .callFailed:
-            let failure = try? SandboxProtocol.decodeJSON(SandboxProtocol.Failure.self, frame.payload)
-            throw failure?.error ?? ConnectorHostError(.pluginError, "the call failed in the sandbox worker")
-        default:
-            throw ConnectorHostError(.pluginError, "the sandbox worker answered a call with a \(frame.kind) frame")
+    }
+
+    /// The error a `callFailed` frame (or any unexpected answer) stands for.
+    private static func failure(of frame: Frame) -> ConnectorHostError {
+        guard frame.kind == .callFailed else {
+            return ConnectorHostError(.pluginError, "the sandbox worker answered a call with a \(frame.kind) frame")
         }
+        let failure = try? SandboxProtocol.decodeJSON(SandboxProtocol.Failure.self, frame.payload)
+        return failure?.error ?? ConnectorHostError(.pluginError, "the call failed in the sandbox worker")
     }
 
     /// Calls still waiting for their reply.
@@ -403,7 +439,7 @@ package final class SandboxWorker: Sendable {
 
     private func deliver(_ frame: Frame) {
         switch frame.kind {
-        case .reply, .callFailed:
+        case .reply, .callFailed, .customReply:
             let waiting = calls.withLock { calls in
                 // An abandoned call's late answer: no one waits, but the worker is alive.
                 calls.unanswered.remove(frame.callID)
@@ -419,7 +455,7 @@ package final class SandboxWorker: Sendable {
         case .log:
             guard let (level, message) = try? SandboxProtocol.decodeLog(frame.payload) else { return }
             logger.log(level: Logger.Level(abiLevel: level), "\(message)", metadata: ["source": "plugin"])
-        case .hello, .call, .cancel, .shutdown:
+        case .hello, .call, .cancel, .shutdown, .customCall:
             logger.warning("sandbox worker sent a host-to-worker frame; ignored", metadata: ["kind": "\(frame.kind)"])
         }
     }

@@ -42,8 +42,13 @@ package enum SandboxWorkerServer {
         let frameLimit = hello.frameLimit
         let loop = WorkerCallLoop(
             reader: reader, slots: min(image.description.maxConcurrency ?? 64, 64),
-            serve: { id, call, context in
-                serve(call, id: id, runtime: runtime, context: context, connection: connection, frameLimit: frameLimit)
+            serve: { id, request, context in
+                switch request {
+                case .standard(let call):
+                    serve(call, id: id, runtime: runtime, context: context, connection: connection, frameLimit: frameLimit)
+                case .custom(let call):
+                    serveCustom(call, id: id, runtime: runtime, connection: connection, frameLimit: frameLimit)
+                }
             },
             reject: { id, error in connection.fail(id, error) }
         )
@@ -75,6 +80,27 @@ package enum SandboxWorkerServer {
                 return
             }
             connection.send(frame)
+        } catch {
+            connection.fail(id, error)
+        }
+    }
+
+    private static func serveCustom(
+        _ call: SandboxProtocol.CustomCall, id: UInt64, runtime: InProcessRuntime, connection: WorkerConnection,
+        frameLimit: Int
+    ) {
+        do {
+            let result = try runtime.invokeCustomSynchronously(call.function, arguments: call.arguments)
+            var writer = WireWriter()
+            SandboxProtocol.write(result, to: &writer)
+            guard writer.bytes.count + Frame.headerSize <= frameLimit else {
+                connection.fail(id, ConnectorHostError(
+                    .pluginError,
+                    "\(runtime.description.manifest.name) \(call.function) returned \(writer.bytes.count) bytes, over the sandbox frame limit of \(frameLimit) bytes"
+                ))
+                return
+            }
+            connection.send(Frame(.customReply, callID: id, payload: writer.bytes))
         } catch {
             connection.fail(id, error)
         }

@@ -6,7 +6,20 @@ import Foundation
 /// starts on the thread that received it, with no wake-up of another thread on
 /// its path, and calls still overlap up to the plugin's own limit.
 final class WorkerCallLoop: @unchecked Sendable {
-    typealias Serve = @Sendable (UInt64, SandboxProtocol.Call, PluginCallContext) -> Void
+    /// What the host asked for in one call frame.
+    enum Request: Sendable {
+        case standard(SandboxProtocol.Call)
+        case custom(SandboxProtocol.CustomCall)
+
+        var timeLimit: UInt64 {
+            switch self {
+            case .standard(let call): call.timeLimit
+            case .custom(let call): call.timeLimit
+            }
+        }
+    }
+
+    typealias Serve = @Sendable (UInt64, Request, PluginCallContext) -> Void
 
     // Everything below is guarded by `condition`.
     private var reader: FrameReader
@@ -14,7 +27,7 @@ final class WorkerCallLoop: @unchecked Sendable {
     private var idle = 0
     private var threads = 0
     private var running = 0
-    private var queued: [(id: UInt64, call: SandboxProtocol.Call)] = []
+    private var queued: [(id: UInt64, request: Request)] = []
     private var contexts: [UInt64: PluginCallContext] = [:]
     private var finished = false
     private let condition = NSCondition()
@@ -51,7 +64,7 @@ final class WorkerCallLoop: @unchecked Sendable {
         while true {
             if let next = queued.first, running < slots {
                 queued.removeFirst()
-                execute(next.id, next.call)
+                execute(next.id, next.request)
                 continue
             }
             if finished {
@@ -78,17 +91,22 @@ final class WorkerCallLoop: @unchecked Sendable {
                 continue
             }
             switch frame.kind {
-            case .call:
-                guard let call = try? SandboxProtocol.Call(decoding: frame.payload) else {
-                    reject(frame.callID, ConnectorHostError(.invalidRequest, "a malformed call frame"))
+            case .call, .customCall:
+                let request: Request
+                do {
+                    request = frame.kind == .call
+                        ? .standard(try SandboxProtocol.Call(decoding: frame.payload))
+                        : .custom(try SandboxProtocol.CustomCall(decoding: frame.payload))
+                } catch {
+                    reject(frame.callID, ConnectorHostError(.invalidRequest, "a malformed call frame: \(error)"))
                     continue
                 }
                 guard running < slots else {
-                    queued.append((frame.callID, call))
+                    queued.append((frame.callID, request))
                     continue
                 }
                 handOverReading()
-                execute(frame.callID, call)
+                execute(frame.callID, request)
             case .cancel:
                 contexts[frame.callID]?.cancel()
             case .shutdown:
@@ -114,12 +132,12 @@ final class WorkerCallLoop: @unchecked Sendable {
     }
 
     /// Runs a call with the lock released; called and returns with it held.
-    private func execute(_ id: UInt64, _ call: SandboxProtocol.Call) {
-        let context = PluginCallContext(timeLimit: call.timeLimit == 0 ? nil : .nanoseconds(call.timeLimit))
+    private func execute(_ id: UInt64, _ request: Request) {
+        let context = PluginCallContext(timeLimit: request.timeLimit == 0 ? nil : .nanoseconds(request.timeLimit))
         contexts[id] = context
         running += 1
         condition.unlock()
-        serve(id, call, context)
+        serve(id, request, context)
         condition.lock()
         running -= 1
         contexts[id] = nil

@@ -5,10 +5,12 @@
  *
  *   FIXTURE_NAME, FIXTURE_ENDPOINT, FIXTURE_START, FIXTURE_END   identity
  *   DEFECT_<what>                                                 one defect
+ *   FIXTURE_CUSTOM                                                custom functions of every type
  *   HOSTILE_<what>                                                one misbehaviour,
  *       in entity.get unless it names the constructor or the entry point
  */
 #define _DEFAULT_SOURCE
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -124,7 +126,101 @@ static ch_status echo(ch_session *session, const ch_request *request, ch_respons
     return CH_STATUS_OK;
 }
 
-#ifdef DEFECT_UNKNOWN_OPERATION
+#if defined(FIXTURE_CUSTOM) || defined(DEFECT_CUSTOM_UNKNOWN_TYPE) || defined(DEFECT_CUSTOM_TOO_MANY) || \
+    defined(DEFECT_CUSTOM_NAMED_STANDARD) || defined(DEFECT_CUSTOM_BUFFER_PARAMETER)
+/* Custom functions: each returns what it was given, so that every type can be
+ * checked at its limits. A defect fixture uses one of them: the rest may stay
+ * unused. */
+#define MAYBE_UNUSED __attribute__((unused))
+MAYBE_UNUSED static bool echo_bool(bool value) { return value; }
+MAYBE_UNUSED static int8_t echo_int8(int8_t value) { return value; }
+MAYBE_UNUSED static uint8_t echo_uint8(uint8_t value) { return value; }
+MAYBE_UNUSED static int16_t echo_int16(int16_t value) { return value; }
+MAYBE_UNUSED static uint16_t echo_uint16(uint16_t value) { return value; }
+MAYBE_UNUSED static int32_t echo_int32(int32_t value) { return value; }
+MAYBE_UNUSED static uint32_t echo_uint32(uint32_t value) { return value; }
+MAYBE_UNUSED static int64_t echo_int64(int64_t value) { return value; }
+MAYBE_UNUSED static uint64_t echo_uint64(uint64_t value) { return value; }
+MAYBE_UNUSED static float echo_float(float value) { return value; }
+MAYBE_UNUSED static double echo_double(double value) { return value; }
+MAYBE_UNUSED static char *echo_string(const char *value) {
+    size_t size = strlen(value) + 1;
+    char *copy = host->allocate(size);
+    if (copy) memcpy(copy, value, size);
+    return copy;
+}
+MAYBE_UNUSED static ch_buffer echo_bytes(const char *value) {
+    ch_buffer buffer = {host->allocate(strlen(value) + 1), strlen(value)};
+    if (buffer.data) memcpy(buffer.data, value, buffer.length);
+    return buffer;
+}
+MAYBE_UNUSED static char *no_string(void) { return NULL; }
+MAYBE_UNUSED static char *bad_utf8(void) {
+    char *text = host->allocate(3);
+    if (text) memcpy(text, "\xff\xfe", 3);
+    return text;
+}
+/* Many parameters of mixed types: their sum, as a double. */
+MAYBE_UNUSED static double sum_mixed(int8_t a, uint8_t b, int16_t c, uint16_t d, int32_t e, uint32_t f, int64_t g, uint64_t h,
+                        float i, double j, bool k) {
+    return a + b + c + d + e + (double)f + (double)g + (double)h + i + j + k;
+}
+
+#define TYPE_LIST(name, ...) MAYBE_UNUSED static const ch_value_type name[] = {__VA_ARGS__};
+TYPE_LIST(bool_type, CH_TYPE_BOOL)
+TYPE_LIST(int8_type, CH_TYPE_INT8)
+TYPE_LIST(uint8_type, CH_TYPE_UINT8)
+TYPE_LIST(int16_type, CH_TYPE_INT16)
+TYPE_LIST(uint16_type, CH_TYPE_UINT16)
+TYPE_LIST(int32_type, CH_TYPE_INT32)
+TYPE_LIST(uint32_type, CH_TYPE_UINT32)
+TYPE_LIST(int64_type, CH_TYPE_INT64)
+TYPE_LIST(uint64_type, CH_TYPE_UINT64)
+TYPE_LIST(float_type, CH_TYPE_FLOAT)
+TYPE_LIST(double_type, CH_TYPE_DOUBLE)
+TYPE_LIST(string_type, CH_TYPE_STRING)
+TYPE_LIST(mixed_types, CH_TYPE_INT8, CH_TYPE_UINT8, CH_TYPE_INT16, CH_TYPE_UINT16, CH_TYPE_INT32, CH_TYPE_UINT32,
+          CH_TYPE_INT64, CH_TYPE_UINT64, CH_TYPE_FLOAT, CH_TYPE_DOUBLE, CH_TYPE_BOOL)
+TYPE_LIST(seventeen, CH_TYPE_INT32, CH_TYPE_INT32, CH_TYPE_INT32, CH_TYPE_INT32, CH_TYPE_INT32, CH_TYPE_INT32,
+          CH_TYPE_INT32, CH_TYPE_INT32, CH_TYPE_INT32, CH_TYPE_INT32, CH_TYPE_INT32, CH_TYPE_INT32, CH_TYPE_INT32,
+          CH_TYPE_INT32, CH_TYPE_INT32, CH_TYPE_INT32, CH_TYPE_INT32)
+TYPE_LIST(unknown_type, 99)
+TYPE_LIST(buffer_type, CH_TYPE_BUFFER)
+
+#define CUSTOM(offset, label, symbol, returns, parameters)                                                  \
+    {.entity_id = FIXTURE_START + (offset), .name = (label), .custom = (ch_custom_fn)(symbol), .return_type = (returns), \
+     .parameter_count = CH_COUNT(parameters), .parameter_types = (parameters)},
+#define NO_PARAMETERS(offset, label, symbol, returns)                                                      \
+    {.entity_id = FIXTURE_START + (offset), .name = (label), .custom = (ch_custom_fn)(symbol), .return_type = (returns)},
+#endif
+
+#if defined(FIXTURE_CUSTOM)
+#define EXTRA_FUNCTION                                                                   \
+    CUSTOM(30, "echo_bool", echo_bool, CH_TYPE_BOOL, bool_type)                        \
+    CUSTOM(31, "echo_int8", echo_int8, CH_TYPE_INT8, int8_type)                        \
+    CUSTOM(32, "echo_uint8", echo_uint8, CH_TYPE_UINT8, uint8_type)                    \
+    CUSTOM(33, "echo_int16", echo_int16, CH_TYPE_INT16, int16_type)                    \
+    CUSTOM(34, "echo_uint16", echo_uint16, CH_TYPE_UINT16, uint16_type)                \
+    CUSTOM(35, "echo_int32", echo_int32, CH_TYPE_INT32, int32_type)                    \
+    CUSTOM(36, "echo_uint32", echo_uint32, CH_TYPE_UINT32, uint32_type)                \
+    CUSTOM(37, "echo_int64", echo_int64, CH_TYPE_INT64, int64_type)                    \
+    CUSTOM(38, "echo_uint64", echo_uint64, CH_TYPE_UINT64, uint64_type)                \
+    CUSTOM(39, "echo_float", echo_float, CH_TYPE_FLOAT, float_type)                    \
+    CUSTOM(40, "echo_double", echo_double, CH_TYPE_DOUBLE, double_type)                \
+    CUSTOM(41, "echo_string", echo_string, CH_TYPE_STRING, string_type)                \
+    CUSTOM(42, "echo_bytes", echo_bytes, CH_TYPE_BUFFER, string_type)                  \
+    NO_PARAMETERS(43, "no_string", no_string, CH_TYPE_STRING)                          \
+    NO_PARAMETERS(44, "bad_utf8", bad_utf8, CH_TYPE_STRING)                            \
+    CUSTOM(45, "sum_mixed", sum_mixed, CH_TYPE_DOUBLE, mixed_types)
+#elif defined(DEFECT_CUSTOM_UNKNOWN_TYPE)
+#define EXTRA_FUNCTION CUSTOM(30, "strange", echo_int32, CH_TYPE_INT32, unknown_type)
+#elif defined(DEFECT_CUSTOM_TOO_MANY)
+#define EXTRA_FUNCTION CUSTOM(30, "wide", echo_int32, CH_TYPE_INT32, seventeen)
+#elif defined(DEFECT_CUSTOM_NAMED_STANDARD)
+#define EXTRA_FUNCTION CUSTOM(30, CH_OP_USER_SEARCH, echo_string, CH_TYPE_STRING, string_type)
+#elif defined(DEFECT_CUSTOM_BUFFER_PARAMETER)
+#define EXTRA_FUNCTION CUSTOM(30, "takes_buffer", echo_int32, CH_TYPE_INT32, buffer_type)
+#elif defined(DEFECT_UNKNOWN_OPERATION)
 #define EXTRA_FUNCTION {.entity_id = FIXTURE_START + 20, .name = "entity.fetch", .operation = echo},
 #elif defined(DEFECT_FUNCTION_OUT_OF_RANGE)
 #define EXTRA_FUNCTION {.entity_id = FIXTURE_END + 5, .name = CH_OP_USER_SEARCH, .operation = echo},
