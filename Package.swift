@@ -1,4 +1,4 @@
-// swift-tools-version:6.0
+// swift-tools-version:6.1
 import PackageDescription
 
 let package = Package(
@@ -6,6 +6,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .library(name: "ConnectorHost", targets: ["ConnectorHost"]),
+        .library(name: "ConnectorHostServer", targets: ["ConnectorHostServer"]),
         .executable(name: "connector-host", targets: ["connector-host"]),
         .executable(name: "connector-host-worker", targets: ["connector-host-worker"]),
     ],
@@ -14,12 +15,20 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: ["FullFoundation"]),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/vapor/multipart-kit", from: "4.7.1"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         // The public C header in include/, the contract plugins compile against.
         .systemLibrary(name: "ConnectorHostABI", path: "include"),
         // posix_spawn, prctl, wait-status macros and rlimits, for host and worker.
         .target(name: "CConnectorHostSystem"),
+        // SQLite (Debian: libsqlite3-dev), for the registry.
+        .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", providers: [.apt(["libsqlite3-dev"])]),
         // Calls custom functions of any declared signature through libffi (Debian: libffi-dev).
         .target(
             name: "CConnectorHostFFI",
@@ -33,9 +42,26 @@ let package = Package(
                 "ConnectorHostABI",
                 "CConnectorHostSystem",
                 "CConnectorHostFFI",
+                "CSQLite",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        // The REST server: registration, catalogue, control plane (Hummingbird 2).
+        .target(
+            name: "ConnectorHostServer",
+            dependencies: [
+                "ConnectorHost",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "MultipartKit", package: "multipart-kit"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
             ]
         ),
         // make bench: latency and throughput of the call paths.
@@ -56,6 +82,8 @@ let package = Package(
             name: "connector-host",
             dependencies: [
                 "ConnectorHost",
+                "ConnectorHostServer",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -68,6 +96,10 @@ let package = Package(
             ],
             // Plugins the Makefile builds to build/fixtures; C, so not part of the Swift target.
             exclude: ["Fixtures"]
+        ),
+        .testTarget(
+            name: "ConnectorHostServerTests",
+            dependencies: ["ConnectorHostServer", "ConnectorHost"]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -65,6 +65,7 @@ public final class Connector: Sendable {
     public func call(
         _ operation: StandardOperation, request: [UInt8] = [], session: SessionID?
     ) async throws(ConnectorHostError) -> [UInt8] {
+        try checkNotPaused()
         guard plugin.implemented[operation] == true else {
             throw ConnectorHostError(.notFound, "\(name) does not implement \(operation.rawValue)")
         }
@@ -95,9 +96,23 @@ public final class Connector: Sendable {
     public func callFunction(
         _ reference: FunctionReference, arguments: [UInt8]
     ) async throws(ConnectorHostError) -> CustomValue {
+        try checkNotPaused()
         let function = try customFunction(reference)
         let values = try CustomFunctionCall.arguments(arguments, for: function, plugin: name)
         return try await plugin.guarded.invokeCustom(function.name, arguments: values)
+    }
+
+    /// Pauses the plugin (operator action): calls fail with `unavailable` until
+    /// ``resume()``; sessions and the worker stay.
+    public func pause() { plugin.setPaused(true) }
+
+    /// Lets a paused plugin take calls again.
+    public func resume() { plugin.setPaused(false) }
+
+    private func checkNotPaused() throws(ConnectorHostError) {
+        guard !plugin.isPaused else {
+            throw ConnectorHostError(.unavailable, "\(name) is paused by an operator; resume it to take calls")
+        }
     }
 
     /// The custom function a reference names.

@@ -1,75 +1,96 @@
 import Logging
+import Synchronization
 
 /// The embeddable host: discovers the plugins of a directory (each scanned in a
 /// throwaway sandbox worker), starts a runtime for each behind its resilience
-/// policy, and hands out ``Connector`` handles to call them.
+/// policy, and hands out ``Connector`` handles to call them. Plugins can be
+/// added, replaced and removed while it runs.
 public final class ConnectorHost: Sendable {
+    private struct State {
+        var plugins: [String: HostedPlugin] = [:]
+        var discovery = DiscoveryReport(plugins: [], rejected: [])
+        var shutDown = false
+    }
+
     public let configuration: HostConfiguration
-    /// What discovery found when the host started.
-    public let discovery: DiscoveryReport
-    private let plugins: [String: HostedPlugin]
+    private let state = Mutex(State())
+    private let scanner: IsolatedScanner
     private let logger: Logger
 
-    private init(
-        configuration: HostConfiguration, discovery: DiscoveryReport, plugins: [String: HostedPlugin], logger: Logger
-    ) {
+    private init(configuration: HostConfiguration, logger: Logger) {
         self.configuration = configuration
-        self.discovery = discovery
-        self.plugins = plugins
         self.logger = logger
+        scanner = IsolatedScanner(
+            settings: configuration.sandbox, clock: configuration.clock, cache: configuration.scanCache, logger: logger
+        )
     }
 
     /// Discovers the plugins and starts their runtimes.
     ///
     /// - Parameters:
-    ///   - configuration: Plugin directory, trust, policies, clock, metrics.
+    ///   - configuration: Plugin directory, trust, policies, admission, clock, metrics.
     ///   - logger: Where the host and its plugins log.
-    /// - Returns: A host serving every plugin discovery accepted; rejected files
-    ///   are in ``discovery`` and logged. A plugin whose worker cannot start is
-    ///   served anyway: its status says why, and it is retried with backoff.
+    /// - Returns: A host serving every plugin discovery and admission accepted;
+    ///   rejected files are in ``discovery`` and logged. A plugin whose worker
+    ///   cannot start is served anyway: its status says why, and it is retried.
     /// - Throws: `not_found` when the plugin directory cannot be read.
     public static func start(configuration: HostConfiguration, logger: Logger) async throws(ConnectorHostError)
         -> ConnectorHost
     {
-        let scanner = IsolatedScanner(
-            settings: configuration.sandbox, clock: configuration.clock, cache: configuration.scanCache, logger: logger
-        )
-        let discovery = try await PluginDiscovery.scan(directory: configuration.pluginDirectory, with: scanner)
+        let host = ConnectorHost(configuration: configuration, logger: logger)
+        var discovery = try await PluginDiscovery.scan(directory: configuration.pluginDirectory, with: host.scanner)
+        var admitted: [DiscoveredPlugin] = []
+        for var plugin in discovery.plugins {
+            do throws(ConnectorHostError) {
+                plugin.warnings += try await configuration.admission(plugin.path, plugin.description)
+                admitted.append(plugin)
+            } catch {
+                discovery.rejected.append(RejectedPlugin(path: plugin.path, error: error))
+            }
+        }
+        discovery.plugins = admitted
         for rejected in discovery.rejected {
             logger.warning("plugin rejected", metadata: ["path": "\(rejected.path)", "error": "\(rejected.error)"])
         }
+        for plugin in admitted {
+            for warning in plugin.warnings {
+                logger.warning("\(warning)", metadata: ["plugin": "\(plugin.description.manifest.name)"])
+            }
+        }
         let hosted = await withTaskGroup(of: HostedPlugin?.self) { group in
-            for plugin in discovery.plugins {
-                group.addTask { await host(plugin, configuration: configuration, logger: logger) }
+            for plugin in admitted {
+                group.addTask { await host.makeHostedPlugin(path: plugin.path, description: plugin.description) }
             }
             var hosted: [String: HostedPlugin] = [:]
             for await plugin in group {
-                if let plugin { hosted[plugin.description.manifest.name] = plugin }
+                if let plugin { hosted[plugin.name] = plugin }
             }
             return hosted
         }
-        return ConnectorHost(configuration: configuration, discovery: discovery, plugins: hosted, logger: logger)
+        host.state.withLock {
+            $0.plugins = hosted
+            $0.discovery = discovery
+        }
+        return host
     }
 
-    private static func host(
-        _ plugin: DiscoveredPlugin, configuration: HostConfiguration, logger: Logger
-    ) async -> HostedPlugin? {
-        let name = plugin.description.manifest.name
+    private func makeHostedPlugin(path: String, description: PluginDescription) async -> HostedPlugin? {
+        let name = description.manifest.name
         var logger = logger
         logger[metadataKey: "plugin"] = "\(name)"
-        let policy = configuration.policy(for: plugin.description)
+        let policy = configuration.policy(for: description)
         let runtime: any PluginRuntime
         if configuration.trustedPlugins.contains(name) {
             do {
-                runtime = InProcessRuntime(image: try PluginImage.load(plugin.path, logger: logger))
+                runtime = InProcessRuntime(image: try PluginImage.load(path, logger: logger))
             } catch {
                 logger.error("trusted plugin failed to load in process", metadata: ["error": "\(error)"])
                 return nil
             }
         } else {
             let sandbox = SandboxRuntime(
-                description: plugin.description, pluginPath: plugin.path, policy: policy,
-                settings: configuration.sandbox, clock: configuration.clock, logger: logger
+                description: description, pluginPath: path, policy: policy, settings: configuration.sandbox,
+                clock: configuration.clock, logger: logger
             )
             do {
                 try await sandbox.start()
@@ -82,16 +103,21 @@ public final class ConnectorHost: Sendable {
             runtime: runtime, policy: policy, clock: configuration.clock,
             metrics: PluginMetrics(plugin: name, factory: configuration.metricsFactory), logger: logger
         )
-        return HostedPlugin(path: plugin.path, guarded: guarded, clock: configuration.clock)
+        return HostedPlugin(path: path, guarded: guarded, clock: configuration.clock)
     }
+
+    /// What discovery found when the host started.
+    public var discovery: DiscoveryReport { state.withLock { $0.discovery } }
 
     /// The connector with this name.
     ///
     /// - Throws: `not_found`, naming the connectors there are.
     public func connector(named name: String) throws(ConnectorHostError) -> Connector {
-        guard let plugin = plugins[name] else {
-            let known = plugins.keys.sorted()
-            let rejected = discovery.rejected.first { $0.path.hasSuffix("/\(name).so") }
+        let (plugin, known, rejected) = state.withLock { state in
+            (state.plugins[name], state.plugins.keys.sorted(),
+             state.discovery.rejected.first { $0.path.hasSuffix("/\(name).so") })
+        }
+        guard let plugin else {
             var message = "no connector named '\(name)' in \(configuration.pluginDirectory)"
             message += known.isEmpty ? " (no plugin loaded)" : " (loaded: \(known.joined(separator: ", ")))"
             if let rejected { message += "; \(rejected.path) was rejected: \(rejected.error)" }
@@ -101,20 +127,80 @@ public final class ConnectorHost: Sendable {
     }
 
     /// The hosted plugin with this name, if any.
-    package func plugin(named name: String) -> HostedPlugin? { plugins[name] }
+    package func plugin(named name: String) -> HostedPlugin? { state.withLock { $0.plugins[name] } }
 
     /// The names of the connectors the host serves, sorted.
-    public var connectorNames: [String] { plugins.keys.sorted() }
+    public var connectorNames: [String] { state.withLock { $0.plugins.keys.sorted() } }
 
     /// Every plugin's state now, by name.
     public var statuses: [PluginStatus] {
-        plugins.keys.sorted().compactMap { plugins[$0]?.status }
+        let plugins = state.withLock { state in state.plugins.keys.sorted().compactMap { state.plugins[$0] } }
+        return plugins.map(\.status)
+    }
+
+    /// Reads a plugin file's description in a throwaway worker, through the
+    /// host's scan cache, without serving it.
+    ///
+    /// - Throws: Why the file is not a usable plugin.
+    public func scan(pluginAt path: String) async throws(ConnectorHostError) -> PluginDescription {
+        try await scanner.scan(path)
+    }
+
+    /// Scans a plugin file in isolation, admits it, starts its runtime and serves
+    /// it — in place of a plugin of the same name, which is then stopped.
+    ///
+    /// - Parameter path: The plugin file.
+    /// - Returns: The connector, serving.
+    /// - Throws: Why the file was rejected; `conflict` when its entity IDs
+    ///   overlap another plugin's.
+    @discardableResult
+    public func load(pluginAt path: String) async throws(ConnectorHostError) -> Connector {
+        let description = try await scanner.scan(path)
+        _ = try await configuration.admission(path, description)
+        let name = description.manifest.name
+        let others = state.withLock { $0.plugins.values.filter { $0.name != name } }
+        if let clash = others.first(where: { $0.description.manifest.claimsEntityIds(sharedWith: description.manifest) }) {
+            throw ConnectorHostError(
+                .conflict,
+                "\(path): the entity IDs of '\(name)' (\(description.manifest.entityIdSummary)) overlap those of '\(clash.name)' (\(clash.path): \(clash.description.manifest.entityIdSummary))"
+            )
+        }
+        guard let hosted = await makeHostedPlugin(path: path, description: description) else {
+            throw ConnectorHostError(.unavailable, "\(path): the plugin could not be started")
+        }
+        let (replaced, accepted) = state.withLock { state -> (HostedPlugin?, Bool) in
+            guard !state.shutDown else { return (nil, false) }
+            return (state.plugins.updateValue(hosted, forKey: name), true)
+        }
+        guard accepted else {
+            await hosted.guarded.runtime.shutdown()
+            throw ConnectorHostError(.unavailable, "the host is shutting down")
+        }
+        logger.info("plugin loaded", metadata: ["plugin": "\(name)", "path": "\(path)"])
+        if let replaced { await replaced.guarded.runtime.shutdown() }
+        return Connector(plugin: hosted)
+    }
+
+    /// Stops serving a plugin: its sessions are closed and its worker stopped.
+    ///
+    /// - Throws: `not_found` when no plugin has this name.
+    public func unload(named name: String) async throws(ConnectorHostError) {
+        guard let removed = state.withLock({ $0.plugins.removeValue(forKey: name) }) else {
+            throw ConnectorHostError(.notFound, "no connector named '\(name)'")
+        }
+        await removed.guarded.runtime.shutdown()
+        logger.info("plugin unloaded", metadata: ["plugin": "\(name)"])
     }
 
     /// Closes every open session and stops every runtime and worker.
     public func shutdown() async {
+        let plugins = state.withLock { state in
+            state.shutDown = true
+            defer { state.plugins.removeAll() }
+            return Array(state.plugins.values)
+        }
         await withTaskGroup(of: Void.self) { group in
-            for plugin in plugins.values {
+            for plugin in plugins {
                 group.addTask { await plugin.guarded.runtime.shutdown() }
             }
         }

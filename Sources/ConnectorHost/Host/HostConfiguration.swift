@@ -20,6 +20,11 @@ public struct HostConfiguration: Sendable {
     public var metricsFactory: any MetricsFactory = MetricsSystem.factory
     /// Remembers scan outcomes of unchanged files.
     public var scanCache: any ScanCache = InMemoryScanCache()
+    /// Decides whether a plugin that passed every ABI check may be served (a
+    /// server checks its registration here). It returns warnings to log, or
+    /// throws why the plugin is rejected. By default every plugin is admitted.
+    public var admission: @Sendable (_ path: String, _ description: PluginDescription) async throws(ConnectorHostError)
+        -> [String] = { _, _ in [] }
 
     /// - Parameter pluginDirectory: The directory whose `*.so` files are the plugins.
     public init(pluginDirectory: String) {

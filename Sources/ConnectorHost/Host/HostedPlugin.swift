@@ -1,4 +1,5 @@
 import Logging
+import Synchronization
 
 /// A plugin the host serves: its file, description, runtime and guard.
 package final class HostedPlugin: Sendable {
@@ -7,7 +8,10 @@ package final class HostedPlugin: Sendable {
     package let guarded: GuardedRuntime
     /// Whether the plugin implements each standard operation, looked up on every call.
     package let implemented: OperationTable<Bool>
+    /// The SHA-256 of the plugin file, read once when the plugin was hosted.
+    package let fileSHA256: String?
     private let clock: any HostClock
+    private let paused = Atomic<Bool>(false)
 
     package var description: PluginDescription { guarded.runtime.description }
 
@@ -16,11 +20,21 @@ package final class HostedPlugin: Sendable {
         name = guarded.runtime.description.manifest.name
         self.guarded = guarded
         self.clock = clock
+        fileSHA256 = try? ScanKey(path: path).sha256
         var implemented = OperationTable<Bool>()
         for operation in guarded.runtime.description.functions.compactMap(\.standardOperation) {
             implemented[operation] = true
         }
         self.implemented = implemented
+    }
+
+    /// Whether an operator has paused the plugin: it takes no calls until resumed.
+    package var isPaused: Bool {
+        get { paused.load(ordering: .relaxed) }
+    }
+
+    package func setPaused(_ value: Bool) {
+        paused.store(value, ordering: .relaxed)
     }
 
     /// The plugin's state now.
@@ -29,7 +43,7 @@ package final class HostedPlugin: Sendable {
         var status = PluginStatus(
             name: description.manifest.name, version: description.manifest.version, path: path,
             runtime: guarded.runtime is SandboxRuntime ? "sandbox" : "in-process", health: .healthy,
-            breaker: "\(guarded.breaker.state)", restarts: 0
+            breaker: "\(guarded.breaker.state)", restarts: 0, abiVersion: description.abiVersion, fileSHA256: fileSHA256
         )
         if let sandbox = guarded.runtime as? SandboxRuntime {
             status.restarts = sandbox.restarts
@@ -48,6 +62,10 @@ package final class HostedPlugin: Sendable {
             case .shutDown:
                 status.health = .stopped
             }
+        }
+        if isPaused {
+            status.health = .paused
+            return status
         }
         guard status.health == .healthy else { return status }
         switch guarded.breaker.state {

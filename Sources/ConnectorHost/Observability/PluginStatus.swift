@@ -21,6 +21,10 @@ public struct PluginStatus: Sendable, Hashable, Encodable {
     public var restarts: Int
     /// The last crash, as a sentence.
     public var lastCrash: String?
+    /// The plugin's ABI version.
+    public var abiVersion: UInt32 = 0
+    /// The SHA-256 of the plugin file being served.
+    public var fileSHA256: String?
 
     public enum Health: String, Sendable, Hashable, Encodable {
         case healthy
@@ -32,5 +36,7 @@ public struct PluginStatus: Sendable, Hashable, Encodable {
         case quarantined
         case starting
         case stopped
+        /// An operator paused it; it takes no calls until resumed.
+        case paused
     }
 }

@@ -1,0 +1,117 @@
+/// Orgs, tokens and authentication.
+extension Registry {
+    /// Makes sure an admin token exists.
+    ///
+    /// - Parameter configured: A token to accept as admin (from
+    ///   `CONNECTOR_HOST_ADMIN_TOKEN`), or nil.
+    /// - Returns: A newly generated admin token, to print once; nil when one was
+    ///   configured or already exists.
+    public func ensureAdminToken(configured: String?) throws(ConnectorHostError) -> String? {
+        try database.write { transaction throws(ConnectorHostError) -> String? in
+            if let configured {
+                let hash = Credentials.tokenHash(configured)
+                if try transaction.row("SELECT id FROM tokens WHERE token_hash = ?", .text(hash)) == nil {
+                    try transaction.execute(
+                        "INSERT INTO tokens (id, org_id, token_hash, created_at) VALUES (?, NULL, ?, ?)",
+                        .text("admin-configured"), .text(hash), .text(timestamp())
+                    )
+                }
+                return nil
+            }
+            guard try transaction.row("SELECT id FROM tokens WHERE org_id IS NULL AND revoked_at IS NULL") == nil else {
+                return nil
+            }
+            let token = Credentials.newSecret(prefix: "cha_")
+            try transaction.execute(
+                "INSERT INTO tokens (id, org_id, token_hash, created_at) VALUES (?, NULL, ?, ?)",
+                .text("admin-" + Credentials.hex(Credentials.randomBytes(4))), .text(Credentials.tokenHash(token)),
+                .text(timestamp())
+            )
+            try audit(transaction, actor: .admin, action: "admin token generated", subject: nil)
+            return token
+        }
+    }
+
+    /// Who a token belongs to, or nil for an unknown or revoked one.
+    public func authenticate(_ token: String) throws(ConnectorHostError) -> Principal? {
+        let row = try database.read { transaction throws(ConnectorHostError) in
+            try transaction.row(
+                "SELECT org_id FROM tokens WHERE token_hash = ? AND revoked_at IS NULL", .text(Credentials.tokenHash(token))
+            )
+        }
+        guard let row else { return nil }
+        return row.text("org_id").map(Principal.org) ?? .admin
+    }
+
+    /// Creates an org.
+    ///
+    /// - Throws: `invalid_request` for an ID that is not 1–64 letters, digits,
+    ///   '-' or '_'; `conflict` when it exists.
+    public func createOrg(id: String, name: String, by actor: Principal) throws(ConnectorHostError) -> Org {
+        guard (1...64).contains(id.count), id.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") })
+        else {
+            throw ConnectorHostError(.invalidRequest, "org id '\(id)' must be 1 to 64 ASCII letters, digits, '-' or '_'")
+        }
+        guard !name.isEmpty else { throw ConnectorHostError(.invalidRequest, "the org needs a name") }
+        return try database.write { transaction throws(ConnectorHostError) -> Org in
+            guard try transaction.row("SELECT id FROM orgs WHERE id = ?", .text(id)) == nil else {
+                throw ConnectorHostError(.conflict, "org '\(id)' already exists")
+            }
+            let org = Org(id: id, name: name, createdAt: timestamp())
+            try transaction.execute(
+                "INSERT INTO orgs (id, name, created_at) VALUES (?, ?, ?)", .text(id), .text(name), .text(org.createdAt)
+            )
+            try audit(transaction, actor: actor, action: "org created", subject: id)
+            return org
+        }
+    }
+
+    /// Every org, by ID.
+    public func orgs() throws(ConnectorHostError) -> [Org] {
+        try database.read { transaction throws(ConnectorHostError) in
+            try transaction.rows("SELECT * FROM orgs ORDER BY id").map {
+                Org(id: $0.text("id") ?? "", name: $0.text("name") ?? "", createdAt: $0.text("created_at") ?? "")
+            }
+        }
+    }
+
+    /// Whether the org exists.
+    public func orgExists(_ id: String) throws(ConnectorHostError) -> Bool {
+        try database.read { transaction throws(ConnectorHostError) in
+            try transaction.row("SELECT id FROM orgs WHERE id = ?", .text(id)) != nil
+        }
+    }
+
+    /// Issues a token for an org.
+    ///
+    /// - Returns: The token's ID (to revoke it) and the token — shown this once.
+    /// - Throws: `not_found` for an unknown org.
+    public func issueToken(for org: String, by actor: Principal) throws(ConnectorHostError) -> (id: String, token: String) {
+        try database.write { transaction throws(ConnectorHostError) in
+            guard try transaction.row("SELECT id FROM orgs WHERE id = ?", .text(org)) != nil else {
+                throw ConnectorHostError(.notFound, "no org '\(org)'")
+            }
+            let id = "tok_" + Credentials.hex(Credentials.randomBytes(6))
+            let token = Credentials.newSecret(prefix: "cht_")
+            try transaction.execute(
+                "INSERT INTO tokens (id, org_id, token_hash, created_at) VALUES (?, ?, ?, ?)",
+                .text(id), .text(org), .text(Credentials.tokenHash(token)), .text(timestamp())
+            )
+            try audit(transaction, actor: actor, action: "token issued", subject: org, detail: id)
+            return (id, token)
+        }
+    }
+
+    /// Revokes a token.
+    ///
+    /// - Throws: `not_found` for an unknown or already revoked token.
+    public func revokeToken(id: String, by actor: Principal) throws(ConnectorHostError) {
+        try database.write { transaction throws(ConnectorHostError) in
+            try transaction.execute(
+                "UPDATE tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL", .text(timestamp()), .text(id)
+            )
+            guard transaction.changes == 1 else { throw ConnectorHostError(.notFound, "no active token '\(id)'") }
+            try audit(transaction, actor: actor, action: "token revoked", subject: id)
+        }
+    }
+}

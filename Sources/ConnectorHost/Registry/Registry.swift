@@ -1,0 +1,103 @@
+import Crypto
+import Foundation
+
+/// The host's registry, in SQLite (one file, WAL, versioned migrations, every
+/// write in one transaction): orgs and their tokens, connector registrations
+/// with their entity ID blocks, the connector catalogue and UI payloads, the
+/// plugin scan cache and an audit trail.
+///
+/// Tokens and registration secrets are stored only as hashes; secrets are
+/// salted and compared in constant time.
+public final class Registry: Sendable {
+    let database: SQLiteDatabase
+    private let now: @Sendable () -> Date
+
+    /// Entity IDs per registration: the endpoint, then 99 for functions.
+    public static let blockSize: Int64 = 100
+
+    /// Opens (creating and migrating when needed) the registry at `path`.
+    ///
+    /// - Parameters:
+    ///   - path: The SQLite file; ":memory:" for a registry that lives in memory.
+    ///   - now: The wall clock of timestamps and audit entries.
+    /// - Throws: `unavailable` when the file cannot be opened, `conflict` when it
+    ///   comes from a newer host.
+    public init(path: String, now: @escaping @Sendable () -> Date = { Date() }) throws(ConnectorHostError) {
+        if path != ":memory:" {
+            let directory = URL(fileURLWithPath: path).deletingLastPathComponent()
+            try? FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        }
+        database = try SQLiteDatabase(path: path)
+        self.now = now
+        try RegistryMigrations.migrate(database)
+    }
+
+    /// The registry file.
+    public var path: String { database.path }
+
+    func timestamp() -> String {
+        now().formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
+    }
+
+    func audit(
+        _ transaction: SQLiteDatabase.Transaction, actor: Principal, action: String, subject: String?, detail: String? = nil
+    ) throws(ConnectorHostError) {
+        try transaction.execute(
+            "INSERT INTO audit (at, actor, action, subject, detail) VALUES (?, ?, ?, ?, ?)",
+            .text(timestamp()), .text(actor.description), .text(action), subject.map { .text($0) } ?? .null,
+            detail.map { .text($0) } ?? .null
+        )
+    }
+
+    /// The audit trail, newest first.
+    public func auditTrail(limit: Int = 100) throws(ConnectorHostError) -> [AuditEntry] {
+        try database.read { transaction throws(ConnectorHostError) in
+            try transaction.rows("SELECT * FROM audit ORDER BY id DESC LIMIT ?", .integer(Int64(limit))).map {
+                AuditEntry(
+                    at: $0.text("at") ?? "", actor: $0.text("actor") ?? "", action: $0.text("action") ?? "",
+                    subject: $0.text("subject"), detail: $0.text("detail")
+                )
+            }
+        }
+    }
+}
+
+/// One line of the audit trail.
+public struct AuditEntry: Sendable, Hashable, Codable {
+    public var at: String
+    public var actor: String
+    public var action: String
+    public var subject: String?
+    public var detail: String?
+}
+
+/// Random and hashed credentials.
+enum Credentials {
+    static func randomBytes(_ count: Int) -> [UInt8] {
+        var generator = SystemRandomNumberGenerator()
+        return (0..<count).map { _ in UInt8.random(in: 0...255, using: &generator) }
+    }
+
+    static func hex(_ bytes: some Sequence<UInt8>) -> String {
+        bytes.map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// A token or secret: 32 random bytes, as hex, with a readable prefix.
+    static func newSecret(prefix: String) -> String {
+        prefix + hex(randomBytes(32))
+    }
+
+    /// Tokens are random and long: an unsalted SHA-256 is safe to look them up by.
+    static func tokenHash(_ token: String) -> String {
+        hex(SHA256.hash(data: Data(token.utf8)))
+    }
+
+    static func secretHash(_ secret: String, salt: [UInt8]) -> [UInt8] {
+        Array(HMAC<SHA256>.authenticationCode(for: Data(secret.utf8), using: SymmetricKey(data: salt)))
+    }
+
+    /// Compares in constant time.
+    static func secret(_ secret: String, matches hash: [UInt8], salt: [UInt8]) -> Bool {
+        HMAC<SHA256>.isValidAuthenticationCode(hash, authenticating: Data(secret.utf8), using: SymmetricKey(data: salt))
+    }
+}

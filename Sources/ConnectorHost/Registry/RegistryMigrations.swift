@@ -1,0 +1,100 @@
+import Foundation
+
+/// The registry's schema, one step per version; `PRAGMA user_version` records
+/// how far a database has come. Steps are only ever appended.
+enum RegistryMigrations {
+    static let steps: [String] = [
+        // 1: orgs and tokens, registrations and their entity ID blocks, the
+        // catalogue, UI payloads, the scan cache, the audit trail.
+        """
+        CREATE TABLE orgs (
+          id TEXT PRIMARY KEY,
+          name TEXT NOT NULL,
+          created_at TEXT NOT NULL
+        );
+        CREATE TABLE tokens (
+          id TEXT PRIMARY KEY,
+          org_id TEXT REFERENCES orgs(id),
+          token_hash TEXT NOT NULL UNIQUE,
+          created_at TEXT NOT NULL,
+          revoked_at TEXT
+        );
+        CREATE TABLE sequences (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+        INSERT INTO sequences VALUES ('next_block_start', 1000001);
+        INSERT INTO sequences VALUES ('next_registration_id', 1);
+        CREATE TABLE id_blocks (
+          start_id INTEGER PRIMARY KEY,
+          end_id INTEGER NOT NULL,
+          registration_id TEXT NOT NULL
+        );
+        CREATE TABLE registrations (
+          id TEXT PRIMARY KEY,
+          org_id TEXT NOT NULL REFERENCES orgs(id),
+          name TEXT NOT NULL,
+          version TEXT NOT NULL,
+          key TEXT NOT NULL UNIQUE,
+          secret_salt BLOB NOT NULL,
+          secret_hash BLOB NOT NULL,
+          endpoint_entity_id INTEGER NOT NULL UNIQUE,
+          function_entity_start_id INTEGER NOT NULL,
+          function_entity_end_id INTEGER NOT NULL,
+          created_at TEXT NOT NULL,
+          UNIQUE (org_id, name, version)
+        );
+        CREATE TABLE ui_payloads (
+          registration_id TEXT PRIMARY KEY REFERENCES registrations(id) ON DELETE CASCADE,
+          payload TEXT NOT NULL,
+          updated_at TEXT NOT NULL
+        );
+        CREATE TABLE catalogue (
+          id TEXT PRIMARY KEY,
+          connector_id TEXT NOT NULL REFERENCES registrations(id),
+          org_id TEXT NOT NULL REFERENCES orgs(id),
+          name TEXT NOT NULL,
+          type TEXT, category TEXT, version TEXT NOT NULL, description TEXT, licence TEXT, owner TEXT,
+          iconurl TEXT, ui_spec TEXT,
+          status TEXT NOT NULL CHECK (status IN ('Draft', 'InValidation', 'Live', 'Retired')),
+          scope TEXT CHECK (scope IN ('catalogue', 'org')),
+          file_path TEXT NOT NULL,
+          file_sha256 TEXT NOT NULL,
+          validation_report TEXT,
+          created_by TEXT NOT NULL, updated_by TEXT NOT NULL,
+          created_date TEXT NOT NULL, updated_date TEXT NOT NULL, live_date TEXT
+        );
+        CREATE INDEX catalogue_by_connector ON catalogue (connector_id);
+        CREATE TABLE scan_cache (
+          path TEXT NOT NULL, size INTEGER NOT NULL, modified INTEGER NOT NULL, sha256 TEXT NOT NULL,
+          outcome TEXT NOT NULL,
+          PRIMARY KEY (path, size, modified, sha256)
+        );
+        CREATE TABLE audit (
+          id INTEGER PRIMARY KEY AUTOINCREMENT,
+          at TEXT NOT NULL,
+          actor TEXT NOT NULL,
+          action TEXT NOT NULL,
+          subject TEXT,
+          detail TEXT
+        );
+        """
+    ]
+
+    /// Brings the database to the newest schema, in one transaction.
+    static func migrate(_ database: SQLiteDatabase) throws(ConnectorHostError) {
+        try database.write { transaction throws(ConnectorHostError) in
+            let version = Int(try transaction.row("PRAGMA user_version")?.integer("user_version") ?? 0)
+            guard version <= steps.count else {
+                throw ConnectorHostError(
+                    .conflict,
+                    "the registry \(database.path) has schema version \(version); this host knows up to \(steps.count): use a newer host"
+                )
+            }
+            for step in steps[version...] {
+                for statement in step.split(separator: ";").map({ $0.trimmingCharacters(in: .whitespacesAndNewlines) })
+                where !statement.isEmpty {
+                    try transaction.execute(statement)
+                }
+            }
+            try transaction.execute("PRAGMA user_version = \(steps.count)")
+        }
+    }
+}

@@ -1,0 +1,30 @@
+import ConnectorHost
+import Hummingbird
+
+/// The request context of every route: who is calling, once authenticated.
+public struct AppRequestContext: RequestContext {
+    public var coreContext: CoreRequestContextStorage
+    /// Set by ``Authentication`` for every route but `/healthz`.
+    public var principal: Principal?
+    public let maxUploadSize: Int
+
+    public init(source: ApplicationRequestContextSource) {
+        coreContext = .init(source: source)
+        maxUploadSize = 64 << 20
+    }
+
+    /// The caller.
+    ///
+    /// - Throws: `unauthorized` when the request carried no valid token.
+    func requirePrincipal() throws(ConnectorHostError) -> Principal {
+        guard let principal else { throw ConnectorHostError(.unauthorized, "this endpoint needs a token") }
+        return principal
+    }
+
+    /// The caller, who must be an admin.
+    func requireAdmin() throws(ConnectorHostError) {
+        guard try requirePrincipal() == .admin else {
+            throw ConnectorHostError(.unauthorized, "this endpoint needs an admin token")
+        }
+    }
+}

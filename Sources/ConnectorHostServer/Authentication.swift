@@ -1,0 +1,37 @@
+import ConnectorHost
+import HTTPTypes
+import Hummingbird
+
+/// Every endpoint but `/healthz` needs a token, in the `authToken` header (as
+/// the Jitterbit API sends it) or as `Authorization: Bearer TOKEN`.
+struct Authentication: RouterMiddleware {
+    typealias Context = AppRequestContext
+
+    let registry: Registry
+    private static let authTokenField = HTTPField.Name("authToken")
+
+    func handle(
+        _ request: Request, context: AppRequestContext, next: (Request, AppRequestContext) async throws -> Response
+    ) async throws -> Response {
+        if request.uri.path == "/healthz" { return try await next(request, context) }
+        let token = Self.authTokenField.flatMap { request.headers[$0] }
+            ?? request.headers[.authorization].flatMap { $0.hasPrefix("Bearer ") ? String($0.dropFirst(7)) : nil }
+        guard let token, !token.isEmpty else {
+            throw APIError.plain(ConnectorHostError(
+                .unauthorized, "a token is needed: send it in the authToken header or as Authorization: Bearer TOKEN"
+            ))
+        }
+        let principal: Principal?
+        do throws(ConnectorHostError) {
+            principal = try registry.authenticate(token)
+        } catch {
+            throw APIError.plain(error)
+        }
+        guard let principal else {
+            throw APIError.plain(ConnectorHostError(.unauthorized, "the token is not valid (unknown or revoked)"))
+        }
+        var context = context
+        context.principal = principal
+        return try await next(request, context)
+    }
+}

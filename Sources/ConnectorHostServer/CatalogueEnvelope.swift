@@ -1,0 +1,172 @@
+import ConnectorHost
+import Foundation
+import Hummingbird
+
+/// The Obsrv API envelope: `{id, ver, ts, params{status, msgid, resmsgid}, responseCode, result}`.
+struct CatalogueEnvelope<Result: Encodable>: Encodable {
+    struct Params: Encodable {
+        let status: String
+        let msgid: String
+        let resmsgid: String
+        let err: String?
+        let errmsg: String?
+    }
+
+    let id: String
+    var ver = "v2"
+    let ts: String
+    let params: Params
+    let responseCode: String
+    let result: Result
+
+    static func success(api: String, msgid: String?, result: Result) -> CatalogueEnvelope {
+        CatalogueEnvelope(
+            id: api, ts: CatalogueEnvelope.now(),
+            params: Params(status: "SUCCESS", msgid: msgid ?? UUID().uuidString, resmsgid: UUID().uuidString, err: nil, errmsg: nil),
+            responseCode: "OK", result: result
+        )
+    }
+
+    static func now() -> String {
+        Date().formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
+    }
+}
+
+/// An empty `result` of a failed call.
+struct EmptyResult: Encodable {}
+
+/// A failed Obsrv call: the API's own error code (e.g. `CONNECTOR_NOT_FOUND`)
+/// in `params.err`, the host's message in `params.errmsg`.
+enum CatalogueFailure {
+    static func error(api: String, code: String, _ error: ConnectorHostError, msgid: String? = nil) -> APIError {
+        let responseCode: String =
+            switch error.code {
+            case .notFound: "NOT_FOUND"
+            case .unauthorized: "UNAUTHORIZED"
+            case .conflict: "CONFLICT"
+            case .unavailable, .pluginCrashed, .timeout: "SERVICE_UNAVAILABLE"
+            default: "CLIENT_ERROR"
+            }
+        let envelope = CatalogueEnvelope(
+            id: api, ts: CatalogueEnvelope<EmptyResult>.now(),
+            params: .init(status: "FAILED", msgid: msgid ?? UUID().uuidString, resmsgid: UUID().uuidString,
+                          err: error.code == .unauthorized ? "UNAUTHORIZED" : code, errmsg: error.message),
+            responseCode: responseCode, result: EmptyResult()
+        )
+        return APIError(status: .init(code: error.code.httpStatus), body: envelope)
+    }
+}
+
+/// A catalogue entry as the Obsrv API shows it.
+struct CatalogueEntryView: Encodable {
+    let id: String
+    let connector_id: String
+    let name: String
+    let type: String?
+    let category: String?
+    let version: String
+    let description: String?
+    let licence: String?
+    let owner: String?
+    let iconurl: String?
+    let status: String
+    let scope: String?
+    let ui_spec: JSONValue?
+    let created_by: String
+    let updated_by: String
+    let created_date: String
+    let updated_date: String
+    let live_date: String?
+
+    init(_ entry: CatalogueEntry) {
+        id = entry.id
+        connector_id = entry.connectorId
+        name = entry.name
+        type = entry.type
+        category = entry.category
+        version = entry.version
+        description = entry.description
+        licence = entry.licence
+        owner = entry.owner
+        iconurl = entry.iconURL
+        status = entry.status.rawValue
+        scope = entry.scope?.rawValue
+        ui_spec = entry.uiSpec.map { JSONValue(parsing: $0) }
+        created_by = entry.createdBy
+        updated_by = entry.updatedBy
+        created_date = entry.createdDate
+        updated_date = entry.updatedDate
+        live_date = entry.liveDate
+    }
+
+    // Absent values are written as null, as Obsrv does.
+    func encode(to encoder: Encoder) throws {
+        var container = encoder.container(keyedBy: Key.self)
+        try container.encode(id, forKey: .id)
+        try container.encode(connector_id, forKey: .connector_id)
+        try container.encode(name, forKey: .name)
+        try container.encode(type, forKey: .type)
+        try container.encode(category, forKey: .category)
+        try container.encode(version, forKey: .version)
+        try container.encode(description, forKey: .description)
+        try container.encode(licence, forKey: .licence)
+        try container.encode(owner, forKey: .owner)
+        try container.encode(iconurl, forKey: .iconurl)
+        try container.encode(status, forKey: .status)
+        try container.encode(scope, forKey: .scope)
+        try container.encode(ui_spec, forKey: .ui_spec)
+        try container.encode(created_by, forKey: .created_by)
+        try container.encode(updated_by, forKey: .updated_by)
+        try container.encode(created_date, forKey: .created_date)
+        try container.encode(updated_date, forKey: .updated_date)
+        try container.encode(live_date, forKey: .live_date)
+    }
+
+    enum Key: String, CodingKey {
+        case id, connector_id, name, type, category, version, description, licence, owner, iconurl, status, scope
+        case ui_spec, created_by, updated_by, created_date, updated_date, live_date
+    }
+}
+
+/// Any JSON document, kept as parsed; text that is not JSON stays a string.
+enum JSONValue: Codable, Sendable {
+    case null
+    case bool(Bool)
+    case number(Double)
+    case string(String)
+    case array([JSONValue])
+    case object([String: JSONValue])
+
+    init(parsing text: String) {
+        self = (try? JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))) ?? .string(text)
+    }
+
+    init(from decoder: Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if container.decodeNil() {
+            self = .null
+        } else if let value = try? container.decode(Bool.self) {
+            self = .bool(value)
+        } else if let value = try? container.decode(Double.self) {
+            self = .number(value)
+        } else if let value = try? container.decode(String.self) {
+            self = .string(value)
+        } else if let value = try? container.decode([JSONValue].self) {
+            self = .array(value)
+        } else {
+            self = .object(try container.decode([String: JSONValue].self))
+        }
+    }
+
+    func encode(to encoder: Encoder) throws {
+        var container = encoder.singleValueContainer()
+        switch self {
+        case .null: try container.encodeNil()
+        case .bool(let value): try container.encode(value)
+        case .number(let value): try container.encode(value)
+        case .string(let value): try container.encode(value)
+        case .array(let value): try container.encode(value)
+        case .object(let value): try container.encode(value)
+        }
+    }
+}

@@ -1,0 +1,194 @@
+import ConnectorHost
+import Foundation
+import Hummingbird
+
+/// The Obsrv-compatible catalogue API: upload a distribution, read one entry,
+/// list with filters, and move a connector through Draft → InValidation → Live
+/// → Retired.
+enum CatalogueRoutes {
+    struct Registered: Encodable {
+        var message = "connector registered successfully."
+        let id: String
+        let status: String
+    }
+
+    struct ListRequest: Decodable {
+        struct Params: Decodable { let msgid: String? }
+        struct Body: Decodable {
+            struct Filters: Decodable {
+                let status: [String]?
+                let category: [String]?
+            }
+            let filters: Filters?
+        }
+        let params: Params?
+        let request: Body?
+    }
+
+    struct Listed: Encodable {
+        let data: [CatalogueEntryView]
+        let count: Int
+    }
+
+    struct StatusRequest: Decodable {
+        struct Body: Decodable {
+            let status: String
+            let scope: String?
+        }
+        let request: Body
+    }
+
+    static func add(to router: Router<AppRequestContext>, state: ServerState) {
+        router.post("v2/connector/register") { request, context in
+            let api = "api.connector.register"
+            do throws(ConnectorHostError) {
+                let principal = try context.requirePrincipal()
+                let body = try await request.collectBody(limit: state.configuration.maxBodySize)
+                let file = try Distribution.uploadedFile(body, contentType: request.headers[.contentType])
+                let entry = try await register(file: file, by: principal, state: state)
+                return JSONBody.response(CatalogueEnvelope.success(
+                    api: api, msgid: nil, result: Registered(id: entry.id, status: entry.status.rawValue)
+                ))
+            } catch {
+                throw CatalogueFailure.error(api: api, code: "FAILED_TO_REGISTER_CONNECTOR", error)
+            }
+        }
+        router.get("v2/connectors/read/:id") { _, context in
+            let api = "api.connectors.read"
+            do throws(ConnectorHostError) {
+                let principal = try context.requirePrincipal()
+                let id = try parameter("id", context)
+                guard let entry = try state.registry.catalogueEntry(id: id),
+                    principal.mayAct(for: entry.org) || (entry.status == .live && entry.scope == .catalogue)
+                else { throw ConnectorHostError(.notFound, "no connector '\(id)'") }
+                return JSONBody.response(CatalogueEnvelope.success(api: api, msgid: nil, result: CatalogueEntryView(entry)))
+            } catch {
+                throw CatalogueFailure.error(api: api, code: "CONNECTOR_NOT_FOUND", error)
+            }
+        }
+        router.post("v2/connectors/list") { request, context in
+            let api = "api.connectors.list"
+            do throws(ConnectorHostError) {
+                let principal = try context.requirePrincipal()
+                let body = try await request.decodeJSON(ListRequest.self, limit: 64 << 10)
+                let filters = body.request?.filters
+                var statuses: [CatalogueStatus] = []
+                for name in filters?.status ?? [] {
+                    guard let status = CatalogueStatus(rawValue: name) else {
+                        throw ConnectorHostError(
+                            .invalidRequest,
+                            "request.filters.status holds '\(name)'; statuses are \(CatalogueStatus.allCases.map(\.rawValue).joined(separator: ", "))"
+                        )
+                    }
+                    statuses.append(status)
+                }
+                let entries = try state.registry.catalogue(
+                    statuses: statuses, categories: filters?.category ?? [], visibleTo: principal
+                )
+                return JSONBody.response(CatalogueEnvelope.success(
+                    api: api, msgid: body.params?.msgid,
+                    result: Listed(data: entries.map(CatalogueEntryView.init), count: entries.count)
+                ))
+            } catch {
+                throw CatalogueFailure.error(api: api, code: "CONNECTORS_LIST_INPUT_INVALID", error)
+            }
+        }
+        router.post("v2/connectors/:id/status") { request, context in
+            let api = "api.connectors.status"
+            do throws(ConnectorHostError) {
+                let principal = try context.requirePrincipal()
+                let id = try parameter("id", context)
+                let body = try await request.decodeJSON(StatusRequest.self, limit: 64 << 10)
+                guard let status = CatalogueStatus(rawValue: body.request.status) else {
+                    throw ConnectorHostError(
+                        .invalidRequest,
+                        "request.status '\(body.request.status)' is not one of \(CatalogueStatus.allCases.map(\.rawValue).joined(separator: ", "))"
+                    )
+                }
+                var scope: PublishScope?
+                if let name = body.request.scope {
+                    guard let parsed = PublishScope(rawValue: name) else {
+                        throw ConnectorHostError(.invalidRequest, "request.scope '\(name)' is not 'catalogue' or 'org'")
+                    }
+                    scope = parsed
+                }
+                let entry = try await Publishing.move(id, to: status, scope: scope, by: principal, state: state)
+                return JSONBody.response(CatalogueEnvelope.success(api: api, msgid: nil, result: CatalogueEntryView(entry)))
+            } catch {
+                throw CatalogueFailure.error(api: api, code: "CONNECTOR_STATUS_UPDATE_FAILED", error)
+            }
+        }
+    }
+
+    /// Stores, scans and validates an uploaded distribution and records it as a Draft.
+    private static func register(
+        file: (name: String, bytes: [UInt8]), by principal: Principal, state: ServerState
+    ) async throws(ConnectorHostError) -> CatalogueEntry {
+        let distribution = try Distribution.unpack(fileName: file.name, bytes: file.bytes)
+        let stored = try distribution.store(in: state.configuration.pluginStore)
+        let description = try await state.host.scan(pluginAt: stored.path)
+        let manifest = description.manifest
+        let registration: Registration
+        do throws(ConnectorHostError) {
+            registration = try state.registry.verify(key: manifest.key, secret: manifest.secret.revealed)
+        } catch {
+            // The caller's token is fine; it is the plugin's credentials that are not.
+            throw ConnectorHostError(.manifestInvalid, "\(file.name): \(error.message)")
+        }
+        guard principal.mayAct(for: registration.org) else {
+            throw ConnectorHostError(.unauthorized, "the plugin's registration belongs to another org")
+        }
+        guard registration.endpointEntityId == manifest.endpointEntityId,
+            registration.functionEntityIds == manifest.functionEntityIds
+        else {
+            throw ConnectorHostError(
+                .manifestInvalid,
+                "the plugin's entity IDs (\(manifest.entityIdSummary)) are not those of its registration \(registration.id) (endpoint \(registration.endpointEntityId), functions \(registration.functionEntityIds.lowerBound)...\(registration.functionEntityIds.upperBound))"
+            )
+        }
+        let entry = try state.registry.recordDraft(
+            description, registration: registration, filePath: stored.path, sha256: stored.sha256,
+            metadata: distribution.metadata, by: principal
+        )
+        if let uiSpec = distribution.metadata.uiSpec ?? manifest.uiSpec {
+            try state.registry.setUIPayload(registration: registration.id, payload: uiSpec, by: principal)
+        }
+        return entry
+    }
+}
+
+/// Moving a connector through its statuses, and serving it while Live.
+enum Publishing {
+    static func move(
+        _ id: String, to status: CatalogueStatus, scope: PublishScope?, by principal: Principal, state: ServerState
+    ) async throws(ConnectorHostError) -> CatalogueEntry {
+        guard let entry = try state.registry.catalogueEntry(id: id), principal.mayAct(for: entry.org) else {
+            throw ConnectorHostError(.notFound, "no connector '\(id)'")
+        }
+        switch status {
+        case .live:
+            // Load first: a connector that cannot be served does not go Live.
+            let loaded = state.host.plugin(named: entry.name)
+            if loaded?.fileSHA256 != entry.fileSHA256 {
+                guard entry.status.next == .live else {
+                    return try state.registry.transition(id: id, to: status, scope: scope, by: principal)
+                }
+                try await state.host.load(pluginAt: entry.filePath)
+            }
+            do throws(ConnectorHostError) {
+                return try state.registry.transition(id: id, to: status, scope: scope, by: principal)
+            } catch {
+                if loaded == nil { try? await state.host.unload(named: entry.name) }
+                throw error
+            }
+        case .retired:
+            let retired = try state.registry.transition(id: id, to: status, scope: scope, by: principal)
+            if state.host.plugin(named: entry.name)?.fileSHA256 == entry.fileSHA256, !state.development {
+                try? await state.host.unload(named: entry.name)
+            }
+            return retired
+        case .draft, .inValidation:
+            return try state.registry.transition(id: id, to: status, scope: scope, by: principal)
+        }
+    }
+}

@@ -1,0 +1,99 @@
+import ConnectorHost
+import Hummingbird
+import Logging
+import Prometheus
+import ServiceLifecycle
+
+/// The REST server: the registry, the host behind it, and the routes of every
+/// API family, run as services that shut down gracefully — the HTTP server
+/// stops taking requests and finishes the running ones, then the host closes
+/// its sessions and stops its workers, then the registry closes.
+public struct ConnectorServer: Sendable {
+    public let host: ConnectorHost
+    public let registry: Registry
+    /// An admin token generated at this first start, to show once.
+    public let generatedAdminToken: String?
+    private let state: ServerState
+    private let logger: Logger
+
+    /// Opens the registry, discovers and admits the plugins, and builds the routes.
+    ///
+    /// - Throws: Why the registry or the plugin directory cannot be used.
+    public static func make(configuration: ServerConfiguration, logger: Logger) async throws(ConnectorHostError)
+        -> ConnectorServer
+    {
+        let registry = try Registry(path: configuration.databasePath)
+        let generated = try registry.ensureAdminToken(configured: configuration.adminToken)
+        let metrics = PrometheusCollectorRegistry()
+        var hostConfiguration = configuration.host
+        hostConfiguration.metricsFactory = PrometheusMetricsFactory(registry: metrics)
+        hostConfiguration.scanCache = registry
+        hostConfiguration.admission = RegistryAdmission.admission(
+            registry: registry, development: configuration.development, logger: logger
+        )
+        let host = try await ConnectorHost.start(configuration: hostConfiguration, logger: logger)
+        var serverConfiguration = configuration
+        serverConfiguration.host = hostConfiguration
+        let state = ServerState(
+            host: host, registry: registry, configuration: serverConfiguration, metrics: metrics, logger: logger
+        )
+        return ConnectorServer(
+            host: host, registry: registry, generatedAdminToken: generated, state: state, logger: logger
+        )
+    }
+
+    /// Every route, behind authentication.
+    func router() -> Router<AppRequestContext> {
+        let router = Router(context: AppRequestContext.self)
+        router.add(middleware: JSONErrors())
+        router.add(middleware: Authentication(registry: registry))
+        ControlPlaneRoutes.add(to: router, state: state)
+        AdminRoutes.add(to: router, state: state)
+        RegistrationRoutes.add(to: router, state: state)
+        CatalogueRoutes.add(to: router, state: state)
+        FunctionRoutes.add(to: router, state: state)
+        return router
+    }
+
+    /// Serves until SIGINT or SIGTERM (or until the task is cancelled), then
+    /// shuts down gracefully.
+    ///
+    /// - Parameter onListening: Called with the port once the server listens
+    ///   (useful with port 0).
+    public func run(onListening: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
+        let configuration = state.configuration
+        let application = Application(
+            router: router(),
+            configuration: .init(
+                address: .hostname(configuration.address, port: configuration.port), serverName: "connector-host"
+            ),
+            onServerRunning: { channel in await onListening(channel.localAddress?.port ?? configuration.port) },
+            logger: logger
+        )
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [HostService(host: host), application],
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger
+            )
+        )
+        do {
+            try await group.run()
+        } catch {
+            await host.shutdown()
+            throw error
+        }
+        await host.shutdown()
+    }
+}
+
+/// Keeps the host running while the server runs; on graceful shutdown, closes
+/// its sessions and stops its workers.
+struct HostService: Service {
+    let host: ConnectorHost
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        await host.shutdown()
+    }
+}

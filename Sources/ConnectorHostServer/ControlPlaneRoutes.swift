@@ -1,0 +1,108 @@
+import ConnectorHost
+import Hummingbird
+
+/// The operator's view: plugins and their health, restart, pause and resume,
+/// `/healthz`, `/metrics` (Prometheus text) and `/openapi.json`.
+enum ControlPlaneRoutes {
+    /// A plugin in `GET /plugins`: its state and, in `GET /plugins/{name}`, its functions.
+    struct PluginView: Encodable {
+        let status: PluginStatus
+        let plugin: PluginSummary?
+
+        func encode(to encoder: Encoder) throws {
+            try status.encode(to: encoder)
+            if let plugin {
+                var container = encoder.container(keyedBy: Key.self)
+                try container.encode(plugin.capabilities, forKey: .capabilities)
+                try container.encode(plugin.functions, forKey: .functions)
+                try container.encode(plugin.key, forKey: .key)
+                try container.encode(plugin.endpointEntityId, forKey: .endpointEntityId)
+                try container.encode(plugin.functionEntityStartId, forKey: .functionEntityStartId)
+                try container.encode(plugin.functionEntityEndId, forKey: .functionEntityEndId)
+            }
+        }
+
+        enum Key: String, CodingKey {
+            case capabilities, functions, key, endpointEntityId, functionEntityStartId, functionEntityEndId
+        }
+    }
+
+    struct PluginList: Encodable {
+        let plugins: [PluginView]
+    }
+
+    static func add(to router: Router<AppRequestContext>, state: ServerState) {
+        router.get("healthz") { _, _ in
+            JSONBody.response(["status": "ok"])
+        }
+        router.get("openapi.json") { _, _ in
+            JSONBody.response(bytes: OpenAPIDocument.json)
+        }
+        router.get("metrics") { _, context in
+            try plain { () throws(ConnectorHostError) -> Response in
+                _ = try context.requirePrincipal()
+                var text: [UInt8] = []
+                state.metrics.emit(into: &text)
+                return Response(
+                    status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                    body: .init(byteBuffer: ByteBuffer(bytes: text))
+                )
+            }
+        }
+        router.get("plugins") { _, context in
+            try plain { () throws(ConnectorHostError) -> Response in
+                _ = try context.requirePrincipal()
+                return JSONBody.response(PluginList(plugins: state.host.statuses.map { PluginView(status: $0, plugin: nil) }))
+            }
+        }
+        router.get("plugins/:name") { _, context in
+            try plain { () throws(ConnectorHostError) -> Response in
+                _ = try context.requirePrincipal()
+                let connector = try state.host.connector(named: try parameter("name", context))
+                return JSONBody.response(PluginView(status: connector.status, plugin: PluginSummary(connector.description)))
+            }
+        }
+        router.post("plugins/:name/restart") { _, context in
+            try await plainAsync { () async throws(ConnectorHostError) -> Response in
+                try context.requireAdmin()
+                let connector = try state.host.connector(named: try parameter("name", context))
+                try await connector.restart()
+                return JSONBody.response(PluginView(status: connector.status, plugin: nil))
+            }
+        }
+        router.post("plugins/:name/pause") { _, context in
+            try plain { () throws(ConnectorHostError) -> Response in
+                try context.requireAdmin()
+                let connector = try state.host.connector(named: try parameter("name", context))
+                connector.pause()
+                return JSONBody.response(PluginView(status: connector.status, plugin: nil))
+            }
+        }
+        router.post("plugins/:name/resume") { _, context in
+            try plain { () throws(ConnectorHostError) -> Response in
+                try context.requireAdmin()
+                let connector = try state.host.connector(named: try parameter("name", context))
+                connector.resume()
+                return JSONBody.response(PluginView(status: connector.status, plugin: nil))
+            }
+        }
+    }
+}
+
+/// Runs a route, answering its failure as `{"error": {"code", "message"}}`.
+func plain(_ body: () throws(ConnectorHostError) -> Response) throws -> Response {
+    do {
+        return try body()
+    } catch {
+        throw APIError.plain(error)
+    }
+}
+
+/// ``plain(_:)`` for routes that suspend.
+func plainAsync(_ body: () async throws(ConnectorHostError) -> Response) async throws -> Response {
+    do {
+        return try await body()
+    } catch {
+        throw APIError.plain(error)
+    }
+}

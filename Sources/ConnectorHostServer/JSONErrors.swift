@@ -1,0 +1,42 @@
+import ConnectorHost
+import Hummingbird
+
+/// The outermost middleware: whatever fails below it — an unknown path, a
+/// method a path does not take, a framework error — is answered with a JSON
+/// body, never an empty one.
+struct JSONErrors: RouterMiddleware {
+    typealias Context = AppRequestContext
+
+    func handle(
+        _ request: Request, context: AppRequestContext, next: (Request, AppRequestContext) async throws -> Response
+    ) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let error as APIError {
+            throw error
+        } catch let error as HTTPError {
+            let code: ConnectorHostError.Code =
+                switch error.status.code {
+                case 401: .unauthorized
+                case 404: .notFound
+                case 405: .invalidRequest
+                case 409: .conflict
+                case 400..<500: .invalidRequest
+                default: .unavailable
+                }
+            let message: String =
+                switch error.status.code {
+                case 404: "no endpoint \(request.method) \(request.uri.path); see GET /openapi.json"
+                case 405: "\(request.uri.path) does not take \(request.method); see GET /openapi.json"
+                default: error.body ?? error.status.reasonPhrase
+                }
+            throw APIError(status: error.status, body: ["error": ErrorBody(ConnectorHostError(code, message))])
+        } catch {
+            context.logger.error("request failed unexpectedly", metadata: ["error": "\(error)"])
+            throw APIError(
+                status: .internalServerError,
+                body: ["error": ErrorBody(ConnectorHostError(.unavailable, "the server failed to answer: \(error)"))]
+            )
+        }
+    }
+}

@@ -1,0 +1,152 @@
+import ConnectorHost
+import Hummingbird
+
+/// The Jitterbit-compatible registration API under `/orgs/{orgId}/connector`.
+/// Answers carry `status` and `operation`; entity IDs are strings, as there.
+enum RegistrationRoutes {
+    struct RegisterBody: Decodable {
+        let name: String
+        let version: String
+    }
+
+    struct SecurityInfoBody: Decodable {
+        let name: String
+        let key: String
+        let secret: String
+    }
+
+    struct Registered: Encodable {
+        var status = true
+        var operation = "Register a connector"
+        let id: String
+        let key: String
+        let secret: String
+        let endpointEntityId: String
+        let functionEntityStartId: String
+        let functionEntityEndId: String
+    }
+
+    struct Listed: Encodable {
+        let id: String
+        let name: String
+        let version: String
+        let key: String
+        let secret = "********"
+        let endpointEntityId: String
+        let functionEntityStartId: String
+        let functionEntityEndId: String
+
+        init(_ registration: Registration) {
+            id = registration.id
+            name = registration.name
+            version = registration.version
+            key = registration.key
+            endpointEntityId = String(registration.endpointEntityId)
+            functionEntityStartId = String(registration.functionEntityIds.lowerBound)
+            functionEntityEndId = String(registration.functionEntityIds.upperBound)
+        }
+    }
+
+    struct Listing: Encodable {
+        var status = true
+        var operation = "List registered connectors"
+        let registeredConnectorList: [Listed]
+    }
+
+    struct Outcome: Encodable {
+        let status: Bool
+        let operation: String
+    }
+
+    struct Failure: Encodable {
+        var status = false
+        let operation: String
+        let error: ErrorBody
+    }
+
+    static func add(to router: Router<AppRequestContext>, state: ServerState) {
+        let limit = 64 << 10
+        let connectors = router.group("orgs/:orgId/connector")
+        connectors.post { request, context in
+            try await answer("Register a connector") { () async throws(ConnectorHostError) -> Response in
+                let (org, principal) = try orgAccess(context, state)
+                let body = try await request.decodeJSON(RegisterBody.self, limit: limit)
+                let new = try state.registry.register(
+                    org: org, name: body.name.trimmingCharacters(in: .whitespaces),
+                    version: body.version.trimmingCharacters(in: .whitespaces), by: principal
+                )
+                let registration = new.registration
+                return JSONBody.response(Registered(
+                    id: registration.id, key: registration.key, secret: new.secret,
+                    endpointEntityId: String(registration.endpointEntityId),
+                    functionEntityStartId: String(registration.functionEntityIds.lowerBound),
+                    functionEntityEndId: String(registration.functionEntityIds.upperBound)
+                ))
+            }
+        }
+        connectors.get { _, context in
+            try await answer("List registered connectors") { () async throws(ConnectorHostError) -> Response in
+                let (org, _) = try orgAccess(context, state)
+                return JSONBody.response(Listing(registeredConnectorList: try state.registry.registrations(org: org).map(Listed.init)))
+            }
+        }
+        connectors.delete(":connectorId") { _, context in
+            try await answer("Delete a connector") { () async throws(ConnectorHostError) -> Response in
+                let (org, principal) = try orgAccess(context, state)
+                let id = try parameter("connectorId", context)
+                try state.registry.deleteRegistration(org: org, id: id, by: principal)
+                return JSONBody.response(Outcome(status: true, operation: "Delete a connector"))
+            }
+        }
+        connectors.delete(":connectorId/sdk/delete") { _, context in
+            try await answer("Delete connector UI payload") { () async throws(ConnectorHostError) -> Response in
+                let (org, principal) = try orgAccess(context, state)
+                try state.registry.deleteUIPayload(org: org, id: try parameter("connectorId", context), by: principal)
+                return JSONBody.response(Outcome(status: true, operation: "Delete connector UI payload"))
+            }
+        }
+        connectors.put("validate/securityinfo") { request, context in
+            try await answer("Validate connector security info") { () async throws(ConnectorHostError) -> Response in
+                let (org, _) = try orgAccess(context, state)
+                let body = try await request.decodeJSON(SecurityInfoBody.self, limit: limit)
+                let valid = try state.registry.validateSecurityInfo(org: org, name: body.name, key: body.key, secret: body.secret)
+                return JSONBody.response(Outcome(status: valid, operation: "Validate connector security info"))
+            }
+        }
+    }
+
+    /// The org of the path, which the caller must act for and which must exist.
+    private static func orgAccess(_ context: AppRequestContext, _ state: ServerState) throws(ConnectorHostError)
+        -> (String, Principal)
+    {
+        let principal = try context.requirePrincipal()
+        let org = try parameter("orgId", context)
+        guard principal.mayAct(for: org) else {
+            throw ConnectorHostError(.unauthorized, "your token belongs to another org than '\(org)'")
+        }
+        guard try state.registry.orgExists(org) else { throw ConnectorHostError(.notFound, "no org '\(org)'") }
+        return (org, principal)
+    }
+
+    /// Runs a route, answering its failure in the Jitterbit shape.
+    private static func answer(
+        _ operation: String, _ body: () async throws(ConnectorHostError) -> Response
+    ) async throws -> Response {
+        do {
+            return try await body()
+        } catch {
+            throw APIError(
+                status: .init(code: error.code.httpStatus), body: Failure(operation: operation, error: ErrorBody(error)),
+                retryAfter: error.retryAfter
+            )
+        }
+    }
+}
+
+/// A path parameter.
+func parameter(_ name: String, _ context: AppRequestContext) throws(ConnectorHostError) -> String {
+    guard let value = context.parameters.get(name) else {
+        throw ConnectorHostError(.invalidRequest, "the path has no \(name)")
+    }
+    return value
+}

@@ -1,0 +1,24 @@
+import ConnectorHost
+
+/// How `connector-host serve` (or an embedding service) runs the REST server.
+public struct ServerConfiguration: Sendable {
+    /// The host: plugin directory, trust, policies, sandbox.
+    public var host: HostConfiguration
+    /// The registry file (SQLite).
+    public var databasePath: String = "data/connector-host.sqlite"
+    /// Where uploaded plugin files are kept, by content.
+    public var pluginStore: String = "data/plugin-store"
+    public var address: String = "127.0.0.1"
+    public var port: Int = 8080
+    /// Development mode: every loaded plugin takes calls, registered or not.
+    public var development = false
+    /// An admin token to accept (`CONNECTOR_HOST_ADMIN_TOKEN`); without one, the
+    /// server generates one at first start and prints it once.
+    public var adminToken: String?
+    /// The largest request body accepted, in bytes (uploads included).
+    public var maxBodySize: Int = 64 << 20
+
+    public init(host: HostConfiguration) {
+        self.host = host
+    }
+}

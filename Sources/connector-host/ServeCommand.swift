@@ -1,0 +1,83 @@
+import ArgumentParser
+import ConnectorHost
+import ConnectorHostServer
+import Foundation
+
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Serve the REST API: registration, catalogue, control plane and connector calls.",
+        discussion: """
+            Plugins come from --plugins and from uploads (kept in --plugin-store). Outside --dev a plugin is \
+            served only if its manifest key and secret validate against a registration, and takes calls only \
+            once Live in the catalogue. Every endpoint but /healthz needs a token (authToken header or \
+            Authorization: Bearer); the admin token comes from $CONNECTOR_HOST_ADMIN_TOKEN, or is generated at \
+            the first start and printed once. SIGINT or SIGTERM shut down gracefully: running calls finish, \
+            sessions close, workers stop. The API is described at GET /openapi.json.
+            """
+    )
+
+    @OptionGroup var directory: PluginDirectoryOptions
+
+    @Option(help: ArgumentHelp("The registry file (SQLite).", valueName: "path"))
+    var db = "data/connector-host.sqlite"
+
+    @Option(help: ArgumentHelp("Where uploaded plugin files are kept.", valueName: "dir"))
+    var pluginStore = "data/plugin-store"
+
+    @Option(help: "The address to listen on.")
+    var host = "127.0.0.1"
+
+    @Option(help: "The port to listen on (0: any free port).")
+    var port = 8080
+
+    @Flag(help: "Development mode: every loaded plugin takes calls; unregistered plugins load with a warning.")
+    var dev = false
+
+    @Option(name: .customLong("trust"), help: ArgumentHelp("Run this plugin in process, not in a sandbox worker.", valueName: "name"))
+    var trusted: [String] = []
+
+    @OptionGroup var common: CommonOptions
+
+    func validate() throws {
+        guard (0...65535).contains(port) else { throw ValidationError("--port must be 0 to 65535") }
+    }
+
+    func run() async throws {
+        var logger = common.makeLogger()
+        if common.logLevel == .warning { logger.logLevel = .info }
+        var hostConfiguration = HostConfiguration(pluginDirectory: directory.directory)
+        hostConfiguration.trustedPlugins = Set(trusted)
+        var configuration = ServerConfiguration(host: hostConfiguration)
+        configuration.databasePath = db
+        configuration.pluginStore = pluginStore
+        configuration.address = host
+        configuration.port = port
+        configuration.development = dev
+        configuration.adminToken = ProcessInfo.processInfo.environment["CONNECTOR_HOST_ADMIN_TOKEN"]
+        let server: ConnectorServer
+        do {
+            server = try await ConnectorServer.make(configuration: configuration, logger: logger)
+        } catch {
+            printToStandardError("error: \(error.code): \(error.message)")
+            throw ExitCode(error.code.exitCode)
+        }
+        if let token = server.generatedAdminToken {
+            printNow("admin token (shown once; keep it): \(token)")
+        }
+        for rejected in server.host.discovery.rejected {
+            printNow("rejected \(rejected.path): \(rejected.error.code): \(rejected.error.message)")
+        }
+        let address = host
+        let names = server.host.connectorNames
+        try await server.run { port in
+            printNow("serving \(names.isEmpty ? "no plugin" : names.joined(separator: ", ")) on http://\(address):\(port)\(dev ? " (--dev)" : "")")
+        }
+    }
+}
+
+/// Writes a line to stdout at once: a process reading our output through a pipe
+/// sees it without waiting for a buffer to fill.
+private func printNow(_ line: String) {
+    FileHandle.standardOutput.write(Data((line + "\n").utf8))
+}
