@@ -1,6 +1,6 @@
 # ConnectorHost: build, test and run.
 #
-#   make run      install what is missing, build, list the bundled plugins and answer a sample call
+#   make run      install what is missing, build, serve the bundled plugins (REST, embedded SQLite)
 #   make test     install what is missing, build plugins and fixtures, run the test suite
 #   make plugins  build every plugin under Plugins/ to build/plugins/NAME.so
 #
@@ -116,13 +116,22 @@ test-leaks: deps plugins fixtures
 	CONNECTOR_HOST_BIN=.build-asan/debug/connector-host $(SWIFT) test --sanitize=address \
 	  --scratch-path .build-asan --skip-build --disable-xctest --filter CustomFunctionTests
 
+# Starts the server on the bundled plugins with the embedded SQLite registry,
+# in development mode (the bundled plugins are not registered). The admin token
+# is kept in data/admin-token.
 run: deps plugins
-	$(SWIFT) build --product connector-host
+	$(SWIFT) build
 	@mkdir -p data
-	$(BIN) list --plugins $(BUILD)/plugins
-	@echo
-	@echo "$$ connector-host call --plugins $(BUILD)/plugins tracker server.info --setting database=data/tracker.sqlite"
-	@$(BIN) call --plugins $(BUILD)/plugins tracker server.info --setting database=data/tracker.sqlite
+	@[ -s data/admin-token ] || head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' > data/admin-token
+	@token=$$(cat data/admin-token); \
+	echo ""; \
+	echo "Admin token: $$token"; \
+	echo "Try, from another shell:"; \
+	echo "  curl -H 'authToken: '$$token http://127.0.0.1:8080/plugins"; \
+	echo "  curl -H 'authToken: '$$token -X POST http://127.0.0.1:8080/connectors/tracker/functions/checksum -d '[\"hello\"]'"; \
+	echo "  curl -H 'authToken: '$$token http://127.0.0.1:8080/openapi.json"; \
+	echo ""; \
+	CONNECTOR_HOST_ADMIN_TOKEN=$$token $(BIN) serve --plugins $(BUILD)/plugins --db data/connector-host.sqlite --dev
 
 # A release build; not part of make test (timings on shared machines are noisy).
 bench: deps

@@ -3,7 +3,8 @@
  * flags that set its identity or plant exactly one defect; without defects it
  * is a valid plugin whose operations echo what they were asked.
  *
- *   FIXTURE_NAME, FIXTURE_ENDPOINT, FIXTURE_START, FIXTURE_END   identity
+ *   FIXTURE_NAME, FIXTURE_VERSION, FIXTURE_KEY, FIXTURE_SECRET,
+ *   FIXTURE_ENDPOINT, FIXTURE_START, FIXTURE_END                 identity
  *   DEFECT_<what>                                                 one defect
  *   FIXTURE_CUSTOM                                                custom functions of every type
  *   HOSTILE_<what>                                                one misbehaviour,
@@ -29,6 +30,15 @@
 #endif
 #ifndef FIXTURE_END
 #define FIXTURE_END 900100
+#endif
+#ifndef FIXTURE_KEY
+#define FIXTURE_KEY "fixture-key"
+#endif
+#ifndef FIXTURE_SECRET
+#define FIXTURE_SECRET "fixture-secret"
+#endif
+#ifndef FIXTURE_VERSION
+#define FIXTURE_VERSION "1.0.0"
 #endif
 
 #ifdef DEFECT_WRONG_MAGIC
@@ -265,17 +275,17 @@ static const ch_plugin_descriptor descriptor = {
 #ifdef DEFECT_EMPTY_VERSION
     .version = "",
 #else
-    .version = "1.0.0",
+    .version = FIXTURE_VERSION,
 #endif
 #ifdef DEFECT_EMPTY_KEY
     .key = "",
 #else
-    .key = "fixture-key",
+    .key = FIXTURE_KEY,
 #endif
 #ifdef DEFECT_EMPTY_SECRET
     .secret = "",
 #else
-    .secret = "fixture-secret",
+    .secret = FIXTURE_SECRET,
 #endif
 #ifdef DEFECT_ENDPOINT_IN_RANGE
     .endpoint_entity_id = FIXTURE_START + 50,

@@ -1,0 +1,193 @@
+import ConnectorHost
+import Foundation
+import Testing
+
+/// The Obsrv-compatible catalogue and publishing, over HTTP.
+@Suite struct CatalogueAPITests {
+    /// Registers a connector for `org` and builds a plugin with its identity.
+    static func registeredPlugin(
+        _ server: ServerFixture, token: String, org: String, name: String
+    ) async throws -> (path: URL, registration: [String: Any]) {
+        let registered = try await server.request("POST", "orgs/\(org)/connector", token: token,
+                                                  json: ["name": name, "version": "1.0.0"])
+        let path = server.directory.appendingPathComponent("\(name).so")
+        try PluginBuilder.build(name: name, registration: registered.json, extraFlags: ["-DFIXTURE_CUSTOM"], into: path)
+        return (path, registered.json)
+    }
+
+    @Test func uploadReadList() async throws {
+        let server = try await ServerFixture.start()
+        let token = try await server.org("acme")
+        let (path, registration) = try await Self.registeredPlugin(server, token: token, org: "acme", name: "widgets")
+        let (body, type) = ServerFixture.multipart(file: "widgets.so", data: try Data(contentsOf: path))
+        let uploaded = try await server.request("POST", "v2/connector/register", token: token, body: body, contentType: type)
+        #expect(uploaded.status == 200, "\(uploaded.text)")
+        #expect(uploaded.json["id"] as? String == "api.connector.register")
+        #expect(uploaded.json["responseCode"] as? String == "OK")
+        #expect((uploaded.json["params"] as? [String: Any])?["status"] as? String == "SUCCESS")
+        #expect((uploaded.json["result"] as? [String: Any])?["message"] as? String == "connector registered successfully.")
+
+        let read = try await server.request("GET", "v2/connectors/read/widgets-1.0.0", token: token)
+        let entry = try #require(read.json["result"] as? [String: Any])
+        for field in ["id", "connector_id", "name", "type", "category", "version", "description", "licence", "owner",
+                      "iconurl", "status", "ui_spec", "created_by", "updated_by", "created_date", "updated_date", "live_date"] {
+            #expect(entry.keys.contains(field), "\(field)")
+        }
+        #expect(entry["status"] as? String == "Draft")
+        #expect(entry["connector_id"] as? String == registration["id"] as? String)
+        #expect(entry["description"] as? String == "A test fixture.")
+
+        let draft = try await server.request("POST", "v2/connectors/list", token: token,
+                                             json: ["request": ["filters": ["status": ["Draft"]]]])
+        let result = try #require(draft.json["result"] as? [String: Any])
+        #expect(result["count"] as? Int == 1)
+        #expect((result["data"] as? [[String: Any]])?.first?["id"] as? String == "widgets-1.0.0")
+        let live = try await server.request("POST", "v2/connectors/list", token: token,
+                                            json: ["request": ["filters": ["status": ["Live"]]]])
+        #expect((live.json["result"] as? [String: Any])?["count"] as? Int == 0)
+
+        let other = try await server.org("globex")
+        let hidden = try await server.request("GET", "v2/connectors/read/widgets-1.0.0", token: other)
+        #expect(hidden.status == 404, "another org does not see a Draft")
+        await server.stop()
+    }
+
+    @Test func aTarGzDistributionCarriesMetadata() async throws {
+        let server = try await ServerFixture.start()
+        let token = try await server.org("acme")
+        let (path, _) = try await Self.registeredPlugin(server, token: token, org: "acme", name: "gadgets")
+        let staging = server.directory.appendingPathComponent("dist")
+        try FileManager.default.createDirectory(at: staging, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(at: path, to: staging.appendingPathComponent("gadgets.so"))
+        try Data(#"{"type":"connector","metadata":{"id":"gadgets","name":"gadgets","version":"1.0.0","type":"source","category":"inventory","description":"Gadgets from the warehouse","licence":"MIT","owner":"Acme","main_program":"gadgets.so","icon":"https://acme.example/g.svg"}}"#.utf8)
+            .write(to: staging.appendingPathComponent("metadata.json"))
+        try Data(#"{"type":"object","properties":{"apiKey":{"type":"string","encrypt":true}}}"#.utf8)
+            .write(to: staging.appendingPathComponent("ui-config.json"))
+        let archive = server.directory.appendingPathComponent("gadgets.tar.gz")
+        let tar = Process()
+        tar.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        tar.arguments = ["tar", "-czf", archive.path, "-C", staging.path, "gadgets.so", "metadata.json", "ui-config.json"]
+        try tar.run()
+        tar.waitUntilExit()
+
+        let (body, type) = ServerFixture.multipart(file: "gadgets.tar.gz", data: try Data(contentsOf: archive))
+        let uploaded = try await server.request("POST", "v2/connector/register", token: token, body: body, contentType: type)
+        #expect(uploaded.status == 200, "\(uploaded.text)")
+        let entry = try #require(try await server.request("GET", "v2/connectors/read/gadgets-1.0.0", token: token).json["result"] as? [String: Any])
+        #expect(entry["category"] as? String == "inventory")
+        #expect(entry["description"] as? String == "Gadgets from the warehouse")
+        #expect(entry["licence"] as? String == "MIT")
+        #expect(entry["iconurl"] as? String == "https://acme.example/g.svg")
+        let properties = ((entry["ui_spec"] as? [String: Any])?["properties"] as? [String: Any])?["apiKey"] as? [String: Any]
+        #expect(properties?["encrypt"] as? Bool == true)
+        await server.stop()
+    }
+
+    @Test func uploadsThatAreNotConnectorsAreRefused() async throws {
+        let server = try await ServerFixture.start()
+        let token = try await server.org("acme")
+        let cases: [(String, Data, String)] = [
+            ("notes.txt", Data("hello".utf8), "neither a shared object (.so) nor a gzip-compressed tar archive"),
+            ("fixture.so", try Data(contentsOf: ServerFixture.root.appendingPathComponent("build/fixtures/alpha.so")),
+             "its manifest key is not registered"),
+            ("bad.so", try Data(contentsOf: ServerFixture.root.appendingPathComponent("build/fixtures/wrong-magic.so")),
+             "wrong magic"),
+        ]
+        for (name, data, message) in cases {
+            let (body, type) = ServerFixture.multipart(file: name, data: data)
+            let answer = try await server.request("POST", "v2/connector/register", token: token, body: body, contentType: type)
+            #expect((400..<500).contains(answer.status), "\(name): \(answer.status)")
+            let params = answer.json["params"] as? [String: Any]
+            #expect(params?["err"] as? String == "FAILED_TO_REGISTER_CONNECTOR", "\(name): \(answer.text)")
+            #expect((params?["errmsg"] as? String)?.contains(message) == true, "\(name): \(answer.text)")
+        }
+        let notMultipart = try await server.request("POST", "v2/connector/register", token: token, json: ["file": "x"])
+        #expect(notMultipart.status == 400)
+        #expect(notMultipart.text.contains("multipart/form-data"))
+        let badList = try await server.request("POST", "v2/connectors/list", token: token,
+                                               json: ["request": ["filters": ["status": ["Alive"]]]])
+        #expect(badList.status == 400)
+        #expect((badList.json["params"] as? [String: Any])?["err"] as? String == "CONNECTORS_LIST_INPUT_INVALID")
+        await server.stop()
+    }
+
+    /// Outside --dev: a registered plugin is served but takes calls only once
+    /// Live, and only from the orgs its scope admits.
+    @Test func thePublishLifecycleGatesCalls() async throws {
+        let server = try await ServerFixture.start { directory in
+            let registry = try Registry(path: directory.appendingPathComponent("registry.sqlite").path)
+            _ = try registry.createOrg(id: "acme", name: "Acme", by: .admin)
+            let new = try registry.register(org: "acme", name: "widgets", version: "1.0.0", by: .admin)
+            try PluginBuilder.build(name: "widgets", registration: [
+                "key": new.registration.key, "secret": new.secret,
+                "endpointEntityId": String(new.registration.endpointEntityId),
+                "functionEntityStartId": String(new.registration.functionEntityIds.lowerBound),
+                "functionEntityEndId": String(new.registration.functionEntityIds.upperBound),
+            ], extraFlags: ["-DFIXTURE_CUSTOM"], into: directory.appendingPathComponent("plugins/widgets.so"))
+            try FileManager.default.copyItem(
+                at: ServerFixture.root.appendingPathComponent("build/fixtures/alpha.so"),
+                to: directory.appendingPathComponent("plugins/alpha.so")
+            )
+        }
+        // The unregistered plugin was rejected, with the reason.
+        let rejected = try #require(server.server.host.discovery.rejected.first)
+        #expect(rejected.path.hasSuffix("alpha.so"))
+        #expect(rejected.error.code == .unauthorized)
+        #expect(rejected.error.message.contains("its manifest key is not registered"))
+
+        let acme = try await server.org("acme-users")
+        let owner = try await server.request("POST", "admin/orgs/acme/tokens").json["token"] as? String ?? ""
+        func call(_ token: String) async throws -> ServerFixture.Answer {
+            try await server.request("POST", "connectors/widgets/functions/echo_int32", token: token, body: Data("[7]".utf8))
+        }
+        let draft = try await call(owner)
+        #expect(draft.status == 404)
+        #expect(draft.text.contains("is not Live"))
+
+        _ = try await server.request("POST", "v2/connectors/widgets-1.0.0/status", token: owner,
+                                     json: ["request": ["status": "InValidation"]])
+        let skipped = try await server.request("POST", "v2/connectors/widgets-1.0.0/status", token: owner,
+                                               json: ["request": ["status": "Retired"]])
+        #expect(skipped.status == 400)
+        let catalogueWide = try await server.request("POST", "v2/connectors/widgets-1.0.0/status", token: owner,
+                                                     json: ["request": ["status": "Live", "scope": "catalogue"]])
+        #expect(catalogueWide.status == 401, "only an admin publishes to every org")
+        let live = try await server.request("POST", "v2/connectors/widgets-1.0.0/status", token: owner,
+                                            json: ["request": ["status": "Live", "scope": "org"]])
+        #expect(live.status == 200, "\(live.text)")
+        #expect((live.json["result"] as? [String: Any])?["live_date"] is String)
+
+        let answered = try await call(owner)
+        #expect(answered.status == 200)
+        #expect(answered.json["result"] as? Int == 7)
+        #expect(try await call(acme).status == 404, "published to its own org only")
+
+        _ = try await server.request("POST", "v2/connectors/widgets-1.0.0/status", token: owner,
+                                     json: ["request": ["status": "Retired"]])
+        #expect(try await call(owner).status == 404)
+
+        let deletion = try await server.request("DELETE", "orgs/acme/connector/1", token: owner)
+        #expect(deletion.status == 200, "a retired connector no longer holds its registration")
+        await server.stop()
+    }
+
+    @Test func aRegistrationALiveConnectorUsesCannotBeDeleted() async throws {
+        let server = try await ServerFixture.start()
+        let token = try await server.org("acme")
+        let (path, registration) = try await Self.registeredPlugin(server, token: token, org: "acme", name: "widgets")
+        let (body, type) = ServerFixture.multipart(file: "widgets.so", data: try Data(contentsOf: path))
+        _ = try await server.request("POST", "v2/connector/register", token: token, body: body, contentType: type)
+        _ = try await server.request("POST", "v2/connectors/widgets-1.0.0/status", token: token, json: ["request": ["status": "InValidation"]])
+        let live = try await server.request("POST", "v2/connectors/widgets-1.0.0/status", token: token,
+                                            json: ["request": ["status": "Live", "scope": "org"]])
+        #expect(live.status == 200, "\(live.text)")
+        let id = try #require(registration["id"] as? String)
+        let refused = try await server.request("DELETE", "orgs/acme/connector/\(id)", token: token)
+        #expect(refused.status == 409)
+        #expect(refused.text.contains("is used by the Live connector 'widgets-1.0.0'"))
+        let called = try await server.request("POST", "connectors/widgets/functions/echo_string", token: token,
+                                              body: Data(#"["uploaded"]"#.utf8))
+        #expect(called.json["result"] as? String == "uploaded", "the uploaded build serves once Live")
+        await server.stop()
+    }
+}

@@ -1,0 +1,156 @@
+import ConnectorHost
+@testable import ConnectorHostServer
+import Foundation
+import Logging
+import Testing
+
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// A server on a free loopback port, over a temporary registry and plugin
+/// directory, called over real HTTP.
+final class ServerFixture: Sendable {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+    static let adminToken = "test-admin-token"
+    static let quietLogger = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
+
+    let directory: URL
+    let server: ConnectorServer
+    let base: URL
+    private let task: Task<Void, any Error>
+
+    private init(directory: URL, server: ConnectorServer, base: URL, task: Task<Void, any Error>) {
+        self.directory = directory
+        self.server = server
+        self.base = base
+        self.task = task
+    }
+
+    var plugins: URL { directory.appendingPathComponent("plugins") }
+    var database: String { directory.appendingPathComponent("registry.sqlite").path }
+
+    /// Starts a server.
+    ///
+    /// - Parameters:
+    ///   - development: `--dev`.
+    ///   - prepare: Runs on the temporary directory before the server starts
+    ///     (to put plugins in place, or register them).
+    static func start(
+        development: Bool = false, prepare: (URL) async throws -> Void = { _ in }
+    ) async throws -> ServerFixture {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("connector-server-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory.appendingPathComponent("plugins"), withIntermediateDirectories: true)
+        try await prepare(directory)
+        var host = HostConfiguration(pluginDirectory: directory.appendingPathComponent("plugins").path)
+        var generous = ResilienceOverrides()
+        generous.rateLimitPerMinute = 100_000
+        host.resilience = generous
+        var configuration = ServerConfiguration(host: host)
+        configuration.databasePath = directory.appendingPathComponent("registry.sqlite").path
+        configuration.pluginStore = directory.appendingPathComponent("store").path
+        configuration.port = 0
+        configuration.development = development
+        configuration.adminToken = adminToken
+        let server = try await ConnectorServer.make(configuration: configuration, logger: quietLogger)
+        let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
+        let task = Task { try await server.run { port in continuation.yield(port) } }
+        var iterator = ports.makeAsyncIterator()
+        guard let port = await iterator.next() else { throw ServerTestFailure("the server did not start") }
+        return ServerFixture(
+            directory: directory, server: server, base: URL(string: "http://127.0.0.1:\(port)")!, task: task
+        )
+    }
+
+    /// Stops the server and its workers.
+    func stop() async {
+        task.cancel()
+        _ = await task.result
+    }
+
+    struct Answer {
+        let status: Int
+        let body: Data
+        let headers: [String: String]
+
+        var json: [String: Any] {
+            (try? JSONSerialization.jsonObject(with: body)) as? [String: Any] ?? [:]
+        }
+
+        var text: String { String(decoding: body, as: UTF8.self) }
+    }
+
+    /// One HTTP request.
+    func request(
+        _ method: String, _ path: String, token: String? = ServerFixture.adminToken, json: Any? = nil,
+        body: Data? = nil, contentType: String? = nil
+    ) async throws -> Answer {
+        var request = URLRequest(url: base.appendingPathComponent(path))
+        request.httpMethod = method
+        if let token { request.setValue(token, forHTTPHeaderField: "authToken") }
+        if let json {
+            request.httpBody = try JSONSerialization.data(withJSONObject: json)
+            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        }
+        if let body { request.httpBody = body }
+        if let contentType { request.setValue(contentType, forHTTPHeaderField: "Content-Type") }
+        let (data, response) = try await URLSession.shared.data(for: request)
+        let http = response as? HTTPURLResponse
+        var headers: [String: String] = [:]
+        for (key, value) in http?.allHeaderFields ?? [:] {
+            if let key = key as? String, let value = value as? String { headers[key.lowercased()] = value }
+        }
+        return Answer(status: http?.statusCode ?? 0, body: data, headers: headers)
+    }
+
+    /// Creates an org and returns a token of it.
+    func org(_ id: String) async throws -> String {
+        _ = try await request("POST", "admin/orgs", json: ["id": id, "name": "Org \(id)"])
+        let issued = try await request("POST", "admin/orgs/\(id)/tokens")
+        guard let token = issued.json["token"] as? String else { throw ServerTestFailure("no token: \(issued.text)") }
+        return token
+    }
+
+    /// A multipart/form-data body holding one file.
+    static func multipart(file name: String, data: Data) -> (Data, String) {
+        let boundary = "boundary-\(UUID().uuidString)"
+        var body = Data("--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"\(name)\"\r\nContent-Type: application/octet-stream\r\n\r\n".utf8)
+        body.append(data)
+        body.append(Data("\r\n--\(boundary)--\r\n".utf8))
+        return (body, "multipart/form-data; boundary=\(boundary)")
+    }
+}
+
+/// Builds a fixture plugin with a registration's identity, as its author would.
+enum PluginBuilder {
+    static func build(
+        name: String, registration: [String: Any], version: String = "1.0.0", extraFlags: [String] = [], into path: URL
+    ) throws {
+        let key = registration["key"] as? String ?? ""
+        let secret = registration["secret"] as? String ?? ""
+        let endpoint = registration["endpointEntityId"] as? String ?? "0"
+        let start = registration["functionEntityStartId"] as? String ?? "0"
+        let end = registration["functionEntityEndId"] as? String ?? "0"
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = [
+            "cc", "-std=c99", "-O1", "-fPIC", "-shared", "-fvisibility=hidden",
+            "-I", ServerFixture.root.appendingPathComponent("include").path,
+            "-DFIXTURE_NAME=\"\(name)\"", "-DFIXTURE_VERSION=\"\(version)\"", "-DFIXTURE_KEY=\"\(key)\"",
+            "-DFIXTURE_SECRET=\"\(secret)\"", "-DFIXTURE_ENDPOINT=\(endpoint)", "-DFIXTURE_START=\(start)",
+            "-DFIXTURE_END=\(end)",
+        ] + extraFlags + [
+            "-o", path.path,
+            ServerFixture.root.appendingPathComponent("Tests/ConnectorHostTests/Fixtures/fixture_plugin.c").path,
+        ]
+        try process.run()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { throw ServerTestFailure("cc failed for \(name)") }
+    }
+}
+
+struct ServerTestFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
