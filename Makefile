@@ -53,7 +53,8 @@ FIXTURE_SOURCE := Tests/ConnectorHostTests/Fixtures/fixture_plugin.c
 DEFECTS := wrong-magic future-abi short-descriptor empty-name empty-version empty-key empty-secret \
   function-out-of-range endpoint-in-range duplicate-id duplicate-name unknown-operation \
   missing-mandatory no-entry-point null-descriptor \
-  custom-unknown-type custom-too-many custom-named-standard custom-buffer-parameter
+  custom-unknown-type custom-too-many custom-named-standard custom-buffer-parameter \
+  history-recovery-without-history
 # Valid plugins for discovery: file:name:endpoint:start:end. twin repeats alpha's
 # name; omega's IDs overlap beta's.
 IDENTITIES := alpha:alpha:500001:500002:500100 beta:beta:600001:600002:600100 \

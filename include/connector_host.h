@@ -80,7 +80,7 @@
  *   - a custom function with an unknown value type or more than
  *     CH_MAX_PARAMETERS parameters;
  *   - a missing mandatory operation (see CH_OP_* below): the error lists every
- *     missing one.
+ *     missing one; CH_PLUGIN_HISTORY_RECOVERY without "history.list".
  */
 #ifndef CONNECTOR_HOST_H
 #define CONNECTOR_HOST_H
@@ -482,6 +482,12 @@ typedef struct ch_resilience {
 /** ch_plugin_descriptor.flags: calls may run concurrently on any thread, also
  *  within one session. Without it the host makes one call at a time. */
 #define CH_PLUGIN_THREAD_SAFE 0x1u
+
+/** ch_plugin_descriptor.flags: some entity type answers
+ *  "recovery": {"type": "HISTORY_BASED"} in entity_type.get, so the plugin
+ *  MUST implement "history.list"; the host rejects it at load otherwise, and
+ *  rejects an entity_type.get answer claiming HISTORY_BASED without the flag. */
+#define CH_PLUGIN_HISTORY_RECOVERY 0x2u
 
 /**
  * What the entry point returns: identity, manifest, metadata and function

@@ -77,6 +77,7 @@ struct CatalogueEntryView: Encodable {
     let created_date: String
     let updated_date: String
     let live_date: String?
+    let validation_report: JSONValue?
 
     init(_ entry: CatalogueEntry) {
         id = entry.id
@@ -91,12 +92,14 @@ struct CatalogueEntryView: Encodable {
         iconurl = entry.iconURL
         status = entry.status.rawValue
         scope = entry.scope?.rawValue
-        ui_spec = entry.uiSpec.map { JSONValue(parsing: $0) }
+        // A UI spec that is not JSON is shown as the text it is.
+        ui_spec = entry.uiSpec.map { text in (try? JSONValue(parsing: Array(text.utf8))) ?? .string(text) }
         created_by = entry.createdBy
         updated_by = entry.updatedBy
         created_date = entry.createdDate
         updated_date = entry.updatedDate
         live_date = entry.liveDate
+        validation_report = entry.validationReport.flatMap { try? JSONValue(parsing: Array($0.utf8)) }
     }
 
     // Absent values are written as null, as Obsrv does.
@@ -120,53 +123,11 @@ struct CatalogueEntryView: Encodable {
         try container.encode(created_date, forKey: .created_date)
         try container.encode(updated_date, forKey: .updated_date)
         try container.encode(live_date, forKey: .live_date)
+        try container.encodeIfPresent(validation_report, forKey: .validation_report)
     }
 
     enum Key: String, CodingKey {
         case id, connector_id, name, type, category, version, description, licence, owner, iconurl, status, scope
-        case ui_spec, created_by, updated_by, created_date, updated_date, live_date
-    }
-}
-
-/// Any JSON document, kept as parsed; text that is not JSON stays a string.
-enum JSONValue: Codable, Sendable {
-    case null
-    case bool(Bool)
-    case number(Double)
-    case string(String)
-    case array([JSONValue])
-    case object([String: JSONValue])
-
-    init(parsing text: String) {
-        self = (try? JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))) ?? .string(text)
-    }
-
-    init(from decoder: Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        if container.decodeNil() {
-            self = .null
-        } else if let value = try? container.decode(Bool.self) {
-            self = .bool(value)
-        } else if let value = try? container.decode(Double.self) {
-            self = .number(value)
-        } else if let value = try? container.decode(String.self) {
-            self = .string(value)
-        } else if let value = try? container.decode([JSONValue].self) {
-            self = .array(value)
-        } else {
-            self = .object(try container.decode([String: JSONValue].self))
-        }
-    }
-
-    func encode(to encoder: Encoder) throws {
-        var container = encoder.singleValueContainer()
-        switch self {
-        case .null: try container.encodeNil()
-        case .bool(let value): try container.encode(value)
-        case .number(let value): try container.encode(value)
-        case .string(let value): try container.encode(value)
-        case .array(let value): try container.encode(value)
-        case .object(let value): try container.encode(value)
-        }
+        case ui_spec, created_by, updated_by, created_date, updated_date, live_date, validation_report
     }
 }

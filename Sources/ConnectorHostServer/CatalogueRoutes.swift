@@ -34,6 +34,8 @@ enum CatalogueRoutes {
         struct Body: Decodable {
             let status: String
             let scope: String?
+            /// With InValidation: the session configuration the conformance kit tests with.
+            let credentials: [SessionSetting]?
         }
         let request: Body
     }
@@ -112,7 +114,9 @@ enum CatalogueRoutes {
                     }
                     scope = parsed
                 }
-                let entry = try await Publishing.move(id, to: status, scope: scope, by: principal, state: state)
+                let entry = try await Publishing.move(
+                    id, to: status, scope: scope, credentials: body.request.credentials ?? [], by: principal, state: state
+                )
                 return JSONBody.response(CatalogueEnvelope.success(api: api, msgid: nil, result: CatalogueEntryView(entry)))
             } catch {
                 throw CatalogueFailure.error(api: api, code: "CONNECTOR_STATUS_UPDATE_FAILED", error)
@@ -157,16 +161,39 @@ enum CatalogueRoutes {
     }
 }
 
-/// Moving a connector through its statuses, and serving it while Live.
+/// Moving a connector through its statuses, and serving it while Live. The
+/// InValidation step runs the conformance kit and keeps its report; only a
+/// connector whose report passed goes Live.
 enum Publishing {
     static func move(
-        _ id: String, to status: CatalogueStatus, scope: PublishScope?, by principal: Principal, state: ServerState
+        _ id: String, to status: CatalogueStatus, scope: PublishScope?, credentials: [SessionSetting],
+        by principal: Principal, state: ServerState
     ) async throws(ConnectorHostError) -> CatalogueEntry {
         guard let entry = try state.registry.catalogueEntry(id: id), principal.mayAct(for: entry.org) else {
             throw ConnectorHostError(.notFound, "no connector '\(id)'")
         }
         switch status {
+        case .inValidation:
+            guard entry.status.next == .inValidation else {
+                return try state.registry.transition(id: id, to: status, by: principal)
+            }
+            let report = await ConformanceKit.run(
+                pluginAt: entry.filePath, credentials: credentials, sandbox: state.configuration.host.sandbox,
+                logger: state.logger
+            )
+            let text = String(decoding: JSONBody.encode(report), as: UTF8.self)
+            return try state.registry.transition(id: id, to: status, report: text, by: principal)
         case .live:
+            if entry.status.next == .live {
+                let report = entry.validationReport.flatMap { try? JSONDecoder().decode(ConformanceReport.self, from: Data($0.utf8)) }
+                guard let report, report.passed else {
+                    let failed = report?.checks(.fail).map { "\($0.group): \($0.name)" } ?? []
+                    throw ConnectorHostError(
+                        .invalidRequest,
+                        "\(id) did not pass the conformance kit (failed: \(failed.isEmpty ? "no report" : failed.joined(separator: "; "))); fix the plugin and upload a new version"
+                    )
+                }
+            }
             // Load first: a connector that cannot be served does not go Live.
             let loaded = state.host.plugin(named: entry.name)
             if loaded?.fileSHA256 != entry.fileSHA256 {
@@ -187,7 +214,7 @@ enum Publishing {
                 try? await state.host.unload(named: entry.name)
             }
             return retired
-        case .draft, .inValidation:
+        case .draft:
             return try state.registry.transition(id: id, to: status, scope: scope, by: principal)
         }
     }

@@ -52,6 +52,7 @@ public struct ConnectorServer: Sendable {
         RegistrationRoutes.add(to: router, state: state)
         CatalogueRoutes.add(to: router, state: state)
         FunctionRoutes.add(to: router, state: state)
+        SDKRoutes.add(to: router, state: state)
         return router
     }
 

@@ -1,7 +1,6 @@
 import ConnectorHost
 import Crypto
 import Foundation
-import MultipartKit
 import NIOCore
 
 /// A connector distribution as uploaded: a `.so`, or a `.tar.gz` holding the
@@ -20,33 +19,13 @@ struct Distribution {
     /// - Throws: `invalid_request` when the body is not multipart or does not
     ///   hold exactly one file.
     static func uploadedFile(_ body: [UInt8], contentType: String?) throws(ConnectorHostError) -> (name: String, bytes: [UInt8]) {
-        guard let contentType, contentType.lowercased().hasPrefix("multipart/form-data"),
-            let boundary = parameter("boundary", in: contentType)
-        else {
+        let form: MultipartForm
+        do {
+            form = try MultipartForm(body, contentType: contentType)
+        } catch {
             throw ConnectorHostError(.invalidRequest, "upload the distribution as multipart/form-data with one file")
         }
-        var parts: [(headers: [String: String], body: [UInt8])] = []
-        var headers: [String: String] = [:]
-        var bytes: [UInt8] = []
-        let parser = MultipartParser(boundary: boundary)
-        parser.onHeader = { name, value in headers[name.lowercased()] = value }
-        parser.onBody = { buffer in bytes.append(contentsOf: buffer.readableBytesView) }
-        parser.onPartComplete = {
-            parts.append((headers, bytes))
-            headers = [:]
-            bytes = []
-        }
-        do {
-            try parser.execute(body)
-        } catch {
-            throw ConnectorHostError(.invalidRequest, "the multipart body is malformed: \(error)")
-        }
-        let files = parts.compactMap { part -> (String, [UInt8])? in
-            guard let disposition = part.headers["content-disposition"],
-                let name = Self.parameter("filename", in: disposition)
-            else { return nil }
-            return (name, part.body)
-        }
+        let files = form.parts.compactMap { part in part.fileName.map { ($0, part.body) } }
         guard files.count == 1, let file = files.first else {
             throw ConnectorHostError(.invalidRequest, "the upload must hold exactly one file; it holds \(files.count)")
         }
@@ -210,17 +189,5 @@ struct Distribution {
             throw ConnectorHostError(.unavailable, "cannot store the plugin: \(error.localizedDescription)")
         }
         return (path, sha256)
-    }
-
-    /// A `name=value` or `name="value"` parameter of a header.
-    static func parameter(_ name: String, in header: String) -> String? {
-        for piece in header.split(separator: ";") {
-            let pair = piece.trimmingCharacters(in: .whitespaces)
-            guard pair.lowercased().hasPrefix(name + "=") else { continue }
-            var value = String(pair.dropFirst(name.count + 1))
-            if value.hasPrefix("\""), value.hasSuffix("\""), value.count >= 2 { value = String(value.dropFirst().dropLast()) }
-            return value
-        }
-        return nil
     }
 }

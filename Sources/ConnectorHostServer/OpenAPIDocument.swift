@@ -54,7 +54,29 @@ enum OpenAPIDocument {
                   ]]]], parameters: ["id"]),
         Operation(method: "post", path: "/connectors/{connectorId}/functions/{function}", summary: "Call a custom function by entity ID or name with a JSON array of arguments", tag: "functions",
                   requestSchema: ["type": "array", "items": [:]], parameters: ["connectorId", "function"]),
-    ]}
+        Operation(method: "post", path: "/connectors/{connectorId}/sdk-api/api/1.0/session",
+                  summary: "Open (and check) the session for a credential set: [{key, value, sensitive}]", tag: "connector SDK",
+                  requestSchema: ["type": "array", "items": object(["key": "string", "value": "string"])], parameters: ["connectorId"]),
+    ] + SDKRoutes.routes.map(sdkOperation) }
+
+    /// An SDK route as an operation of this document.
+    static func sdkOperation(_ route: SDKRoutes.Route) -> Operation {
+        let path = "/" + (SDKRoutes.base + "/" + route.path).split(separator: "/").map { segment in
+            segment.hasPrefix(":") ? "{\(segment.dropFirst())}" : String(segment)
+        }.joined(separator: "/")
+        var body: [String: Any]?
+        var multipart = false
+        switch route.body {
+        case .none: body = nil
+        case .merged, .member: body = ["type": "object"]
+        case .attachment: multipart = true
+        }
+        let summary = "\(route.operation.rawValue); query: \(route.queryFields.isEmpty ? "none" : route.queryFields.joined(separator: ", ")); header connector-credentials: the session's [{key, value, sensitive}]"
+        return Operation(
+            method: route.method.rawValue.lowercased(), path: path, summary: summary, tag: "connector SDK",
+            requestSchema: body, multipart: multipart, parameters: ["connectorId"] + route.pathFields
+        )
+    }
 
     static func object(_ fields: [String: String]) -> [String: Any] {
         ["type": "object", "required": fields.keys.sorted(), "properties": fields.mapValues { ["type": $0] }]
@@ -67,7 +89,7 @@ enum OpenAPIDocument {
                 "summary": operation.summary,
                 "tags": [operation.tag],
                 "responses": [
-                    "200": ["description": "Success", "content": ["application/json": ["schema": ["type": "object"]]]],
+                    "200": ["description": "Success", "content": ["application/json": ["schema": [:] as [String: Any]]]],
                     "4XX": ["description": "The request was refused; the body says why", "content": ["application/json": ["schema": error]]],
                 ],
                 "parameters": operation.parameters.map { ["name": $0, "in": "path", "required": true, "schema": ["type": "string"]] },

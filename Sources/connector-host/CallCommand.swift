@@ -39,14 +39,7 @@ struct CallCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("The request JSON, or @FILE to read it from a file.", valueName: "json|@file"))
     var request: String?
 
-    @Option(name: .customLong("setting"), help: ArgumentHelp("A session setting.", valueName: "key=value"))
-    var settings: [String] = []
-
-    @Option(
-        name: .customLong("sensitive-setting"),
-        help: ArgumentHelp("A session setting that holds a secret.", valueName: "key=value")
-    )
-    var sensitiveSettings: [String] = []
+    @OptionGroup var session: SessionSettingOptions
 
     @Flag(
         name: .customLong("in-process"),
@@ -75,9 +68,6 @@ struct CallCommand: AsyncParsableCommand {
         case (nil, .some):
             break
         }
-        for setting in settings + sensitiveSettings where !setting.contains("=") {
-            throw ValidationError("setting '\(setting)' has no '='; write key=value")
-        }
     }
 
     func run() async throws {
@@ -97,7 +87,7 @@ struct CallCommand: AsyncParsableCommand {
                 guard let operation = operation.flatMap(StandardOperation.init(rawValue:)) else { return }
                 let response: [UInt8]
                 if operation.needsSession {
-                    let session = try await connector.openSession(sessionSettings())
+                    let session = try await connector.openSession(self.session.sessionSettings)
                     do throws(ConnectorHostError) {
                         response =
                             operation == .sessionOpen
@@ -117,14 +107,6 @@ struct CallCommand: AsyncParsableCommand {
                 throw error
             }
         }
-    }
-
-    private func sessionSettings() -> [SessionSetting] {
-        func parse(_ pair: String, sensitive: Bool) -> SessionSetting {
-            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            return SessionSetting(key: String(parts[0]), value: parts.count > 1 ? String(parts[1]) : "", sensitive: sensitive)
-        }
-        return settings.map { parse($0, sensitive: false) } + sensitiveSettings.map { parse($0, sensitive: true) }
     }
 
     private func readRequest() throws(ConnectorHostError) -> [UInt8] {

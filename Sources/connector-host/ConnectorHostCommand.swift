@@ -10,7 +10,10 @@ struct ConnectorHostCommand: AsyncParsableCommand {
             Errors print one line, "error: CODE: MESSAGE", and exit with the code's status:
             \(exitCodeTable)
             """,
-        subcommands: [InspectCommand.self, ListCommand.self, CallCommand.self, HealthCommand.self, ServeCommand.self]
+        subcommands: [
+            InspectCommand.self, ListCommand.self, CallCommand.self, HealthCommand.self, ConformanceCommand.self,
+            ServeCommand.self,
+        ]
     )
 
     private static var exitCodeTable: String {

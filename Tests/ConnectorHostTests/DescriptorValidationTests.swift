@@ -44,6 +44,8 @@ import Testing
              message: "custom function 'user.search' (entity ID 900032) is named like the standard operation 'user.search'"),
         Case(fixture: "custom-buffer-parameter", code: .manifestInvalid,
              message: "function 'takes_buffer' (entity ID 900032) parameter 1 has type buffer, which is allowed only as a return type"),
+        Case(fixture: "history-recovery-without-history", code: .manifestInvalid,
+             message: "CH_PLUGIN_HISTORY_RECOVERY is set (an entity type recovers from history), but history.list is missing"),
     ]
 
     @Test(arguments: cases)

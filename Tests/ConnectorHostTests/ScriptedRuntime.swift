@@ -8,6 +8,8 @@ import Synchronization
 final class ScriptedRuntime: PluginRuntime {
     enum Step: Sendable {
         case reply(PluginReply.Status)
+        /// Succeeds with this JSON body.
+        case body(String)
         case fail(ConnectorHostError.Code)
         /// Never answers: an interruptible runtime fails it at its time limit
         /// (on the test's clock); otherwise it ends only when cancelled.
@@ -19,6 +21,10 @@ final class ScriptedRuntime: PluginRuntime {
     private let clock: ManualClock
     private let steps: Mutex<[Step]>
     private let count = Atomic<Int>(0)
+    private let requests = Mutex<[(StandardOperation, String)]>([])
+
+    /// Every standard call so far: the operation and its request.
+    var recorded: [(StandardOperation, String)] { requests.withLock { $0 } }
 
     /// - Parameters:
     ///   - steps: One per call, in order; the last repeats.
@@ -40,6 +46,7 @@ final class ScriptedRuntime: PluginRuntime {
         _ operation: StandardOperation, session: SessionID?, body: [UInt8], timeLimit: Duration?
     ) async throws(ConnectorHostError) -> PluginReply {
         count.add(1, ordering: .relaxed)
+        requests.withLock { $0.append((operation, String(decoding: body, as: UTF8.self))) }
         let step = steps.withLock { steps -> Step in
             guard steps.count > 1 else { return steps.first ?? .reply(.ok) }
             return steps.removeFirst()
@@ -47,6 +54,8 @@ final class ScriptedRuntime: PluginRuntime {
         switch step {
         case .reply(let status):
             return PluginReply(status: status, body: Array("{}".utf8), message: status == .ok ? nil : "scripted")
+        case .body(let text):
+            return PluginReply(status: .ok, body: Array(text.utf8))
         case .fail(let code):
             throw ConnectorHostError(code, "scripted \(code)")
         case .hang:
@@ -98,6 +107,10 @@ final class ScriptedRuntime: PluginRuntime {
             abiVersion: 1, isThreadSafe: true, maxConcurrency: nil,
             functions: [
                 PluginFunction(entityId: 2, name: "server.info"),
+                PluginFunction(entityId: 4, name: "session.open"),
+                PluginFunction(entityId: 5, name: "session.close"),
+                PluginFunction(entityId: 6, name: "entity.get"),
+                PluginFunction(entityId: 7, name: "entity.list"),
                 PluginFunction(entityId: 3, name: "scale", signature: FunctionSignature(
                     returnType: .double, parameterTypes: [.int8, .double, .string]
                 )),

@@ -5,7 +5,7 @@ import Synchronization
 public final class Connector: Sendable {
     private static let nextSessionID = Atomic<UInt64>(1)
 
-    private let plugin: HostedPlugin
+    let plugin: HostedPlugin
 
     /// The plugin's validated description.
     public var description: PluginDescription { plugin.description }

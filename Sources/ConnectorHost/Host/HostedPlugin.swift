@@ -12,6 +12,18 @@ package final class HostedPlugin: Sendable {
     package let fileSHA256: String?
     private let clock: any HostClock
     private let paused = Atomic<Bool>(false)
+    /// Sessions opened for callers, by credential set.
+    let sessions = SessionPool()
+    private let maxResults = Atomic<Int>(0)
+
+    /// The plugin's `server.info` maxResults once known.
+    var knownMaxResults: Int? {
+        get {
+            let value = maxResults.load(ordering: .relaxed)
+            return value > 0 ? value : nil
+        }
+        set { maxResults.store(newValue ?? 0, ordering: .relaxed) }
+    }
 
     package var description: PluginDescription { guarded.runtime.description }
 

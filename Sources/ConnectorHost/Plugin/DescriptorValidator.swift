@@ -133,6 +133,9 @@ package enum DescriptorValidator {
                 if !missing.isEmpty {
                     problems.append("missing mandatory operations: " + missing.map(\.rawValue).joined(separator: ", "))
                 }
+                if fields.flags & CH_PLUGIN_HISTORY_RECOVERY != 0, !implemented.contains(.historyList) {
+                    problems.append("CH_PLUGIN_HISTORY_RECOVERY is set (an entity type recovers from history), but history.list is missing")
+                }
             }
         }
 
@@ -161,6 +164,7 @@ package enum DescriptorValidator {
         let threadSafe = fields.flags & CH_PLUGIN_THREAD_SAFE != 0
         let description = PluginDescription(
             manifest: manifest, abiVersion: version, isThreadSafe: threadSafe,
+            usesHistoryRecovery: fields.flags & CH_PLUGIN_HISTORY_RECOVERY != 0,
             maxConcurrency: threadSafe ? (fields.max_concurrency == 0 ? nil : Int(fields.max_concurrency)) : 1,
             functions: entries.map(\.function), resilience: resilience
         )

@@ -5,6 +5,8 @@ public struct PluginDescription: Sendable, Hashable, Codable {
     public var abiVersion: UInt32
     /// Whether calls may overlap (`CH_PLUGIN_THREAD_SAFE`).
     public var isThreadSafe: Bool
+    /// Whether some entity type recovers from history (`CH_PLUGIN_HISTORY_RECOVERY`).
+    public var usesHistoryRecovery: Bool = false
     /// The most calls the plugin takes at once: 1 unless thread-safe; nil for no
     /// limit of its own.
     public var maxConcurrency: Int?

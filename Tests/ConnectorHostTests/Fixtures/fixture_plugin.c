@@ -266,7 +266,11 @@ static const ch_plugin_descriptor descriptor = {
     .abi_version = FIXTURE_ABI,
     .struct_size = FIXTURE_SIZE,
     .function_size = sizeof(ch_function),
+#ifdef DEFECT_HISTORY_RECOVERY_WITHOUT_HISTORY
+    .flags = CH_PLUGIN_THREAD_SAFE | CH_PLUGIN_HISTORY_RECOVERY,
+#else
     .flags = CH_PLUGIN_THREAD_SAFE,
+#endif
 #ifdef DEFECT_EMPTY_NAME
     .name = "",
 #else

@@ -1,0 +1,74 @@
+import Foundation
+import Logging
+
+/// Checks a plugin against the standard connector surface, live, in a sandbox
+/// worker: the mandatory groups in their order of implementation (session,
+/// metadata, configuration, entities), then every optional group the plugin
+/// declares. Each check passes, fails (saying what was expected and what came
+/// back) or is skipped (saying why).
+public enum ConformanceKit {
+    /// Checks a plugin file: it is scanned and served by a host of its own, in
+    /// a sandbox worker.
+    ///
+    /// - Parameters:
+    ///   - path: The `.so` file.
+    ///   - credentials: The session configuration to test with.
+    ///   - sandbox: How the worker runs.
+    ///   - logger: Where the plugin's log lines go.
+    /// - Returns: The report; a file that does not load fails the `load` check.
+    public static func run(
+        pluginAt path: String, credentials: [SessionSetting], sandbox: SandboxSettings = SandboxSettings(), logger: Logger
+    ) async -> ConformanceReport {
+        let name = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("conformance-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        do {
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            try FileManager.default.copyItem(atPath: path, toPath: directory.appendingPathComponent("\(name).so").path)
+        } catch {
+            return failedLoad(name, "cannot stage \(path): \(error.localizedDescription)")
+        }
+        var configuration = HostConfiguration(pluginDirectory: directory.path)
+        configuration.sandbox = sandbox
+        var generous = ResilienceOverrides()
+        generous.rateLimitPerMinute = 1_000_000
+        generous.maxRetries = 0
+        configuration.resilience = generous
+        let host: ConnectorHost
+        do {
+            host = try await ConnectorHost.start(configuration: configuration, logger: logger)
+        } catch {
+            return failedLoad(name, error.message)
+        }
+        defer { Task { await host.shutdown() } }
+        if let rejected = host.discovery.rejected.first {
+            return failedLoad(name, "\(rejected.error.code): \(rejected.error.message)")
+        }
+        guard let connectorName = host.connectorNames.first, let connector = try? host.connector(named: connectorName) else {
+            return failedLoad(name, "the file holds no plugin")
+        }
+        let report = await run(connector, credentials: credentials)
+        await host.shutdown()
+        return report
+    }
+
+    /// Checks a connector that is already served.
+    public static func run(_ connector: Connector, credentials: [SessionSetting]) async -> ConformanceReport {
+        let run = ConformanceRun(connector: connector, credentials: credentials)
+        run.record("load", "descriptor passes every ABI check", .pass)
+        await run.checkSession()
+        await run.checkMetadata()
+        await run.checkConfiguration()
+        await run.checkEntities()
+        await run.checkOptionalGroups()
+        await run.finish()
+        let manifest = connector.description.manifest
+        return ConformanceReport(plugin: manifest.name, version: manifest.version, checks: run.checks)
+    }
+
+    private static func failedLoad(_ name: String, _ why: String) -> ConformanceReport {
+        ConformanceReport(plugin: name, version: "", checks: [
+            ConformanceCheck(group: "load", name: "descriptor passes every ABI check", outcome: .fail, detail: why),
+        ])
+    }
+}

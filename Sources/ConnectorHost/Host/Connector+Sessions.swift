@@ -1,0 +1,80 @@
+/// Calls routed through the plugin's sessions: the caller names credentials,
+/// not sessions.
+extension Connector {
+    /// Calls a standard operation in the session of `credentials`: opened on
+    /// first use and reused; reopened once when the plugin answers that the
+    /// session is not valid (`unauthorized`). `entity.list` and the history
+    /// operations never ask for more than the plugin's `server.info` maxResults.
+    ///
+    /// - Parameters:
+    ///   - operation: The operation.
+    ///   - request: The request JSON (empty for `{}`).
+    ///   - credentials: The session configuration.
+    /// - Returns: The response JSON.
+    public func call(
+        _ operation: StandardOperation, request: [UInt8] = [], credentials: [SessionSetting]
+    ) async throws(ConnectorHostError) -> [UInt8] {
+        guard operation.needsSession else { return try await call(operation, request: request, session: nil) }
+        var body = request
+        if operation.isPaged { body = try await capPageSize(body, credentials: credentials) }
+        var reopened = false
+        while true {
+            let session = try await plugin.sessions.session(for: credentials) { () async throws(ConnectorHostError) in
+                try await self.openSession(credentials)
+            }
+            do {
+                let response = try await call(operation, request: body, session: session)
+                if operation == .entityTypeGet { try checkRecovery(response) }
+                return response
+            } catch {
+                let lost = error.code == .unauthorized || error.code == .pluginCrashed
+                if lost { await plugin.sessions.discard(session, for: credentials) }
+                guard error.code == .unauthorized, !reopened else { throw error }
+                reopened = true
+            }
+        }
+    }
+
+    /// The plugin's largest page (`server.info` maxResults), asked once.
+    func maxResults(credentials: [SessionSetting]) async throws(ConnectorHostError) -> Int? {
+        if let known = plugin.knownMaxResults { return known }
+        let info = try JSONValue(parsing: try await call(.serverInfo, credentials: credentials))
+        guard let value = info["maxResults"]?.integerValue, value > 0 else { return nil }
+        plugin.knownMaxResults = Int(value)
+        return Int(value)
+    }
+
+    private func capPageSize(_ request: [UInt8], credentials: [SessionSetting]) async throws(ConnectorHostError) -> [UInt8] {
+        guard let limit = try await maxResults(credentials: credentials) else { return request }
+        var object = request.isEmpty ? [:] : (try JSONValue(parsing: request).objectValue ?? [:])
+        if let asked = object["maxResults"]?.integerValue ?? object["maxResults"]?.stringValue.flatMap({ Int64($0) }),
+            asked <= limit
+        {
+            return request
+        }
+        object["maxResults"] = .integer(Int64(limit))
+        return JSONValue.object(object).bytes
+    }
+
+    /// An entity type that recovers from history needs a plugin that declared
+    /// it (and so was checked to implement `history.list`).
+    private func checkRecovery(_ response: [UInt8]) throws(ConnectorHostError) {
+        guard !description.usesHistoryRecovery,
+            (try? JSONValue(parsing: response))?["recovery"]?["type"]?.stringValue == "HISTORY_BASED"
+        else { return }
+        throw ConnectorHostError(
+            .pluginError,
+            "\(description.manifest.name) answered recovery.type HISTORY_BASED but does not declare CH_PLUGIN_HISTORY_RECOVERY (and history.list)"
+        )
+    }
+}
+
+extension StandardOperation {
+    /// Whether the operation pages with startIndex/maxResults.
+    var isPaged: Bool {
+        switch self {
+        case .entityList, .historyList, .historyAttachments, .historyComments, .historyLinks: true
+        default: false
+        }
+    }
+}

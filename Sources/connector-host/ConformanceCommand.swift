@@ -1,0 +1,43 @@
+import ArgumentParser
+import ConnectorHost
+
+struct ConformanceCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "conformance",
+        abstract: "Check a plugin against the standard connector surface, live, in a sandbox worker.",
+        discussion: """
+            Runs the mandatory groups in their order of implementation (session, metadata, configuration, \
+            entities), then every optional group the plugin declares: response shapes against the documented \
+            ones, paging (no duplicates, no gaps, maxResults honoured), create-then-get, soft delete, not-found \
+            and invalid-input answers, attachment bytes, sibling rank order, history of every change. Prints \
+            one line per check: PASS, FAIL (what was expected, what came back) or SKIP (why). Exits 1 when a \
+            check fails. The checks create entities in the end system the settings point at: use a test system.
+
+            Example:
+              connector-host conformance build/plugins/tracker.so --setting database=/tmp/conformance.sqlite
+            """
+    )
+
+    @Argument(help: ArgumentHelp("The plugin file.", valueName: "plugin.so"))
+    var plugin: String
+
+    @OptionGroup var session: SessionSettingOptions
+
+    @Flag(help: "Print the report as JSON.")
+    var json = false
+
+    @OptionGroup var common: CommonOptions
+
+    func run() async throws {
+        let report = await ConformanceKit.run(
+            pluginAt: plugin, credentials: session.sessionSettings, logger: common.makeLogger()
+        )
+        if json {
+            try await reportingFailure { () throws(ConnectorHostError) in try JSONOutput.print(report) }
+        } else {
+            report.lines.forEach { print($0) }
+            print("\(report.checks(.pass).count) passed, \(report.checks(.fail).count) failed, \(report.checks(.skip).count) skipped")
+        }
+        if !report.passed { throw ExitCode(1) }
+    }
+}
