@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <spawn.h>
 #include <string.h>
+#include <sys/inotify.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -62,3 +63,44 @@ static int limit(int resource, unsigned long long value) {
 int CConnectorHostSystem_limit_address_space(unsigned long long bytes) { return limit(RLIMIT_AS, bytes); }
 int CConnectorHostSystem_limit_cpu_seconds(unsigned long long seconds) { return limit(RLIMIT_CPU, seconds); }
 int CConnectorHostSystem_limit_open_files(unsigned long long count) { return limit(RLIMIT_NOFILE, count); }
+
+int CConnectorHostSystem_watch_directory(const char *path) {
+    int descriptor = inotify_init1(IN_CLOEXEC);
+    if (descriptor < 0) return -1;
+    if (inotify_add_watch(descriptor, path,
+                          IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_DELETE_SELF) < 0) {
+        int saved = errno;
+        close(descriptor);
+        errno = saved;
+        return -1;
+    }
+    return descriptor;
+}
+
+void CConnectorHostSystem_unwatch(int descriptor) {
+    /* The only watch of the instance has descriptor 1: removing it queues an
+     * IN_IGNORED event, which wakes the reader. */
+    inotify_rm_watch(descriptor, 1);
+}
+
+long CConnectorHostSystem_read_changes(int descriptor, char *names, unsigned long capacity) {
+    char events[8192] __attribute__((aligned(__alignof__(struct inotify_event))));
+    ssize_t count;
+    do {
+        count = read(descriptor, events, sizeof events);
+    } while (count < 0 && errno == EINTR);
+    if (count <= 0) return count;
+    unsigned long used = 0;
+    for (char *at = events; at < events + count;) {
+        const struct inotify_event *event = (const struct inotify_event *)at;
+        at += sizeof(struct inotify_event) + event->len;
+        if (event->mask & (IN_DELETE_SELF | IN_IGNORED)) return 0;
+        if (event->len == 0) continue;
+        size_t length = strlen(event->name);
+        if (used + length + 2 > capacity) break;
+        names[used++] = (event->mask & (IN_DELETE | IN_MOVED_FROM)) ? '-' : '+';
+        memcpy(names + used, event->name, length + 1);
+        used += length + 1;
+    }
+    return (long)used;
+}

@@ -71,9 +71,12 @@ public struct ConnectorServer: Sendable {
             onServerRunning: { channel in await onListening(channel.localAddress?.port ?? configuration.port) },
             logger: logger
         )
+        var services: [any Service] = [HostService(host: host)]
+        if configuration.watch { services.append(WatchService(host: host, logger: logger)) }
+        services.append(application)
         let group = ServiceGroup(
             configuration: .init(
-                services: [HostService(host: host), application],
+                services: services,
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger
             )
@@ -96,5 +99,23 @@ struct HostService: Service {
     func run() async throws {
         try? await gracefulShutdown()
         await host.shutdown()
+    }
+}
+
+/// Reloads plugins as their files change, until shutdown.
+struct WatchService: Service {
+    let host: ConnectorHost
+    let logger: Logger
+
+    func run() async throws {
+        let host = self.host
+        let logger = self.logger
+        await cancelWhenGracefulShutdown {
+            do throws(ConnectorHostError) {
+                try await host.watch()
+            } catch {
+                logger.error("cannot watch the plugin directory", metadata: ["error": "\(error)"])
+            }
+        }
     }
 }

@@ -70,6 +70,17 @@ enum ControlPlaneRoutes {
                 return JSONBody.response(PluginView(status: connector.status, plugin: nil))
             }
         }
+        router.post("plugins/:name/reload") { _, context in
+            try await plainAsync { () async throws(ConnectorHostError) -> Response in
+                try context.requireAdmin()
+                let name = try parameter("name", context)
+                guard let source = state.host.sourcePath(of: name) else {
+                    throw ConnectorHostError(.notFound, "no plugin '\(name)' loaded from the plugin directory")
+                }
+                let connector = try await state.host.reload(pluginAt: source)
+                return JSONBody.response(PluginView(status: connector.status, plugin: nil))
+            }
+        }
         router.post("plugins/:name/pause") { _, context in
             try plain { () throws(ConnectorHostError) -> Response in
                 try context.requireAdmin()

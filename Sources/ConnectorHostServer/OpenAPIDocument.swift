@@ -26,6 +26,7 @@ enum OpenAPIDocument {
         Operation(method: "get", path: "/plugins", summary: "Every plugin: version, ABI, runtime, health, breaker, last crash, file hash", tag: "control plane"),
         Operation(method: "get", path: "/plugins/{name}", summary: "One plugin, with its functions and their signatures", tag: "control plane", parameters: ["name"]),
         Operation(method: "post", path: "/plugins/{name}/restart", summary: "Start a fresh sandbox worker; lifts quarantine (admin)", tag: "control plane", parameters: ["name"]),
+        Operation(method: "post", path: "/plugins/{name}/reload", summary: "Load the plugin file's current build, without dropping a call (admin)", tag: "control plane", parameters: ["name"]),
         Operation(method: "post", path: "/plugins/{name}/pause", summary: "Refuse calls until resumed (admin)", tag: "control plane", parameters: ["name"]),
         Operation(method: "post", path: "/plugins/{name}/resume", summary: "Take calls again (admin)", tag: "control plane", parameters: ["name"]),
         Operation(method: "post", path: "/admin/orgs", summary: "Create an org (admin)", tag: "admin",
@@ -61,8 +62,11 @@ enum OpenAPIDocument {
 
     /// An SDK route as an operation of this document.
     static func sdkOperation(_ route: SDKRoutes.Route) -> Operation {
+        let names = Dictionary(route.pathFields.map { ($0.parameter, $0.field) }) { first, _ in first }
         let path = "/" + (SDKRoutes.base + "/" + route.path).split(separator: "/").map { segment in
-            segment.hasPrefix(":") ? "{\(segment.dropFirst())}" : String(segment)
+            guard segment.hasPrefix(":") else { return String(segment) }
+            let parameter = String(segment.dropFirst())
+            return "{\(names[parameter] ?? parameter)}"
         }.joined(separator: "/")
         var body: [String: Any]?
         var multipart = false
@@ -74,7 +78,7 @@ enum OpenAPIDocument {
         let summary = "\(route.operation.rawValue); query: \(route.queryFields.isEmpty ? "none" : route.queryFields.joined(separator: ", ")); header connector-credentials: the session's [{key, value, sensitive}]"
         return Operation(
             method: route.method.rawValue.lowercased(), path: path, summary: summary, tag: "connector SDK",
-            requestSchema: body, multipart: multipart, parameters: ["connectorId"] + route.pathFields
+            requestSchema: body, multipart: multipart, parameters: ["connectorId"] + route.pathFields.map(\.field)
         )
     }
 

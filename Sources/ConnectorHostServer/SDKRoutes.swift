@@ -22,8 +22,11 @@ enum SDKRoutes {
         let method: HTTPRequest.Method
         let path: String
         let operation: StandardOperation
-        /// Path parameters copied into the request, by name.
-        var pathFields: [String] = []
+        /// Path parameters copied into the request: the parameter, then the
+        /// request field it fills. The router takes one parameter name per
+        /// position, and OpsHub puts entity IDs and entity type IDs in the same
+        /// position, so paths under entities/ use positional names.
+        var pathFields: [(parameter: String, field: String)] = []
         /// Query parameters copied into the request.
         var queryFields: [String] = []
         /// Query parameters that are integers.
@@ -45,56 +48,58 @@ enum SDKRoutes {
         case attachment
     }
 
+    private static let type = [("first", "entityTypeId")]
+    private static let typeAndEntity = [("first", "entityTypeId"), ("second", "entityId")]
+
     static let routes: [Route] = [
         Route(method: .get, path: "connector-metadata", operation: .metadataGet),
         Route(method: .get, path: "server-info", operation: .serverInfo),
         Route(method: .get, path: "entity-types", operation: .entityTypeList, queryFields: ["projectId"]),
         Route(method: .get, path: "entity-types/:entityTypeId", operation: .entityTypeGet,
-              pathFields: ["entityTypeId"], queryFields: ["projectId"]),
+              pathFields: [("entityTypeId", "entityTypeId")], queryFields: ["projectId"]),
         Route(method: .get, path: "metadata/fields/:fieldId/values", operation: .lookupValues,
-              pathFields: ["fieldId"], queryFields: ["projectId", "entityTypeId", "fieldScope"]),
-        Route(method: .get, path: "entities/:entityId", operation: .entityGet,
-              pathFields: ["entityId"], queryFields: ["entityTypeId", "projectId", "expand", "fieldList", "includeDeleted"]),
-        Route(method: .post, path: "entities/:entityTypeId", operation: .entityCreate,
-              pathFields: ["entityTypeId"], queryFields: ["projectId"], body: .merged),
-        Route(method: .put, path: "entities/:entityTypeId/:entityId", operation: .entityUpdate,
-              pathFields: ["entityTypeId", "entityId"], queryFields: ["projectId"], body: .merged),
-        Route(method: .delete, path: "entities/:entityTypeId/:entityId", operation: .entityDelete,
-              pathFields: ["entityTypeId", "entityId"], queryFields: ["projectId"]),
-        Route(method: .post, path: "entities/:entityTypeId/search", operation: .entityList,
-              pathFields: ["entityTypeId"], queryFields: ["projectId", "startIndex", "maxResults", "nextPageLink"],
-              body: .member("query")),
-        Route(method: .post, path: "entities/:entityTypeId/sub-steps-for-update", operation: .substepList,
-              pathFields: ["entityTypeId"], queryFields: ["projectId", "entityId"], body: .merged),
+              pathFields: [("fieldId", "fieldId")], queryFields: ["projectId", "entityTypeId", "fieldScope"]),
+        Route(method: .get, path: "entities/:first", operation: .entityGet, pathFields: [("first", "entityId")],
+              queryFields: ["entityTypeId", "projectId", "expand", "fieldList", "includeDeleted"]),
+        Route(method: .post, path: "entities/:first", operation: .entityCreate, pathFields: type,
+              queryFields: ["projectId"], body: .merged),
+        Route(method: .put, path: "entities/:first/:second", operation: .entityUpdate, pathFields: typeAndEntity,
+              queryFields: ["projectId"], body: .merged),
+        Route(method: .delete, path: "entities/:first/:second", operation: .entityDelete, pathFields: typeAndEntity,
+              queryFields: ["projectId"]),
+        Route(method: .post, path: "entities/:first/search", operation: .entityList, pathFields: type,
+              queryFields: ["projectId", "startIndex", "maxResults", "nextPageLink"], body: .member("query")),
+        Route(method: .post, path: "entities/:first/sub-steps-for-update", operation: .substepList, pathFields: type,
+              queryFields: ["projectId", "entityId"], body: .merged),
         Route(method: .get, path: "users", operation: .userSearch,
               queryFields: ["email", "username", "displayName", "projectId"]),
-        Route(method: .post, path: "entities/:entityTypeId/:entityId/comments", operation: .commentAdd,
-              pathFields: ["entityTypeId", "entityId"], queryFields: ["projectId"], body: .member("comment")),
-        Route(method: .get, path: "entities/:entityTypeId/:entityId/comments", operation: .commentList,
-              pathFields: ["entityTypeId", "entityId"], queryFields: ["projectId"]),
-        Route(method: .get, path: "entities/:entityTypeId/attachments/content", operation: .attachmentGet,
-              pathFields: ["entityTypeId"], queryFields: ["projectId", "contentUri"]),
-        Route(method: .post, path: "entities/:entityTypeId/:entityId/attachments", operation: .attachmentCreate,
-              pathFields: ["entityTypeId", "entityId"], queryFields: ["projectId"], body: .attachment),
-        Route(method: .put, path: "entities/:entityTypeId/:entityId/attachments", operation: .attachmentUpdate,
-              pathFields: ["entityTypeId", "entityId"], queryFields: ["projectId", "attachmentId"], body: .attachment),
-        Route(method: .delete, path: "entities/:entityTypeId/:entityId/attachments", operation: .attachmentDelete,
-              pathFields: ["entityTypeId", "entityId"], queryFields: ["projectId", "attachmentId"]),
+        Route(method: .post, path: "entities/:first/:second/comments", operation: .commentAdd, pathFields: typeAndEntity,
+              queryFields: ["projectId"], body: .member("comment")),
+        Route(method: .get, path: "entities/:first/:second/comments", operation: .commentList, pathFields: typeAndEntity,
+              queryFields: ["projectId"]),
+        Route(method: .get, path: "entities/:first/attachments/content", operation: .attachmentGet, pathFields: type,
+              queryFields: ["projectId", "contentUri"]),
+        Route(method: .post, path: "entities/:first/:second/attachments", operation: .attachmentCreate,
+              pathFields: typeAndEntity, queryFields: ["projectId"], body: .attachment),
+        Route(method: .put, path: "entities/:first/:second/attachments", operation: .attachmentUpdate,
+              pathFields: typeAndEntity, queryFields: ["projectId", "attachmentId"], body: .attachment),
+        Route(method: .delete, path: "entities/:first/:second/attachments", operation: .attachmentDelete,
+              pathFields: typeAndEntity, queryFields: ["projectId", "attachmentId"]),
         Route(method: .get, path: "attachments/file-name", operation: .attachmentFileName, queryFields: ["href", "imgsrc"]),
-        Route(method: .post, path: "entities/:entityTypeId/:entityId/links", operation: .linkUpsert,
-              pathFields: ["entityTypeId", "entityId"], queryFields: ["projectId"], body: .merged),
-        Route(method: .delete, path: "entities/:entityTypeId/:entityId/links", operation: .linkDelete,
-              pathFields: ["entityTypeId", "entityId"], queryFields: ["projectId", "linkType", "linkedEntityId"]),
-        Route(method: .get, path: "entities/:entityTypeId/:entityId/links/siblings-under-parent-order-by-rank",
-              operation: .linkSiblings, pathFields: ["entityTypeId", "entityId"],
+        Route(method: .post, path: "entities/:first/:second/links", operation: .linkUpsert, pathFields: typeAndEntity,
+              queryFields: ["projectId"], body: .merged),
+        Route(method: .delete, path: "entities/:first/:second/links", operation: .linkDelete, pathFields: typeAndEntity,
+              queryFields: ["projectId", "linkType", "linkedEntityId"]),
+        Route(method: .get, path: "entities/:first/:second/links/siblings-under-parent-order-by-rank",
+              operation: .linkSiblings, pathFields: typeAndEntity,
               queryFields: ["projectId", "parentEntityId", "parentEntityType"]),
     ] + [
-        ("entities/:entityTypeId/history", StandardOperation.historyList),
-        ("entities/:entityTypeId/attachments/history", .historyAttachments),
-        ("entities/:entityTypeId/comments/history", .historyComments),
-        ("entities/:entityTypeId/links/history", .historyLinks),
+        ("entities/:first/history", StandardOperation.historyList),
+        ("entities/:first/attachments/history", .historyAttachments),
+        ("entities/:first/comments/history", .historyComments),
+        ("entities/:first/links/history", .historyLinks),
     ].map { path, operation in
-        Route(method: .get, path: path, operation: operation, pathFields: ["entityTypeId"], queryFields: [
+        Route(method: .get, path: path, operation: operation, pathFields: type, queryFields: [
             "projectId", "entityId", "since", "maxTime", "notUpdatedByUser", "startIndex", "maxResults",
             "nextPageLink", "orderByDirection",
         ])
@@ -134,8 +139,8 @@ enum SDKRoutes {
         _ route: Route, request: Request, context: AppRequestContext, limit: Int
     ) async throws(ConnectorHostError) -> JSONValue {
         var fields: [String: JSONValue] = [:]
-        for name in route.pathFields {
-            fields[name] = .string(try parameter(name, context))
+        for (name, field) in route.pathFields {
+            fields[field] = .string(try parameter(name, context))
         }
         let query = request.uri.queryParameters
         for name in route.queryFields {

@@ -15,6 +15,8 @@ public struct ServerConfiguration: Sendable {
     /// An admin token to accept (`CONNECTOR_HOST_ADMIN_TOKEN`); without one, the
     /// server generates one at first start and prints it once.
     public var adminToken: String?
+    /// Reload a plugin whenever its file in the plugin directory changes.
+    public var watch = false
     /// The largest request body accepted, in bytes (uploads included).
     public var maxBodySize: Int = 64 << 20
 

@@ -34,6 +34,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Flag(help: "Development mode: every loaded plugin takes calls; unregistered plugins load with a warning.")
     var dev = false
 
+    @Flag(help: "Reload a plugin the moment its file in --plugins is rebuilt, without dropping a call.")
+    var watch = false
+
     @Option(name: .customLong("trust"), help: ArgumentHelp("Run this plugin in process, not in a sandbox worker.", valueName: "name"))
     var trusted: [String] = []
 
@@ -54,6 +57,7 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.address = host
         configuration.port = port
         configuration.development = dev
+        configuration.watch = watch
         configuration.adminToken = ProcessInfo.processInfo.environment["CONNECTOR_HOST_ADMIN_TOKEN"]
         let server: ConnectorServer
         do {

@@ -37,4 +37,19 @@ int CConnectorHostSystem_limit_address_space(unsigned long long bytes);
 int CConnectorHostSystem_limit_cpu_seconds(unsigned long long seconds);
 int CConnectorHostSystem_limit_open_files(unsigned long long count);
 
+/* Watches a directory with inotify for files written (closed after writing),
+ * renamed in or out, created and deleted. Returns the descriptor (close-on-
+ * exec), or -1 with errno set. */
+int CConnectorHostSystem_watch_directory(const char *path);
+
+/* Ends the watch: a reader blocked in CConnectorHostSystem_read_changes
+ * returns 0. The caller closes the descriptor afterwards. */
+void CConnectorHostSystem_unwatch(int descriptor);
+
+/* Blocks until changes arrive, then writes them to names as NUL-terminated
+ * entries "+NAME" (written, created or renamed in) or "-NAME" (deleted or
+ * renamed out). Returns the bytes written, 0 when the watch is gone, or -1
+ * with errno set. capacity should be at least 4096. */
+long CConnectorHostSystem_read_changes(int descriptor, char *names, unsigned long capacity);
+
 #endif

@@ -14,17 +14,21 @@ extension Connector {
     public func call(
         _ operation: StandardOperation, request: [UInt8] = [], credentials: [SessionSetting]
     ) async throws(ConnectorHostError) -> [UInt8] {
-        guard operation.needsSession else { return try await call(operation, request: request, session: nil) }
+        // One build answers the whole call, sessions included.
+        let plugin = try current()
+        plugin.beginCall()
+        defer { plugin.endCall() }
+        guard operation.needsSession else { return try await call(operation, request: request, session: nil, on: plugin) }
         var body = request
-        if operation.isPaged { body = try await capPageSize(body, credentials: credentials) }
+        if operation.isPaged { body = try await capPageSize(body, credentials: credentials, on: plugin) }
         var reopened = false
         while true {
             let session = try await plugin.sessions.session(for: credentials) { () async throws(ConnectorHostError) in
-                try await self.openSession(credentials)
+                try await self.openSession(credentials, on: plugin)
             }
             do {
-                let response = try await call(operation, request: body, session: session)
-                if operation == .entityTypeGet { try checkRecovery(response) }
+                let response = try await call(operation, request: body, session: session, on: plugin)
+                if operation == .entityTypeGet { try checkRecovery(response, of: plugin.description) }
                 return response
             } catch {
                 let lost = error.code == .unauthorized || error.code == .pluginCrashed
@@ -36,16 +40,21 @@ extension Connector {
     }
 
     /// The plugin's largest page (`server.info` maxResults), asked once.
-    func maxResults(credentials: [SessionSetting]) async throws(ConnectorHostError) -> Int? {
+    func maxResults(credentials: [SessionSetting], on plugin: HostedPlugin) async throws(ConnectorHostError) -> Int? {
         if let known = plugin.knownMaxResults { return known }
-        let info = try JSONValue(parsing: try await call(.serverInfo, credentials: credentials))
+        let session = try await plugin.sessions.session(for: credentials) { () async throws(ConnectorHostError) in
+            try await self.openSession(credentials, on: plugin)
+        }
+        let info = try JSONValue(parsing: try await call(.serverInfo, request: [], session: session, on: plugin))
         guard let value = info["maxResults"]?.integerValue, value > 0 else { return nil }
         plugin.knownMaxResults = Int(value)
         return Int(value)
     }
 
-    private func capPageSize(_ request: [UInt8], credentials: [SessionSetting]) async throws(ConnectorHostError) -> [UInt8] {
-        guard let limit = try await maxResults(credentials: credentials) else { return request }
+    private func capPageSize(
+        _ request: [UInt8], credentials: [SessionSetting], on plugin: HostedPlugin
+    ) async throws(ConnectorHostError) -> [UInt8] {
+        guard let limit = try await maxResults(credentials: credentials, on: plugin) else { return request }
         var object = request.isEmpty ? [:] : (try JSONValue(parsing: request).objectValue ?? [:])
         if let asked = object["maxResults"]?.integerValue ?? object["maxResults"]?.stringValue.flatMap({ Int64($0) }),
             asked <= limit
@@ -58,7 +67,7 @@ extension Connector {
 
     /// An entity type that recovers from history needs a plugin that declared
     /// it (and so was checked to implement `history.list`).
-    private func checkRecovery(_ response: [UInt8]) throws(ConnectorHostError) {
+    private func checkRecovery(_ response: [UInt8], of description: PluginDescription) throws(ConnectorHostError) {
         guard !description.usesHistoryRecovery,
             (try? JSONValue(parsing: response))?["recovery"]?["type"]?.stringValue == "HISTORY_BASED"
         else { return }

@@ -1,19 +1,44 @@
 import Foundation
 import Synchronization
 
-/// A handle on one connector plugin: open sessions and call its operations.
+/// A handle on one connector plugin, by name: open sessions and call its
+/// operations. Each call goes to the build serving the name when the call
+/// starts, and stays on it to the end, so that a reload switches new calls
+/// over at once and lets running ones finish where they began.
 public final class Connector: Sendable {
     private static let nextSessionID = Atomic<UInt64>(1)
 
-    let plugin: HostedPlugin
+    /// The connector's name.
+    public let name: String
+    private let resolve: @Sendable () -> HostedPlugin?
+    /// The build seen when the handle was made, for descriptions once it is gone.
+    private let initial: HostedPlugin
+
+    package init(plugin: HostedPlugin, resolve: @escaping @Sendable () -> HostedPlugin?) {
+        name = plugin.name
+        initial = plugin
+        self.resolve = resolve
+    }
+
+    /// A handle bound to one build for good.
+    package convenience init(plugin: HostedPlugin) {
+        self.init(plugin: plugin) { plugin }
+    }
+
+    /// The build serving the name now.
+    ///
+    /// - Throws: `unavailable` once the plugin was unloaded.
+    func current() throws(ConnectorHostError) -> HostedPlugin {
+        guard let plugin = resolve() else {
+            throw ConnectorHostError(.unavailable, "\(name) is no longer served (its plugin was unloaded)")
+        }
+        return plugin
+    }
+
+    private var plugin: HostedPlugin { resolve() ?? initial }
 
     /// The plugin's validated description.
     public var description: PluginDescription { plugin.description }
-    private var name: String { plugin.name }
-
-    package init(plugin: HostedPlugin) {
-        self.plugin = plugin
-    }
 
     /// The plugin's state now.
     public var status: PluginStatus { plugin.status }
@@ -26,7 +51,7 @@ public final class Connector: Sendable {
     ///
     /// - Throws: Why the new worker could not start.
     public func restart() async throws(ConnectorHostError) {
-        guard let sandbox = plugin.guarded.runtime as? SandboxRuntime else { return }
+        guard let sandbox = try current().guarded.runtime as? SandboxRuntime else { return }
         try await sandbox.restart()
     }
 
@@ -36,6 +61,10 @@ public final class Connector: Sendable {
     /// - Returns: The new session's ID, for later calls.
     /// - Throws: The plugin's error, mapped to the host's taxonomy.
     public func openSession(_ settings: [SessionSetting]) async throws(ConnectorHostError) -> SessionID {
+        try await openSession(settings, on: try current())
+    }
+
+    func openSession(_ settings: [SessionSetting], on plugin: HostedPlugin) async throws(ConnectorHostError) -> SessionID {
         let session = SessionID(rawValue: Self.nextSessionID.add(1, ordering: .relaxed).oldValue)
         let body: [UInt8]
         do {
@@ -43,7 +72,7 @@ public final class Connector: Sendable {
         } catch {
             throw ConnectorHostError(.invalidRequest, "the session settings cannot be encoded: \(error)")
         }
-        _ = try await call(.sessionOpen, request: body, session: session)
+        _ = try await call(.sessionOpen, request: body, session: session, on: plugin)
         return session
     }
 
@@ -65,7 +94,16 @@ public final class Connector: Sendable {
     public func call(
         _ operation: StandardOperation, request: [UInt8] = [], session: SessionID?
     ) async throws(ConnectorHostError) -> [UInt8] {
-        try checkNotPaused()
+        try await call(operation, request: request, session: session, on: try current())
+    }
+
+    /// Calls one standard operation on one build.
+    func call(
+        _ operation: StandardOperation, request: [UInt8], session: SessionID?, on plugin: HostedPlugin
+    ) async throws(ConnectorHostError) -> [UInt8] {
+        try checkNotPaused(plugin)
+        plugin.beginCall()
+        defer { plugin.endCall() }
         guard plugin.implemented[operation] == true else {
             throw ConnectorHostError(.notFound, "\(name) does not implement \(operation.rawValue)")
         }
@@ -96,8 +134,11 @@ public final class Connector: Sendable {
     public func callFunction(
         _ reference: FunctionReference, arguments: [UInt8]
     ) async throws(ConnectorHostError) -> CustomValue {
-        try checkNotPaused()
-        let function = try customFunction(reference)
+        let plugin = try current()
+        try checkNotPaused(plugin)
+        plugin.beginCall()
+        defer { plugin.endCall() }
+        let function = try customFunction(reference, of: plugin.description)
         let values = try CustomFunctionCall.arguments(arguments, for: function, plugin: name)
         return try await plugin.guarded.invokeCustom(function.name, arguments: values)
     }
@@ -109,7 +150,7 @@ public final class Connector: Sendable {
     /// Lets a paused plugin take calls again.
     public func resume() { plugin.setPaused(false) }
 
-    private func checkNotPaused() throws(ConnectorHostError) {
+    private func checkNotPaused(_ plugin: HostedPlugin) throws(ConnectorHostError) {
         guard !plugin.isPaused else {
             throw ConnectorHostError(.unavailable, "\(name) is paused by an operator; resume it to take calls")
         }
@@ -117,6 +158,12 @@ public final class Connector: Sendable {
 
     /// The custom function a reference names.
     public func customFunction(_ reference: FunctionReference) throws(ConnectorHostError) -> PluginFunction {
+        try customFunction(reference, of: description)
+    }
+
+    private func customFunction(
+        _ reference: FunctionReference, of description: PluginDescription
+    ) throws(ConnectorHostError) -> PluginFunction {
         let functions = description.functions
         let found: PluginFunction? =
             switch reference {

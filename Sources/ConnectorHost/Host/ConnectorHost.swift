@@ -6,16 +6,18 @@ import Synchronization
 /// policy, and hands out ``Connector`` handles to call them. Plugins can be
 /// added, replaced and removed while it runs.
 public final class ConnectorHost: Sendable {
-    private struct State {
+    struct State {
         var plugins: [String: HostedPlugin] = [:]
         var discovery = DiscoveryReport(plugins: [], rejected: [])
         var shutDown = false
+        /// The plugin name each file of the plugin directory serves.
+        var sources: [String: String] = [:]
     }
 
     public let configuration: HostConfiguration
-    private let state = Mutex(State())
-    private let scanner: IsolatedScanner
-    private let logger: Logger
+    let state = Mutex(State())
+    let scanner: IsolatedScanner
+    let logger: Logger
 
     private init(configuration: HostConfiguration, logger: Logger) {
         self.configuration = configuration
@@ -70,11 +72,12 @@ public final class ConnectorHost: Sendable {
         host.state.withLock {
             $0.plugins = hosted
             $0.discovery = discovery
+            for plugin in hosted.values { $0.sources[plugin.path] = plugin.name }
         }
         return host
     }
 
-    private func makeHostedPlugin(path: String, description: PluginDescription) async -> HostedPlugin? {
+    func makeHostedPlugin(path: String, description: PluginDescription) async -> HostedPlugin? {
         let name = description.manifest.name
         var logger = logger
         logger[metadataKey: "plugin"] = "\(name)"
@@ -123,7 +126,7 @@ public final class ConnectorHost: Sendable {
             if let rejected { message += "; \(rejected.path) was rejected: \(rejected.error)" }
             throw ConnectorHostError(.notFound, message)
         }
-        return Connector(plugin: plugin)
+        return Connector(plugin: plugin) { [self] in self.plugin(named: name) }
     }
 
     /// The hosted plugin with this name, if any.
@@ -177,8 +180,8 @@ public final class ConnectorHost: Sendable {
             throw ConnectorHostError(.unavailable, "the host is shutting down")
         }
         logger.info("plugin loaded", metadata: ["plugin": "\(name)", "path": "\(path)"])
-        if let replaced { await replaced.guarded.runtime.shutdown() }
-        return Connector(plugin: hosted)
+        if let replaced { await drain(replaced) }
+        return Connector(plugin: hosted) { [self] in self.plugin(named: name) }
     }
 
     /// Stops serving a plugin: its sessions are closed and its worker stopped.
@@ -188,7 +191,7 @@ public final class ConnectorHost: Sendable {
         guard let removed = state.withLock({ $0.plugins.removeValue(forKey: name) }) else {
             throw ConnectorHostError(.notFound, "no connector named '\(name)'")
         }
-        await removed.guarded.runtime.shutdown()
+        await drain(removed)
         logger.info("plugin unloaded", metadata: ["plugin": "\(name)"])
     }
 

@@ -1,4 +1,5 @@
 import CoreMetrics
+import Foundation
 
 /// How a ``ConnectorHost`` is set up. Every field has a default that a
 /// production host can keep.
@@ -27,6 +28,14 @@ public struct HostConfiguration: Sendable {
         -> [String] = { _, _ in [] }
 
     /// - Parameter pluginDirectory: The directory whose `*.so` files are the plugins.
+    /// Where each reloaded build is copied, under its SHA-256.
+    public var buildsDirectory: String = FileManager.default.temporaryDirectory
+        .appendingPathComponent("connector-host-builds").path
+    /// How long a replaced build may take to finish its running calls.
+    public var drainDeadline: Duration = .seconds(30)
+    /// The session configuration a new build is checked with before it serves.
+    public var reloadCheckCredentials: [SessionSetting] = []
+
     public init(pluginDirectory: String) {
         self.pluginDirectory = pluginDirectory
     }

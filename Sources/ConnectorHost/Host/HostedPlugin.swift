@@ -15,6 +15,21 @@ package final class HostedPlugin: Sendable {
     /// Sessions opened for callers, by credential set.
     let sessions = SessionPool()
     private let maxResults = Atomic<Int>(0)
+    private let running = Atomic<Int>(0)
+    private let reloadError = Mutex<String?>(nil)
+
+    /// Counts a call running on this build, for draining it on a reload.
+    func beginCall() { running.add(1, ordering: .relaxed) }
+    func endCall() { running.subtract(1, ordering: .relaxed) }
+
+    /// Calls running on this build now.
+    package var callsRunning: Int { running.load(ordering: .relaxed) }
+
+    /// Why the last attempt to replace this build failed, if it did.
+    package var lastReloadError: String? {
+        get { reloadError.withLock { $0 } }
+        set { reloadError.withLock { $0 = newValue } }
+    }
 
     /// The plugin's `server.info` maxResults once known.
     var knownMaxResults: Int? {
@@ -75,6 +90,7 @@ package final class HostedPlugin: Sendable {
                 status.health = .stopped
             }
         }
+        status.lastReloadError = lastReloadError
         if isPaused {
             status.health = .paused
             return status

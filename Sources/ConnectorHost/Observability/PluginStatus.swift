@@ -25,6 +25,8 @@ public struct PluginStatus: Sendable, Hashable, Encodable {
     public var abiVersion: UInt32 = 0
     /// The SHA-256 of the plugin file being served.
     public var fileSHA256: String?
+    /// Why the last reload of this plugin failed (the build before it kept serving).
+    public var lastReloadError: String?
 
     public enum Health: String, Sendable, Hashable, Encodable {
         case healthy

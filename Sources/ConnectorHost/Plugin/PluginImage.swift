@@ -22,12 +22,14 @@ package final class PluginImage: @unchecked Sendable {
     private let operations: OperationTable<ch_operation_fn>
     package let customFunctions: [String: (function: PluginFunction, address: ch_custom_fn)]
 
-    /// Images loaded so far, by path. `dlopen` of an open path returns the image
-    /// already loaded, so this process loads each path once: the entry point
-    /// runs once and the host API table it may keep stays valid.
-    private static let loaded = Mutex<[String: PluginImage]>([:])
+    /// Images loaded so far, by path, with how many runtimes use each.
+    /// `dlopen` of an open path returns the image already loaded, so this
+    /// process loads each path once: the entry point runs once and the host API
+    /// table it may keep stays valid.
+    private static let loaded = Mutex<[String: (image: PluginImage, users: Int)]>([:])
 
-    /// The image of a plugin file: loaded now, or the one loaded from this path before.
+    /// The image of a plugin file: loaded now, or the one loaded from this path
+    /// before. Each call counts one more user, until ``release()``.
     ///
     /// - Parameters:
     ///   - path: The `.so` file. A new build must come from a new path.
@@ -38,11 +40,31 @@ package final class PluginImage: @unchecked Sendable {
         // Held across the load: two threads loading one path must not both run
         // its entry point.
         try loaded.withLock { (images) throws(ConnectorHostError) -> PluginImage in
-            if let image = images[path] { return image }
+            if let entry = images[path] {
+                images[path] = (entry.image, entry.users + 1)
+                return entry.image
+            }
             let image = try PluginImage(loading: path, logger: logger)
-            images[path] = image
+            images[path] = (image, 1)
             return image
         }
+    }
+
+    /// One user is done with the image. When none is left, an image without
+    /// Swift code is unloaded (its path can then be loaded afresh); one with
+    /// Swift code stays resident, as Swift images must.
+    package func release() {
+        let unload = Self.loaded.withLock { images -> Bool in
+            guard let entry = images[path], entry.image === self else { return false }
+            guard entry.users <= 1 else {
+                images[path] = (self, entry.users - 1)
+                return false
+            }
+            guard !library.containsSwiftCode else { return false }
+            images[path] = nil
+            return true
+        }
+        if unload { library.close() }
     }
 
     private init(loading path: String, logger: Logger) throws(ConnectorHostError) {

@@ -108,7 +108,9 @@ package final class InProcessRuntime: PluginRuntime {
     }
 
     package func shutdown() async {
+        let first = !isShutDown.exchange(true, ordering: .acquiringAndReleasing)
         closeAllSessions()
+        if first { image.release() }
     }
 
     /// Refuses further calls and closes every open session.

@@ -27,18 +27,7 @@ package final class SandboxRuntime: PluginRuntime {
         var lastCrash: String?
         var restarts = 0
         /// The plugin file's size and mtime when quarantined: a new build lifts it.
-        var quarantinedVersion: FileVersion?
-    }
-
-    private struct FileVersion: Equatable {
-        let size: Int64
-        let modified: Int64
-
-        init?(path: String) {
-            guard let status = try? PluginFile.status(path) else { return nil }
-            size = Int64(status.st_size)
-            modified = Int64(status.st_mtim.tv_sec) * 1_000_000_000 + Int64(status.st_mtim.tv_nsec)
-        }
+        var quarantinedVersion: PluginFile.Version?
     }
 
     package let description: PluginDescription
@@ -153,7 +142,7 @@ package final class SandboxRuntime: PluginRuntime {
             case .shutDown:
                 return .fail(ConnectorHostError(.unavailable, "\(description.manifest.name) is shut down"))
             case .quarantined(let reason):
-                if let version = state.quarantinedVersion, FileVersion(path: pluginPath) != version {
+                if let version = state.quarantinedVersion, PluginFile.Version(path: pluginPath) != version {
                     logger.notice("plugin file changed; lifting its quarantine")
                     state.crashes.removeAll()
                     state.quarantinedVersion = nil
@@ -251,7 +240,7 @@ package final class SandboxRuntime: PluginRuntime {
             state.crashes = state.crashes.filter { now - $0 < settings.crashWindow } + [now]
             state.lastCrash = reason
             if state.crashes.count >= settings.quarantineThreshold {
-                state.quarantinedVersion = FileVersion(path: pluginPath)
+                state.quarantinedVersion = PluginFile.Version(path: pluginPath)
                 state.phase = .quarantined(
                     reason: "it crashed \(state.crashes.count) times within \(settings.crashWindow.secondsText); last: \(reason)"
                 )

@@ -41,4 +41,16 @@ package final class DynamicLibrary: @unchecked Sendable {
         _ = dlerror()
         return dlsym(handle, name)
     }
+
+    /// Whether the image links the Swift runtime: looked up through the image,
+    /// a symbol resolves in its dependencies too.
+    package var containsSwiftCode: Bool {
+        symbol(named: "swift_retain") != nil
+    }
+
+    /// Unloads the image. Only for images that hold no Swift code (their
+    /// metadata is registered process-wide), once nothing calls into them.
+    package func close() {
+        dlclose(handle)
+    }
 }

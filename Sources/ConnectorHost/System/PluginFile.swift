@@ -18,4 +18,17 @@ package enum PluginFile {
         }
         return status
     }
+
+    /// A file's size and modification time: what changes when it is rebuilt.
+    package struct Version: Equatable, Sendable {
+        package let size: Int64
+        package let modified: Int64
+
+        /// The file's version now; nil when it cannot be read.
+        package init?(path: String) {
+            guard let status = try? PluginFile.status(path) else { return nil }
+            size = Int64(status.st_size)
+            modified = Int64(status.st_mtim.tv_sec) * 1_000_000_000 + Int64(status.st_mtim.tv_nsec)
+        }
+    }
 }

@@ -1,0 +1,132 @@
+import Crypto
+import Foundation
+
+extension ConnectorHost {
+    /// Replaces the plugin a file serves with the file's current build, without
+    /// dropping a call: the build is copied to a path of its own (`dlopen` of a
+    /// path already open returns the old image), scanned in isolation, started
+    /// and checked (a session opened and closed); then new calls switch to it at
+    /// once, calls running on the old build finish there (within the drain
+    /// deadline), and the old build stops. A build that fails any step never
+    /// serves: the old one keeps serving and the failure is kept as its
+    /// ``PluginStatus/lastReloadError``.
+    ///
+    /// - Parameter source: A file of the plugin directory (or any plugin file).
+    /// - Returns: The connector, serving the new build.
+    /// - Throws: Why the build was refused.
+    @discardableResult
+    public func reload(pluginAt source: String) async throws(ConnectorHostError) -> Connector {
+        let previousName = state.withLock { $0.sources[source] }
+        do throws(ConnectorHostError) {
+            let copy = try stageBuild(source)
+            if let previousName, let current = plugin(named: previousName), current.fileSHA256 == copy.sha256 {
+                return try connector(named: previousName)
+            }
+            let description = try await scanner.scan(copy.path)
+            _ = try await configuration.admission(copy.path, description)
+            let name = description.manifest.name
+            let others = state.withLock { state in state.plugins.values.filter { $0.name != name && $0.name != previousName } }
+            if let clash = others.first(where: { $0.description.manifest.claimsEntityIds(sharedWith: description.manifest) }) {
+                throw ConnectorHostError(
+                    .conflict, "\(source): the entity IDs of '\(name)' overlap those of '\(clash.name)' (\(clash.path))"
+                )
+            }
+            if let owner = state.withLock({ state in state.sources.first { $0.value == name && $0.key != source }?.key }) {
+                throw ConnectorHostError(.conflict, "\(source): the name '\(name)' is already served from \(owner)")
+            }
+            guard let fresh = await makeHostedPlugin(path: copy.path, description: description) else {
+                throw ConnectorHostError(.unavailable, "\(source): the new build could not be started")
+            }
+            do throws(ConnectorHostError) {
+                try await check(fresh)
+            } catch {
+                await fresh.guarded.runtime.shutdown()
+                throw ConnectorHostError(error.code, "\(source): the new build failed its check: \(error.message)")
+            }
+            let (replaced, accepted) = state.withLock { state -> (HostedPlugin?, Bool) in
+                guard !state.shutDown else { return (nil, false) }
+                let replaced = state.plugins.updateValue(fresh, forKey: name)
+                if let previousName, previousName != name { state.plugins[previousName] = nil }
+                state.sources[source] = name
+                return (replaced, true)
+            }
+            guard accepted else {
+                await fresh.guarded.runtime.shutdown()
+                throw ConnectorHostError(.unavailable, "the host is shutting down")
+            }
+            logger.notice("plugin reloaded", metadata: [
+                "plugin": "\(name)", "version": "\(description.manifest.version)", "sha256": "\(copy.sha256)",
+                "source": "\(source)",
+            ])
+            if let replaced { await drain(replaced) }
+            return try connector(named: name)
+        } catch {
+            logger.error("reload refused; the running build keeps serving", metadata: [
+                "source": "\(source)", "error": "\(error)",
+            ])
+            if let previousName { plugin(named: previousName)?.lastReloadError = "\(error.code): \(error.message)" }
+            throw error
+        }
+    }
+
+    /// The plugin-directory file a plugin is served from, if it is.
+    public func sourcePath(of name: String) -> String? {
+        state.withLock { $0.sources.first { $0.value == name }?.key }
+    }
+
+    /// Stops serving what a removed file served, once its running calls are done.
+    public func unload(source: String) async {
+        let removed = state.withLock { state -> HostedPlugin? in
+            guard let name = state.sources.removeValue(forKey: source) else { return nil }
+            return state.plugins.removeValue(forKey: name)
+        }
+        guard let removed else { return }
+        logger.notice("plugin file removed; unloading", metadata: ["plugin": "\(removed.name)", "source": "\(source)"])
+        await drain(removed)
+    }
+
+    /// Waits for the build's running calls to finish (at most the drain
+    /// deadline), then stops it: closes its sessions and its worker, and
+    /// unloads an in-process image that holds no Swift code.
+    func drain(_ plugin: HostedPlugin) async {
+        let deadline = configuration.clock.now + configuration.drainDeadline
+        while plugin.callsRunning > 0, configuration.clock.now < deadline {
+            try? await configuration.clock.sleep(for: .milliseconds(5))
+        }
+        if plugin.callsRunning > 0 {
+            logger.warning("drain deadline passed; stopping a build with calls still running", metadata: [
+                "plugin": "\(plugin.name)", "running": "\(plugin.callsRunning)",
+            ])
+        }
+        await plugin.guarded.runtime.shutdown()
+    }
+
+    /// A session opens and closes on the new build.
+    private func check(_ plugin: HostedPlugin) async throws(ConnectorHostError) {
+        let connector = Connector(plugin: plugin)
+        let session = try await connector.openSession(configuration.reloadCheckCredentials)
+        try await connector.closeSession(session)
+    }
+
+    /// Copies a build to `<builds>/<sha256>.so`, a path no other build has.
+    private func stageBuild(_ source: String) throws(ConnectorHostError) -> (path: String, sha256: String) {
+        _ = try PluginFile.status(source)
+        guard let contents = FileManager.default.contents(atPath: source) else {
+            throw ConnectorHostError(.notFound, "\(source): cannot read the file")
+        }
+        let sha256 = SHA256.hash(data: contents).map { String(format: "%02x", $0) }.joined()
+        let directory = configuration.buildsDirectory
+        let path = URL(fileURLWithPath: directory).appendingPathComponent("\(sha256).so").path
+        guard !FileManager.default.fileExists(atPath: path) else { return (path, sha256) }
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            let staging = path + ".\(UUID().uuidString).partial"
+            try contents.write(to: URL(fileURLWithPath: staging))
+            try FileManager.default.moveItem(atPath: staging, toPath: path)
+        } catch {
+            if FileManager.default.fileExists(atPath: path) { return (path, sha256) }
+            throw ConnectorHostError(.unavailable, "cannot copy \(source) to \(path): \(error.localizedDescription)")
+        }
+        return (path, sha256)
+    }
+}
