@@ -24,12 +24,19 @@ ch_status tracker_metadata_get(ch_session *session, const ch_request *request, c
     return tracker_reply(response, metadata, sizeof metadata - 1);
 }
 
+#ifdef TRACKER_DEFECT_WRONG_FIELD_TYPE
+/* A planted defect: maxResults as a JSON string instead of a number. */
+#define MAX_RESULTS_JSON "\"%d\""
+#else
+#define MAX_RESULTS_JSON "%d"
+#endif
+
 ch_status tracker_server_info(ch_session *session, const ch_request *request, ch_response *response) {
     (void)session;
     (void)request;
     char info[320];
     int length = snprintf(info, sizeof info,
-                          "{\"timeZone\":\"UTC\",\"locale\":\"en_US\",\"maxResults\":%d,"
+                          "{\"timeZone\":\"UTC\",\"locale\":\"en_US\",\"maxResults\":" MAX_RESULTS_JSON ","
                           "\"integrationUserInfo\":{\"fieldInternalName\":\"username\","
                           "\"userDataType\":\"USERNAME_AS_USER\"},\"serverVersion\":\"tracker 1.0.0\"}",
                           TRACKER_MAX_RESULTS);
@@ -120,10 +127,11 @@ ch_status tracker_entity_type_get(ch_session *session, const ch_request *request
     tracker_text_append_json_string(&text, type->name);
     tracker_text_append_string(
         &text,
-        ",\"multiStepUpdate\":\"NO_SUB_STEPS\","
-        "\"recovery\":{\"type\":\"FIELD_BASED\",\"fieldName\":\"updatedDate\"},"
+        ",\"multiStepUpdate\":\"DYNAMIC_SUB_STEPS\","
+        "\"recovery\":{\"type\":\"HISTORY_BASED\",\"fieldName\":\"updatedDate\"},"
         "\"history\":{\"type\":\"FULL_STATE_BASED\",\"revisionDateFormat\":\"yyyy-MM-dd'T'HH:mm:ss.SSSX\","
-        "\"isRevisionIdNumeric\":true,\"separateHistoryApis\":[],\"sortableFields\":[\"updatedDate\"]},"
+        "\"isRevisionIdNumeric\":true,\"separateHistoryApis\":[\"ATTACHMENTS\",\"COMMENTS\",\"LINKS\"],"
+        "\"sortableFields\":[\"updatedDate\"]},"
         "\"entityWebUrl\":null,\"isUpdateAvailable\":true,"
         "\"links\":{\"rank\":{\"orderType\":\"FLAT_SINGLE\"}},\"fields\":[");
     int first = 1;

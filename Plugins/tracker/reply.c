@@ -97,25 +97,41 @@ ch_status tracker_reply_text(ch_response *response, tracker_text *text) {
     return status;
 }
 
+/* Replies with the first column of statement's first row. */
+static ch_status reply_first_column(sqlite3 *db, sqlite3_stmt *statement, ch_response *response,
+                                    const char *not_found) {
+    int step = sqlite3_step(statement);
+    if (step == SQLITE_ROW && sqlite3_column_type(statement, 0) != SQLITE_NULL) {
+        const char *json = (const char *)sqlite3_column_text(statement, 0);
+        return tracker_reply(response, json, (size_t)sqlite3_column_bytes(statement, 0));
+    }
+    if (step == SQLITE_ROW || step == SQLITE_DONE) return tracker_fail(response, CH_STATUS_NOT_FOUND, "%s", not_found);
+    return tracker_fail_sqlite(response, db, "running a query");
+}
+
 ch_status tracker_reply_query(sqlite3 *db, const ch_request *request, ch_response *response,
                               const char *sql, const char *not_found) {
     sqlite3_stmt *statement = NULL;
     if (sqlite3_prepare_v2(db, sql, -1, &statement, NULL) != SQLITE_OK)
         return tracker_fail_sqlite(response, db, "preparing a query");
     ch_status status;
-    if (sqlite3_bind_parameter_count(statement) >= 1 && tracker_bind_request(statement, 1, request) != SQLITE_OK) {
+    if (sqlite3_bind_parameter_count(statement) >= 1 && tracker_bind_request(statement, 1, request) != SQLITE_OK)
         status = tracker_fail_sqlite(response, db, "binding the request");
-    } else {
-        int step = sqlite3_step(statement);
-        if (step == SQLITE_ROW && sqlite3_column_type(statement, 0) != SQLITE_NULL) {
-            const char *json = (const char *)sqlite3_column_text(statement, 0);
-            status = tracker_reply(response, json, (size_t)sqlite3_column_bytes(statement, 0));
-        } else if (step == SQLITE_ROW || step == SQLITE_DONE) {
-            status = tracker_fail(response, CH_STATUS_NOT_FOUND, "%s", not_found);
-        } else {
-            status = tracker_fail_sqlite(response, db, "running a query");
-        }
-    }
+    else
+        status = reply_first_column(db, statement, response, not_found);
+    sqlite3_finalize(statement);
+    return status;
+}
+
+ch_status tracker_reply_query_id(sqlite3 *db, long long id, ch_response *response, const char *sql,
+                                 const char *not_found) {
+    sqlite3_stmt *statement = NULL;
+    if (sqlite3_prepare_v2(db, sql, -1, &statement, NULL) != SQLITE_OK)
+        return tracker_fail_sqlite(response, db, "preparing a query");
+    char message[256];
+    snprintf(message, sizeof message, not_found, id);
+    sqlite3_bind_int64(statement, 1, id);
+    ch_status status = reply_first_column(db, statement, response, message);
     sqlite3_finalize(statement);
     return status;
 }

@@ -90,3 +90,53 @@ int tracker_request_flag(sqlite3 *db, const ch_request *request, const char *pat
     sqlite3_free(type);
     return flag;
 }
+
+const tracker_entity_type *tracker_requested_type(sqlite3 *db, const ch_request *request, ch_response *response,
+                                                  ch_status *status, int optional) {
+    int wrong_type = 0;
+    char *id = tracker_request_text(db, request, "$.entityTypeId", &wrong_type);
+    const tracker_entity_type *type = tracker_find_entity_type(id);
+    if (!type && (id || wrong_type || !optional))
+        *status = id ? tracker_fail(response, CH_STATUS_NOT_FOUND, "no entity type '%s' (bug, task, story)", id)
+                     : tracker_fail(response, CH_STATUS_INVALID_REQUEST,
+                                    "entityTypeId (a string: bug, task or story) is required");
+    else
+        *status = CH_STATUS_OK;
+    sqlite3_free(id);
+    return type;
+}
+
+long long tracker_requested_id(sqlite3 *db, const ch_request *request, const char *path, const char *kind,
+                               ch_response *response, ch_status *status) {
+    long long id = 0;
+    int found = tracker_request_integer(db, request, path, &id);
+    if (found == 1 && id > 0) return id;
+    *status = found == 0 ? tracker_fail(response, CH_STATUS_INVALID_REQUEST, "%s is required", path + 2)
+                         : tracker_fail(response, CH_STATUS_INVALID_REQUEST,
+                                        "%s must be a tracker %s ID such as \"12\"", path + 2, kind);
+    return 0;
+}
+
+char *tracker_request_string(sqlite3 *db, const ch_request *request, const char *path, int allow_empty, int *present,
+                             ch_response *response, ch_status *status) {
+    char *type = tracker_request_type(db, request, path);
+    *present = type != NULL;
+    int is_null = type && strcmp(type, "null") == 0;
+    int is_text = type && strcmp(type, "text") == 0;
+    sqlite3_free(type);
+    if (!*present || is_null) return NULL;
+    if (!is_text) {
+        *status = tracker_fail(response, CH_STATUS_INVALID_REQUEST, "%s must be a string", path + 2);
+        return NULL;
+    }
+    int wrong_type = 0;
+    char *text = tracker_request_text(db, request, path, &wrong_type);
+    if (!text) {
+        *status = tracker_fail(response, CH_STATUS_TRANSIENT, "out of memory reading %s", path + 2);
+    } else if (!allow_empty && !*text) {
+        *status = tracker_fail(response, CH_STATUS_INVALID_REQUEST, "%s cannot be empty", path + 2);
+        sqlite3_free(text);
+        text = NULL;
+    }
+    return text;
+}

@@ -32,6 +32,22 @@ static const ch_function functions[] = {
     {.entity_id = 200011, .name = CH_OP_ENTITY_UPDATE, .operation = tracker_entity_update},
     {.entity_id = 200012, .name = CH_OP_ENTITY_LIST, .operation = tracker_entity_list},
     {.entity_id = 200013, .name = CH_OP_ENTITY_DELETE, .operation = tracker_entity_delete},
+    {.entity_id = 200014, .name = CH_OP_SUBSTEP_LIST, .operation = tracker_substep_list},
+    {.entity_id = 200015, .name = CH_OP_USER_SEARCH, .operation = tracker_user_search},
+    {.entity_id = 200016, .name = CH_OP_COMMENT_ADD, .operation = tracker_comment_add},
+    {.entity_id = 200017, .name = CH_OP_COMMENT_LIST, .operation = tracker_comment_list},
+    {.entity_id = 200018, .name = CH_OP_ATTACHMENT_GET, .operation = tracker_attachment_get},
+    {.entity_id = 200019, .name = CH_OP_ATTACHMENT_CREATE, .operation = tracker_attachment_create},
+    {.entity_id = 200020, .name = CH_OP_ATTACHMENT_UPDATE, .operation = tracker_attachment_update},
+    {.entity_id = 200021, .name = CH_OP_ATTACHMENT_DELETE, .operation = tracker_attachment_delete},
+    {.entity_id = 200022, .name = CH_OP_ATTACHMENT_FILE_NAME, .operation = tracker_attachment_file_name},
+    {.entity_id = 200023, .name = CH_OP_LINK_UPSERT, .operation = tracker_link_upsert},
+    {.entity_id = 200024, .name = CH_OP_LINK_DELETE, .operation = tracker_link_delete},
+    {.entity_id = 200025, .name = CH_OP_LINK_SIBLINGS, .operation = tracker_link_siblings},
+    {.entity_id = 200026, .name = CH_OP_HISTORY_LIST, .operation = tracker_history_list},
+    {.entity_id = 200027, .name = CH_OP_HISTORY_ATTACHMENTS, .operation = tracker_history_attachments},
+    {.entity_id = 200028, .name = CH_OP_HISTORY_COMMENTS, .operation = tracker_history_comments},
+    {.entity_id = 200029, .name = CH_OP_HISTORY_LINKS, .operation = tracker_history_links},
     CUSTOM(200050, "checksum", tracker_checksum, CH_TYPE_UINT32, one_string),
     CUSTOM(200051, "count_entities", tracker_count_entities, CH_TYPE_INT64, three_strings),
     CUSTOM(200052, "convert_hours", tracker_convert_hours, CH_TYPE_DOUBLE, double_and_string),
@@ -59,8 +75,10 @@ static const ch_resilience resilience = {
 
 static const ch_plugin_descriptor descriptor = {
     CH_DESCRIPTOR_HEADER,
-    /* Each session has its own SQLite connection (serialized mode): calls may overlap. */
-    .flags = CH_PLUGIN_THREAD_SAFE,
+    /* Each session has its own SQLite connection (serialized mode), and write
+     * transactions hold it: calls may overlap. Entity types recover from the
+     * history, which records every change. */
+    .flags = CH_PLUGIN_THREAD_SAFE | CH_PLUGIN_HISTORY_RECOVERY,
     .max_concurrency = 16,
     .name = "tracker",
     .version = "1.0.0",
@@ -71,7 +89,8 @@ static const ch_plugin_descriptor descriptor = {
     .function_entity_end_id = 200100,
     .type = "source",
     .category = "issue-tracker",
-    .description = "A small issue tracker (projects; bugs, tasks and stories; soft delete) kept in a SQLite file.",
+    .description = "A small issue tracker (projects; bugs, tasks and stories with comments, attachments and links;"
+                   " soft delete; full history) kept in a SQLite file.",
     .licence = "Apache-2.0",
     .owner = "ConnectorHost",
     .icon_url = "https://connectorhost.example/icons/tracker.svg",

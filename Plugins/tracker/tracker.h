@@ -1,7 +1,15 @@
 /*
  * The tracker connector: a small issue tracker (projects; bugs, tasks and
- * stories with fields; soft delete) kept in a SQLite file, exposed through the
- * ConnectorHost plugin ABI. Shared declarations of its source files.
+ * stories with fields, comments, attachments and links; soft delete; full
+ * history) kept in a SQLite file, exposed through the ConnectorHost plugin
+ * ABI. Shared declarations of its source files.
+ *
+ * Defect variants for testing a conformance kit: compiling with one of these
+ * macros plants exactly one defect; without them the tracker is correct.
+ *   TRACKER_DEFECT_DUPLICATE_PAGE   entity.list pages by startIndex overlap by one entity
+ *   TRACKER_DEFECT_WRONG_FIELD_TYPE server.info answers maxResults as a string
+ *   TRACKER_DEFECT_HISTORY_GAP      entity.update records no history revision
+ *   TRACKER_DEFECT_ATTACHMENT_BYTE  attachment.get flips every bit of the first byte
  */
 #ifndef TRACKER_H
 #define TRACKER_H
@@ -22,7 +30,7 @@ typedef struct tracker_session {
     char *username; /* sqlite3_malloc'd */
 } tracker_session;
 
-/* The largest page entity.list returns (server.info's maxResults). */
+/* The largest page entity.list and the history operations return (server.info's maxResults). */
 #define TRACKER_MAX_RESULTS 50
 
 /* --- replies (reply.c) --- */
@@ -53,6 +61,10 @@ ch_status tracker_reply(ch_response *response, const char *json, size_t length);
  * the query has it, is bound to the request body. No row: CH_STATUS_NOT_FOUND with not_found. */
 ch_status tracker_reply_query(sqlite3 *db, const ch_request *request, ch_response *response,
                               const char *sql, const char *not_found);
+/* Like tracker_reply_query with ?1 bound to id instead; not_found is a
+ * printf format that receives id as its one %lld. */
+ch_status tracker_reply_query_id(sqlite3 *db, long long id, ch_response *response, const char *sql,
+                                 const char *not_found);
 
 /* --- request fields (request.c) --- */
 
@@ -77,6 +89,21 @@ int tracker_bind_request(sqlite3_stmt *statement, int index, const ch_request *r
 int tracker_store_open(const char *path, sqlite3 **db, char **error);
 /* The current time as ISO-8601 UTC with milliseconds, as stored. */
 #define TRACKER_NOW_SQL "strftime('%Y-%m-%dT%H:%M:%fZ','now')"
+/* Write transactions. tracker_begin also holds the connection's mutex until
+ * the transaction ends, because calls of one session share the connection and
+ * may run at once: another call's statements must not land in this
+ * transaction. Every successful tracker_begin ends in exactly one of
+ * tracker_commit, tracker_roll_back or tracker_abandon. */
+ch_status tracker_begin(sqlite3 *db, ch_response *response);
+/* Commits; on failure rolls back and sets the error. */
+ch_status tracker_commit(sqlite3 *db, ch_response *response);
+/* Fails with the connection's current SQLite error, then rolls back. */
+ch_status tracker_roll_back(sqlite3 *db, ch_response *response, const char *doing);
+/* Rolls back after an error the caller has already set. */
+void tracker_abandon(sqlite3 *db);
+/* The first column of the first row of sql with ?1 = id, copied with
+ * sqlite3_malloc; NULL when there is no row, the value is NULL, or on error. */
+char *tracker_query_text(sqlite3 *db, const char *sql, long long id);
 
 /* --- schema of entity types (schema.c) --- */
 
@@ -117,6 +144,88 @@ const tracker_entity_type *tracker_find_entity_type(const char *id);
 const tracker_field *tracker_find_field(const char *name, const tracker_entity_type *type);
 const char *tracker_field_kind_name(tracker_field_kind kind);
 
+/* --- request fields naming tracker objects (request.c) --- */
+
+/* The entity type a request names in entityTypeId; NULL (with the error set in
+ * *status) when missing or unknown, unless optional and missing. */
+const tracker_entity_type *tracker_requested_type(sqlite3 *db, const ch_request *request, ch_response *response,
+                                                  ch_status *status, int optional);
+/* The string at path, or NULL when the request holds none there; *present
+ * tells a JSON null (1) from absence (0). *status is set when the value is
+ * neither a string nor null, or is empty where that is not allowed. */
+char *tracker_request_string(sqlite3 *db, const ch_request *request, const char *path, int allow_empty, int *present,
+                             ch_response *response, ch_status *status);
+/* The positive tracker ID a request holds at path ("$.entityId": "12" or 12);
+ * kind names the object in messages ("entity"). 0 with the error set in
+ * *status when missing or malformed. */
+long long tracker_requested_id(sqlite3 *db, const ch_request *request, const char *path, const char *kind,
+                               ch_response *response, ch_status *status);
+
+/* --- entities (entities.c) --- */
+
+/* The type of the entity id when it exists and is not deleted; else NULL. */
+const tracker_entity_type *tracker_live_entity_type(sqlite3 *db, long long id);
+/* The live entity a request names in entityId, of the type it names in
+ * entityTypeId when it names one; 0 with the error set in *status otherwise. */
+long long tracker_requested_entity(sqlite3 *db, const ch_request *request, ch_response *response,
+                                   ch_status *status);
+
+/* --- attachments (attachments.c) and links (links.c), as JSON --- */
+
+/* How the tracker addresses an attachment's content: "attachment:<id>". */
+#define TRACKER_CONTENT_URI_PREFIX "attachment:"
+/* An attachment (without its content) from a row of attachments aliased a. */
+#define TRACKER_ATTACHMENT_JSON                                                                              \
+    "json_object('id', CAST(a.id AS TEXT), 'entityId', CAST(a.entity_id AS TEXT),"                          \
+    " 'contentUri', '" TRACKER_CONTENT_URI_PREFIX "' || a.id, 'renderUri', '" TRACKER_CONTENT_URI_PREFIX "' || a.id," \
+    " 'fileName', a.file_name,"                                                                               \
+    " 'contentType', a.content_type, 'contentLength', length(a.content), 'createdDate', a.created_at,"       \
+    " 'createdBy', a.created_by, 'fileComment', a.file_comment)"
+/* The JSON array of the live attachments of the entity whose ID is the SQL
+ * expression entity, oldest first. */
+#define TRACKER_ATTACHMENTS_OF(entity)                                                                       \
+    "(SELECT json_group_array(" TRACKER_ATTACHMENT_JSON ") FROM (SELECT * FROM attachments"                 \
+    " WHERE entity_id = " entity " AND deleted = 0 ORDER BY id) a)"
+/* A link from a row of links aliased l. */
+#define TRACKER_LINK_JSON                                                                                    \
+    "json_object('linkType', l.link_type, 'linkedEntityId', CAST(l.linked_entity_id AS TEXT),"              \
+    " 'linkedEntityType', (SELECT t.entity_type FROM entities t WHERE t.id = l.linked_entity_id),"          \
+    " 'linkComment', l.link_comment, 'externalLinkUrl', NULL, 'isExternalLink', json('false'))"
+/* The JSON array of every link of the entity whose ID is the SQL expression
+ * entity, by type and linked entity. */
+#define TRACKER_LINKS_OF(entity)                                                                             \
+    "(SELECT json_group_array(" TRACKER_LINK_JSON ") FROM (SELECT * FROM links"                             \
+    " WHERE entity_id = " entity " ORDER BY link_type, linked_entity_id) l)"
+
+/* --- base64, RFC 4648 with padding (base64.c) --- */
+
+void tracker_text_append_base64(tracker_text *text, const unsigned char *bytes, size_t length);
+/* Decodes length characters of text into malloc'd bytes (never NULL on
+ * success, also for no bytes). NULL when the text is not canonical padded
+ * base64 or memory runs out: error then says why. */
+unsigned char *tracker_base64_decode(const char *text, size_t length, size_t *decoded_length, char *error,
+                                     size_t error_size);
+
+/* --- history (history.c) --- */
+
+/* The kinds of history revision: changes to an entity's fields, and to its
+ * attachments, comments and links, each listed by its own operation. */
+#define TRACKER_HISTORY_ENTITY "ENTITY"
+#define TRACKER_HISTORY_ATTACHMENT "ATTACHMENT"
+#define TRACKER_HISTORY_COMMENT "COMMENT"
+#define TRACKER_HISTORY_LINK "LINK"
+
+/* Records the change just made to entity id's row (revision_type CREATE,
+ * UPDATE or DELETE). Call inside the change's transaction; returns
+ * SQLITE_DONE or the SQLite error. */
+int tracker_record_entity_history(sqlite3 *db, long long id, const char *revision_type);
+/* Records a change to the attachments, comments or links (kind) of entity id
+ * made by user: removed and added are each a JSON object (one item), a JSON
+ * array (several) or NULL (none). Call inside the change's transaction;
+ * returns SQLITE_DONE or the SQLite error. */
+int tracker_record_history(sqlite3 *db, const char *kind, long long id, const char *user, const char *removed,
+                           const char *added);
+
 /* --- operations --- */
 
 ch_status tracker_session_open(ch_session *session, const ch_request *request, ch_response *response);
@@ -131,6 +240,22 @@ ch_status tracker_entity_create(ch_session *session, const ch_request *request, 
 ch_status tracker_entity_update(ch_session *session, const ch_request *request, ch_response *response);
 ch_status tracker_entity_list(ch_session *session, const ch_request *request, ch_response *response);
 ch_status tracker_entity_delete(ch_session *session, const ch_request *request, ch_response *response);
+ch_status tracker_substep_list(ch_session *session, const ch_request *request, ch_response *response);
+ch_status tracker_user_search(ch_session *session, const ch_request *request, ch_response *response);
+ch_status tracker_comment_add(ch_session *session, const ch_request *request, ch_response *response);
+ch_status tracker_comment_list(ch_session *session, const ch_request *request, ch_response *response);
+ch_status tracker_attachment_get(ch_session *session, const ch_request *request, ch_response *response);
+ch_status tracker_attachment_create(ch_session *session, const ch_request *request, ch_response *response);
+ch_status tracker_attachment_update(ch_session *session, const ch_request *request, ch_response *response);
+ch_status tracker_attachment_delete(ch_session *session, const ch_request *request, ch_response *response);
+ch_status tracker_attachment_file_name(ch_session *session, const ch_request *request, ch_response *response);
+ch_status tracker_link_upsert(ch_session *session, const ch_request *request, ch_response *response);
+ch_status tracker_link_delete(ch_session *session, const ch_request *request, ch_response *response);
+ch_status tracker_link_siblings(ch_session *session, const ch_request *request, ch_response *response);
+ch_status tracker_history_list(ch_session *session, const ch_request *request, ch_response *response);
+ch_status tracker_history_attachments(ch_session *session, const ch_request *request, ch_response *response);
+ch_status tracker_history_comments(ch_session *session, const ch_request *request, ch_response *response);
+ch_status tracker_history_links(ch_session *session, const ch_request *request, ch_response *response);
 
 /* --- custom functions (functions.c) --- */
 

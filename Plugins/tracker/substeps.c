@@ -1,0 +1,45 @@
+/* substep.list: how to split an update into steps. In trackers with
+ * workflows a status transition may require other fields to hold their new
+ * values first (resolving needs an assignee); this tracker splits the same
+ * way, so that callers exercise dynamic substeps: an update that changes the
+ * status together with other fields becomes two, the other fields and then
+ * the status alone. */
+#include <string.h>
+
+#include "tracker.h"
+
+ch_status tracker_substep_list(ch_session *session, const ch_request *request, ch_response *response) {
+    tracker_session *state = session->state;
+    sqlite3 *db = state->db;
+    ch_status status = CH_STATUS_OK;
+    long long entity = tracker_requested_entity(db, request, response, &status);
+    if (!entity) return status;
+    char *fields_type = tracker_request_type(db, request, "$.fields");
+    int is_object = fields_type && strcmp(fields_type, "object") == 0;
+    sqlite3_free(fields_type);
+    if (!is_object)
+        return tracker_fail(response, CH_STATUS_INVALID_REQUEST,
+                            "fields must be a JSON object of the field values the update sets");
+    /* ?2 is the entity whose current status tells whether the status changes. */
+    sqlite3_stmt *statement = NULL;
+    if (sqlite3_prepare_v2(
+            db,
+            "SELECT CASE WHEN json_type(?1, '$.fields.status') IS NOT NULL"
+            "  AND (SELECT count(*) FROM json_each(?1, '$.fields')) > 1"
+            "  AND (e.fields -> '$.status') IS NOT (?1 -> '$.fields.status')"
+            " THEN json_array(json_object('fields', json_remove(json_extract(?1, '$.fields'), '$.status')),"
+            "  json_object('fields', json_object('status', json(?1 -> '$.fields.status'))))"
+            " ELSE json_array(json_object('fields', json(json_extract(?1, '$.fields')))) END"
+            " FROM entities e WHERE e.id = ?2",
+            -1, &statement, NULL) != SQLITE_OK)
+        return tracker_fail_sqlite(response, db, "splitting an update");
+    tracker_bind_request(statement, 1, request);
+    sqlite3_bind_int64(statement, 2, entity);
+    if (sqlite3_step(statement) == SQLITE_ROW)
+        status = tracker_reply(response, (const char *)sqlite3_column_text(statement, 0),
+                               (size_t)sqlite3_column_bytes(statement, 0));
+    else
+        status = tracker_fail_sqlite(response, db, "splitting an update");
+    sqlite3_finalize(statement);
+    return status;
+}
