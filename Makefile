@@ -63,10 +63,14 @@ IDENTITIES := alpha:alpha:500001:500002:500100 beta:beta:600001:600002:600100 \
 # Misbehaving plugins for the sandbox: each hostile-X.so is built with -DHOSTILE_X.
 HOSTILE := segfault abort exit spin sleep stdout huge entry-crash entry-exit constructor-crash constructor-spin
 
+# The tracker with one conformance defect each: tracker-X.so is built with
+# -DTRACKER_DEFECT_X, and fails exactly the kit's check for X.
+TRACKER_DEFECTS := duplicate-page wrong-field-type history-gap attachment-byte
+
 defect_flag = -DDEFECT_$(shell echo $(1) | tr 'a-z-' 'A-Z_')
 hostile_flag = -DHOSTILE_$(shell echo $(1) | tr 'a-z-' 'A-Z_') -DFIXTURE_NAME='"hostile-$(1)"'
 FIXTURES := $(DEFECTS:%=$(BUILD)/fixtures/%.so) $(HOSTILE:%=$(BUILD)/fixtures/hostile-%.so) \
-  $(BUILD)/fixtures/not-a-plugin.so $(BUILD)/fixtures/custom.so \
+  $(BUILD)/fixtures/not-a-plugin.so $(BUILD)/fixtures/custom.so $(TRACKER_DEFECTS:%=$(BUILD)/fixtures/tracker-%.so) \
   $(foreach id,$(IDENTITIES),$(BUILD)/fixtures/$(word 1,$(subst :, ,$(id))).so)
 
 fixtures: $(FIXTURES)
@@ -78,6 +82,10 @@ $(DEFECTS:%=$(BUILD)/fixtures/%.so): $(BUILD)/fixtures/%.so: $(FIXTURE_SOURCE) $
 $(HOSTILE:%=$(BUILD)/fixtures/hostile-%.so): $(BUILD)/fixtures/hostile-%.so: $(FIXTURE_SOURCE) $(HEADER)
 	@mkdir -p $(@D)
 	$(CC) $(PLUGIN_CFLAGS) -shared $(call hostile_flag,$*) -o $@ $<
+
+$(TRACKER_DEFECTS:%=$(BUILD)/fixtures/tracker-%.so): $(BUILD)/fixtures/tracker-%.so: $(wildcard Plugins/tracker/*.c Plugins/tracker/*.h) $(HEADER) | deps
+	@mkdir -p $(@D)
+	$(CC) $(PLUGIN_CFLAGS) -shared -DTRACKER_DEFECT_$(shell echo $* | tr 'a-z-' 'A-Z_') -o $@ Plugins/tracker/*.c -lsqlite3
 
 define identity_rule
 $(BUILD)/fixtures/$(1).so: $(FIXTURE_SOURCE) $(HEADER)

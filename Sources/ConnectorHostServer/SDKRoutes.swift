@@ -126,7 +126,7 @@ enum SDKRoutes {
                 let principal = try context.requirePrincipal()
                 let connector = try state.callableConnector(try parameter("connectorId", context), for: principal)
                 let settings = try await request.decodeJSON([SessionSetting].self, limit: 64 << 10)
-                let response = try await connector.call(.sessionOpen, request: JSONBody.encode(settings), credentials: settings)
+                let response = try await connector.call(.sessionOpen, credentials: settings)
                 return JSONBody.response(bytes: response)
             } catch {
                 throw sdkError(error)

@@ -111,6 +111,12 @@ import Testing
         await server.stop()
     }
 
+    /// Credentials the conformance kit opens the tracker's sessions with.
+    static func trackerCredentials(_ server: ServerFixture) -> [[String: Any]] {
+        [["key": "database", "value": server.directory.appendingPathComponent("tracker-conformance.sqlite").path,
+          "sensitive": false]]
+    }
+
     /// Outside --dev: a registered plugin is served but takes calls only once
     /// Live, and only from the orgs its scope admits.
     @Test func thePublishLifecycleGatesCalls() async throws {
@@ -118,12 +124,12 @@ import Testing
             let registry = try Registry(path: directory.appendingPathComponent("registry.sqlite").path)
             _ = try registry.createOrg(id: "acme", name: "Acme", by: .admin)
             let new = try registry.register(org: "acme", name: "widgets", version: "1.0.0", by: .admin)
-            try PluginBuilder.build(name: "widgets", registration: [
+            try PluginBuilder.tracker(name: "widgets", registration: [
                 "key": new.registration.key, "secret": new.secret,
                 "endpointEntityId": String(new.registration.endpointEntityId),
                 "functionEntityStartId": String(new.registration.functionEntityIds.lowerBound),
                 "functionEntityEndId": String(new.registration.functionEntityIds.upperBound),
-            ], extraFlags: ["-DFIXTURE_CUSTOM"], into: directory.appendingPathComponent("plugins/widgets.so"))
+            ], into: directory.appendingPathComponent("plugins/widgets.so"))
             try FileManager.default.copyItem(
                 at: ServerFixture.root.appendingPathComponent("build/fixtures/alpha.so"),
                 to: directory.appendingPathComponent("plugins/alpha.so")
@@ -138,14 +144,18 @@ import Testing
         let acme = try await server.org("acme-users")
         let owner = try await server.request("POST", "admin/orgs/acme/tokens").json["token"] as? String ?? ""
         func call(_ token: String) async throws -> ServerFixture.Answer {
-            try await server.request("POST", "connectors/widgets/functions/echo_int32", token: token, body: Data("[7]".utf8))
+            try await server.request("POST", "connectors/widgets/functions/slug", token: token,
+                                     body: Data(#"["Hello, World"]"#.utf8))
         }
         let draft = try await call(owner)
         #expect(draft.status == 404)
         #expect(draft.text.contains("is not Live"))
 
-        _ = try await server.request("POST", "v2/connectors/widgets-1.0.0/status", token: owner,
-                                     json: ["request": ["status": "InValidation"]])
+        let validating = try await server.request(
+            "POST", "v2/connectors/widgets-1.0.0/status", token: owner,
+            json: ["request": ["status": "InValidation", "credentials": Self.trackerCredentials(server)]]
+        )
+        #expect(validating.status == 200, "\(validating.text)")
         let skipped = try await server.request("POST", "v2/connectors/widgets-1.0.0/status", token: owner,
                                                json: ["request": ["status": "Retired"]])
         #expect(skipped.status == 400)
@@ -159,7 +169,7 @@ import Testing
 
         let answered = try await call(owner)
         #expect(answered.status == 200)
-        #expect(answered.json["result"] as? Int == 7)
+        #expect(answered.json["result"] as? String == "hello-world")
         #expect(try await call(acme).status == 404, "published to its own org only")
 
         _ = try await server.request("POST", "v2/connectors/widgets-1.0.0/status", token: owner,
@@ -171,23 +181,46 @@ import Testing
         await server.stop()
     }
 
-    @Test func aRegistrationALiveConnectorUsesCannotBeDeleted() async throws {
+    /// A connector that fails the kit stays InValidation, and the refusal
+    /// names the failed checks.
+    @Test func aConnectorThatFailsConformanceDoesNotGoLive() async throws {
         let server = try await ServerFixture.start()
         let token = try await server.org("acme")
-        let (path, registration) = try await Self.registeredPlugin(server, token: token, org: "acme", name: "widgets")
+        let (path, _) = try await Self.registeredPlugin(server, token: token, org: "acme", name: "widgets")
         let (body, type) = ServerFixture.multipart(file: "widgets.so", data: try Data(contentsOf: path))
         _ = try await server.request("POST", "v2/connector/register", token: token, body: body, contentType: type)
         _ = try await server.request("POST", "v2/connectors/widgets-1.0.0/status", token: token, json: ["request": ["status": "InValidation"]])
         let live = try await server.request("POST", "v2/connectors/widgets-1.0.0/status", token: token,
                                             json: ["request": ["status": "Live", "scope": "org"]])
+        #expect(live.status == 400)
+        #expect(live.text.contains("did not pass the conformance kit (failed: "), "\(live.text)")
+        let read = try await server.request("GET", "v2/connectors/read/widgets-1.0.0", token: token)
+        #expect(read.text.contains("InValidation"), "\(read.text)")
+        await server.stop()
+    }
+
+    @Test func aRegistrationALiveConnectorUsesCannotBeDeleted() async throws {
+        let server = try await ServerFixture.start()
+        let token = try await server.org("acme")
+        let registered = try await server.request("POST", "orgs/acme/connector", token: token,
+                                                  json: ["name": "widgets", "version": "1.0.0"])
+        let path = server.directory.appendingPathComponent("widgets.so")
+        try PluginBuilder.tracker(name: "widgets", registration: registered.json, into: path)
+        let (body, type) = ServerFixture.multipart(file: "widgets.so", data: try Data(contentsOf: path))
+        _ = try await server.request("POST", "v2/connector/register", token: token, body: body, contentType: type)
+        _ = try await server.request("POST", "v2/connectors/widgets-1.0.0/status", token: token, json: [
+            "request": ["status": "InValidation", "credentials": Self.trackerCredentials(server)],
+        ])
+        let live = try await server.request("POST", "v2/connectors/widgets-1.0.0/status", token: token,
+                                            json: ["request": ["status": "Live", "scope": "org"]])
         #expect(live.status == 200, "\(live.text)")
-        let id = try #require(registration["id"] as? String)
+        let id = try #require(registered.json["id"] as? String)
         let refused = try await server.request("DELETE", "orgs/acme/connector/\(id)", token: token)
         #expect(refused.status == 409)
         #expect(refused.text.contains("is used by the Live connector 'widgets-1.0.0'"))
-        let called = try await server.request("POST", "connectors/widgets/functions/echo_string", token: token,
-                                              body: Data(#"["uploaded"]"#.utf8))
-        #expect(called.json["result"] as? String == "uploaded", "the uploaded build serves once Live")
+        let called = try await server.request("POST", "connectors/widgets/functions/slug", token: token,
+                                              body: Data(#"["Uploaded Build"]"#.utf8))
+        #expect(called.json["result"] as? String == "uploaded-build", "the uploaded build serves once Live")
         await server.stop()
     }
 }

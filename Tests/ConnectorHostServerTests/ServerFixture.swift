@@ -37,8 +37,10 @@ final class ServerFixture: Sendable {
     ///   - development: `--dev`.
     ///   - prepare: Runs on the temporary directory before the server starts
     ///     (to put plugins in place, or register them).
+    ///   - configure: Adjusts the host's configuration.
     static func start(
-        development: Bool = false, prepare: (URL) async throws -> Void = { _ in }
+        development: Bool = false, prepare: (URL) async throws -> Void = { _ in },
+        configure: (inout HostConfiguration) -> Void = { _ in }
     ) async throws -> ServerFixture {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("connector-server-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory.appendingPathComponent("plugins"), withIntermediateDirectories: true)
@@ -47,6 +49,7 @@ final class ServerFixture: Sendable {
         var generous = ResilienceOverrides()
         generous.rateLimitPerMinute = 100_000
         host.resilience = generous
+        configure(&host)
         var configuration = ServerConfiguration(host: host)
         configuration.databasePath = directory.appendingPathComponent("registry.sqlite").path
         configuration.pluginStore = directory.appendingPathComponent("store").path
@@ -84,9 +87,11 @@ final class ServerFixture: Sendable {
     /// One HTTP request.
     func request(
         _ method: String, _ path: String, token: String? = ServerFixture.adminToken, json: Any? = nil,
-        body: Data? = nil, contentType: String? = nil
+        body: Data? = nil, contentType: String? = nil, headers: [String: String] = [:]
     ) async throws -> Answer {
-        var request = URLRequest(url: base.appendingPathComponent(path))
+        // The path may carry a query string, which appendingPathComponent would escape.
+        guard let url = URL(string: "\(base.absoluteString)/\(path)") else { throw ServerTestFailure("bad path \(path)") }
+        var request = URLRequest(url: url)
         request.httpMethod = method
         if let token { request.setValue(token, forHTTPHeaderField: "authToken") }
         if let json {
@@ -95,6 +100,7 @@ final class ServerFixture: Sendable {
         }
         if let body { request.httpBody = body }
         if let contentType { request.setValue(contentType, forHTTPHeaderField: "Content-Type") }
+        for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
         let (data, response) = try await URLSession.shared.data(for: request)
         let http = response as? HTTPURLResponse
         var headers: [String: String] = [:]
@@ -112,10 +118,14 @@ final class ServerFixture: Sendable {
         return token
     }
 
-    /// A multipart/form-data body holding one file.
-    static func multipart(file name: String, data: Data) -> (Data, String) {
+    /// A multipart/form-data body holding one file and, before it, text fields.
+    static func multipart(file name: String, data: Data, fields: [(String, String)] = []) -> (Data, String) {
         let boundary = "boundary-\(UUID().uuidString)"
-        var body = Data("--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"\(name)\"\r\nContent-Type: application/octet-stream\r\n\r\n".utf8)
+        var body = Data()
+        for (field, value) in fields {
+            body.append(Data("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(field)\"\r\n\r\n\(value)\r\n".utf8))
+        }
+        body.append(Data("--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"\(name)\"\r\nContent-Type: application/octet-stream\r\n\r\n".utf8))
         body.append(data)
         body.append(Data("\r\n--\(boundary)--\r\n".utf8))
         return (body, "multipart/form-data; boundary=\(boundary)")
@@ -147,6 +157,33 @@ enum PluginBuilder {
         try process.run()
         process.waitUntilExit()
         guard process.terminationStatus == 0 else { throw ServerTestFailure("cc failed for \(name)") }
+    }
+}
+
+extension PluginBuilder {
+    /// Builds the bundled tracker under a registration's identity: a connector
+    /// that passes the conformance kit.
+    static func tracker(name: String, registration: [String: Any], into path: URL) throws {
+        let key = registration["key"] as? String ?? ""
+        let secret = registration["secret"] as? String ?? ""
+        let endpoint = registration["endpointEntityId"] as? String ?? "0"
+        let start = registration["functionEntityStartId"] as? String ?? "0"
+        let end = registration["functionEntityEndId"] as? String ?? "0"
+        let sources = ServerFixture.root.appendingPathComponent("Plugins/tracker")
+        let files = try FileManager.default.contentsOfDirectory(atPath: sources.path)
+            .filter { $0.hasSuffix(".c") }.map { sources.appendingPathComponent($0).path }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = [
+            "cc", "-std=c99", "-O1", "-fPIC", "-shared", "-fvisibility=hidden",
+            "-I", ServerFixture.root.appendingPathComponent("include").path,
+            "-DTRACKER_NAME=\"\(name)\"", "-DTRACKER_KEY=\"\(key)\"", "-DTRACKER_SECRET=\"\(secret)\"",
+            "-DTRACKER_ENDPOINT=\(endpoint)", "-DTRACKER_FIRST_FUNCTION=\(start)", "-DTRACKER_LAST_FUNCTION=\(end)",
+            "-o", path.path,
+        ] + files + ["-lsqlite3"]
+        try process.run()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { throw ServerTestFailure("cc failed for the tracker \(name)") }
     }
 }
 

@@ -14,7 +14,7 @@ import Testing
         #expect(object["endpointEntityId"] as? Int == 200001)
         #expect(object["functionEntityStartId"] as? Int == 200002)
         #expect(object["functionEntityEndId"] as? Int == 200100)
-        #expect(object["capabilities"] as? [String] == ["session", "metadata", "configuration", "entity"])
+        #expect(object["capabilities"] as? [String] == ["session", "metadata", "configuration", "entity", "substeps", "users", "comments", "attachments", "links", "history"])
         let functions = try #require(object["functions"] as? [[String: Any]])
         #expect(functions.first?["entityId"] as? Int == 200002)
         #expect(functions.first?["name"] as? String == "session.open")
@@ -106,9 +106,12 @@ import Testing
         #expect(notJSON.status == 2)
         #expect(notJSON.standardError.contains("is not valid JSON"))
 
-        let unimplemented = try CLI.run(["call", "--plugins", plugins, "tracker", "comment.add", "--setting", database])
+        let mandatoryOnly = directory.appendingPathComponent("plugins")
+        try FileManager.default.createDirectory(at: mandatoryOnly, withIntermediateDirectories: true)
+        try TestSupport.populate(mandatoryOnly, with: ["alpha.so": TestSupport.fixture("alpha")])
+        let unimplemented = try CLI.run(["call", "--plugins", mandatoryOnly.path, "alpha", "comment.add"])
         #expect(unimplemented.status == 3)
-        #expect(unimplemented.standardError == "error: not_found: tracker does not implement comment.add\n")
+        #expect(unimplemented.standardError == "error: not_found: alpha does not implement comment.add\n")
 
         let unknownConnector = try CLI.run(["call", "--plugins", plugins, "jira", "server.info"])
         #expect(unknownConnector.status == 3)

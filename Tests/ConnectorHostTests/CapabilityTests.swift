@@ -2,11 +2,17 @@
 import Testing
 
 @Suite struct CapabilityTests {
-    @Test func trackerImplementsTheMandatoryGroups() async throws {
+    @Test func trackerImplementsEveryGroup() async throws {
         let tracker = try await ConnectorHost.inspect(pluginAt: TestSupport.plugin("tracker"), logger: TestSupport.quietLogger)
-        #expect(tracker.capabilities == [.session, .metadata, .configuration, .entity])
-        #expect(tracker.implements(.entityTypeGet))
-        #expect(!tracker.implements(.commentAdd))
+        #expect(tracker.capabilities == APIGroup.allCases)
+        #expect(StandardOperation.allCases.allSatisfy(tracker.implements))
+    }
+
+    @Test func theFixtureImplementsOnlyTheMandatoryGroups() async throws {
+        let alpha = try await ConnectorHost.inspect(pluginAt: TestSupport.fixture("alpha"), logger: TestSupport.quietLogger)
+        #expect(alpha.capabilities == [.session, .metadata, .configuration, .entity])
+        #expect(alpha.implements(.entityList))
+        #expect(!alpha.implements(.commentAdd))
     }
 
     @Test func capabilitiesFollowTheFunctionTable() {

@@ -176,7 +176,7 @@ import Testing
         #expect(types.allSatisfy { $0["isSoftDeleteSupported"] as? Bool == true })
 
         let settings = try await fixture.call(.entityTypeGet, ["entityTypeId": "bug"])
-        #expect((settings["recovery"] as? [String: Any])?["type"] as? String == "FIELD_BASED")
+        #expect((settings["recovery"] as? [String: Any])?["type"] as? String == "HISTORY_BASED")
 
         let statuses = try TestSupport.array(await fixture.tracker.call(
             .lookupValues, request: TestSupport.json(["fieldId": "status", "entityTypeId": "bug"]), session: fixture.session

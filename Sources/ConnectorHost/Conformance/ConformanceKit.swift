@@ -42,7 +42,9 @@ public enum ConformanceKit {
         }
         defer { Task { await host.shutdown() } }
         if let rejected = host.discovery.rejected.first {
-            return failedLoad(name, "\(rejected.error.code): \(rejected.error.message)")
+            // The user knows the file by the path they gave, not the staged copy's.
+            let message = rejected.error.message.replacingOccurrences(of: rejected.path, with: path)
+            return failedLoad(name, "\(rejected.error.code): \(message)")
         }
         guard let connectorName = host.connectorNames.first, let connector = try? host.connector(named: connectorName) else {
             return failedLoad(name, "the file holds no plugin")

@@ -5,6 +5,8 @@ extension Connector {
     /// first use and reused; reopened once when the plugin answers that the
     /// session is not valid (`unauthorized`). `entity.list` and the history
     /// operations never ask for more than the plugin's `server.info` maxResults.
+    /// `session.open` itself answers what the plugin answered when it opened
+    /// the session of `credentials` (opening it now if there is none).
     ///
     /// - Parameters:
     ///   - operation: The operation.
@@ -19,13 +21,12 @@ extension Connector {
         plugin.beginCall()
         defer { plugin.endCall() }
         guard operation.needsSession else { return try await call(operation, request: request, session: nil, on: plugin) }
+        if operation == .sessionOpen { return try await pooledSession(credentials, on: plugin).response }
         var body = request
         if operation.isPaged { body = try await capPageSize(body, credentials: credentials, on: plugin) }
         var reopened = false
         while true {
-            let session = try await plugin.sessions.session(for: credentials) { () async throws(ConnectorHostError) in
-                try await self.openSession(credentials, on: plugin)
-            }
+            let session = try await pooledSession(credentials, on: plugin).id
             do {
                 let response = try await call(operation, request: body, session: session, on: plugin)
                 if operation == .entityTypeGet { try checkRecovery(response, of: plugin.description) }
@@ -39,12 +40,18 @@ extension Connector {
         }
     }
 
+    private func pooledSession(
+        _ credentials: [SessionSetting], on plugin: HostedPlugin
+    ) async throws(ConnectorHostError) -> SessionPool.Opened {
+        try await plugin.sessions.session(for: credentials) { () async throws(ConnectorHostError) in
+            try await self.openPooledSession(credentials, on: plugin)
+        }
+    }
+
     /// The plugin's largest page (`server.info` maxResults), asked once.
     func maxResults(credentials: [SessionSetting], on plugin: HostedPlugin) async throws(ConnectorHostError) -> Int? {
         if let known = plugin.knownMaxResults { return known }
-        let session = try await plugin.sessions.session(for: credentials) { () async throws(ConnectorHostError) in
-            try await self.openSession(credentials, on: plugin)
-        }
+        let session = try await pooledSession(credentials, on: plugin).id
         let info = try JSONValue(parsing: try await call(.serverInfo, request: [], session: session, on: plugin))
         guard let value = info["maxResults"]?.integerValue, value > 0 else { return nil }
         plugin.knownMaxResults = Int(value)

@@ -65,6 +65,12 @@ public final class Connector: Sendable {
     }
 
     func openSession(_ settings: [SessionSetting], on plugin: HostedPlugin) async throws(ConnectorHostError) -> SessionID {
+        try await openPooledSession(settings, on: plugin).id
+    }
+
+    func openPooledSession(
+        _ settings: [SessionSetting], on plugin: HostedPlugin
+    ) async throws(ConnectorHostError) -> SessionPool.Opened {
         let session = SessionID(rawValue: Self.nextSessionID.add(1, ordering: .relaxed).oldValue)
         let body: [UInt8]
         do {
@@ -72,8 +78,8 @@ public final class Connector: Sendable {
         } catch {
             throw ConnectorHostError(.invalidRequest, "the session settings cannot be encoded: \(error)")
         }
-        _ = try await call(.sessionOpen, request: body, session: session, on: plugin)
-        return session
+        let response = try await call(.sessionOpen, request: body, session: session, on: plugin)
+        return SessionPool.Opened(id: session, response: response)
     }
 
     /// Closes a session; the plugin releases what it holds for it.

@@ -4,16 +4,23 @@ import Synchronization
 /// shared by every caller with the same credentials, forgotten when the plugin
 /// says a session is no longer valid (the next call opens a new one).
 final class SessionPool: Sendable {
-    private let opening = Mutex<[[SessionSetting]: Task<SessionID, any Error>]>([:])
+    /// A session and what `session.open` answered for it: the settings the
+    /// caller passes back on later calls.
+    struct Opened: Sendable {
+        let id: SessionID
+        let response: [UInt8]
+    }
+
+    private let opening = Mutex<[[SessionSetting]: Task<Opened, any Error>]>([:])
 
     /// The session for `credentials`, opening one with `open` if there is none.
     /// Callers arriving while it opens wait for the same session.
     func session(
-        for credentials: [SessionSetting], open: @escaping @Sendable () async throws(ConnectorHostError) -> SessionID
-    ) async throws(ConnectorHostError) -> SessionID {
+        for credentials: [SessionSetting], open: @escaping @Sendable () async throws(ConnectorHostError) -> Opened
+    ) async throws(ConnectorHostError) -> Opened {
         let task = opening.withLock { sessions in
             if let task = sessions[credentials] { return task }
-            let task = Task { () async throws -> SessionID in try await open() }
+            let task = Task { () async throws -> Opened in try await open() }
             sessions[credentials] = task
             return task
         }
@@ -31,7 +38,7 @@ final class SessionPool: Sendable {
     /// Forgets a session the plugin no longer accepts.
     func discard(_ session: SessionID, for credentials: [SessionSetting]) async {
         let task = opening.withLock { $0[credentials] }
-        guard let task, (try? await task.value) == session else { return }
+        guard let task, (try? await task.value)?.id == session else { return }
         opening.withLock { sessions in
             if sessions[credentials] == task { sessions[credentials] = nil }
         }

@@ -11,5 +11,13 @@ public struct SessionSetting: Sendable, Hashable, Codable, CustomStringConvertib
         self.sensitive = sensitive
     }
 
+    /// `sensitive` may be left out: a setting is not sensitive unless it says so.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        key = try container.decode(String.self, forKey: .key)
+        value = try container.decode(String.self, forKey: .value)
+        sensitive = try container.decodeIfPresent(Bool.self, forKey: .sensitive) ?? false
+    }
+
     public var description: String { "\(key)=\(sensitive ? "********" : value)" }
 }
