@@ -67,10 +67,17 @@ HOSTILE := segfault abort exit spin sleep stdout huge entry-crash entry-exit con
 # -DTRACKER_DEFECT_X, and fails exactly the kit's check for X.
 TRACKER_DEFECTS := duplicate-page wrong-field-type history-gap attachment-byte
 
+# Builds of one plugin, "reload", for the hot-reload tests: three versions whose
+# entity.get takes 5 ms, and one whose session.open fails (its check fails).
+RELOADS := v1 v2 v3 refuses-sessions
+RELOAD_IDENTITY := -DFIXTURE_NAME='"reload"' -DFIXTURE_ENDPOINT=920001 -DFIXTURE_START=920002 -DFIXTURE_END=920100
+reload_flags = $(if $(filter v%,$(1)),-DFIXTURE_VERSION='"$(1:v%=%).0.0"' -DFIXTURE_CALL_MS=5,-DFIXTURE_VERSION='"9.9.9"' -DFIXTURE_REFUSE_SESSIONS)
+
 defect_flag = -DDEFECT_$(shell echo $(1) | tr 'a-z-' 'A-Z_')
 hostile_flag = -DHOSTILE_$(shell echo $(1) | tr 'a-z-' 'A-Z_') -DFIXTURE_NAME='"hostile-$(1)"'
 FIXTURES := $(DEFECTS:%=$(BUILD)/fixtures/%.so) $(HOSTILE:%=$(BUILD)/fixtures/hostile-%.so) \
   $(BUILD)/fixtures/not-a-plugin.so $(BUILD)/fixtures/custom.so $(TRACKER_DEFECTS:%=$(BUILD)/fixtures/tracker-%.so) \
+  $(RELOADS:%=$(BUILD)/fixtures/reload-%.so) \
   $(foreach id,$(IDENTITIES),$(BUILD)/fixtures/$(word 1,$(subst :, ,$(id))).so)
 
 fixtures: $(FIXTURES)
@@ -86,6 +93,10 @@ $(HOSTILE:%=$(BUILD)/fixtures/hostile-%.so): $(BUILD)/fixtures/hostile-%.so: $(F
 $(TRACKER_DEFECTS:%=$(BUILD)/fixtures/tracker-%.so): $(BUILD)/fixtures/tracker-%.so: $(wildcard Plugins/tracker/*.c Plugins/tracker/*.h) $(HEADER) | deps
 	@mkdir -p $(@D)
 	$(CC) $(PLUGIN_CFLAGS) -shared -DTRACKER_DEFECT_$(shell echo $* | tr 'a-z-' 'A-Z_') -o $@ Plugins/tracker/*.c -lsqlite3
+
+$(RELOADS:%=$(BUILD)/fixtures/reload-%.so): $(BUILD)/fixtures/reload-%.so: $(FIXTURE_SOURCE) $(HEADER)
+	@mkdir -p $(@D)
+	$(CC) $(PLUGIN_CFLAGS) -shared $(RELOAD_IDENTITY) $(call reload_flags,$*) -o $@ $<
 
 define identity_rule
 $(BUILD)/fixtures/$(1).so: $(FIXTURE_SOURCE) $(HEADER)
@@ -146,10 +157,11 @@ run: deps plugins
 bench: deps
 	@mkdir -p $(BUILD)/bench
 	$(CC) $(PLUGIN_CFLAGS) -shared -o $(BUILD)/bench/echo.so Benchmarks/echo_plugin.c
+	$(CC) $(PLUGIN_CFLAGS) -shared -DECHO_VERSION='"2.0.0"' -o $(BUILD)/bench/echo-v2.so Benchmarks/echo_plugin.c
 	$(CC) -std=c99 -O2 -Wall -Wextra -Werror -o $(BUILD)/bench/raw_echo Benchmarks/raw_echo.c
 	$(SWIFT) build -c release --product connector-host-bench
 	$(SWIFT) build -c release --product connector-host-worker
-	.build/release/connector-host-bench $(BUILD)/bench/echo.so $(BUILD)/bench/raw_echo 256
+	.build/release/connector-host-bench $(BUILD)/bench/echo.so $(BUILD)/bench/raw_echo 256 $(BUILD)/bench/echo-v2.so
 
 clean:
 	rm -rf $(BUILD) .build

@@ -3,12 +3,15 @@
 // in-process runtime with the full policy, (c) through a sandbox worker, and
 // (d) of a raw C echo between two processes over a socketpair with the same
 // payload — the floor for (c) — then 16 concurrent callers on one sandboxed
-// plugin. Prints a table and the ratios the targets are stated in.
+// plugin, then hot reload under load: the time from a new build's rename into
+// the watched directory to the first call its worker answers, and the calls
+// that failed meanwhile. Prints a table and the ratios the targets are stated in.
 import ConnectorHost
 import ConnectorHostABI
 import CoreMetrics
 import Foundation
 import Logging
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -16,12 +19,15 @@ import Glibc
 
 let arguments = CommandLine.arguments
 guard arguments.count >= 3 else {
-    FileHandle.standardError.write(Data("usage: connector-host-bench ECHO_PLUGIN.so RAW_ECHO_BINARY [PAYLOAD_BYTES]\n".utf8))
+    FileHandle.standardError.write(Data(
+        "usage: connector-host-bench ECHO_PLUGIN.so RAW_ECHO_BINARY [PAYLOAD_BYTES [ECHO_PLUGIN_V2.so]]\n".utf8
+    ))
     exit(64)
 }
 let pluginPath = arguments[1]
 let rawEcho = arguments[2]
 let payloadSize = arguments.count > 3 ? Int(arguments[3]) ?? 256 : 256
+let secondBuildPath = arguments.count > 4 ? arguments[4] : nil
 let payload = Array(("{\"data\":\"" + String(repeating: "x", count: max(0, payloadSize - 12)) + "\"}").utf8)
 // BENCH_SCALE=N divides every call count by N (for slow tools such as callgrind).
 let scale = max(1, Int(ProcessInfo.processInfo.environment["BENCH_SCALE"] ?? "1") ?? 1)
@@ -179,6 +185,95 @@ func measureSandbox(directory: String) async throws -> (Measurement, Double) {
     return (single, concurrentRate)
 }
 
+struct ReloadMeasurement {
+    var medianMilliseconds: Double
+    var maxMilliseconds: Double
+    var swaps: Int
+    var calls: Int
+    var failures: Int
+}
+
+/// Callers that call without pause, counting failures and noting when each
+/// version first answered.
+final class ReloadLoad: Sendable {
+    let running = Atomic<Bool>(true)
+    let calls = Atomic<Int>(0)
+    let failures = Atomic<Int>(0)
+    /// The first time each version answered a call, in monotonic nanoseconds.
+    private let firstAnswered = Mutex<[String: UInt64]>([:])
+
+    func call(_ connector: Connector) async {
+        while running.load(ordering: .relaxed) {
+            do {
+                let body = try await connector.call(.entityGet, credentials: [])
+                let version = (try? JSONSerialization.jsonObject(with: Data(body)) as? [String: String])?["version"] ?? "?"
+                let now = MonotonicTime.now
+                firstAnswered.withLock { if $0[version] == nil { $0[version] = now } }
+                calls.add(1, ordering: .relaxed)
+            } catch {
+                failures.add(1, ordering: .relaxed)
+            }
+        }
+    }
+
+    func forget(_ version: String) { firstAnswered.withLock { $0[version] = nil } }
+
+    func firstAnswer(of version: String) -> UInt64? { firstAnswered.withLock { $0[version] } }
+}
+
+/// Renames the two builds into the watched directory in turn, `swaps` times,
+/// while 4 callers call without pause; times each rename to the first call the
+/// new build answers.
+func measureReload(directory: String, builds: [String: String], swaps: Int) async throws -> ReloadMeasurement {
+    let watched = URL(fileURLWithPath: directory).appendingPathComponent("reload")
+    try? FileManager.default.removeItem(at: watched)
+    try FileManager.default.createDirectory(at: watched, withIntermediateDirectories: true)
+    let target = watched.appendingPathComponent("echo.so").path
+    try FileManager.default.copyItem(atPath: pluginPath, toPath: target)
+    var configuration = HostConfiguration(pluginDirectory: watched.path)
+    configuration.resilience = policy()
+    configuration.buildsDirectory = watched.appendingPathComponent(".builds").path
+    let host = try await ConnectorHost.start(configuration: configuration, logger: logger)
+    let watch = Task { try await host.watch() }
+    let connector = try host.connector(named: "echo")
+    let load = ReloadLoad()
+    let callers = (0..<4).map { _ in Task { await load.call(connector) } }
+    var latencies: [Double] = []
+    let order = builds.keys.sorted()
+    for swap in 0..<swaps {
+        // Alternating builds reuse the same two files: each swap is timed as a
+        // new version seen after the rename.
+        let version = order[(swap + 1) % order.count]
+        guard let source = builds[version] else { continue }
+        load.forget(version)
+        let partial = watched.appendingPathComponent(".echo.so.partial").path
+        try? FileManager.default.removeItem(atPath: partial)
+        try FileManager.default.copyItem(atPath: source, toPath: partial)
+        let renamed = MonotonicTime.now
+        guard rename(partial, target) == 0 else { throw ConnectorHostError(.unavailable, "rename failed: \(errno)") }
+        let deadline = renamed + 10_000_000_000
+        while load.firstAnswer(of: version) == nil, MonotonicTime.now < deadline {
+            try await Task.sleep(for: .milliseconds(1))
+        }
+        guard let answered = load.firstAnswer(of: version) else {
+            throw ConnectorHostError(.unavailable, "version \(version) never answered after its rename")
+        }
+        latencies.append(Double(answered - renamed) / 1e6)
+        // Let the old build drain and stop before the next swap.
+        try await Task.sleep(for: .milliseconds(300))
+    }
+    load.running.store(false, ordering: .relaxed)
+    for caller in callers { await caller.value }
+    watch.cancel()
+    _ = await watch.result
+    await host.shutdown()
+    latencies.sort()
+    return ReloadMeasurement(
+        medianMilliseconds: latencies[latencies.count / 2], maxMilliseconds: latencies.last ?? 0, swaps: swaps,
+        calls: load.calls.load(ordering: .relaxed), failures: load.failures.load(ordering: .relaxed)
+    )
+}
+
 let directory = FileManager.default.temporaryDirectory.appendingPathComponent("connector-host-bench-\(getpid())")
 try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
 try? FileManager.default.removeItem(at: directory.appendingPathComponent("echo.so"))
@@ -201,6 +296,12 @@ default:
 let b = try await measureInProcess(directory: directory.path)
 let d = try raw()
 let (c, c16) = try await measureSandbox(directory: directory.path)
+var reload: ReloadMeasurement?
+if let secondBuildPath {
+    reload = try await measureReload(
+        directory: directory.path, builds: ["1.0.0": pluginPath, "2.0.0": secondBuildPath], swaps: max(3, 11 / scale)
+    )
+}
 
 func format(_ nanoseconds: Double) -> String {
     nanoseconds < 10_000 ? String(format: "%.0f ns", nanoseconds) : String(format: "%.1f µs", nanoseconds / 1000)
@@ -218,3 +319,10 @@ print("")
 print(String(format: "b - a (host overhead per call): %.0f ns   (target < 1000 ns)", b.medianNanoseconds - a.medianNanoseconds))
 print(String(format: "c / d (sandbox vs raw echo, median): %.2f   (target < 1.5)", c.medianNanoseconds / d.medianNanoseconds))
 print(String(format: "c16 / d (16 callers vs one-caller raw echo, throughput): %.2f   (target >= 1)", c16 / d.callsPerSecond))
+if let reload {
+    print(String(
+        format: "reload (rename → first call on the new build): median %.1f ms, max %.1f ms over %d swaps   (target < 200 ms)",
+        reload.medianMilliseconds, reload.maxMilliseconds, reload.swaps
+    ))
+    print("reload: failed calls during the swaps: \(reload.failures) of \(reload.calls)   (target 0)")
+}

@@ -35,11 +35,12 @@ final class ServerFixture: Sendable {
     ///
     /// - Parameters:
     ///   - development: `--dev`.
+    ///   - watch: `--watch`.
     ///   - prepare: Runs on the temporary directory before the server starts
     ///     (to put plugins in place, or register them).
     ///   - configure: Adjusts the host's configuration.
     static func start(
-        development: Bool = false, prepare: (URL) async throws -> Void = { _ in },
+        development: Bool = false, watch: Bool = false, prepare: (URL) async throws -> Void = { _ in },
         configure: (inout HostConfiguration) -> Void = { _ in }
     ) async throws -> ServerFixture {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("connector-server-\(UUID().uuidString)")
@@ -55,6 +56,8 @@ final class ServerFixture: Sendable {
         configuration.pluginStore = directory.appendingPathComponent("store").path
         configuration.port = 0
         configuration.development = development
+        configuration.watch = watch
+        configuration.host.buildsDirectory = directory.appendingPathComponent("builds").path
         configuration.adminToken = adminToken
         let server = try await ConnectorServer.make(configuration: configuration, logger: quietLogger)
         let (ports, continuation) = AsyncStream.makeStream(of: Int.self)

@@ -31,6 +31,15 @@ public enum PluginDiscovery {
             .sorted()
     }
 
+    /// The version of every plugin file of `directory` now (none when it cannot be read).
+    package static func versions(in directory: String) -> [String: PluginFile.Version] {
+        var versions: [String: PluginFile.Version] = [:]
+        for path in (try? pluginFiles(in: directory)) ?? [] {
+            versions[path] = PluginFile.Version(path: path)
+        }
+        return versions
+    }
+
     /// Scans every plugin file of `directory`.
     ///
     /// - Parameters:

@@ -12,6 +12,9 @@ public final class ConnectorHost: Sendable {
         var shutDown = false
         /// The plugin name each file of the plugin directory serves.
         var sources: [String: String] = [:]
+        /// The version of each plugin-directory file when the host last read
+        /// it: a watch that starts later reloads the files changed since.
+        var examined: [String: PluginFile.Version] = [:]
     }
 
     public let configuration: HostConfiguration
@@ -40,6 +43,7 @@ public final class ConnectorHost: Sendable {
         -> ConnectorHost
     {
         let host = ConnectorHost(configuration: configuration, logger: logger)
+        let examined = PluginDiscovery.versions(in: configuration.pluginDirectory)
         var discovery = try await PluginDiscovery.scan(directory: configuration.pluginDirectory, with: host.scanner)
         var admitted: [DiscoveredPlugin] = []
         for var plugin in discovery.plugins {
@@ -72,6 +76,7 @@ public final class ConnectorHost: Sendable {
         host.state.withLock {
             $0.plugins = hosted
             $0.discovery = discovery
+            $0.examined = examined
             for plugin in hosted.values { $0.sources[plugin.path] = plugin.name }
         }
         return host

@@ -16,9 +16,15 @@ extension ConnectorHost {
     /// - Throws: Why the build was refused.
     @discardableResult
     public func reload(pluginAt source: String) async throws(ConnectorHostError) -> Connector {
-        let previousName = state.withLock { $0.sources[source] }
+        let version = PluginFile.Version(path: source)
+        let previousName = state.withLock { state in
+            state.examined[source] = version
+            return state.sources[source]
+        }
+        var staged: String?
         do throws(ConnectorHostError) {
             let copy = try stageBuild(source)
+            staged = copy.path
             if let previousName, let current = plugin(named: previousName), current.fileSHA256 == copy.sha256 {
                 return try connector(named: previousName)
             }
@@ -61,11 +67,26 @@ extension ConnectorHost {
             if let replaced { await drain(replaced) }
             return try connector(named: name)
         } catch {
+            // The developer knows the file they built, not the host's copy of it.
+            var error = error
+            if let staged { error.message = error.message.replacingOccurrences(of: staged, with: source) }
             logger.error("reload refused; the running build keeps serving", metadata: [
                 "source": "\(source)", "error": "\(error)",
             ])
             if let previousName { plugin(named: previousName)?.lastReloadError = "\(error.code): \(error.message)" }
             throw error
+        }
+    }
+
+    /// The plugin-directory files that changed, appeared or disappeared since
+    /// the host last read them.
+    func changesSinceExamined() -> [PluginFileChange] {
+        let now = PluginDiscovery.versions(in: configuration.pluginDirectory)
+        return state.withLock { state in
+            let changed = now.filter { state.examined[$0.key] != $0.value }.keys
+                .map { PluginFileChange(path: $0, kind: .written) }
+            let gone = state.examined.keys.filter { now[$0] == nil }.map { PluginFileChange(path: $0, kind: .removed) }
+            return (changed + gone).sorted { $0.path < $1.path }
         }
     }
 
@@ -77,6 +98,7 @@ extension ConnectorHost {
     /// Stops serving what a removed file served, once its running calls are done.
     public func unload(source: String) async {
         let removed = state.withLock { state -> HostedPlugin? in
+            state.examined[source] = nil
             guard let name = state.sources.removeValue(forKey: source) else { return nil }
             return state.plugins.removeValue(forKey: name)
         }

@@ -25,16 +25,24 @@ final class HotReloader: Sendable {
         let watcher = try PluginDirectoryWatcher(directory: host.configuration.pluginDirectory)
         await withTaskCancellationHandler {
             await withDiscardingTaskGroup { group in
+                // Files changed before the watch began are caught up with first.
+                for change in host.changesSinceExamined() {
+                    group.addTask { await self.settle(change, generation: self.nextGeneration(of: change.path)) }
+                }
                 for await change in watcher.changes {
-                    let generation = generations.withLock { generations -> Int in
-                        generations[change.path, default: 0] += 1
-                        return generations[change.path, default: 0]
-                    }
+                    let generation = nextGeneration(of: change.path)
                     group.addTask { await self.settle(change, generation: generation) }
                 }
             }
         } onCancel: {
             watcher.stop()
+        }
+    }
+
+    private func nextGeneration(of path: String) -> Int {
+        generations.withLock { generations -> Int in
+            generations[path, default: 0] += 1
+            return generations[path, default: 0]
         }
     }
 

@@ -19,14 +19,17 @@ package enum PluginFile {
         return status
     }
 
-    /// A file's size and modification time: what changes when it is rebuilt.
+    /// A file's inode, size and modification time: what changes when it is
+    /// rebuilt, in place or renamed into place.
     package struct Version: Equatable, Sendable {
+        package let inode: UInt64
         package let size: Int64
         package let modified: Int64
 
         /// The file's version now; nil when it cannot be read.
         package init?(path: String) {
             guard let status = try? PluginFile.status(path) else { return nil }
+            inode = UInt64(status.st_ino)
             size = Int64(status.st_size)
             modified = Int64(status.st_mtim.tv_sec) * 1_000_000_000 + Int64(status.st_mtim.tv_nsec)
         }

@@ -7,6 +7,8 @@
  *   FIXTURE_ENDPOINT, FIXTURE_START, FIXTURE_END                 identity
  *   DEFECT_<what>                                                 one defect
  *   FIXTURE_CUSTOM                                                custom functions of every type
+ *   FIXTURE_CALL_MS                                               entity.get takes this long
+ *   FIXTURE_REFUSE_SESSIONS                                       session.open answers unauthorized
  *   HOSTILE_<what>                                                one misbehaviour,
  *       in entity.get unless it names the constructor or the entry point
  */
@@ -114,25 +116,33 @@ __attribute__((constructor)) static void spin_when_loaded(void) {
 }
 #endif
 
-/* Answers {"operation": NAME, "session": ID}. */
+/* Answers {"operation": NAME, "version": THIS BUILD'S, "session": WHETHER ONE
+ * WAS GIVEN, "sessionVersion": THE BUILD THAT OPENED IT}: a reload test can
+ * tell which build answered a call, and that its session is that build's. */
 static ch_status echo(ch_session *session, const ch_request *request, ch_response *response) {
     if (strcmp(request->operation, CH_OP_ENTITY_GET) == 0 && misbehave(response)) return CH_STATUS_OK;
-    char body[160];
-    size_t length = 0;
-    const char *prefix = "{\"operation\":\"";
-    memcpy(body, prefix, strlen(prefix));
-    length += strlen(prefix);
-    size_t name_length = strlen(request->operation);
-    memcpy(body + length, request->operation, name_length);
-    length += name_length;
-    const char *suffix = session ? "\",\"session\":true}" : "\",\"session\":false}";
-    memcpy(body + length, suffix, strlen(suffix));
-    length += strlen(suffix);
-    uint8_t *copy = host->allocate(length);
+#ifdef FIXTURE_CALL_MS
+    if (strcmp(request->operation, CH_OP_ENTITY_GET) == 0) usleep(FIXTURE_CALL_MS * 1000);
+#endif
+    if (strcmp(request->operation, CH_OP_SESSION_OPEN) == 0) {
+#ifdef FIXTURE_REFUSE_SESSIONS
+        response->message = host->allocate(sizeof "this build refuses every session");
+        if (response->message) strcpy(response->message, "this build refuses every session");
+        return CH_STATUS_UNAUTHORIZED;
+#endif
+        session->state = (void *)FIXTURE_VERSION;
+    }
+    const char *opened_by = session && session->state ? (const char *)session->state : "";
+    char body[256];
+    int length = snprintf(body, sizeof body,
+                          "{\"operation\":\"%s\",\"version\":\"%s\",\"session\":%s,\"sessionVersion\":\"%s\"}",
+                          request->operation, FIXTURE_VERSION, session ? "true" : "false", opened_by);
+    if (length < 0 || (size_t)length >= sizeof body) return CH_STATUS_PERMANENT;
+    uint8_t *copy = host->allocate((size_t)length);
     if (!copy) return CH_STATUS_TRANSIENT;
-    memcpy(copy, body, length);
+    memcpy(copy, body, (size_t)length);
     response->body = copy;
-    response->body_length = length;
+    response->body_length = (size_t)length;
     return CH_STATUS_OK;
 }
 
