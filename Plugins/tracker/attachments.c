@@ -136,10 +136,8 @@ ch_status tracker_attachment_create(ch_session *session, const ch_request *reque
             status = tracker_roll_back(db, response, "creating an attachment");
         else if (!(attachment = attachment_json(db, sqlite3_last_insert_rowid(db))))
             status = tracker_roll_back(db, response, "reading the new attachment");
-        else if (tracker_record_history(db, TRACKER_HISTORY_ATTACHMENT, entity, state->username, NULL, attachment) !=
-                 SQLITE_DONE)
-            status = tracker_roll_back(db, response, "recording history");
-        else if ((status = tracker_commit(db, response)) == CH_STATUS_OK)
+        else if ((status = tracker_commit_change(db, response, TRACKER_HISTORY_ATTACHMENT, entity, state->username, NULL,
+                                                 attachment)) == CH_STATUS_OK)
             status = tracker_reply(response, attachment, strlen(attachment));
     }
     sqlite3_free(attachment);
@@ -204,10 +202,8 @@ ch_status tracker_attachment_update(ch_session *session, const ch_request *reque
             status = tracker_roll_back(db, response, "updating an attachment");
         else if (!(after = attachment_json(db, id)))
             status = tracker_roll_back(db, response, "reading the updated attachment");
-        else if (tracker_record_history(db, TRACKER_HISTORY_ATTACHMENT, entity, state->username, before, after) !=
-                 SQLITE_DONE)
-            status = tracker_roll_back(db, response, "recording history");
-        else if ((status = tracker_commit(db, response)) == CH_STATUS_OK)
+        else if ((status = tracker_commit_change(db, response, TRACKER_HISTORY_ATTACHMENT, entity, state->username,
+                                                 before, after)) == CH_STATUS_OK)
             status = tracker_reply(response, after, strlen(after));
     }
     sqlite3_free(before);
@@ -241,11 +237,8 @@ ch_status tracker_attachment_delete(ch_session *session, const ch_request *reque
     sqlite3_finalize(statement);
     if (!before || result != SQLITE_DONE)
         status = tracker_roll_back(db, response, "deleting an attachment");
-    else if (tracker_record_history(db, TRACKER_HISTORY_ATTACHMENT, entity, state->username, before, NULL) !=
-             SQLITE_DONE)
-        status = tracker_roll_back(db, response, "recording history");
     else
-        status = tracker_commit(db, response);
+        status = tracker_commit_change(db, response, TRACKER_HISTORY_ATTACHMENT, entity, state->username, before, NULL);
     sqlite3_free(before);
     if (status != CH_STATUS_OK) return status;
     char body[96];

@@ -47,11 +47,8 @@ ch_status tracker_comment_add(ch_session *session, const ch_request *request, ch
     char *comment = tracker_query_text(db, "SELECT " COMMENT_JSON " FROM comments c WHERE c.id = ?1",
                                        sqlite3_last_insert_rowid(db));
     if (!comment) return tracker_roll_back(db, response, "reading the new comment");
-    if (tracker_record_history(db, TRACKER_HISTORY_COMMENT, entity, state->username, NULL, comment) != SQLITE_DONE) {
-        sqlite3_free(comment);
-        return tracker_roll_back(db, response, "recording history");
-    }
-    if ((status = tracker_commit(db, response)) == CH_STATUS_OK)
+    if ((status = tracker_commit_change(db, response, TRACKER_HISTORY_COMMENT, entity, state->username, NULL, comment)) ==
+        CH_STATUS_OK)
         status = tracker_reply(response, comment, strlen(comment));
     sqlite3_free(comment);
     return status;

@@ -11,7 +11,8 @@
 
 #include "tracker.h"
 
-int tracker_record_entity_history(sqlite3 *db, long long id, const char *revision_type) {
+/* SQLITE_DONE or the SQLite error. */
+static int record_entity_history(sqlite3 *db, long long id, const char *revision_type) {
     sqlite3_stmt *statement = NULL;
     /* The fields before the change are those the entity's previous revision
      * left, so each row needs only the entity's row after the change. */
@@ -36,7 +37,8 @@ int tracker_record_entity_history(sqlite3 *db, long long id, const char *revisio
 #define ITEMS(n) \
     "CASE json_type(?" n ") WHEN 'array' THEN json(?" n ") WHEN 'object' THEN json_array(json(?" n ")) ELSE '[]' END"
 
-int tracker_record_history(sqlite3 *db, const char *kind, long long id, const char *user, const char *removed,
+/* SQLITE_DONE or the SQLite error. */
+static int record_history(sqlite3 *db, const char *kind, long long id, const char *user, const char *removed,
                            const char *added) {
     sqlite3_stmt *statement = NULL;
     /* The entity itself did not change: the revision carries its current
@@ -316,4 +318,17 @@ ch_status tracker_history_comments(ch_session *session, const ch_request *reques
 ch_status tracker_history_links(ch_session *session, const ch_request *request, ch_response *response) {
     static const history_kind kind = {TRACKER_HISTORY_LINK, "linkRevision", item_revision};
     return list_history(session, request, response, &kind);
+}
+
+ch_status tracker_commit_change(sqlite3 *db, ch_response *response, const char *kind, long long id, const char *user,
+                                const char *removed, const char *added) {
+    if (record_history(db, kind, id, user, removed, added) != SQLITE_DONE)
+        return tracker_roll_back(db, response, "recording history");
+    return tracker_commit(db, response);
+}
+
+ch_status tracker_commit_entity_change(sqlite3 *db, ch_response *response, long long id, const char *revision_type) {
+    if (record_entity_history(db, id, revision_type) != SQLITE_DONE)
+        return tracker_roll_back(db, response, "recording history");
+    return tracker_commit(db, response);
 }

@@ -309,11 +309,9 @@ ch_status tracker_link_upsert(ch_session *session, const ch_request *request, ch
         status = tracker_fail(response, CH_STATUS_TRANSIENT, "out of memory recording links");
     if (status != CH_STATUS_OK)
         tracker_abandon(db);
-    else if (tracker_record_history(db, TRACKER_HISTORY_LINK, entity, state->username, removed.bytes, added.bytes) !=
-             SQLITE_DONE)
-        status = tracker_roll_back(db, response, "recording history");
     else
-        status = tracker_commit(db, response);
+        status = tracker_commit_change(db, response, TRACKER_HISTORY_LINK, entity, state->username, removed.bytes,
+                                       added.bytes);
     tracker_text_free(&removed);
     tracker_text_free(&added);
     if (status != CH_STATUS_OK) return status;
@@ -346,10 +344,8 @@ ch_status tracker_link_delete(ch_session *session, const ch_request *request, ch
     else if (run_ids(db, "DELETE FROM links WHERE entity_id = ?1 AND linked_entity_id = ?2 AND link_type = ?3", entity,
                      linked, link_type, NULL) != SQLITE_DONE)
         status = tracker_roll_back(db, response, "deleting a link");
-    else if (tracker_record_history(db, TRACKER_HISTORY_LINK, entity, state->username, before, NULL) != SQLITE_DONE)
-        status = tracker_roll_back(db, response, "recording history");
     else
-        status = tracker_commit(db, response);
+        status = tracker_commit_change(db, response, TRACKER_HISTORY_LINK, entity, state->username, before, NULL);
     sqlite3_free(before);
     sqlite3_free(link_type);
     if (status != CH_STATUS_OK) return status;

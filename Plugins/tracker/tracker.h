@@ -215,16 +215,17 @@ unsigned char *tracker_base64_decode(const char *text, size_t length, size_t *de
 #define TRACKER_HISTORY_COMMENT "COMMENT"
 #define TRACKER_HISTORY_LINK "LINK"
 
-/* Records the change just made to entity id's row (revision_type CREATE,
- * UPDATE or DELETE). Call inside the change's transaction; returns
- * SQLITE_DONE or the SQLite error. */
-int tracker_record_entity_history(sqlite3 *db, long long id, const char *revision_type);
-/* Records a change to the attachments, comments or links (kind) of entity id
- * made by user: removed and added are each a JSON object (one item), a JSON
- * array (several) or NULL (none). Call inside the change's transaction;
- * returns SQLITE_DONE or the SQLite error. */
-int tracker_record_history(sqlite3 *db, const char *kind, long long id, const char *user, const char *removed,
-                           const char *added);
+/* End a change's transaction inside which the change was made: record it in
+ * the history, then commit; roll back when either fails.
+ *
+ * tracker_commit_entity_change records the change to entity id's row
+ * (revision_type CREATE, UPDATE or DELETE). tracker_commit_change records a
+ * change to the attachments, comments or links (kind) of entity id made by
+ * user: removed and added are each a JSON object (one item), a JSON array
+ * (several) or NULL (none). */
+ch_status tracker_commit_entity_change(sqlite3 *db, ch_response *response, long long id, const char *revision_type);
+ch_status tracker_commit_change(sqlite3 *db, ch_response *response, const char *kind, long long id, const char *user,
+                                const char *removed, const char *added);
 
 /* --- operations --- */
 

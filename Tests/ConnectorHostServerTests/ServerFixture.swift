@@ -135,58 +135,59 @@ final class ServerFixture: Sendable {
     }
 }
 
-/// Builds a fixture plugin with a registration's identity, as its author would.
+/// Builds plugins with a registration's identity, as their authors would.
 enum PluginBuilder {
+    /// The fixture plugin (echoing operations; more with `extraFlags`).
     static func build(
         name: String, registration: [String: Any], version: String = "1.0.0", extraFlags: [String] = [], into path: URL
     ) throws {
-        let key = registration["key"] as? String ?? ""
-        let secret = registration["secret"] as? String ?? ""
-        let endpoint = registration["endpointEntityId"] as? String ?? "0"
-        let start = registration["functionEntityStartId"] as? String ?? "0"
-        let end = registration["functionEntityEndId"] as? String ?? "0"
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [
-            "cc", "-std=c99", "-O1", "-fPIC", "-shared", "-fvisibility=hidden",
-            "-I", ServerFixture.root.appendingPathComponent("include").path,
-            "-DFIXTURE_NAME=\"\(name)\"", "-DFIXTURE_VERSION=\"\(version)\"", "-DFIXTURE_KEY=\"\(key)\"",
-            "-DFIXTURE_SECRET=\"\(secret)\"", "-DFIXTURE_ENDPOINT=\(endpoint)", "-DFIXTURE_START=\(start)",
-            "-DFIXTURE_END=\(end)",
+        let identity = Identity(registration)
+        try compile(name: name, [
+            "-DFIXTURE_NAME=\"\(name)\"", "-DFIXTURE_VERSION=\"\(version)\"", "-DFIXTURE_KEY=\"\(identity.key)\"",
+            "-DFIXTURE_SECRET=\"\(identity.secret)\"", "-DFIXTURE_ENDPOINT=\(identity.endpoint)",
+            "-DFIXTURE_START=\(identity.start)", "-DFIXTURE_END=\(identity.end)",
         ] + extraFlags + [
             "-o", path.path,
             ServerFixture.root.appendingPathComponent("Tests/ConnectorHostTests/Fixtures/fixture_plugin.c").path,
-        ]
-        try process.run()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw ServerTestFailure("cc failed for \(name)") }
+        ])
     }
-}
 
-extension PluginBuilder {
-    /// Builds the bundled tracker under a registration's identity: a connector
-    /// that passes the conformance kit.
+    /// The bundled tracker: a connector that passes the conformance kit.
     static func tracker(name: String, registration: [String: Any], into path: URL) throws {
-        let key = registration["key"] as? String ?? ""
-        let secret = registration["secret"] as? String ?? ""
-        let endpoint = registration["endpointEntityId"] as? String ?? "0"
-        let start = registration["functionEntityStartId"] as? String ?? "0"
-        let end = registration["functionEntityEndId"] as? String ?? "0"
+        let identity = Identity(registration)
         let sources = ServerFixture.root.appendingPathComponent("Plugins/tracker")
         let files = try FileManager.default.contentsOfDirectory(atPath: sources.path)
             .filter { $0.hasSuffix(".c") }.map { sources.appendingPathComponent($0).path }
+        try compile(name: name, [
+            "-DTRACKER_NAME=\"\(name)\"", "-DTRACKER_KEY=\"\(identity.key)\"", "-DTRACKER_SECRET=\"\(identity.secret)\"",
+            "-DTRACKER_ENDPOINT=\(identity.endpoint)", "-DTRACKER_FIRST_FUNCTION=\(identity.start)",
+            "-DTRACKER_LAST_FUNCTION=\(identity.end)", "-o", path.path,
+        ] + files + ["-lsqlite3"])
+    }
+
+    /// What a registration answer (`POST orgs/{org}/connector`) hands out.
+    private struct Identity {
+        let key, secret, endpoint, start, end: String
+
+        init(_ registration: [String: Any]) {
+            key = registration["key"] as? String ?? ""
+            secret = registration["secret"] as? String ?? ""
+            endpoint = registration["endpointEntityId"] as? String ?? "0"
+            start = registration["functionEntityStartId"] as? String ?? "0"
+            end = registration["functionEntityEndId"] as? String ?? "0"
+        }
+    }
+
+    private static func compile(name: String, _ arguments: [String]) throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = [
             "cc", "-std=c99", "-O1", "-fPIC", "-shared", "-fvisibility=hidden",
             "-I", ServerFixture.root.appendingPathComponent("include").path,
-            "-DTRACKER_NAME=\"\(name)\"", "-DTRACKER_KEY=\"\(key)\"", "-DTRACKER_SECRET=\"\(secret)\"",
-            "-DTRACKER_ENDPOINT=\(endpoint)", "-DTRACKER_FIRST_FUNCTION=\(start)", "-DTRACKER_LAST_FUNCTION=\(end)",
-            "-o", path.path,
-        ] + files + ["-lsqlite3"]
+        ] + arguments
         try process.run()
         process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw ServerTestFailure("cc failed for the tracker \(name)") }
+        guard process.terminationStatus == 0 else { throw ServerTestFailure("cc failed for \(name)") }
     }
 }
 
