@@ -5,8 +5,8 @@ import Testing
 /// The typed operations against the bundled tracker, in a sandbox worker: each
 /// method builds the documented request and the tracker answers it.
 @Suite struct ConnectorAPITests {
-    static func api() async throws -> (ConnectorHost, ConnectorAPI) {
-        let directory = try TestSupport.temporaryDirectory()
+    static func api(in directory: URL? = nil) async throws -> (ConnectorHost, ConnectorAPI) {
+        let directory = try directory ?? TestSupport.temporaryDirectory()
         try TestSupport.populate(directory, with: ["tracker.so": TestSupport.plugin("tracker")])
         let host = try await ConnectorHost.start(
             configuration: HostConfiguration(pluginDirectory: directory.path), logger: TestSupport.quietLogger
@@ -78,5 +78,17 @@ import Testing
             #expect(!revisions.isEmpty, "\(kind)")
         }
         await host.shutdown()
+    }
+
+    /// The tracker keeps a SQLite write-ahead log while a connection is open,
+    /// and removes it when the last one closes: the session is closed.
+    @Test func shutdownClosesThePooledSessions() async throws {
+        let directory = try TestSupport.temporaryDirectory()
+        let (host, api) = try await Self.api(in: directory)
+        _ = try await api.createEntity(type: "bug", fields: ["title": "Open a session"])
+        let log = directory.appendingPathComponent("t.sqlite-wal").path
+        #expect(FileManager.default.fileExists(atPath: log), "a session holds the database open")
+        await host.shutdown()
+        #expect(!FileManager.default.fileExists(atPath: log), "shutdown closed the session")
     }
 }
