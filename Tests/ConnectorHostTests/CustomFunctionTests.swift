@@ -127,7 +127,7 @@ import Testing
 
     @Test func wrongArgumentsNeverReachThePlugin() async throws {
         let fixture = GuardFixture([.reply(.ok)])
-        let connector = Connector(plugin: HostedPlugin(path: "/scripted.so", guarded: fixture.guarded, clock: fixture.clock))
+        let connector = Connector(plugin: HostedPlugin(path: "/scripted.so", fileSHA256: nil, guarded: fixture.guarded, clock: fixture.clock))
         for arguments in ["[300, 1, \"x\"]", "[1, \"x\", \"x\"]", "[1, 1]", "[1, 1, 2]"] {
             await #expect(throws: ConnectorHostError.self) {
                 _ = try await connector.callFunction(.name("scale"), arguments: Array(arguments.utf8))

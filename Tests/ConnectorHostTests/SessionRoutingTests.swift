@@ -6,7 +6,7 @@ import Testing
 @Suite struct SessionRoutingTests {
     func connector(_ steps: [ScriptedRuntime.Step]) -> (Connector, ScriptedRuntime) {
         let fixture = GuardFixture(steps, interruptible: false)
-        let connector = Connector(plugin: HostedPlugin(path: "/scripted.so", guarded: fixture.guarded, clock: fixture.clock))
+        let connector = Connector(plugin: HostedPlugin(path: "/scripted.so", fileSHA256: nil, guarded: fixture.guarded, clock: fixture.clock))
         return (connector, fixture.runtime)
     }
 

@@ -84,8 +84,13 @@ public final class ConnectorHost: Sendable {
 
     func makeHostedPlugin(path: String, description: PluginDescription) async -> HostedPlugin? {
         let name = description.manifest.name
+        let sha256 = try? ScanKey(path: path).sha256
+        // Every line about this build — calls, worker, breaker, the plugin's
+        // own — says which build it is.
         var logger = logger
         logger[metadataKey: "plugin"] = "\(name)"
+        logger[metadataKey: "version"] = "\(description.manifest.version)"
+        if let sha256 { logger[metadataKey: "sha256"] = "\(sha256.prefix(12))" }
         let policy = configuration.policy(for: description)
         let runtime: any PluginRuntime
         if configuration.trustedPlugins.contains(name) {
@@ -111,7 +116,7 @@ public final class ConnectorHost: Sendable {
             runtime: runtime, policy: policy, clock: configuration.clock,
             metrics: PluginMetrics(plugin: name, factory: configuration.metricsFactory), logger: logger
         )
-        return HostedPlugin(path: path, guarded: guarded, clock: configuration.clock)
+        return HostedPlugin(path: path, fileSHA256: sha256, guarded: guarded, clock: configuration.clock)
     }
 
     /// What discovery found when the host started.

@@ -42,12 +42,12 @@ package final class HostedPlugin: Sendable {
 
     package var description: PluginDescription { guarded.runtime.description }
 
-    package init(path: String, guarded: GuardedRuntime, clock: any HostClock) {
+    package init(path: String, fileSHA256: String?, guarded: GuardedRuntime, clock: any HostClock) {
         self.path = path
         name = guarded.runtime.description.manifest.name
         self.guarded = guarded
         self.clock = clock
-        fileSHA256 = try? ScanKey(path: path).sha256
+        self.fileSHA256 = fileSHA256
         var implemented = OperationTable<Bool>()
         for operation in guarded.runtime.description.functions.compactMap(\.standardOperation) {
             implemented[operation] = true

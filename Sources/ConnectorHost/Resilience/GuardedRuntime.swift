@@ -151,6 +151,9 @@ package final class GuardedRuntime: Sendable {
         let ended = clock.now
         breaker.record(ticket, success: !Self.isFailure(outcome), at: ended)
         metrics.recordCall(duration: ended - started)
+        logger.trace("call answered", metadata: [
+            "call": "\(label)", "attempts": "\(retries + 1)", "took": "\((ended - started).secondsText)",
+        ])
         if !interruptible, ended - started > policy.timeout * (retries + 1) {
             logger.warning("\(name) \(label) took \((ended - started).secondsText), over its time limit of \(policy.timeout.secondsText) per attempt; in-process calls cannot be cut off")
         }
