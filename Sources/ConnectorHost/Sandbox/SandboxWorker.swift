@@ -36,6 +36,9 @@ package final class SandboxWorker: Sendable {
         var watcherWakesAt: Duration = .zero
         /// Resumed to wake the watcher early, for a deadline before its wake time.
         var watcherAlarm: CheckedContinuation<Void, Never>?
+        /// Such a deadline came while the watcher was between reading the
+        /// calls and setting its alarm: it must not go to sleep.
+        var alarmRang = false
     }
 
     package let pid: pid_t
@@ -230,6 +233,7 @@ package final class SandboxWorker: Sendable {
                         if let deadline, deadline < calls.watcherWakesAt {
                             alarm = calls.watcherAlarm
                             calls.watcherAlarm = nil
+                            calls.alarmRang = alarm == nil
                         }
                         return nil
                     }
@@ -343,6 +347,8 @@ package final class SandboxWorker: Sendable {
                 let expired = calls.waiting.filter { $0.value.deadline.map { $0 <= now } ?? false }
                 let next = calls.waiting.values.compactMap(\.deadline).filter { $0 > now }.min()
                 calls.watcherWakesAt = next ?? now + idle
+                // Every call so far is accounted for in the wake time.
+                calls.alarmRang = false
                 return (Array(expired), calls.watcherWakesAt, calls.ended != nil)
             }
             if ended { return }
@@ -371,7 +377,7 @@ package final class SandboxWorker: Sendable {
         await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
                 let ringNow = calls.withLock { calls -> Bool in
-                    guard calls.ended == nil, !Task.isCancelled else { return true }
+                    guard calls.ended == nil, !Task.isCancelled, !calls.alarmRang else { return true }
                     calls.watcherAlarm = continuation
                     return false
                 }
