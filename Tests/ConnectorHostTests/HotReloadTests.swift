@@ -9,9 +9,10 @@ import Glibc
 #endif
 
 /// Hot reload with the directory watcher, under continuous load: builds of the
-/// "reload" fixture (`make fixtures`: reload-v1..v3, whose entity.get takes
-/// 5 ms, so calls are running when the file changes) replace each other.
-@Suite struct HotReloadTests {
+/// "reload" fixture (`make fixtures`: reload-v1..v3, and reload-refuses-sessions)
+/// replace each other. The tests wait for the host's reload events and for
+/// answered calls, never for time.
+@Suite(.timeLimit(.minutes(2))) struct HotReloadTests {
     /// A watching host on a directory of its own, with callers that call
     /// entity.get without pause and record which build answered.
     final class Rig: Sendable {
@@ -24,6 +25,10 @@ import Glibc
         private let failures = Mutex<[String]>([])
         private let running = Atomic<Bool>(true)
         private let callers = Mutex<[Task<Void, Never>]>([])
+        /// Calls ended so far, and who waits for how many.
+        private let progress = Mutex<(ended: Int, waiters: [(target: Int, continuation: CheckedContinuation<Void, Never>)])>(
+            (0, [])
+        )
 
         struct Answer {
             /// Event counters when the call started and when it was answered.
@@ -48,11 +53,12 @@ import Glibc
             configuration.drainDeadline = .seconds(10)
             host = try await ConnectorHost.start(configuration: configuration, logger: TestSupport.quietLogger)
             let host = host
-            watcher = Task { try await host.watch(quietPeriod: .milliseconds(30)) }
-            // The watch is in place once a file written now is picked up.
+            var events = host.reloadEvents().makeAsyncIterator()
+            // Builds are renamed into place whole: no quiet period is needed.
+            watcher = Task { try await host.watch(quietPeriod: .zero) }
             if let initial {
                 try install(initial)
-                _ = try await waitForVersion(of: initial)
+                _ = try await Self.next(&events) { try $0.isReload(of: initial) }
             }
         }
 
@@ -66,22 +72,14 @@ import Glibc
             guard rename(partial.path, pluginFile.path) == 0 else { throw TestFailure("rename failed: \(errno)") }
         }
 
-        /// Waits until the host serves the fixture build.
-        func waitForVersion(of fixture: String) async throws -> Connector {
-            let digest = try Self.sha256(TestSupport.fixture(fixture))
-            let deadline = ContinuousClock.now + .seconds(20)
-            while ContinuousClock.now < deadline {
-                if let connector = try? host.connector(named: "reload"), connector.status.fileSHA256 == digest {
-                    return connector
-                }
-                try await Task.sleep(for: .milliseconds(5))
+        /// The first reload event that `matches`.
+        static func next(
+            _ events: inout AsyncStream<ReloadEvent>.Iterator, where matches: (ReloadEvent) throws -> Bool
+        ) async throws -> ReloadEvent {
+            while let event = await events.next() {
+                if try matches(event) { return event }
             }
-            throw TestFailure("\(fixture) never served; serving: \(host.statuses.map { "\($0.version) \($0.fileSHA256 ?? "")" })")
-        }
-
-        static func sha256(_ path: String) throws -> String {
-            let data = try Data(contentsOf: URL(fileURLWithPath: path))
-            return SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+            throw TestFailure("the host shut down first")
         }
 
         /// Starts `count` callers.
@@ -103,19 +101,27 @@ import Glibc
                         } catch {
                             self.failures.withLock { $0.append("\(error)") }
                         }
+                        self.callEnded()
                     }
                 }
             }
             callers.withLock { $0.append(contentsOf: tasks) }
         }
 
-        /// Waits until `count` more calls were answered.
-        func waitForAnswers(_ count: Int) async throws {
-            let target = answers.withLock { $0.count } + count
-            let deadline = ContinuousClock.now + .seconds(20)
-            while answers.withLock({ $0.count }) < target {
-                guard ContinuousClock.now < deadline else { throw TestFailure("the callers stalled") }
-                try await Task.sleep(for: .milliseconds(2))
+        private func callEnded() {
+            let ready = progress.withLock { progress -> [CheckedContinuation<Void, Never>] in
+                progress.ended += 1
+                let ended = progress.ended
+                defer { progress.waiters.removeAll { $0.target <= ended } }
+                return progress.waiters.filter { $0.target <= ended }.map(\.continuation)
+            }
+            for continuation in ready { continuation.resume() }
+        }
+
+        /// Waits until `count` (> 0) more calls have ended.
+        func waitForCalls(_ count: Int) async {
+            await withCheckedContinuation { continuation in
+                progress.withLock { $0.waiters.append(($0.ended + count, continuation)) }
             }
         }
 
@@ -149,17 +155,6 @@ import Glibc
             return (try? handle.readToEnd()).map { String(decoding: $0, as: UTF8.self) }
         }
 
-        /// Waits until exactly the serving build's worker is left.
-        func waitForOneWorker() async throws -> [pid_t] {
-            let deadline = ContinuousClock.now + .seconds(20)
-            var workers = self.workers()
-            while workers.count != 1, ContinuousClock.now < deadline {
-                try await Task.sleep(for: .milliseconds(10))
-                workers = self.workers()
-            }
-            return workers
-        }
-
         func stop() async {
             watcher.cancel()
             _ = await watcher.result
@@ -169,11 +164,13 @@ import Glibc
 
     @Test func replacingTheFileUnderLoadLosesNoCall() async throws {
         let rig = try await Rig(initial: "reload-v1")
+        var events = rig.host.reloadEvents().makeAsyncIterator()
         try rig.startLoad(callers: 4)
-        try await rig.waitForAnswers(50)
+        await rig.waitForCalls(50)
         try rig.install("reload-v2")
-        let connector = try await rig.waitForVersion(of: "reload-v2")
-        try await rig.waitForAnswers(100)
+        _ = try await Rig.next(&events) { try $0.isReload(of: "reload-v2") }
+        let connector = try rig.host.connector(named: "reload")
+        await rig.waitForCalls(100)
         let (answers, failures) = await rig.stopLoad()
 
         #expect(failures.isEmpty, "\(failures.prefix(5))")
@@ -186,15 +183,17 @@ import Glibc
         #expect(connector.status.version == "2.0.0")
         #expect(connector.status.breaker == "closed")
         #expect(connector.status.lastReloadError == nil)
-        let workers = try await rig.waitForOneWorker()
+        // The reloaded event comes once the old build has drained and stopped.
+        let workers = rig.workers()
         #expect(workers.count == 1 && workers.first == connector.status.pid, "workers: \(workers)")
         await rig.stop()
     }
 
     @Test func aBrokenBuildNeverReplacesTheRunningOne() async throws {
         let rig = try await Rig(initial: "reload-v1")
+        var events = rig.host.reloadEvents().makeAsyncIterator()
         try rig.startLoad(callers: 3)
-        try await rig.waitForAnswers(20)
+        await rig.waitForCalls(20)
         let connector = try rig.host.connector(named: "reload")
         let broken = [
             ("missing-mandatory", "manifest_invalid"),
@@ -204,35 +203,38 @@ import Glibc
         ]
         for (fixture, expected) in broken {
             try rig.install(fixture)
-            let deadline = ContinuousClock.now + .seconds(20)
-            while !(connector.status.lastReloadError?.contains(expected) ?? false), ContinuousClock.now < deadline {
-                try await Task.sleep(for: .milliseconds(5))
+            let refused = try await Rig.next(&events) { event in
+                if case .reloaded = event { throw TestFailure("\(fixture) replaced the running build") }
+                if case .refused = event { return true }
+                return false
             }
             let error = connector.status.lastReloadError ?? "none"
+            if case .refused(_, let reason) = refused { #expect(error == "\(reason.code): \(reason.message)") }
             #expect(error.contains(rig.pluginFile.path), "the error names the file: \(error)")
             #expect(error.contains(expected), "\(fixture): \(error)")
-            try await rig.waitForAnswers(10)
+            await rig.waitForCalls(10)
         }
         let (answers, failures) = await rig.stopLoad()
         #expect(failures.isEmpty, "\(failures.prefix(5))")
         #expect(Set(answers.map(\.version)) == ["1.0.0"])
         #expect(connector.status.version == "1.0.0")
-        #expect(try await rig.waitForOneWorker().count == 1)
+        #expect(rig.workers().count == 1)
         await rig.stop()
     }
 
-    @Test func threeBuildsWithinASecondEndWithTheLastServing() async throws {
+    @Test func threeBuildsInQuickSuccessionEndWithTheLastServing() async throws {
         let rig = try await Rig(initial: nil)
-        // 100 ms apart: longer than the watcher's quiet period, so that builds
-        // arrive while earlier ones load.
-        for fixture in ["reload-v1", "reload-v2", "reload-v3"] {
-            try rig.install(fixture)
-            try await Task.sleep(for: .milliseconds(100))
-        }
-        let connector = try await rig.waitForVersion(of: "reload-v3")
+        var events = rig.host.reloadEvents().makeAsyncIterator()
+        // The next builds arrive while the first one is loading.
+        try rig.install("reload-v1")
+        _ = try await Rig.next(&events) { if case .loading = $0 { true } else { false } }
+        try rig.install("reload-v2")
+        try rig.install("reload-v3")
+        _ = try await Rig.next(&events) { try $0.isReload(of: "reload-v3") }
+        let connector = try rig.host.connector(named: "reload")
         let answer = try TestSupport.object(await connector.call(.entityGet, credentials: []))
         #expect(answer["version"] as? String == "3.0.0")
-        let workers = try await rig.waitForOneWorker()
+        let workers = rig.workers()
         #expect(workers == [connector.status.pid].compactMap { $0 }, "no build but the last keeps a worker: \(workers)")
         await rig.stop()
         #expect(rig.workers().isEmpty)
@@ -240,27 +242,34 @@ import Glibc
 
     @Test func removingTheFileUnloadsThePlugin() async throws {
         let rig = try await Rig(initial: "reload-v1")
+        var events = rig.host.reloadEvents().makeAsyncIterator()
         try FileManager.default.removeItem(at: rig.pluginFile)
-        let deadline = ContinuousClock.now + .seconds(20)
-        while rig.host.connectorNames.contains("reload"), ContinuousClock.now < deadline {
-            try await Task.sleep(for: .milliseconds(5))
-        }
+        let unloaded = try await Rig.next(&events) { if case .unloaded = $0 { true } else { false } }
+        #expect(unloaded.source == rig.pluginFile.path)
         #expect(!rig.host.connectorNames.contains("reload"))
-        while !rig.workers().isEmpty, ContinuousClock.now < deadline {
-            try await Task.sleep(for: .milliseconds(5))
-        }
         #expect(rig.workers().isEmpty, "the drained build's worker stopped")
         await rig.stop()
     }
 
     @Test func aFileThatIsNotAPluginIsIgnored() async throws {
         let rig = try await Rig(initial: "reload-v1")
+        var events = rig.host.reloadEvents().makeAsyncIterator()
         let stray = rig.directory.appendingPathComponent("plugins/notes.so")
         try FileManager.default.copyItem(atPath: TestSupport.fixture("not-a-plugin"), toPath: stray.path)
-        // A reload of the real plugin afterwards is seen, so the stray file was handled by then.
+        let refused = try await Rig.next(&events) { if case .refused = $0 { true } else { false } }
+        #expect(refused.source == stray.path)
         try rig.install("reload-v2")
-        _ = try await rig.waitForVersion(of: "reload-v2")
+        _ = try await Rig.next(&events) { try $0.isReload(of: "reload-v2") }
         #expect(rig.host.connectorNames == ["reload"])
         await rig.stop()
+    }
+}
+
+extension ReloadEvent {
+    /// The event of a fixture build starting to serve.
+    func isReload(of fixture: String) throws -> Bool {
+        guard case .reloaded(_, _, _, let sha256) = self else { return false }
+        let data = try Data(contentsOf: URL(fileURLWithPath: TestSupport.fixture(fixture)))
+        return sha256 == SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
     }
 }

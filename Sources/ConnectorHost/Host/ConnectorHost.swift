@@ -21,6 +21,7 @@ public final class ConnectorHost: Sendable {
     let state = Mutex(State())
     let scanner: IsolatedScanner
     let logger: Logger
+    let reloadEventStreams = ReloadEventStreams()
 
     private init(configuration: HostConfiguration, logger: Logger) {
         self.configuration = configuration
@@ -217,5 +218,6 @@ public final class ConnectorHost: Sendable {
                 group.addTask { await plugin.guarded.runtime.shutdown() }
             }
         }
+        reloadEventStreams.finish()
     }
 }

@@ -28,6 +28,7 @@ extension ConnectorHost {
             if let previousName, let current = plugin(named: previousName), current.fileSHA256 == copy.sha256 {
                 return try connector(named: previousName)
             }
+            reloadEventStreams.publish(.loading(source: source))
             let description = try await scanner.scan(copy.path)
             _ = try await configuration.admission(copy.path, description)
             let name = description.manifest.name
@@ -65,6 +66,9 @@ extension ConnectorHost {
                 "source": "\(source)",
             ])
             if let replaced { await drain(replaced) }
+            reloadEventStreams.publish(.reloaded(
+                source: source, plugin: name, version: description.manifest.version, sha256: copy.sha256
+            ))
             return try connector(named: name)
         } catch {
             // The developer knows the file they built, not the host's copy of it.
@@ -74,6 +78,7 @@ extension ConnectorHost {
                 "source": "\(source)", "error": "\(error)",
             ])
             if let previousName { plugin(named: previousName)?.lastReloadError = "\(error.code): \(error.message)" }
+            reloadEventStreams.publish(.refused(source: source, error: error))
             throw error
         }
     }
@@ -88,6 +93,11 @@ extension ConnectorHost {
             let gone = state.examined.keys.filter { now[$0] == nil }.map { PluginFileChange(path: $0, kind: .removed) }
             return (changed + gone).sorted { $0.path < $1.path }
         }
+    }
+
+    /// Whether the host last read `path` when it was at `version`.
+    func hasRead(_ path: String, at version: PluginFile.Version?) -> Bool {
+        state.withLock { $0.examined[path] } == version
     }
 
     /// The plugin-directory file a plugin is served from, if it is.
@@ -105,6 +115,7 @@ extension ConnectorHost {
         guard let removed else { return }
         logger.notice("plugin file removed; unloading", metadata: ["plugin": "\(removed.name)", "source": "\(source)"])
         await drain(removed)
+        reloadEventStreams.publish(.unloaded(source: source, plugin: removed.name))
     }
 
     /// Waits for the build's running calls to finish (at most the drain

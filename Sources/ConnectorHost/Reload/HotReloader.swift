@@ -61,9 +61,12 @@ final class HotReloader: Sendable {
             guard generations.withLock({ $0[change.path] }) == generation else { return }
             if change.kind == .removed || version == nil {
                 await host.unload(source: change.path)
-            } else {
-                _ = try? await host.reload(pluginAt: change.path)
+                return
             }
+            // A second notice of a change already read (the catch-up and
+            // inotify may both report one) is not a new build.
+            guard !host.hasRead(change.path, at: PluginFile.Version(path: change.path)) else { return }
+            _ = try? await host.reload(pluginAt: change.path)
         }
     }
 }

@@ -7,7 +7,6 @@
  *   FIXTURE_ENDPOINT, FIXTURE_START, FIXTURE_END                 identity
  *   DEFECT_<what>                                                 one defect
  *   FIXTURE_CUSTOM                                                custom functions of every type
- *   FIXTURE_CALL_MS                                               entity.get takes this long
  *   FIXTURE_REFUSE_SESSIONS                                       session.open answers unauthorized
  *   HOSTILE_<what>                                                one misbehaviour,
  *       in entity.get unless it names the constructor or the entry point
@@ -85,7 +84,8 @@ static int misbehave(ch_response *response) {
     for (volatile unsigned long spins = 0;; spins++) {
     }
 #elif defined(HOSTILE_SLEEP)
-    sleep(600);
+    /* Blocked, not spinning: only a signal ends it. */
+    for (;;) pause();
 #elif defined(HOSTILE_STDOUT)
     static char line[1024];
     memset(line, 'x', sizeof line - 1);
@@ -121,9 +121,6 @@ __attribute__((constructor)) static void spin_when_loaded(void) {
  * tell which build answered a call, and that its session is that build's. */
 static ch_status echo(ch_session *session, const ch_request *request, ch_response *response) {
     if (strcmp(request->operation, CH_OP_ENTITY_GET) == 0 && misbehave(response)) return CH_STATUS_OK;
-#ifdef FIXTURE_CALL_MS
-    if (strcmp(request->operation, CH_OP_ENTITY_GET) == 0) usleep(FIXTURE_CALL_MS * 1000);
-#endif
     if (strcmp(request->operation, CH_OP_SESSION_OPEN) == 0) {
 #ifdef FIXTURE_REFUSE_SESSIONS
         response->message = host->allocate(sizeof "this build refuses every session");
