@@ -38,7 +38,10 @@ build: deps
 
 plugins: $(BUILD)/plugins/tracker.so $(BUILD)/plugins/hello-swift.so
 
-$(BUILD)/plugins/tracker.so: $(wildcard Plugins/tracker/*.c Plugins/tracker/*.h) $(HEADER) | deps
+# The tracker's sources; its defect fixtures (below) build from them too.
+TRACKER_DEPENDENCIES := $(wildcard Plugins/tracker/*.c Plugins/tracker/*.h) $(HEADER)
+
+$(BUILD)/plugins/tracker.so: $(TRACKER_DEPENDENCIES) | deps
 	@mkdir -p $(@D)
 	$(CC) $(PLUGIN_CFLAGS) -shared -o $@ Plugins/tracker/*.c -lsqlite3
 
@@ -73,8 +76,10 @@ RELOADS := v1 v2 v3 refuses-sessions
 RELOAD_IDENTITY := -DFIXTURE_NAME='"reload"' -DFIXTURE_ENDPOINT=920001 -DFIXTURE_START=920002 -DFIXTURE_END=920100
 reload_flags = $(if $(filter v%,$(1)),-DFIXTURE_VERSION='"$(1:v%=%).0.0"',-DFIXTURE_VERSION='"9.9.9"' -DFIXTURE_REFUSE_SESSIONS)
 
-defect_flag = -DDEFECT_$(shell echo $(1) | tr 'a-z-' 'A-Z_')
-hostile_flag = -DHOSTILE_$(shell echo $(1) | tr 'a-z-' 'A-Z_') -DFIXTURE_NAME='"hostile-$(1)"'
+# A fixture's name as the suffix of its C macro: duplicate-page is DUPLICATE_PAGE.
+macro = $(shell echo $(1) | tr 'a-z-' 'A-Z_')
+defect_flag = -DDEFECT_$(call macro,$(1))
+hostile_flag = -DHOSTILE_$(call macro,$(1)) -DFIXTURE_NAME='"hostile-$(1)"'
 FIXTURES := $(DEFECTS:%=$(BUILD)/fixtures/%.so) $(HOSTILE:%=$(BUILD)/fixtures/hostile-%.so) \
   $(BUILD)/fixtures/not-a-plugin.so $(BUILD)/fixtures/custom.so $(TRACKER_DEFECTS:%=$(BUILD)/fixtures/tracker-%.so) \
   $(RELOADS:%=$(BUILD)/fixtures/reload-%.so) \
@@ -90,9 +95,9 @@ $(HOSTILE:%=$(BUILD)/fixtures/hostile-%.so): $(BUILD)/fixtures/hostile-%.so: $(F
 	@mkdir -p $(@D)
 	$(CC) $(PLUGIN_CFLAGS) -shared $(call hostile_flag,$*) -o $@ $<
 
-$(TRACKER_DEFECTS:%=$(BUILD)/fixtures/tracker-%.so): $(BUILD)/fixtures/tracker-%.so: $(wildcard Plugins/tracker/*.c Plugins/tracker/*.h) $(HEADER) | deps
+$(TRACKER_DEFECTS:%=$(BUILD)/fixtures/tracker-%.so): $(BUILD)/fixtures/tracker-%.so: $(TRACKER_DEPENDENCIES) | deps
 	@mkdir -p $(@D)
-	$(CC) $(PLUGIN_CFLAGS) -shared -DTRACKER_DEFECT_$(shell echo $* | tr 'a-z-' 'A-Z_') -o $@ Plugins/tracker/*.c -lsqlite3
+	$(CC) $(PLUGIN_CFLAGS) -shared -DTRACKER_DEFECT_$(call macro,$*) -o $@ Plugins/tracker/*.c -lsqlite3
 
 $(RELOADS:%=$(BUILD)/fixtures/reload-%.so): $(BUILD)/fixtures/reload-%.so: $(FIXTURE_SOURCE) $(HEADER)
 	@mkdir -p $(@D)

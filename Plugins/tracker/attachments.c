@@ -241,9 +241,7 @@ ch_status tracker_attachment_delete(ch_session *session, const ch_request *reque
         status = tracker_commit_change(db, response, TRACKER_HISTORY_ATTACHMENT, entity, state->username, before, NULL);
     sqlite3_free(before);
     if (status != CH_STATUS_OK) return status;
-    char body[96];
-    int length = snprintf(body, sizeof body, "{\"id\":\"%lld\",\"deleted\":true}", id);
-    return tracker_reply(response, body, (size_t)length);
+    return tracker_reply_deleted(response, id);
 }
 
 /* The attachment ID in a content URI "attachment:<id>"; 0 when it is not one. */

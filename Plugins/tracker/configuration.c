@@ -54,14 +54,7 @@ static char *requested_project(tracker_session *state, const ch_request *request
         return NULL;
     }
     if (!project) project = sqlite3_mprintf("TRK");
-    sqlite3_stmt *statement = NULL;
-    int exists = 0;
-    if (sqlite3_prepare_v2(state->db, "SELECT 1 FROM projects WHERE id = ?1", -1, &statement, NULL) == SQLITE_OK) {
-        sqlite3_bind_text(statement, 1, project, -1, SQLITE_STATIC);
-        exists = sqlite3_step(statement) == SQLITE_ROW;
-    }
-    sqlite3_finalize(statement);
-    if (!exists) {
+    if (!tracker_exists(state->db, "SELECT 1 FROM projects WHERE id = ?1", project)) {
         *status = tracker_fail(response, CH_STATUS_NOT_FOUND, "no project '%s'", project);
         sqlite3_free(project);
         return NULL;
@@ -109,17 +102,9 @@ static void append_field(tracker_text *text, const tracker_field *field) {
 
 ch_status tracker_entity_type_get(ch_session *session, const ch_request *request, ch_response *response) {
     tracker_session *state = session->state;
-    int wrong_type = 0;
-    char *id = tracker_request_text(state->db, request, "$.entityTypeId", &wrong_type);
-    const tracker_entity_type *type = tracker_find_entity_type(id);
-    if (!type) {
-        ch_status status = id ? tracker_fail(response, CH_STATUS_NOT_FOUND, "no entity type '%s' (bug, task, story)", id)
-                              : tracker_fail(response, CH_STATUS_INVALID_REQUEST,
-                                             "entityTypeId (a string: bug, task or story) is required");
-        sqlite3_free(id);
-        return status;
-    }
-    sqlite3_free(id);
+    ch_status status;
+    const tracker_entity_type *type = tracker_requested_type(state->db, request, response, &status, 0);
+    if (!type) return status;
     tracker_text text = {0};
     tracker_text_append_string(&text, "{\"id\":");
     tracker_text_append_json_string(&text, type->id);

@@ -2,7 +2,6 @@
  * entity.delete (soft). Every change is recorded in the history table, in the
  * change's transaction. */
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "tracker.h"
@@ -16,19 +15,8 @@
 
 /* Replies with the entity whose id is given; deleted ones too. */
 static ch_status reply_entity(sqlite3 *db, long long id, ch_response *response) {
-    sqlite3_stmt *statement = NULL;
-    if (sqlite3_prepare_v2(db, "SELECT " ENTITY_JSON " FROM entities e WHERE e.id = ?1", -1, &statement, NULL) !=
-        SQLITE_OK)
-        return tracker_fail_sqlite(response, db, "reading an entity");
-    sqlite3_bind_int64(statement, 1, id);
-    ch_status status;
-    if (sqlite3_step(statement) == SQLITE_ROW)
-        status = tracker_reply(response, (const char *)sqlite3_column_text(statement, 0),
-                               (size_t)sqlite3_column_bytes(statement, 0));
-    else
-        status = tracker_fail(response, CH_STATUS_NOT_FOUND, "entity %lld does not exist", id);
-    sqlite3_finalize(statement);
-    return status;
+    return tracker_reply_query_id(db, id, response, "SELECT " ENTITY_JSON " FROM entities e WHERE e.id = ?1",
+                                  "entity %lld does not exist");
 }
 
 const tracker_entity_type *tracker_live_entity_type(sqlite3 *db, long long id) {
@@ -57,17 +45,6 @@ long long tracker_requested_entity(sqlite3 *db, const ch_request *request, ch_re
         return 0;
     }
     return id;
-}
-
-static int user_exists(sqlite3 *db, const char *username) {
-    sqlite3_stmt *statement = NULL;
-    int exists = 0;
-    if (sqlite3_prepare_v2(db, "SELECT 1 FROM users WHERE username = ?1", -1, &statement, NULL) == SQLITE_OK) {
-        sqlite3_bind_text(statement, 1, username, -1, SQLITE_STATIC);
-        exists = sqlite3_step(statement) == SQLITE_ROW;
-    }
-    sqlite3_finalize(statement);
-    return exists;
 }
 
 static void append_field_names(tracker_text *text, const tracker_entity_type *type) {
@@ -152,7 +129,7 @@ static ch_status validate_fields(sqlite3 *db, const ch_request *request, const t
             break;
         }
         case TRACKER_FIELD_USER:
-            if (!text || !user_exists(db, text))
+            if (!text || !tracker_exists(db, "SELECT 1 FROM users WHERE username = ?1", text))
                 status = tracker_fail(response, CH_STATUS_INVALID_REQUEST,
                                       "field '%s' must name a tracker user (see lookup.values of 'assignee'); got %s",
                                       name, text ? text : json_type);
@@ -349,12 +326,10 @@ ch_status tracker_entity_get(ch_session *session, const ch_request *request, ch_
     sqlite3_bind_int(statement, 3, tracker_request_flag(state->db, request, "$.includeDeleted"));
     sqlite3_bind_int(statement, 4, (expand & EXPAND_ATTACHMENTS) != 0);
     sqlite3_bind_int(statement, 5, (expand & EXPAND_LINKS) != 0);
-    if (sqlite3_step(statement) == SQLITE_ROW)
-        status = tracker_reply(response, (const char *)sqlite3_column_text(statement, 0),
-                               (size_t)sqlite3_column_bytes(statement, 0));
-    else
-        status = tracker_fail(response, CH_STATUS_NOT_FOUND, "no %s %lld (deleted entities need includeDeleted: true)",
-                              type ? type->id : "entity", id);
+    char not_found[128];
+    snprintf(not_found, sizeof not_found, "no %s %lld (deleted entities need includeDeleted: true)",
+             type ? type->id : "entity", id);
+    status = tracker_reply_first_column(state->db, statement, response, "reading an entity", not_found);
     sqlite3_finalize(statement);
     return status;
 }
@@ -414,9 +389,7 @@ ch_status tracker_entity_delete(ch_session *session, const ch_request *request, 
                             type ? type->id : "entity", id);
     }
     if ((status = tracker_commit_entity_change(db, response, id, "DELETE")) != CH_STATUS_OK) return status;
-    char body[96];
-    int length = snprintf(body, sizeof body, "{\"id\":\"%lld\",\"deleted\":true}", id);
-    return tracker_reply(response, body, (size_t)length);
+    return tracker_reply_deleted(response, id);
 }
 
 /* The filter every entity.list query shares; ?1 project, ?2 type,
@@ -462,28 +435,11 @@ ch_status tracker_entity_list(ch_session *session, const ch_request *request, ch
     const tracker_entity_type *type = tracker_requested_type(db, request, response, &status, 0);
     if (!type) return status;
 
-    long long start = 0, max_results = TRACKER_MAX_RESULTS, after = 0;
-    if (tracker_request_integer(db, request, "$.startIndex", &start) < 0 || start < 0)
-        return tracker_fail(response, CH_STATUS_INVALID_REQUEST, "startIndex must be an integer of at least 0");
-    if (tracker_request_integer(db, request, "$.maxResults", &max_results) < 0 || max_results < 1)
-        return tracker_fail(response, CH_STATUS_INVALID_REQUEST, "maxResults must be an integer of at least 1");
-    if (max_results > TRACKER_MAX_RESULTS) max_results = TRACKER_MAX_RESULTS;
-    int wrong_type = 0;
-    char *page_link = tracker_request_text(db, request, "$.nextPageLink", &wrong_type);
-    if (page_link) {
-        char *end = NULL;
-        after = strncmp(page_link, "after:", 6) == 0 ? strtoll(page_link + 6, &end, 10) : 0;
-        int valid = end && *end == '\0' && after > 0;
-        if (!valid) {
-            status = tracker_fail(response, CH_STATUS_INVALID_REQUEST,
-                                  "nextPageLink '%s' is not one this tracker gave out", page_link);
-            sqlite3_free(page_link);
-            return status;
-        }
-        sqlite3_free(page_link);
-    }
+    tracker_page page;
+    if ((status = tracker_requested_page(db, request, response, 0, &page)) != CH_STATUS_OK) return status;
 
     list_query query = {.type = type->id};
+    int wrong_type = 0;
     char *project = tracker_request_text(db, request, "$.projectId", &wrong_type);
     query.project = project ? project : "TRK";
     query.include_deleted = tracker_request_flag(db, request, "$.query.includeDeleted") ||
@@ -492,53 +448,27 @@ ch_status tracker_entity_list(ch_session *session, const ch_request *request, ch
     query.created_by = tracker_request_text(db, request, "$.query.createdBy", &wrong_type);
 
     long long total = count_rows(db, "SELECT count(*)" LIST_FILTER, &query, 0);
-    if (after > 0) start = count_rows(db, "SELECT count(*)" LIST_FILTER " AND e.id <= ?6", &query, after);
+    if (page.after > 0)
+        page.start = count_rows(db, "SELECT count(*)" LIST_FILTER " AND e.id <= ?6", &query, page.after);
     /* One row more than the page tells whether another page follows. */
     sqlite3_stmt *statement =
         prepare_list(db, "SELECT " ENTITY_JSON ", e.id" LIST_FILTER " AND e.id > ?6 ORDER BY e.id LIMIT ?7 OFFSET ?8",
                      &query);
-    if (!statement || total < 0 || start < 0) {
+    if (!statement || total < 0 || page.start < 0) {
         sqlite3_finalize(statement);
         status = tracker_fail_sqlite(response, db, "listing entities");
     } else {
-        sqlite3_bind_int64(statement, 6, after);
-        sqlite3_bind_int64(statement, 7, max_results + 1);
+        sqlite3_bind_int64(statement, 6, page.after);
+        sqlite3_bind_int64(statement, 7, page.max_results + 1);
 #ifdef TRACKER_DEFECT_DUPLICATE_PAGE
         /* A planted defect: every page after the first starts one entity early,
          * repeating the last entity of the page before. */
-        long long offset = start > 0 ? start - 1 : 0;
+        long long offset = page.start > 0 ? page.start - 1 : 0;
 #else
-        long long offset = start;
+        long long offset = page.start;
 #endif
-        sqlite3_bind_int64(statement, 8, after > 0 ? 0 : offset);
-        tracker_text text = {0};
-        tracker_text_append_string(&text, "{\"entities\":[");
-        long long rows = 0, last_id = 0;
-        int step;
-        while ((step = sqlite3_step(statement)) == SQLITE_ROW && rows < max_results) {
-            if (rows++) tracker_text_append_string(&text, ",");
-            tracker_text_append(&text, (const char *)sqlite3_column_text(statement, 0),
-                                (size_t)sqlite3_column_bytes(statement, 0));
-            last_id = sqlite3_column_int64(statement, 1);
-        }
-        int more = step == SQLITE_ROW;
-        sqlite3_finalize(statement);
-        if (step != SQLITE_ROW && step != SQLITE_DONE) {
-            tracker_text_free(&text);
-            status = tracker_fail_sqlite(response, db, "listing entities");
-        } else {
-            char tail[200];
-            if (more)
-                snprintf(tail, sizeof tail,
-                         "],\"startIndex\":%lld,\"maxResults\":%lld,\"totalCount\":%lld,\"nextPageLink\":\"after:%lld\"}",
-                         start, max_results, total, last_id);
-            else
-                snprintf(tail, sizeof tail,
-                         "],\"startIndex\":%lld,\"maxResults\":%lld,\"totalCount\":%lld,\"nextPageLink\":null}", start,
-                         max_results, total);
-            tracker_text_append_string(&text, tail);
-            status = tracker_reply_text(response, &text);
-        }
+        sqlite3_bind_int64(statement, 8, page.after > 0 ? 0 : offset);
+        status = tracker_reply_page(db, statement, "entities", &page, total, "", "listing entities", response);
     }
     sqlite3_free(project);
     sqlite3_free(query.updated_after);

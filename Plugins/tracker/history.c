@@ -5,8 +5,6 @@
  * a revision reports only the fields that differ, so rows written by schema
  * version 1 read the same as new ones. ATTACHMENT, COMMENT and LINK rows keep
  * the items the change removed and added. */
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "tracker.h"
@@ -209,40 +207,15 @@ static ch_status read_query(sqlite3 *db, const ch_request *request, ch_response 
     return CH_STATUS_OK;
 }
 
-/* Reads startIndex, maxResults and nextPageLink ("after:<revision ID>", as a
- * previous page answered). */
-static ch_status read_page(sqlite3 *db, const ch_request *request, ch_response *response, long long *start,
-                           long long *max_results, long long *after) {
-    if (tracker_request_integer(db, request, "$.startIndex", start) < 0 || *start < 0)
-        return tracker_fail(response, CH_STATUS_INVALID_REQUEST, "startIndex must be an integer of at least 0");
-    if (tracker_request_integer(db, request, "$.maxResults", max_results) < 0 || *max_results < 1)
-        return tracker_fail(response, CH_STATUS_INVALID_REQUEST, "maxResults must be an integer of at least 1");
-    if (*max_results > TRACKER_MAX_RESULTS) *max_results = TRACKER_MAX_RESULTS;
-    int wrong_type = 0;
-    char *page_link = tracker_request_text(db, request, "$.nextPageLink", &wrong_type);
-    if (wrong_type)
-        return tracker_fail(response, CH_STATUS_INVALID_REQUEST,
-                            "nextPageLink must be the string a previous page answered, or null");
-    if (!page_link) return CH_STATUS_OK;
-    char *end = NULL;
-    *after = strncmp(page_link, "after:", 6) == 0 ? strtoll(page_link + 6, &end, 10) : 0;
-    ch_status status = CH_STATUS_OK;
-    if (!(end && *end == '\0' && *after > 0))
-        status = tracker_fail(response, CH_STATUS_INVALID_REQUEST,
-                              "nextPageLink '%s' is not one this tracker gave out", page_link);
-    sqlite3_free(page_link);
-    return status;
-}
-
 /* Answers one page of the revisions of one kind. */
 static ch_status list_history(ch_session *session, const ch_request *request, ch_response *response,
                               const history_kind *kind) {
     tracker_session *state = session->state;
     sqlite3 *db = state->db;
-    long long start = 0, max_results = TRACKER_MAX_RESULTS, after = 0;
     history_query query = {.kind = kind->kind};
+    tracker_page page;
     ch_status status = read_query(db, request, response, &query);
-    if (status == CH_STATUS_OK) status = read_page(db, request, response, &start, &max_results, &after);
+    if (status == CH_STATUS_OK) status = tracker_requested_page(db, request, response, 1, &page);
     if (status != CH_STATUS_OK) {
         free_query(&query);
         return status;
@@ -252,9 +225,9 @@ static ch_status list_history(ch_session *session, const ch_request *request, ch
     const char *order = query.descending ? "DESC" : "ASC";
     const char *beyond = query.descending ? "<" : ">";
     long long total = count_history(db, "SELECT count(*)" HISTORY_FILTER, &query, 0);
-    if (after > 0) {
+    if (page.after > 0) {
         char *sql = sqlite3_mprintf("SELECT count(*)" HISTORY_FILTER " AND h.id %s= ?8", query.descending ? ">" : "<");
-        start = sql ? count_history(db, sql, &query, after) : -1;
+        page.start = sql ? count_history(db, sql, &query, page.after) : -1;
         sqlite3_free(sql);
     }
     /* One row more than the page tells whether another page follows. */
@@ -265,39 +238,18 @@ static ch_status list_history(ch_session *session, const ch_request *request, ch
         kind->payload_key, kind->payload, beyond, order);
     sqlite3_stmt *statement = sql ? prepare_history(db, sql, &query) : NULL;
     sqlite3_free(sql);
-    if (!statement || total < 0 || start < 0) {
+    if (!statement || total < 0 || page.start < 0) {
         sqlite3_finalize(statement);
         free_query(&query);
         return tracker_fail_sqlite(response, db, "listing history");
     }
-    sqlite3_bind_int64(statement, 8, after);
-    sqlite3_bind_int64(statement, 9, max_results + 1);
-    sqlite3_bind_int64(statement, 10, after > 0 ? 0 : start);
-    tracker_text text = {0};
-    tracker_text_append_string(&text, "{\"revisions\":[");
-    long long rows = 0, last_id = 0;
-    int step;
-    while ((step = sqlite3_step(statement)) == SQLITE_ROW && rows < max_results) {
-        if (rows++) tracker_text_append_string(&text, ",");
-        tracker_text_append(&text, (const char *)sqlite3_column_text(statement, 0),
-                            (size_t)sqlite3_column_bytes(statement, 0));
-        last_id = sqlite3_column_int64(statement, 1);
-    }
-    sqlite3_finalize(statement);
+    sqlite3_bind_int64(statement, 8, page.after);
+    sqlite3_bind_int64(statement, 9, page.max_results + 1);
+    sqlite3_bind_int64(statement, 10, page.after > 0 ? 0 : page.start);
+    status = tracker_reply_page(db, statement, "revisions", &page, total, ",\"nextPageLinkSupported\":true",
+                                "listing history", response);
     free_query(&query);
-    if (step != SQLITE_ROW && step != SQLITE_DONE) {
-        tracker_text_free(&text);
-        return tracker_fail_sqlite(response, db, "listing history");
-    }
-    char tail[240];
-    char link[40] = "null";
-    if (step == SQLITE_ROW) snprintf(link, sizeof link, "\"after:%lld\"", last_id);
-    snprintf(tail, sizeof tail,
-             "],\"startIndex\":%lld,\"maxResults\":%lld,\"totalCount\":%lld,\"nextPageLink\":%s,"
-             "\"nextPageLinkSupported\":true}",
-             start, max_results, total, link);
-    tracker_text_append_string(&text, tail);
-    return tracker_reply_text(response, &text);
+    return status;
 }
 
 ch_status tracker_history_list(ch_session *session, const ch_request *request, ch_response *response) {

@@ -89,6 +89,12 @@ ch_status tracker_reply(ch_response *response, const char *json, size_t length) 
     return CH_STATUS_OK;
 }
 
+ch_status tracker_reply_deleted(ch_response *response, long long id) {
+    char body[96];
+    int length = snprintf(body, sizeof body, "{\"id\":\"%lld\",\"deleted\":true}", id);
+    return tracker_reply(response, body, (size_t)length);
+}
+
 ch_status tracker_reply_text(ch_response *response, tracker_text *text) {
     ch_status status = text->failed
                            ? tracker_fail(response, CH_STATUS_TRANSIENT, "out of memory while building the response")
@@ -97,16 +103,16 @@ ch_status tracker_reply_text(ch_response *response, tracker_text *text) {
     return status;
 }
 
-/* Replies with the first column of statement's first row. */
-static ch_status reply_first_column(sqlite3 *db, sqlite3_stmt *statement, ch_response *response,
-                                    const char *not_found) {
+ch_status tracker_reply_first_column(sqlite3 *db, sqlite3_stmt *statement, ch_response *response, const char *doing,
+                                     const char *not_found) {
     int step = sqlite3_step(statement);
     if (step == SQLITE_ROW && sqlite3_column_type(statement, 0) != SQLITE_NULL) {
         const char *json = (const char *)sqlite3_column_text(statement, 0);
         return tracker_reply(response, json, (size_t)sqlite3_column_bytes(statement, 0));
     }
-    if (step == SQLITE_ROW || step == SQLITE_DONE) return tracker_fail(response, CH_STATUS_NOT_FOUND, "%s", not_found);
-    return tracker_fail_sqlite(response, db, "running a query");
+    if ((step == SQLITE_ROW || step == SQLITE_DONE) && not_found)
+        return tracker_fail(response, CH_STATUS_NOT_FOUND, "%s", not_found);
+    return tracker_fail_sqlite(response, db, doing);
 }
 
 ch_status tracker_reply_query(sqlite3 *db, const ch_request *request, ch_response *response,
@@ -118,7 +124,7 @@ ch_status tracker_reply_query(sqlite3 *db, const ch_request *request, ch_respons
     if (sqlite3_bind_parameter_count(statement) >= 1 && tracker_bind_request(statement, 1, request) != SQLITE_OK)
         status = tracker_fail_sqlite(response, db, "binding the request");
     else
-        status = reply_first_column(db, statement, response, not_found);
+        status = tracker_reply_first_column(db, statement, response, "running a query", not_found);
     sqlite3_finalize(statement);
     return status;
 }
@@ -131,7 +137,7 @@ ch_status tracker_reply_query_id(sqlite3 *db, long long id, ch_response *respons
     char message[256];
     snprintf(message, sizeof message, not_found, id);
     sqlite3_bind_int64(statement, 1, id);
-    ch_status status = reply_first_column(db, statement, response, message);
+    ch_status status = tracker_reply_first_column(db, statement, response, "running a query", message);
     sqlite3_finalize(statement);
     return status;
 }

@@ -34,17 +34,6 @@ static int is_settings_array(sqlite3 *scratch, const ch_request *request) {
     return ok;
 }
 
-static int user_exists(sqlite3 *db, const char *username) {
-    sqlite3_stmt *statement = NULL;
-    int exists = 0;
-    if (sqlite3_prepare_v2(db, "SELECT 1 FROM users WHERE username = ?1", -1, &statement, NULL) == SQLITE_OK) {
-        sqlite3_bind_text(statement, 1, username, -1, SQLITE_STATIC);
-        exists = sqlite3_step(statement) == SQLITE_ROW;
-    }
-    sqlite3_finalize(statement);
-    return exists;
-}
-
 ch_status tracker_session_open(ch_session *session, const ch_request *request, ch_response *response) {
     sqlite3 *scratch = NULL;
     if (sqlite3_open(":memory:", &scratch) != SQLITE_OK) {
@@ -68,7 +57,7 @@ ch_status tracker_session_open(ch_session *session, const ch_request *request, c
     if (tracker_store_open(path, &db, &error) != SQLITE_OK) {
         status = tracker_fail(response, CH_STATUS_INVALID_REQUEST, "cannot open the tracker database '%s': %s", path,
                               error ? error : "unknown error");
-    } else if (!user_exists(db, user)) {
+    } else if (!tracker_exists(db, "SELECT 1 FROM users WHERE username = ?1", user)) {
         status = tracker_fail(response, CH_STATUS_UNAUTHORIZED, "no tracker user named '%s'", user);
         sqlite3_close(db);
     } else {

@@ -147,6 +147,17 @@ ch_status tracker_commit(sqlite3 *db, ch_response *response) {
     return CH_STATUS_OK;
 }
 
+int tracker_exists(sqlite3 *db, const char *sql, const char *text) {
+    sqlite3_stmt *statement = NULL;
+    int exists = 0;
+    if (sqlite3_prepare_v2(db, sql, -1, &statement, NULL) == SQLITE_OK) {
+        sqlite3_bind_text(statement, 1, text, -1, SQLITE_STATIC);
+        exists = sqlite3_step(statement) == SQLITE_ROW;
+    }
+    sqlite3_finalize(statement);
+    return exists;
+}
+
 char *tracker_query_text(sqlite3 *db, const char *sql, long long id) {
     sqlite3_stmt *statement = NULL;
     char *text = NULL;

@@ -35,11 +35,7 @@ ch_status tracker_substep_list(ch_session *session, const ch_request *request, c
         return tracker_fail_sqlite(response, db, "splitting an update");
     tracker_bind_request(statement, 1, request);
     sqlite3_bind_int64(statement, 2, entity);
-    if (sqlite3_step(statement) == SQLITE_ROW)
-        status = tracker_reply(response, (const char *)sqlite3_column_text(statement, 0),
-                               (size_t)sqlite3_column_bytes(statement, 0));
-    else
-        status = tracker_fail_sqlite(response, db, "splitting an update");
+    status = tracker_reply_first_column(db, statement, response, "splitting an update", NULL);
     sqlite3_finalize(statement);
     return status;
 }

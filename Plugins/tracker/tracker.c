@@ -88,8 +88,7 @@ static const ch_function functions[] = {
     CUSTOM(ID(59), "entity_number", tracker_entity_number, CH_TYPE_UINT64, one_string),
     CUSTOM(ID(60), "slug", tracker_slug, CH_TYPE_STRING, one_string),
     CUSTOM(ID(61), "export_csv", tracker_export_csv, CH_TYPE_BUFFER, two_strings),
-    {.entity_id = ID(62), .name = "note", .custom = (ch_custom_fn)tracker_note, .return_type = CH_TYPE_VOID,
-     .parameter_count = 1, .parameter_types = one_string},
+    CUSTOM(ID(62), "note", tracker_note, CH_TYPE_VOID, one_string),
 };
 
 /* The tracker is local and fast: it allows far more calls than the host's

@@ -57,6 +57,14 @@ ch_status tracker_fail_sqlite(ch_response *response, sqlite3 *db, const char *do
 ch_status tracker_reply_text(ch_response *response, tracker_text *text);
 /* Hands a NUL-terminated JSON document to the host as the response body. */
 ch_status tracker_reply(ch_response *response, const char *json, size_t length);
+/* The reply of a soft delete of the object id: {"id":"<id>","deleted":true}. */
+ch_status tracker_reply_deleted(ch_response *response, long long id);
+/* Steps statement and replies with the first column of its first row. A
+ * failed step fails with the SQLite error, while doing. No row, or a NULL
+ * value, fails CH_STATUS_NOT_FOUND with not_found; when not_found is NULL
+ * (the row cannot be missing), like a failed step. */
+ch_status tracker_reply_first_column(sqlite3 *db, sqlite3_stmt *statement, ch_response *response, const char *doing,
+                                     const char *not_found);
 /* Runs a query whose first row's first column is the JSON response; ?1, if
  * the query has it, is bound to the request body. No row: CH_STATUS_NOT_FOUND with not_found. */
 ch_status tracker_reply_query(sqlite3 *db, const ch_request *request, ch_response *response,
@@ -83,6 +91,28 @@ char *tracker_request_type(sqlite3 *db, const ch_request *request, const char *p
 /* Binds the request body as text to parameter index of statement. */
 int tracker_bind_request(sqlite3_stmt *statement, int index, const ch_request *request);
 
+/* --- paging of entity.list and the history operations (paging.c) --- */
+
+/* The page a request asks for. */
+typedef struct tracker_page {
+    long long start;
+    long long max_results; /* at most TRACKER_MAX_RESULTS */
+    long long after; /* the ID in nextPageLink ("after:<ID>", as a previous page answered); 0 without one */
+} tracker_page;
+
+/* Reads startIndex, maxResults and nextPageLink into page. A nextPageLink
+ * that is not a string is an error when strict_link, and ignored otherwise:
+ * entity.list has always ignored it, the history operations reject it. */
+ch_status tracker_requested_page(sqlite3 *db, const ch_request *request, ch_response *response, int strict_link,
+                                 tracker_page *page);
+/* Replies {"<member>":[...],"startIndex","maxResults","totalCount",
+ * "nextPageLink"<extra>} from statement's rows (column 0 an item's JSON,
+ * column 1 its ID), and finalizes statement. The statement yields up to one
+ * row more than the page: that row tells whether another page follows. A
+ * failed step fails with the SQLite error, while doing. */
+ch_status tracker_reply_page(sqlite3 *db, sqlite3_stmt *statement, const char *member, const tracker_page *page,
+                             long long total, const char *extra, const char *doing, ch_response *response);
+
 /* --- store (store.c) --- */
 
 /* Opens (creating and migrating when new) the database at path. */
@@ -104,6 +134,8 @@ void tracker_abandon(sqlite3 *db);
 /* The first column of the first row of sql with ?1 = id, copied with
  * sqlite3_malloc; NULL when there is no row, the value is NULL, or on error. */
 char *tracker_query_text(sqlite3 *db, const char *sql, long long id);
+/* 1 when sql with ?1 = text has a row; 0 when it has none or fails. */
+int tracker_exists(sqlite3 *db, const char *sql, const char *text);
 
 /* --- schema of entity types (schema.c) --- */
 

@@ -27,19 +27,8 @@ struct APIError: HTTPResponseError {
     /// The host's own shape: `{"error": {"code", "message"}}`.
     static func plain(_ error: ConnectorHostError) -> APIError {
         APIError(
-            status: .init(code: error.code.httpStatus), body: ["error": ErrorBody(error)], retryAfter: error.retryAfter
+            status: .init(code: error.code.httpStatus), body: ["error": ConnectorHostError.Summary(error)], retryAfter: error.retryAfter
         )
-    }
-}
-
-/// `{"code", "message"}` of an error.
-struct ErrorBody: Encodable {
-    let code: String
-    let message: String
-
-    init(_ error: ConnectorHostError) {
-        code = error.code.description
-        message = error.message
     }
 }
 

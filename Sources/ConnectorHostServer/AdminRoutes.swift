@@ -17,38 +17,28 @@ enum AdminRoutes {
     static func add(to router: Router<AppRequestContext>, state: ServerState) {
         let admin = router.group("admin")
         admin.post("orgs") { request, context in
-            try await plainAsync { () async throws(ConnectorHostError) -> Response in
-                try context.requireAdmin()
-                let body = try await request.decodeJSON(NewOrg.self, limit: 64 << 10)
-                return JSONBody.response(try state.registry.createOrg(id: body.id, name: body.name, by: .admin), status: .created)
-            }
+            try context.requireAdmin()
+            let body = try await request.decodeJSON(NewOrg.self, limit: 64 << 10)
+            return JSONBody.response(try state.registry.createOrg(id: body.id, name: body.name, by: .admin), status: .created)
         }
         admin.get("orgs") { _, context in
-            try plain { () throws(ConnectorHostError) -> Response in
-                try context.requireAdmin()
-                return JSONBody.response(["orgs": try state.registry.orgs()])
-            }
+            try context.requireAdmin()
+            return JSONBody.response(["orgs": try state.registry.orgs()])
         }
         admin.post("orgs/:orgId/tokens") { _, context in
-            try plain { () throws(ConnectorHostError) -> Response in
-                try context.requireAdmin()
-                let org = try parameter("orgId", context)
-                let issued = try state.registry.issueToken(for: org, by: .admin)
-                return JSONBody.response(IssuedToken(id: issued.id, org: org, token: issued.token), status: .created)
-            }
+            try context.requireAdmin()
+            let org = try parameter("orgId", context)
+            let issued = try state.registry.issueToken(for: org, by: .admin)
+            return JSONBody.response(IssuedToken(id: issued.id, org: org, token: issued.token), status: .created)
         }
         admin.delete("tokens/:tokenId") { _, context in
-            try plain { () throws(ConnectorHostError) -> Response in
-                try context.requireAdmin()
-                try state.registry.revokeToken(id: try parameter("tokenId", context), by: .admin)
-                return JSONBody.response(["revoked": true])
-            }
+            try context.requireAdmin()
+            try state.registry.revokeToken(id: try parameter("tokenId", context), by: .admin)
+            return JSONBody.response(["revoked": true])
         }
         admin.get("audit") { _, context in
-            try plain { () throws(ConnectorHostError) -> Response in
-                try context.requireAdmin()
-                return JSONBody.response(["entries": try state.registry.auditTrail()])
-            }
+            try context.requireAdmin()
+            return JSONBody.response(["entries": try state.registry.auditTrail()])
         }
     }
 }

@@ -6,11 +6,9 @@ public struct AppRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     /// Set by ``Authentication`` for every route but `/healthz`.
     public var principal: Principal?
-    public let maxUploadSize: Int
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
-        maxUploadSize = 64 << 20
     }
 
     /// The caller.

@@ -17,18 +17,12 @@ struct Authentication: RouterMiddleware {
         let token = Self.authTokenField.flatMap { request.headers[$0] }
             ?? request.headers[.authorization].flatMap { $0.hasPrefix("Bearer ") ? String($0.dropFirst(7)) : nil }
         guard let token, !token.isEmpty else {
-            throw APIError.plain(ConnectorHostError(
+            throw ConnectorHostError(
                 .unauthorized, "a token is needed: send it in the authToken header or as Authorization: Bearer TOKEN"
-            ))
+            )
         }
-        let principal: Principal?
-        do throws(ConnectorHostError) {
-            principal = try registry.authenticate(token)
-        } catch {
-            throw APIError.plain(error)
-        }
-        guard let principal else {
-            throw APIError.plain(ConnectorHostError(.unauthorized, "the token is not valid (unknown or revoked)"))
+        guard let principal = try registry.authenticate(token) else {
+            throw ConnectorHostError(.unauthorized, "the token is not valid (unknown or revoked)")
         }
         var context = context
         context.principal = principal

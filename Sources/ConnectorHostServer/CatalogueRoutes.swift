@@ -60,9 +60,9 @@ enum CatalogueRoutes {
             do throws(ConnectorHostError) {
                 let principal = try context.requirePrincipal()
                 let id = try parameter("id", context)
-                guard let entry = try state.registry.catalogueEntry(id: id),
-                    principal.mayAct(for: entry.org) || (entry.status == .live && entry.scope == .catalogue)
-                else { throw ConnectorHostError(.notFound, "no connector '\(id)'") }
+                guard let entry = try state.registry.catalogueEntry(id: id), entry.isVisible(to: principal) else {
+                    throw ConnectorHostError(.notFound, "no connector '\(id)'")
+                }
                 return JSONBody.response(CatalogueEnvelope.success(api: api, msgid: nil, result: CatalogueEntryView(entry)))
             } catch {
                 throw CatalogueFailure.error(api: api, code: "CONNECTOR_NOT_FOUND", error)
@@ -142,14 +142,7 @@ enum CatalogueRoutes {
         guard principal.mayAct(for: registration.org) else {
             throw ConnectorHostError(.unauthorized, "the plugin's registration belongs to another org")
         }
-        guard registration.endpointEntityId == manifest.endpointEntityId,
-            registration.functionEntityIds == manifest.functionEntityIds
-        else {
-            throw ConnectorHostError(
-                .manifestInvalid,
-                "the plugin's entity IDs (\(manifest.entityIdSummary)) are not those of its registration \(registration.id) (endpoint \(registration.endpointEntityId), functions \(registration.functionEntityIds.lowerBound)...\(registration.functionEntityIds.upperBound))"
-            )
-        }
+        try registration.checkEntityIds(of: manifest, subject: "the plugin's")
         let entry = try state.registry.recordDraft(
             description, registration: registration, filePath: stored.path, sha256: stored.sha256,
             metadata: distribution.metadata, by: principal
@@ -173,48 +166,39 @@ enum Publishing {
             throw ConnectorHostError(.notFound, "no connector '\(id)'")
         }
         switch status {
-        case .inValidation:
-            guard entry.status.next == .inValidation else {
-                return try state.registry.transition(id: id, to: status, by: principal)
-            }
+        case .inValidation where entry.status.next == .inValidation:
             let report = await ConformanceKit.run(
                 pluginAt: entry.filePath, credentials: credentials, sandbox: state.configuration.host.sandbox,
                 logger: state.logger
             )
             let text = String(decoding: JSONBody.encode(report), as: UTF8.self)
             return try state.registry.transition(id: id, to: status, report: text, by: principal)
-        case .live:
-            if entry.status.next == .live {
-                let report = entry.validationReport.flatMap { try? JSONDecoder().decode(ConformanceReport.self, from: Data($0.utf8)) }
-                guard let report, report.passed else {
-                    let failed = report?.checks(.fail).map { "\($0.group): \($0.name)" } ?? []
-                    throw ConnectorHostError(
-                        .invalidRequest,
-                        "\(id) did not pass the conformance kit (failed: \(failed.isEmpty ? "no report" : failed.joined(separator: "; "))); fix the plugin and upload a new version"
-                    )
-                }
+        case .live where entry.status.next == .live:
+            let report = entry.validationReport.flatMap { try? JSONDecoder().decode(ConformanceReport.self, from: Data($0.utf8)) }
+            guard let report, report.passed else {
+                let failed = report?.checks(.fail).map { "\($0.group): \($0.name)" } ?? []
+                throw ConnectorHostError(
+                    .invalidRequest,
+                    "\(id) did not pass the conformance kit (failed: \(failed.isEmpty ? "no report" : failed.joined(separator: "; "))); fix the plugin and upload a new version"
+                )
             }
             // Load first: a connector that cannot be served does not go Live.
             let loaded = state.host.plugin(named: entry.name)
-            if loaded?.fileSHA256 != entry.fileSHA256 {
-                guard entry.status.next == .live else {
-                    return try state.registry.transition(id: id, to: status, scope: scope, by: principal)
-                }
-                try await state.host.load(pluginAt: entry.filePath)
-            }
+            if loaded?.fileSHA256 != entry.fileSHA256 { try await state.host.load(pluginAt: entry.filePath) }
             do throws(ConnectorHostError) {
                 return try state.registry.transition(id: id, to: status, scope: scope, by: principal)
             } catch {
                 if loaded == nil { try? await state.host.unload(named: entry.name) }
                 throw error
             }
-        case .retired:
+        case .retired where entry.status.next == .retired:
             let retired = try state.registry.transition(id: id, to: status, scope: scope, by: principal)
             if state.host.plugin(named: entry.name)?.fileSHA256 == entry.fileSHA256, !state.development {
                 try? await state.host.unload(named: entry.name)
             }
             return retired
-        case .draft:
+        default:
+            // Not the next step: the registry refuses it, saying which step is.
             return try state.registry.transition(id: id, to: status, scope: scope, by: principal)
         }
     }

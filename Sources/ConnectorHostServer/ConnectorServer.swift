@@ -28,9 +28,7 @@ public struct ConnectorServer: Sendable {
         var hostConfiguration = configuration.host
         hostConfiguration.metricsFactory = PrometheusMetricsFactory(registry: metrics)
         hostConfiguration.scanCache = registry
-        hostConfiguration.admission = RegistryAdmission.admission(
-            registry: registry, development: configuration.development, logger: logger
-        )
+        hostConfiguration.admission = RegistryAdmission.admission(registry: registry, development: configuration.development)
         let host = try await ConnectorHost.start(configuration: hostConfiguration, logger: logger)
         var serverConfiguration = configuration
         serverConfiguration.host = hostConfiguration
@@ -84,10 +82,10 @@ public struct ConnectorServer: Sendable {
         do {
             try await group.run()
         } catch {
+            // The host service may not have run to shut the host down.
             await host.shutdown()
             throw error
         }
-        await host.shutdown()
     }
 }
 

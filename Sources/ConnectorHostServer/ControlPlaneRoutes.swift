@@ -39,81 +39,49 @@ enum ControlPlaneRoutes {
             JSONBody.response(bytes: OpenAPIDocument.json)
         }
         router.get("metrics") { _, context in
-            try plain { () throws(ConnectorHostError) -> Response in
-                _ = try context.requirePrincipal()
-                var text: [UInt8] = []
-                state.metrics.emit(into: &text)
-                return Response(
-                    status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-                    body: .init(byteBuffer: ByteBuffer(bytes: text))
-                )
-            }
+            _ = try context.requirePrincipal()
+            var text: [UInt8] = []
+            state.metrics.emit(into: &text)
+            return Response(
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                body: .init(byteBuffer: ByteBuffer(bytes: text))
+            )
         }
         router.get("plugins") { _, context in
-            try plain { () throws(ConnectorHostError) -> Response in
-                _ = try context.requirePrincipal()
-                return JSONBody.response(PluginList(plugins: state.host.statuses.map { PluginView(status: $0, plugin: nil) }))
-            }
+            _ = try context.requirePrincipal()
+            return JSONBody.response(PluginList(plugins: state.host.statuses.map { PluginView(status: $0, plugin: nil) }))
         }
         router.get("plugins/:name") { _, context in
-            try plain { () throws(ConnectorHostError) -> Response in
-                _ = try context.requirePrincipal()
-                let connector = try state.host.connector(named: try parameter("name", context))
-                return JSONBody.response(PluginView(status: connector.status, plugin: PluginSummary(connector.description)))
-            }
+            _ = try context.requirePrincipal()
+            let connector = try state.host.connector(named: try parameter("name", context))
+            return JSONBody.response(PluginView(status: connector.status, plugin: PluginSummary(connector.description)))
         }
         router.post("plugins/:name/restart") { _, context in
-            try await plainAsync { () async throws(ConnectorHostError) -> Response in
-                try context.requireAdmin()
-                let connector = try state.host.connector(named: try parameter("name", context))
-                try await connector.restart()
-                return JSONBody.response(PluginView(status: connector.status, plugin: nil))
-            }
+            try context.requireAdmin()
+            let connector = try state.host.connector(named: try parameter("name", context))
+            try await connector.restart()
+            return JSONBody.response(PluginView(status: connector.status, plugin: nil))
         }
         router.post("plugins/:name/reload") { _, context in
-            try await plainAsync { () async throws(ConnectorHostError) -> Response in
-                try context.requireAdmin()
-                let name = try parameter("name", context)
-                guard let source = state.host.sourcePath(of: name) else {
-                    throw ConnectorHostError(.notFound, "no plugin '\(name)' loaded from the plugin directory")
-                }
-                let connector = try await state.host.reload(pluginAt: source)
-                return JSONBody.response(PluginView(status: connector.status, plugin: nil))
+            try context.requireAdmin()
+            let name = try parameter("name", context)
+            guard let source = state.host.sourcePath(of: name) else {
+                throw ConnectorHostError(.notFound, "no plugin '\(name)' loaded from the plugin directory")
             }
+            let connector = try await state.host.reload(pluginAt: source)
+            return JSONBody.response(PluginView(status: connector.status, plugin: nil))
         }
         router.post("plugins/:name/pause") { _, context in
-            try plain { () throws(ConnectorHostError) -> Response in
-                try context.requireAdmin()
-                let connector = try state.host.connector(named: try parameter("name", context))
-                connector.pause()
-                return JSONBody.response(PluginView(status: connector.status, plugin: nil))
-            }
+            try context.requireAdmin()
+            let connector = try state.host.connector(named: try parameter("name", context))
+            connector.pause()
+            return JSONBody.response(PluginView(status: connector.status, plugin: nil))
         }
         router.post("plugins/:name/resume") { _, context in
-            try plain { () throws(ConnectorHostError) -> Response in
-                try context.requireAdmin()
-                let connector = try state.host.connector(named: try parameter("name", context))
-                connector.resume()
-                return JSONBody.response(PluginView(status: connector.status, plugin: nil))
-            }
+            try context.requireAdmin()
+            let connector = try state.host.connector(named: try parameter("name", context))
+            connector.resume()
+            return JSONBody.response(PluginView(status: connector.status, plugin: nil))
         }
-    }
-}
-
-/// Runs a route, answering its failure as `{"error": {"code", "message"}}`.
-func plain(_ body: () throws(ConnectorHostError) -> Response) throws -> Response {
-    do {
-        return try body()
-    } catch {
-        throw APIError.plain(error)
-    }
-}
-
-/// ``plain(_:)`` for routes that suspend.
-func plainAsync(_ body: () async throws(ConnectorHostError) -> Response) async throws -> Response {
-    do {
-        return try await body()
-    } catch {
-        throw APIError.plain(error)
     }
 }

@@ -1,5 +1,4 @@
 import ConnectorHost
-import Crypto
 import Foundation
 import NIOCore
 
@@ -175,19 +174,10 @@ struct Distribution {
     ///
     /// - Returns: The stored file's path and the hash.
     func store(in directory: String) throws(ConnectorHostError) -> (path: String, sha256: String) {
-        let sha256 = SHA256.hash(data: plugin).map { String(format: "%02x", $0) }.joined()
-        let path = URL(fileURLWithPath: directory).appendingPathComponent("\(sha256).so").path
-        if FileManager.default.fileExists(atPath: path) { return (path, sha256) }
         do {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            // Written aside and renamed into place, so the name never shows a partial file.
-            let staging = path + ".\(UUID().uuidString).partial"
-            try Data(plugin).write(to: URL(fileURLWithPath: staging))
-            try FileManager.default.moveItem(atPath: staging, toPath: path)
+            return try ContentAddressedStore.store(Data(plugin), in: directory)
         } catch {
-            if FileManager.default.fileExists(atPath: path) { return (path, sha256) }
             throw ConnectorHostError(.unavailable, "cannot store the plugin: \(error.localizedDescription)")
         }
-        return (path, sha256)
     }
 }

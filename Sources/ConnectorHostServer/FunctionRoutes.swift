@@ -6,15 +6,13 @@ import Hummingbird
 enum FunctionRoutes {
     static func add(to router: Router<AppRequestContext>, state: ServerState) {
         router.post("connectors/:connectorId/functions/:function") { request, context in
-            try await plainAsync { () async throws(ConnectorHostError) -> Response in
-                let principal = try context.requirePrincipal()
-                let connector = try state.callableConnector(try parameter("connectorId", context), for: principal)
-                let arguments = try await request.collectBody(limit: 1 << 20)
-                let result = try await connector.callFunction(
-                    FunctionReference(try parameter("function", context)), arguments: arguments
-                )
-                return JSONBody.response(bytes: Array(#"{"result":"#.utf8) + result.json + Array("}".utf8))
-            }
+            let principal = try context.requirePrincipal()
+            let connector = try state.callableConnector(try parameter("connectorId", context), for: principal)
+            let arguments = try await request.collectBody(limit: 1 << 20)
+            let result = try await connector.callFunction(
+                FunctionReference(try parameter("function", context)), arguments: arguments
+            )
+            return JSONBody.response(bytes: Array(#"{"result":"#.utf8) + result.json + Array("}".utf8))
         }
     }
 }

@@ -1,9 +1,12 @@
 import ConnectorHost
 import Hummingbird
 
-/// The outermost middleware: whatever fails below it — an unknown path, a
-/// method a path does not take, a framework error — is answered with a JSON
-/// body, never an empty one.
+/// The outermost middleware: whatever fails below it — a route's or a
+/// middleware's `ConnectorHostError`, an unknown path, a method a path does not
+/// take, a framework error — is answered with a JSON body, never an empty one.
+/// Routes of the API families with their own error shapes answer those
+/// themselves; every other failure takes the host's shape,
+/// `{"error": {"code", "message"}}`.
 struct JSONErrors: RouterMiddleware {
     typealias Context = AppRequestContext
 
@@ -14,6 +17,8 @@ struct JSONErrors: RouterMiddleware {
             return try await next(request, context)
         } catch let error as APIError {
             throw error
+        } catch let error as ConnectorHostError {
+            throw APIError.plain(error)
         } catch let error as HTTPError {
             let code: ConnectorHostError.Code =
                 switch error.status.code {
@@ -30,12 +35,12 @@ struct JSONErrors: RouterMiddleware {
                 case 405: "\(request.uri.path) does not take \(request.method); see GET /openapi.json"
                 default: error.body ?? error.status.reasonPhrase
                 }
-            throw APIError(status: error.status, body: ["error": ErrorBody(ConnectorHostError(code, message))])
+            throw APIError(status: error.status, body: ["error": ConnectorHostError.Summary(ConnectorHostError(code, message))])
         } catch {
             context.logger.error("request failed unexpectedly", metadata: ["error": "\(error)"])
             throw APIError(
                 status: .internalServerError,
-                body: ["error": ErrorBody(ConnectorHostError(.unavailable, "the server failed to answer: \(error)"))]
+                body: ["error": ConnectorHostError.Summary(ConnectorHostError(.unavailable, "the server failed to answer: \(error)"))]
             )
         }
     }

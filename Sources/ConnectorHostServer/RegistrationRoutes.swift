@@ -61,7 +61,7 @@ enum RegistrationRoutes {
     struct Failure: Encodable {
         var status = false
         let operation: String
-        let error: ErrorBody
+        let error: ConnectorHostError.Summary
     }
 
     static func add(to router: Router<AppRequestContext>, state: ServerState) {
@@ -136,7 +136,7 @@ enum RegistrationRoutes {
             return try await body()
         } catch {
             throw APIError(
-                status: .init(code: error.code.httpStatus), body: Failure(operation: operation, error: ErrorBody(error)),
+                status: .init(code: error.code.httpStatus), body: Failure(operation: operation, error: ConnectorHostError.Summary(error)),
                 retryAfter: error.retryAfter
             )
         }

@@ -29,13 +29,15 @@ enum SDKRoutes {
         var pathFields: [(parameter: String, field: String)] = []
         /// Query parameters copied into the request.
         var queryFields: [String] = []
-        /// Query parameters that are integers.
-        var integerFields: Set<String> = ["startIndex", "maxResults"]
-        /// Query parameters that are comma-separated lists.
-        var listFields: Set<String> = ["expand", "fieldList"]
         /// How the JSON body joins the request.
         var body: BodyShape = .none
     }
+
+    /// Query parameters that are integers, lists (comma-separated) and booleans;
+    /// any other is a string.
+    static let integerFields: Set<String> = ["startIndex", "maxResults"]
+    static let listFields: Set<String> = ["expand", "fieldList"]
+    static let booleanFields: Set<String> = ["includeDeleted"]
 
     enum BodyShape {
         /// No body.
@@ -145,14 +147,14 @@ enum SDKRoutes {
         let query = request.uri.queryParameters
         for name in route.queryFields {
             guard let value = query[Substring(name)].map(String.init) else { continue }
-            if route.integerFields.contains(name) {
+            if integerFields.contains(name) {
                 guard let number = Int64(value) else {
                     throw ConnectorHostError(.invalidRequest, "query parameter \(name) must be an integer, not '\(value)'")
                 }
                 fields[name] = .integer(number)
-            } else if route.listFields.contains(name) {
+            } else if listFields.contains(name) {
                 fields[name] = .array(value.split(separator: ",").map { .string(String($0)) })
-            } else if name == "includeDeleted" {
+            } else if booleanFields.contains(name) {
                 fields[name] = .bool(value == "true")
             } else {
                 fields[name] = .string(value)

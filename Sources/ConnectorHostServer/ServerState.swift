@@ -48,25 +48,18 @@ final class ServerState: Sendable {
 /// manifest key and secret validate against a registration, with the
 /// registration's entity IDs; each is recorded in the catalogue as a Draft.
 enum RegistryAdmission {
-    static func admission(registry: Registry, development: Bool, logger: Logger)
+    static func admission(registry: Registry, development: Bool)
         -> @Sendable (String, PluginDescription) async throws(ConnectorHostError) -> [String]
     {
         { path, description throws(ConnectorHostError) in
             let manifest = description.manifest
             do throws(ConnectorHostError) {
                 let registration = try registry.verify(key: manifest.key, secret: manifest.secret.revealed)
-                guard registration.endpointEntityId == manifest.endpointEntityId,
-                    registration.functionEntityIds == manifest.functionEntityIds
-                else {
-                    throw ConnectorHostError(
-                        .manifestInvalid,
-                        "\(path): its entity IDs (\(manifest.entityIdSummary)) are not those of its registration \(registration.id) (endpoint \(registration.endpointEntityId), functions \(registration.functionEntityIds.lowerBound)...\(registration.functionEntityIds.upperBound))"
-                    )
-                }
-                let key = try ScanKey(path: path)
+                try registration.checkEntityIds(of: manifest, subject: "\(path): its")
                 if try registry.catalogueEntry(id: "\(manifest.name)-\(manifest.version)") == nil {
                     try registry.recordDraft(
-                        description, registration: registration, filePath: path, sha256: key.sha256, by: .admin
+                        description, registration: registration, filePath: path, sha256: try ScanKey(path: path).sha256,
+                        by: .admin
                     )
                 }
                 return []

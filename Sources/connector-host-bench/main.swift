@@ -8,7 +8,6 @@
 // that failed meanwhile. Prints a table and the ratios the targets are stated in.
 import ConnectorHost
 import ConnectorHostABI
-import CoreMetrics
 import Foundation
 import Logging
 import Synchronization
@@ -54,12 +53,19 @@ func measure(_ name: String, count: Int, batch: Int = 1, _ run: (Int) async thro
         try await run(batch)
         samples.append(Double(MonotonicTime.now - before) / Double(batch))
     }
-    let elapsed = Double(MonotonicTime.now - started) / 1e9
-    samples.sort()
-    return Measurement(
-        name: name, medianNanoseconds: samples[samples.count / 2], p99Nanoseconds: samples[samples.count * 99 / 100],
-        callsPerSecond: Double(samples.count * batch) / elapsed
-    )
+    return Measurement(name: name, samples: samples, calls: samples.count * batch, since: started)
+}
+
+extension Measurement {
+    /// The median and p99 of per-call samples (ns), and the rate of `calls` since `started`.
+    init(name: String, samples: [Double], calls: Int, since started: UInt64) {
+        let elapsed = Double(MonotonicTime.now - started) / 1e9
+        let sorted = samples.sorted()
+        self.init(
+            name: name, medianNanoseconds: sorted[sorted.count / 2], p99Nanoseconds: sorted[sorted.count * 99 / 100],
+            callsPerSecond: Double(calls) / elapsed
+        )
+    }
 }
 
 enum MonotonicTime {
@@ -109,20 +115,19 @@ func direct() throws -> Measurement {
                 body: bytes.baseAddress, body_length: bytes.count, call: nil
             )
             var sink = 0
-            let result = runSynchronously(count: 2_000_000, batch: 1000) {
+            let result = runSynchronously("(a) direct function pointer", count: 2_000_000, batch: 1000) {
                 var response = ch_response()
                 _ = function(&session, &request, &response)
                 sink &+= response.body_length
                 free(response.body)
             }
             precondition(sink > 0)
-            return Measurement(name: "(a) direct function pointer", medianNanoseconds: result.0, p99Nanoseconds: result.1,
-                               callsPerSecond: result.2)
+            return result
         }
     }
 }
 
-func runSynchronously(count: Int, batch: Int, _ call: () -> Void) -> (Double, Double, Double) {
+func runSynchronously(_ name: String, count: Int, batch: Int, _ call: () -> Void) -> Measurement {
     for _ in 0..<(count / 10) { call() }
     var samples: [Double] = []
     let started = MonotonicTime.now
@@ -131,9 +136,7 @@ func runSynchronously(count: Int, batch: Int, _ call: () -> Void) -> (Double, Do
         for _ in 0..<batch { call() }
         samples.append(Double(MonotonicTime.now - before) / Double(batch))
     }
-    let elapsed = Double(MonotonicTime.now - started) / 1e9
-    samples.sort()
-    return (samples[samples.count / 2], samples[samples.count * 99 / 100], Double(count) / elapsed)
+    return Measurement(name: name, samples: samples, calls: count, since: started)
 }
 
 func raw() throws -> Measurement {

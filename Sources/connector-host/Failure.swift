@@ -4,9 +4,10 @@ import Foundation
 
 /// Runs a command's body; a ``ConnectorHostError`` becomes one line on stderr,
 /// `error: CODE: MESSAGE`, and the code's exit status.
-func reportingFailure(_ body: () async throws(ConnectorHostError) -> Void) async throws {
+@discardableResult
+func reportingFailure<Value>(_ body: () async throws(ConnectorHostError) -> Value) async throws -> Value {
     do {
-        try await body()
+        return try await body()
     } catch {
         printToStandardError("error: \(error.code): \(error.message)")
         throw ExitCode(error.code.exitCode)

@@ -31,7 +31,7 @@ struct HealthCommand: AsyncParsableCommand {
             )
             let statuses = host.statuses
             let rejected = host.discovery.rejected.map {
-                ListCommand.Output.Rejected(path: $0.path, error: ErrorOutput($0.error))
+                ListCommand.Output.Rejected(path: $0.path, error: ConnectorHostError.Summary($0.error))
             }
             await host.shutdown()
             if json {

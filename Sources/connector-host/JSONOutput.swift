@@ -29,13 +29,3 @@ enum JSONOutput {
     }
 }
 
-/// An error as JSON output shows it: `{"code", "message"}`.
-struct ErrorOutput: Encodable {
-    var code: String
-    var message: String
-
-    init(_ error: ConnectorHostError) {
-        code = error.code.description
-        message = error.message
-    }
-}

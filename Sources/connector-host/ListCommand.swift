@@ -38,7 +38,7 @@ struct ListCommand: AsyncParsableCommand {
 
         struct Rejected: Encodable {
             var path: String
-            var error: ErrorOutput
+            var error: ConnectorHostError.Summary
         }
 
         var plugins: [Plugin]
@@ -53,7 +53,7 @@ struct ListCommand: AsyncParsableCommand {
                     plugins: report.plugins.map {
                         .init(path: $0.path, warnings: $0.warnings, plugin: PluginSummary($0.description))
                     },
-                    rejected: report.rejected.map { .init(path: $0.path, error: ErrorOutput($0.error)) }
+                    rejected: report.rejected.map { .init(path: $0.path, error: ConnectorHostError.Summary($0.error)) }
                 ))
             } else {
                 print(PluginText.table(report))

@@ -59,12 +59,8 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.development = dev
         configuration.watch = watch
         configuration.adminToken = ProcessInfo.processInfo.environment["CONNECTOR_HOST_ADMIN_TOKEN"]
-        let server: ConnectorServer
-        do {
-            server = try await ConnectorServer.make(configuration: configuration, logger: logger)
-        } catch {
-            printToStandardError("error: \(error.code): \(error.message)")
-            throw ExitCode(error.code.exitCode)
+        let server = try await reportingFailure { () async throws(ConnectorHostError) in
+            try await ConnectorServer.make(configuration: configuration, logger: logger)
         }
         if let token = server.generatedAdminToken {
             printNow("admin token (shown once; keep it): \(token)")

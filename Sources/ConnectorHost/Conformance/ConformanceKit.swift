@@ -40,16 +40,16 @@ public enum ConformanceKit {
         } catch {
             return failedLoad(name, error.message)
         }
-        defer { Task { await host.shutdown() } }
+        let report: ConformanceReport
         if let rejected = host.discovery.rejected.first {
             // The user knows the file by the path they gave, not the staged copy's.
             let message = rejected.error.message.replacingOccurrences(of: rejected.path, with: path)
-            return failedLoad(name, "\(rejected.error.code): \(message)")
+            report = failedLoad(name, "\(rejected.error.code): \(message)")
+        } else if let connectorName = host.connectorNames.first, let connector = try? host.connector(named: connectorName) {
+            report = await run(connector, credentials: credentials)
+        } else {
+            report = failedLoad(name, "the file holds no plugin")
         }
-        guard let connectorName = host.connectorNames.first, let connector = try? host.connector(named: connectorName) else {
-            return failedLoad(name, "the file holds no plugin")
-        }
-        let report = await run(connector, credentials: credentials)
         await host.shutdown()
         return report
     }

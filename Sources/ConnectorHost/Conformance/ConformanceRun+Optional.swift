@@ -8,12 +8,17 @@ extension ConformanceRun {
             (.substeps, checkSubsteps), (.users, checkUsers), (.comments, checkComments),
             (.attachments, checkAttachments), (.links, checkLinks), (.history, checkHistory),
         ]
+        // Whether an entity can be made, probed for the first declared group only.
+        var canMakeEntities: Bool?
         for (group, checks) in groups {
             guard connector.description.capabilities.contains(group) else {
                 skip(group, "\(group.rawValue)", "the plugin does not implement this group")
                 continue
             }
-            guard session != nil, entityType != nil, await newFields("probe") != nil else {
+            if canMakeEntities == nil {
+                canMakeEntities = session != nil && entityType != nil ? await newFields("probe") != nil : false
+            }
+            guard canMakeEntities == true else {
                 skip(group, "\(group.rawValue)", "needs a session and a valid entity, which the mandatory checks did not give")
                 continue
             }

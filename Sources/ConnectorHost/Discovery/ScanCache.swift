@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import Synchronization
 
@@ -23,7 +22,7 @@ public struct ScanKey: Sendable, Hashable, Codable {
         self.path = path
         size = Int64(status.st_size)
         modified = Int64(status.st_mtim.tv_sec) * 1_000_000_000 + Int64(status.st_mtim.tv_nsec)
-        sha256 = SHA256.hash(data: contents).map { String(format: "%02x", $0) }.joined()
+        sha256 = ContentAddressedStore.sha256(contents)
     }
 }
 

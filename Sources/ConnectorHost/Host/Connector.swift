@@ -61,13 +61,14 @@ public final class Connector: Sendable {
     /// - Returns: The new session's ID, for later calls.
     /// - Throws: The plugin's error, mapped to the host's taxonomy.
     public func openSession(_ settings: [SessionSetting]) async throws(ConnectorHostError) -> SessionID {
-        try await openSession(settings, on: try current())
+        let plugin = try current()
+        plugin.beginCall()
+        defer { plugin.endCall() }
+        return try await openPooledSession(settings, on: plugin).id
     }
 
-    func openSession(_ settings: [SessionSetting], on plugin: HostedPlugin) async throws(ConnectorHostError) -> SessionID {
-        try await openPooledSession(settings, on: plugin).id
-    }
-
+    /// Opens a session on one build: its ID, and the settings `session.open`
+    /// answered for the caller to pass back.
     func openPooledSession(
         _ settings: [SessionSetting], on plugin: HostedPlugin
     ) async throws(ConnectorHostError) -> SessionPool.Opened {
@@ -100,16 +101,18 @@ public final class Connector: Sendable {
     public func call(
         _ operation: StandardOperation, request: [UInt8] = [], session: SessionID?
     ) async throws(ConnectorHostError) -> [UInt8] {
-        try await call(operation, request: request, session: session, on: try current())
+        let plugin = try current()
+        plugin.beginCall()
+        defer { plugin.endCall() }
+        return try await call(operation, request: request, session: session, on: plugin)
     }
 
-    /// Calls one standard operation on one build.
+    /// Calls one standard operation on one build, inside a public entry point
+    /// that counts the call as running on it.
     func call(
         _ operation: StandardOperation, request: [UInt8], session: SessionID?, on plugin: HostedPlugin
     ) async throws(ConnectorHostError) -> [UInt8] {
         try checkNotPaused(plugin)
-        plugin.beginCall()
-        defer { plugin.endCall() }
         guard plugin.implemented[operation] == true else {
             throw ConnectorHostError(.notFound, "\(name) does not implement \(operation.rawValue)")
         }
@@ -170,14 +173,13 @@ public final class Connector: Sendable {
     private func customFunction(
         _ reference: FunctionReference, of description: PluginDescription
     ) throws(ConnectorHostError) -> PluginFunction {
-        let functions = description.functions
         let found: PluginFunction? =
             switch reference {
-            case .entityId(let id): functions.first { $0.entityId == id }
-            case .name(let text): functions.first { $0.name == text }
+            case .entityId(let id): description.function(entityId: id)
+            case .name(let text): description.function(named: text)
             }
         guard let function = found else {
-            let custom = functions.filter { $0.signature != nil }.map(\.name)
+            let custom = description.functions.filter { $0.signature != nil }.map(\.name)
             throw ConnectorHostError(
                 .notFound,
                 "\(name) has no function with \(reference) (custom functions: \(custom.isEmpty ? "none" : custom.joined(separator: ", ")))"

@@ -83,9 +83,10 @@ public final class ConnectorHost: Sendable {
         return host
     }
 
-    func makeHostedPlugin(path: String, description: PluginDescription) async -> HostedPlugin? {
+    /// - Parameter sha256: The file's hash, when the caller has it already.
+    func makeHostedPlugin(path: String, sha256: String? = nil, description: PluginDescription) async -> HostedPlugin? {
         let name = description.manifest.name
-        let sha256 = try? ScanKey(path: path).sha256
+        let sha256 = sha256 ?? (try? ScanKey(path: path).sha256)
         // Every line about this build — calls, worker, breaker, the plugin's
         // own — says which build it is.
         var logger = logger

@@ -109,15 +109,3 @@ package final class HostedPlugin: Sendable {
         return status
     }
 }
-
-extension Duration {
-    /// The duration in seconds, as a `Double`.
-    package var seconds: Double {
-        Double(components.seconds) + Double(components.attoseconds) / 1e18
-    }
-
-    /// Whole nanoseconds, 0 for a negative duration.
-    package var nanosecondCount: UInt64 {
-        UInt64(max(0, components.seconds)) * 1_000_000_000 + UInt64(max(0, components.attoseconds) / 1_000_000_000)
-    }
-}

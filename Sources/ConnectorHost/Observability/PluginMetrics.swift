@@ -27,8 +27,7 @@ package struct PluginMetrics: Sendable {
     /// Counts one call and its duration.
     package func recordCall(duration: Duration) {
         calls.increment()
-        let (seconds, attoseconds) = duration.components
-        latency.recordNanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+        latency.recordNanoseconds(Int64(clamping: duration.nanosecondCount))
     }
 
     /// Counts one failed or rejected call.

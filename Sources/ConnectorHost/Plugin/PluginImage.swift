@@ -26,6 +26,9 @@ package final class PluginImage: @unchecked Sendable {
     /// `dlopen` of an open path returns the image already loaded, so this
     /// process loads each path once: the entry point runs once and the host API
     /// table it may keep stays valid.
+    /// What an operation without input receives.
+    private static let emptyRequest = Array("{}".utf8)
+
     private static let loaded = Mutex<[String: (image: PluginImage, users: Int)]>([:])
 
     /// The image of a plugin file: loaded now, or the one loaded from this path
@@ -122,7 +125,7 @@ package final class PluginImage: @unchecked Sendable {
                 .notFound, "\(description.manifest.name) does not implement \(operation.rawValue)"
             )
         }
-        let requestBody = body.isEmpty ? Array("{}".utf8) : body
+        let requestBody = body.isEmpty ? Self.emptyRequest : body
         var response = ch_response()
         response.struct_size = UInt32(MemoryLayout<ch_response>.size)
         let status = withExtendedLifetime(context) {

@@ -19,14 +19,28 @@ public enum ValueType: String, Sendable, Codable, CaseIterable {
 
     /// The type a header `ch_value_type` value names, if it names one.
     init?(abiValue: ch_value_type) {
-        let all = Self.allCases
-        guard abiValue < all.count else { return nil }
-        self = all[Int(abiValue)]
+        guard let type = Self.allCases.first(where: { $0.abiValue == abiValue }) else { return nil }
+        self = type
     }
 
     /// The header's `ch_value_type` value.
     var abiValue: ch_value_type {
-        ch_value_type(Self.allCases.firstIndex(of: self) ?? 0)
+        switch self {
+        case .void: ch_value_type(CH_TYPE_VOID)
+        case .bool: ch_value_type(CH_TYPE_BOOL)
+        case .int8: ch_value_type(CH_TYPE_INT8)
+        case .uint8: ch_value_type(CH_TYPE_UINT8)
+        case .int16: ch_value_type(CH_TYPE_INT16)
+        case .uint16: ch_value_type(CH_TYPE_UINT16)
+        case .int32: ch_value_type(CH_TYPE_INT32)
+        case .uint32: ch_value_type(CH_TYPE_UINT32)
+        case .int64: ch_value_type(CH_TYPE_INT64)
+        case .uint64: ch_value_type(CH_TYPE_UINT64)
+        case .float: ch_value_type(CH_TYPE_FLOAT)
+        case .double: ch_value_type(CH_TYPE_DOUBLE)
+        case .string: ch_value_type(CH_TYPE_STRING)
+        case .buffer: ch_value_type(CH_TYPE_BUFFER)
+        }
     }
 
     /// The C spelling, for signatures shown to people: `int32_t`, `const char *`.

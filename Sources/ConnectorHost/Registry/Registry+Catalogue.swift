@@ -100,7 +100,7 @@ extension Registry {
         return all.filter { entry in
             (statuses.isEmpty || statuses.contains(entry.status))
                 && (categories.isEmpty || entry.category.map(categories.contains) == true)
-                && (principal.mayAct(for: entry.org) || (entry.status == .live && entry.scope == .catalogue))
+                && entry.isVisible(to: principal)
         }
     }
 

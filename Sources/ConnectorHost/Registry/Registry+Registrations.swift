@@ -77,34 +77,32 @@ extension Registry {
         }
     }
 
-    /// A registration by ID.
-    public func registration(id: String) throws(ConnectorHostError) -> Registration? {
-        try database.read { transaction throws(ConnectorHostError) in
-            try transaction.row("SELECT * FROM registrations WHERE id = ?", .text(id)).map(Self.registration)
-        }
-    }
-
     /// Deletes a registration; its ID block stays allocated for good.
     ///
     /// - Throws: `not_found` when the org has no such registration, `conflict`
     ///   naming the Live connector that uses it.
     public func deleteRegistration(org: String, id: String, by actor: Principal) throws(ConnectorHostError) {
         try database.write { transaction throws(ConnectorHostError) in
-            guard try transaction.row(
-                "SELECT id FROM registrations WHERE id = ? AND org_id = ?", .text(id), .text(org)
-            ) != nil else {
-                throw ConnectorHostError(.notFound, "org '\(org)' has no registered connector '\(id)'")
-            }
-            if let live = try transaction.row(
-                "SELECT id FROM catalogue WHERE connector_id = ? AND status = 'Live'", .text(id)
-            )?.text("id") {
-                throw ConnectorHostError(
-                    .conflict, "registration \(id) is used by the Live connector '\(live)'; retire it first"
-                )
-            }
+            try requireRemovable(transaction, org: org, id: id)
             try transaction.execute("DELETE FROM catalogue WHERE connector_id = ?", .text(id))
             try transaction.execute("DELETE FROM registrations WHERE id = ?", .text(id))
             try audit(transaction, actor: actor, action: "registration deleted", subject: id)
+        }
+    }
+
+    /// The org has the registration, and no Live connector uses it.
+    private func requireRemovable(
+        _ transaction: SQLiteDatabase.Transaction, org: String, id: String
+    ) throws(ConnectorHostError) {
+        guard try transaction.row(
+            "SELECT id FROM registrations WHERE id = ? AND org_id = ?", .text(id), .text(org)
+        ) != nil else {
+            throw ConnectorHostError(.notFound, "org '\(org)' has no registered connector '\(id)'")
+        }
+        if let live = try transaction.row(
+            "SELECT id FROM catalogue WHERE connector_id = ? AND status = 'Live'", .text(id)
+        )?.text("id") {
+            throw ConnectorHostError(.conflict, "registration \(id) is used by the Live connector '\(live)'; retire it first")
         }
     }
 
@@ -122,13 +120,6 @@ extension Registry {
         }
     }
 
-    /// The UI payload of a registration, if one is stored.
-    public func uiPayload(registration id: String) throws(ConnectorHostError) -> String? {
-        try database.read { transaction throws(ConnectorHostError) in
-            try transaction.row("SELECT payload FROM ui_payloads WHERE registration_id = ?", .text(id))?.text("payload")
-        }
-    }
-
     /// Deletes the UI payload of a registration, and only that.
     ///
     /// - Returns: Whether there was one.
@@ -137,16 +128,7 @@ extension Registry {
     @discardableResult
     public func deleteUIPayload(org: String, id: String, by actor: Principal) throws(ConnectorHostError) -> Bool {
         try database.write { transaction throws(ConnectorHostError) -> Bool in
-            guard try transaction.row(
-                "SELECT id FROM registrations WHERE id = ? AND org_id = ?", .text(id), .text(org)
-            ) != nil else {
-                throw ConnectorHostError(.notFound, "org '\(org)' has no registered connector '\(id)'")
-            }
-            if let live = try transaction.row(
-                "SELECT id FROM catalogue WHERE connector_id = ? AND status = 'Live'", .text(id)
-            )?.text("id") {
-                throw ConnectorHostError(.conflict, "registration \(id) is used by the Live connector '\(live)'; retire it first")
-            }
+            try requireRemovable(transaction, org: org, id: id)
             try transaction.execute("DELETE FROM ui_payloads WHERE registration_id = ?", .text(id))
             let deleted = transaction.changes > 0
             try audit(transaction, actor: actor, action: "ui payload deleted", subject: id)

@@ -5,11 +5,6 @@ import Foundation
 /// Accepted files are not kept here: their descriptions carry the registration
 /// secret, which the registry never stores; scanning them again is cheap.
 extension Registry: ScanCache {
-    private struct Rejection: Codable {
-        var code: String
-        var message: String
-    }
-
     public func outcome(for key: ScanKey) async -> ScanOutcome? {
         let row = try? database.read { transaction throws(ConnectorHostError) in
             try transaction.row(
@@ -18,15 +13,14 @@ extension Registry: ScanCache {
             )
         }
         guard let text = row?.text("outcome"),
-            let rejection = try? JSONDecoder().decode(Rejection.self, from: Data(text.utf8)),
-            let code = ConnectorHostError.Code(name: rejection.code)
+            let error = (try? JSONDecoder().decode(ConnectorHostError.Summary.self, from: Data(text.utf8)))?.error
         else { return nil }
-        return .rejected(ConnectorHostError(code, rejection.message))
+        return .rejected(error)
     }
 
     public func store(_ outcome: ScanOutcome, for key: ScanKey) async {
         guard case .rejected(let error) = outcome,
-            let data = try? JSONEncoder().encode(Rejection(code: error.code.description, message: error.message))
+            let data = try? JSONEncoder().encode(ConnectorHostError.Summary(error))
         else { return }
         // A cache that cannot be written only costs a scan next time.
         _ = try? database.write { transaction throws(ConnectorHostError) in

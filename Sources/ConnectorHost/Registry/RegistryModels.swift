@@ -102,6 +102,11 @@ public struct CatalogueEntry: Sendable, Hashable {
     public var updatedDate: String
     public var liveDate: String?
 
+    /// Whether `principal` may read the entry: its org's, or Live in the catalogue.
+    public func isVisible(to principal: Principal) -> Bool {
+        principal.mayAct(for: org) || (status == .live && scope == .catalogue)
+    }
+
     /// Whether `principal` may call the connector: it is Live, and published to
     /// the catalogue or to the principal's org.
     public func isCallable(by principal: Principal) -> Bool {

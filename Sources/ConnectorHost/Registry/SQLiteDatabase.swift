@@ -113,9 +113,6 @@ package final class SQLiteDatabase: Sendable {
             try rows(sql, parameters).first
         }
 
-        /// The rowid of the last insert.
-        package var lastInsertedRowID: Int64 { sqlite3_last_insert_rowid(handle) }
-
         /// Rows changed by the last statement.
         package var changes: Int { Int(sqlite3_changes(handle)) }
 

@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 
 extension ConnectorHost {
@@ -41,7 +40,7 @@ extension ConnectorHost {
             if let owner = state.withLock({ state in state.sources.first { $0.value == name && $0.key != source }?.key }) {
                 throw ConnectorHostError(.conflict, "\(source): the name '\(name)' is already served from \(owner)")
             }
-            guard let fresh = await makeHostedPlugin(path: copy.path, description: description) else {
+            guard let fresh = await makeHostedPlugin(path: copy.path, sha256: copy.sha256, description: description) else {
                 throw ConnectorHostError(.unavailable, "\(source): the new build could not be started")
             }
             do throws(ConnectorHostError) {
@@ -147,19 +146,12 @@ extension ConnectorHost {
         guard let contents = FileManager.default.contents(atPath: source) else {
             throw ConnectorHostError(.notFound, "\(source): cannot read the file")
         }
-        let sha256 = SHA256.hash(data: contents).map { String(format: "%02x", $0) }.joined()
-        let directory = configuration.buildsDirectory
-        let path = URL(fileURLWithPath: directory).appendingPathComponent("\(sha256).so").path
-        guard !FileManager.default.fileExists(atPath: path) else { return (path, sha256) }
         do {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            let staging = path + ".\(UUID().uuidString).partial"
-            try contents.write(to: URL(fileURLWithPath: staging))
-            try FileManager.default.moveItem(atPath: staging, toPath: path)
+            return try ContentAddressedStore.store(contents, in: configuration.buildsDirectory)
         } catch {
-            if FileManager.default.fileExists(atPath: path) { return (path, sha256) }
-            throw ConnectorHostError(.unavailable, "cannot copy \(source) to \(path): \(error.localizedDescription)")
+            throw ConnectorHostError(
+                .unavailable, "cannot copy \(source) into \(configuration.buildsDirectory): \(error.localizedDescription)"
+            )
         }
-        return (path, sha256)
     }
 }

@@ -168,12 +168,3 @@ public final class CircuitBreaker: Sendable {
         )
     }
 }
-
-extension Duration {
-    /// "1.5 s", for messages.
-    package var secondsText: String {
-        let milliseconds = components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000
-        if milliseconds % 1000 == 0 { return "\(milliseconds / 1000) s" }
-        return "\(Double(milliseconds) / 1000) s"
-    }
-}

@@ -65,8 +65,7 @@ package final class GuardedRuntime: Sendable {
 
     /// Draws uniformly from `0...limit`.
     package static let uniformJitter: @Sendable (Duration) -> Duration = { limit in
-        let nanoseconds = limit.components.seconds * 1_000_000_000 + limit.components.attoseconds / 1_000_000_000
-        return .nanoseconds(Int64.random(in: 0...max(0, nanoseconds)))
+        .nanoseconds(Int64.random(in: 0...Int64(clamping: limit.nanosecondCount)))
     }
 
     /// Calls one operation under the policy.
@@ -78,12 +77,8 @@ package final class GuardedRuntime: Sendable {
     ) async throws(ConnectorHostError) -> PluginReply {
         let runtime = self.runtime
         let timeout = policy.timeout
-        return try await run(operation.rawValue, inSession: session != nil) {
-            do throws(ConnectorHostError) {
-                return .success(try await runtime.invoke(operation, session: session, body: body, timeLimit: timeout))
-            } catch {
-                return .failure(error)
-            }
+        return try await run(operation.rawValue, inSession: session != nil) { () async throws(ConnectorHostError) in
+            try await runtime.invoke(operation, session: session, body: body, timeLimit: timeout)
         }
     }
 
@@ -99,18 +94,14 @@ package final class GuardedRuntime: Sendable {
     {
         let runtime = self.runtime
         let timeout = policy.timeout
-        return try await run(function, inSession: false) {
-            do throws(ConnectorHostError) {
-                return .success(try await runtime.invokeCustom(function, arguments: arguments, timeLimit: timeout))
-            } catch {
-                return .failure(error)
-            }
+        return try await run(function, inSession: false) { () async throws(ConnectorHostError) in
+            try await runtime.invokeCustom(function, arguments: arguments, timeLimit: timeout)
         }
     }
 
     /// The policy around attempts of one call.
     private func run<Value: AttemptValue>(
-        _ label: String, inSession: Bool, attempt: () async -> Result<Value, ConnectorHostError>
+        _ label: String, inSession: Bool, attempt: () async throws(ConnectorHostError) -> Value
     ) async throws(ConnectorHostError) -> Value {
         // One clock reading serves every admission; one more, the outcome.
         let started = clock.now
@@ -135,7 +126,11 @@ package final class GuardedRuntime: Sendable {
         while true {
             // An interruptible runtime cuts the attempt off at its time limit;
             // otherwise an overrun is judged when the call returns.
-            outcome = await attempt()
+            do throws(ConnectorHostError) {
+                outcome = .success(try await attempt())
+            } catch {
+                outcome = .failure(error)
+            }
             guard Self.isRetryable(outcome), retries < policy.maxRetries else { break }
             // A crashed worker took its sessions along: a retry would only be told
             // the session is unknown. The caller opens a new session instead.

@@ -14,9 +14,8 @@ package final class PluginCallContext: Sendable {
             deadline = .max
             return
         }
-        let (seconds, attoseconds) = timeLimit.components
-        let nanoseconds = max(0, seconds) &* 1_000_000_000 &+ max(0, attoseconds / 1_000_000_000)
-        deadline = MonotonicClock.nanoseconds() &+ UInt64(nanoseconds)
+        let (deadline, overflow) = MonotonicClock.nanoseconds().addingReportingOverflow(timeLimit.nanosecondCount)
+        self.deadline = overflow ? .max : deadline
     }
 
     /// Tells the plugin, through `is_cancelled`, that the caller gave up.

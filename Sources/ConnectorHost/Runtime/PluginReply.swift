@@ -79,27 +79,28 @@ public struct PluginReply: Sendable, Hashable {
     /// - Throws: The error the status maps to in the host's taxonomy, carrying
     ///   the plugin's message and detail.
     public func successBody(plugin: String, operation: String) throws(ConnectorHostError) -> [UInt8] {
-        if status == .ok { return body }
-        let said = message.map { ": \($0)" } ?? ""
-        let detail = body.isEmpty ? nil : String(decoding: body, as: UTF8.self)
+        let (code, text): (ConnectorHostError.Code, String)
         switch status {
         case .ok:
             return body
         case .invalidRequest:
-            throw ConnectorHostError(.invalidRequest, "\(plugin) rejected \(operation) as invalid\(said)", detail: detail)
+            (code, text) = (.invalidRequest, "\(plugin) rejected \(operation) as invalid")
         case .notFound:
-            throw ConnectorHostError(.notFound, "\(plugin) \(operation): not found\(said)", detail: detail)
+            (code, text) = (.notFound, "\(plugin) \(operation): not found")
         case .unauthorized:
-            throw ConnectorHostError(.unauthorized, "\(plugin) \(operation): the session is not valid\(said)", detail: detail)
+            (code, text) = (.unauthorized, "\(plugin) \(operation): the session is not valid")
         case .rateLimited:
-            throw ConnectorHostError(.rateLimited, "\(plugin) \(operation): the end system asks to slow down\(said)",
-                                     detail: detail, retryAfter: retryAfter)
+            (code, text) = (.rateLimited, "\(plugin) \(operation): the end system asks to slow down")
         case .transient:
-            throw ConnectorHostError(.pluginError, "\(plugin) \(operation) failed (transient)\(said)", detail: detail)
+            (code, text) = (.pluginError, "\(plugin) \(operation) failed (transient)")
         case .permanent:
-            throw ConnectorHostError(.pluginError, "\(plugin) \(operation) failed\(said)", detail: detail)
+            (code, text) = (.pluginError, "\(plugin) \(operation) failed")
         case .unknown(let value):
-            throw ConnectorHostError(.pluginError, "\(plugin) \(operation) returned \(value), which is not a ch_status value\(said)", detail: detail)
+            (code, text) = (.pluginError, "\(plugin) \(operation) returned \(value), which is not a ch_status value")
         }
+        throw ConnectorHostError(
+            code, text + (message.map { ": \($0)" } ?? ""), detail: body.isEmpty ? nil : String(decoding: body, as: UTF8.self),
+            retryAfter: status == .rateLimited ? retryAfter : nil
+        )
     }
 }

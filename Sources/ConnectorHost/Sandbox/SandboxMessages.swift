@@ -154,7 +154,7 @@ package enum SandboxProtocol {
     static func encode(_ reply: PluginReply) -> [UInt8] {
         var writer = WireWriter(capacity: 16 + reply.body.count + (reply.message?.utf8.count ?? 0))
         writer.write(reply.status.abiValue)
-        writer.write(UInt32(clamping: reply.retryAfter.map { $0.components.seconds * 1000 + $0.components.attoseconds / 1_000_000_000_000_000 } ?? 0))
+        writer.write(UInt32(clamping: reply.retryAfter?.millisecondCount ?? 0))
         if let message = reply.message {
             writer.write(UInt8(1))
             writer.writeString(message)

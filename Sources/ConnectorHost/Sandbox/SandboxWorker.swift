@@ -24,7 +24,6 @@ package final class SandboxWorker: Sendable {
 
     private struct Calls {
         var waiting: [UInt64: Waiter] = [:]
-        var nextID: UInt64 = 1
         /// Set once the socket has closed: why later calls fail at once.
         var ended: ConnectorHostError?
         var ready: CheckedContinuation<Frame, any Error>?
@@ -46,6 +45,7 @@ package final class SandboxWorker: Sendable {
     private let socket: Int32
     private let frameLimit: Int
     private let calls = Mutex(Calls())
+    private let nextCallID = Atomic<UInt64>(1)
     private let outbox: FrameOutbox
     private let logger: Logger
     private let clock: any HostClock
@@ -214,10 +214,7 @@ package final class SandboxWorker: Sendable {
     private func exchange(
         _ kind: Frame.Kind, payload: [UInt8], plugin: String, operation: String, timeLimit: Duration?
     ) async throws(ConnectorHostError) -> Frame {
-        let id = calls.withLock { calls in
-            defer { calls.nextID += 1 }
-            return calls.nextID
-        }
+        let id = nextCallID.add(1, ordering: .relaxed).oldValue
         let deadline = timeLimit.map { clock.now + $0 }
         do {
             return try await withTaskCancellationHandler {

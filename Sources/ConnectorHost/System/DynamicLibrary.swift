@@ -14,8 +14,6 @@ import Darwin
 package final class DynamicLibrary: @unchecked Sendable {
     // The handle is only read after init; dlsym is thread-safe.
     private let handle: UnsafeMutableRawPointer
-    /// The path the image was opened from.
-    package let path: String
 
     /// Opens `path` with `RTLD_NOW | RTLD_LOCAL`: every symbol is resolved now
     /// (a missing dependency fails here, not in the middle of a call) and the
@@ -33,7 +31,6 @@ package final class DynamicLibrary: @unchecked Sendable {
             throw ConnectorHostError(.abiMismatch, "\(path): not a loadable shared object: \(reason)")
         }
         self.handle = handle
-        self.path = path
     }
 
     /// The address of an exported symbol, or nil when the image does not export it.
