@@ -113,6 +113,27 @@ import Glibc
         await fixture.shutDownAndCheckNoWorkerIsLeft()
     }
 
+    /// A worker runs a call on the thread that read it; one that never returns
+    /// must not keep the calls behind it from being read and answered.
+    @Test func callsBehindHungOnesInTheSameWorkerAreAnswered() async throws {
+        let fixture = try await Fixture.make("hostile-sleep") { $0.pluginResilience["hostile-sleep"]?.timeout = .seconds(600) }
+        let plugin = try fixture.host.connector(named: "hostile-sleep")
+        let session = try await plugin.openSession([])
+        let hung = (0..<2).map { _ in
+            Task { await failure { () async throws(ConnectorHostError) in _ = try await plugin.call(.entityGet, request: [], session: session) } }
+        }
+        let runtime = try #require(fixture.host.plugin(named: "hostile-sleep")?.guarded.runtime as? SandboxRuntime)
+        while runtime.callsInFlight < 2 { await Task.yield() }
+        for _ in 0..<3 {
+            let answer = try await plugin.call(.serverInfo, session: session)
+            #expect(try TestSupport.object(answer)["operation"] as? String == "server.info")
+        }
+        #expect(runtime.callsInFlight == 2, "the hung calls are still running")
+        kill(try #require(plugin.status.pid), SIGKILL)
+        for call in hung { #expect(await call.value?.code == .pluginCrashed) }
+        await fixture.shutDownAndCheckNoWorkerIsLeft()
+    }
+
     @Test func repeatedCrashesQuarantineUntilAnOperatorRestarts() async throws {
         let fixture = try await Fixture.make("hostile-abort") { $0.sandbox.quarantineThreshold = 3 }
         let plugin = try fixture.host.connector(named: "hostile-abort")

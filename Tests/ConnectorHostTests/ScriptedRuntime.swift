@@ -42,7 +42,7 @@ final class ScriptedRuntime: PluginRuntime {
     /// Replaces what later calls do.
     func script(_ steps: [Step]) { self.steps.withLock { $0 = steps } }
 
-    func invoke(
+    nonisolated(nonsending) func invoke(
         _ operation: StandardOperation, session: SessionID?, body: [UInt8], timeLimit: Duration?
     ) async throws(ConnectorHostError) -> PluginReply {
         count.add(1, ordering: .relaxed)
@@ -70,7 +70,7 @@ final class ScriptedRuntime: PluginRuntime {
         }
     }
 
-    func invokeCustom(
+    nonisolated(nonsending) func invokeCustom(
         _ function: String, arguments: [CustomValue], timeLimit: Duration?
     ) async throws(ConnectorHostError) -> CustomValue {
         count.add(1, ordering: .relaxed)

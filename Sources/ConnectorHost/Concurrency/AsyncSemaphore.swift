@@ -17,7 +17,7 @@ package final class AsyncSemaphore: Sendable {
     }
 
     /// Waits for a permit.
-    package func acquire() async {
+    nonisolated(nonsending) package func acquire() async {
         let acquired = state.withLock { state in
             guard state.available > 0 else { return false }
             state.available -= 1
@@ -57,8 +57,8 @@ package final class AsyncSemaphore: Sendable {
     }
 
     /// Runs `body` holding a permit.
-    package func withPermit<Result: Sendable, Failure: Error>(
-        _ body: () async throws(Failure) -> Result
+    nonisolated(nonsending) package func withPermit<Result: Sendable, Failure: Error>(
+        _ body: nonisolated(nonsending) () async throws(Failure) -> Result
     ) async throws(Failure) -> Result {
         await acquire()
         defer { release() }

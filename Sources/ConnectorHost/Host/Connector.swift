@@ -13,10 +13,14 @@ public final class Connector: Sendable {
     private let resolve: @Sendable () -> HostedPlugin?
     /// The build seen when the handle was made, for descriptions once it is gone.
     private let initial: HostedPlugin
+    /// The build the last call went to: looked up again only once it is
+    /// retired, so that a call costs no lookup by name.
+    private let serving: Mutex<HostedPlugin>
 
     package init(plugin: HostedPlugin, resolve: @escaping @Sendable () -> HostedPlugin?) {
         name = plugin.name
         initial = plugin
+        serving = Mutex(plugin)
         self.resolve = resolve
     }
 
@@ -29,13 +33,16 @@ public final class Connector: Sendable {
     ///
     /// - Throws: `unavailable` once the plugin was unloaded.
     func current() throws(ConnectorHostError) -> HostedPlugin {
+        let cached = serving.withLock { $0 }
+        guard cached.isRetired else { return cached }
         guard let plugin = resolve() else {
             throw ConnectorHostError(.unavailable, "\(name) is no longer served (its plugin was unloaded)")
         }
+        serving.withLock { $0 = plugin }
         return plugin
     }
 
-    private var plugin: HostedPlugin { resolve() ?? initial }
+    private var plugin: HostedPlugin { (try? current()) ?? initial }
 
     /// The plugin's validated description.
     public var description: PluginDescription { plugin.description }
@@ -109,7 +116,7 @@ public final class Connector: Sendable {
 
     /// Calls one standard operation on one build, inside a public entry point
     /// that counts the call as running on it.
-    func call(
+    nonisolated(nonsending) func call(
         _ operation: StandardOperation, request: [UInt8], session: SessionID?, on plugin: HostedPlugin
     ) async throws(ConnectorHostError) -> [UInt8] {
         try checkNotPaused(plugin)

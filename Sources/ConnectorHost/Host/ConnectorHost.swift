@@ -15,6 +15,15 @@ public final class ConnectorHost: Sendable {
         /// The version of each plugin-directory file when the host last read
         /// it: a watch that starts later reloads the files changed since.
         var examined: [String: PluginFile.Version] = [:]
+
+        /// Serves `plugin` under `name`, or stops serving the name (nil); the
+        /// build it replaces is retired, so that handles look the name up again.
+        @discardableResult
+        mutating func serve(_ plugin: HostedPlugin?, as name: String) -> HostedPlugin? {
+            let previous = plugin.map { plugins.updateValue($0, forKey: name) } ?? plugins.removeValue(forKey: name)
+            previous?.retire()
+            return previous
+        }
     }
 
     public let configuration: HostConfiguration
@@ -185,7 +194,7 @@ public final class ConnectorHost: Sendable {
         }
         let (replaced, accepted) = state.withLock { state -> (HostedPlugin?, Bool) in
             guard !state.shutDown else { return (nil, false) }
-            return (state.plugins.updateValue(hosted, forKey: name), true)
+            return (state.serve(hosted, as: name), true)
         }
         guard accepted else {
             await hosted.guarded.runtime.shutdown()
@@ -200,7 +209,7 @@ public final class ConnectorHost: Sendable {
     ///
     /// - Throws: `not_found` when no plugin has this name.
     public func unload(named name: String) async throws(ConnectorHostError) {
-        guard let removed = state.withLock({ $0.plugins.removeValue(forKey: name) }) else {
+        guard let removed = state.withLock({ $0.serve(nil, as: name) }) else {
             throw ConnectorHostError(.notFound, "no connector named '\(name)'")
         }
         await drain(removed)
@@ -211,8 +220,9 @@ public final class ConnectorHost: Sendable {
     public func shutdown() async {
         let plugins = state.withLock { state in
             state.shutDown = true
-            defer { state.plugins.removeAll() }
-            return Array(state.plugins.values)
+            let plugins = Array(state.plugins.values)
+            for name in state.plugins.keys { state.serve(nil, as: name) }
+            return plugins
         }
         await withTaskGroup(of: Void.self) { group in
             for plugin in plugins {

@@ -17,6 +17,14 @@ package final class HostedPlugin: Sendable {
     private let maxResults = Atomic<Int>(0)
     private let running = Atomic<Int>(0)
     private let reloadError = Mutex<String?>(nil)
+    private let retired = Atomic<Bool>(false)
+
+    /// Whether the host stopped serving this build under its name (replaced,
+    /// unloaded or shut down): handles look the name up again.
+    package var isRetired: Bool { retired.load(ordering: .acquiring) }
+
+    /// Marks the build as no longer served under its name.
+    func retire() { retired.store(true, ordering: .releasing) }
 
     /// Counts a call running on this build, for draining it on a reload.
     func beginCall() { running.add(1, ordering: .relaxed) }

@@ -51,8 +51,8 @@ extension ConnectorHost {
             }
             let (replaced, accepted) = state.withLock { state -> (HostedPlugin?, Bool) in
                 guard !state.shutDown else { return (nil, false) }
-                let replaced = state.plugins.updateValue(fresh, forKey: name)
-                if let previousName, previousName != name { state.plugins[previousName] = nil }
+                let replaced = state.serve(fresh, as: name)
+                if let previousName, previousName != name { state.serve(nil, as: previousName) }
                 state.sources[source] = name
                 return (replaced, true)
             }
@@ -109,7 +109,7 @@ extension ConnectorHost {
         let removed = state.withLock { state -> HostedPlugin? in
             state.examined[source] = nil
             guard let name = state.sources.removeValue(forKey: source) else { return nil }
-            return state.plugins.removeValue(forKey: name)
+            return state.serve(nil, as: name)
         }
         guard let removed else { return }
         logger.notice("plugin file removed; unloading", metadata: ["plugin": "\(removed.name)", "source": "\(source)"])

@@ -72,7 +72,7 @@ package final class GuardedRuntime: Sendable {
     ///
     /// - Returns: The plugin's reply, which may carry an error status of its own.
     /// - Throws: A rejection, or the runtime's failure of the last attempt.
-    package func invoke(
+    nonisolated(nonsending) package func invoke(
         _ operation: StandardOperation, session: SessionID?, body: [UInt8]
     ) async throws(ConnectorHostError) -> PluginReply {
         let runtime = self.runtime
@@ -89,7 +89,7 @@ package final class GuardedRuntime: Sendable {
     ///   - arguments: Arguments already checked against its signature.
     /// - Returns: Its result.
     /// - Throws: A rejection, or the runtime's failure of the last attempt.
-    package func invokeCustom(_ function: String, arguments: [CustomValue]) async throws(ConnectorHostError)
+    nonisolated(nonsending) package func invokeCustom(_ function: String, arguments: [CustomValue]) async throws(ConnectorHostError)
         -> CustomValue
     {
         let runtime = self.runtime
@@ -100,8 +100,8 @@ package final class GuardedRuntime: Sendable {
     }
 
     /// The policy around attempts of one call.
-    private func run<Value: AttemptValue>(
-        _ label: String, inSession: Bool, attempt: () async throws(ConnectorHostError) -> Value
+    nonisolated(nonsending) private func run<Value: AttemptValue>(
+        _ label: String, inSession: Bool, attempt: nonisolated(nonsending) () async throws(ConnectorHostError) -> Value
     ) async throws(ConnectorHostError) -> Value {
         // One clock reading serves every admission; one more, the outcome.
         let started = clock.now

@@ -26,7 +26,7 @@ package final class InProcessRuntime: PluginRuntime {
         admission = image.description.maxConcurrency.map { AsyncSemaphore(permits: $0) }
     }
 
-    package func invoke(
+    nonisolated(nonsending) package func invoke(
         _ operation: StandardOperation, session: SessionID?, body: [UInt8], timeLimit: Duration?
     ) async throws(ConnectorHostError) -> PluginReply {
         guard !isShutDown.load(ordering: .acquiring) else {
@@ -41,7 +41,7 @@ package final class InProcessRuntime: PluginRuntime {
         }
     }
 
-    package func invokeCustom(
+    nonisolated(nonsending) package func invokeCustom(
         _ function: String, arguments: [CustomValue], timeLimit: Duration?
     ) async throws(ConnectorHostError) -> CustomValue {
         guard !isShutDown.load(ordering: .acquiring) else {

@@ -25,7 +25,7 @@ package protocol PluginRuntime: Sendable {
     /// - Returns: The plugin's reply, whatever its status.
     /// - Throws: Errors of the runtime itself: `not_found` (operation or session),
     ///   `plugin_crashed`, `timeout`, `unavailable`.
-    func invoke(
+    nonisolated(nonsending) func invoke(
         _ operation: StandardOperation, session: SessionID?, body: [UInt8], timeLimit: Duration?
     ) async throws(ConnectorHostError) -> PluginReply
 
@@ -36,7 +36,7 @@ package protocol PluginRuntime: Sendable {
     ///   - arguments: Arguments already checked against its declared signature.
     ///   - timeLimit: As for ``invoke(_:session:body:timeLimit:)``.
     /// - Returns: Its result.
-    func invokeCustom(
+    nonisolated(nonsending) func invokeCustom(
         _ function: String, arguments: [CustomValue], timeLimit: Duration?
     ) async throws(ConnectorHostError) -> CustomValue
 

@@ -73,7 +73,7 @@ package final class SandboxRuntime: PluginRuntime {
     /// How many times a worker was restarted after a crash.
     package var restarts: Int { state.withLock { $0.restarts } }
 
-    package func invoke(
+    nonisolated(nonsending) package func invoke(
         _ operation: StandardOperation, session: SessionID?, body: [UInt8], timeLimit: Duration?
     ) async throws(ConnectorHostError) -> PluginReply {
         let worker = try await currentWorker()
@@ -86,7 +86,7 @@ package final class SandboxRuntime: PluginRuntime {
         )
     }
 
-    package func invokeCustom(
+    nonisolated(nonsending) package func invokeCustom(
         _ function: String, arguments: [CustomValue], timeLimit: Duration?
     ) async throws(ConnectorHostError) -> CustomValue {
         let worker = try await currentWorker()
@@ -131,7 +131,7 @@ package final class SandboxRuntime: PluginRuntime {
     // MARK: - Keeping a worker running
 
     /// The running worker, or the one being started, or a new one.
-    private func currentWorker() async throws(ConnectorHostError) -> SandboxWorker {
+    nonisolated(nonsending) private func currentWorker() async throws(ConnectorHostError) -> SandboxWorker {
         enum Next {
             case use(SandboxWorker)
             case wait(Task<SandboxWorker, any Error>)

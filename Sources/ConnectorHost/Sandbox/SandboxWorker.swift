@@ -170,7 +170,7 @@ package final class SandboxWorker: Sendable {
     /// - Returns: The plugin's reply.
     /// - Throws: `timeout` once the time limit has passed, `plugin_crashed` when
     ///   the worker dies first, `plugin_error` when the reply breaks the frame limit.
-    package func call(
+    nonisolated(nonsending) package func call(
         _ call: SandboxProtocol.Call, timeLimit: Duration?, pluginName: String
     ) async throws(ConnectorHostError) -> PluginReply {
         let frame = try await exchange(
@@ -191,7 +191,7 @@ package final class SandboxWorker: Sendable {
     /// Calls a custom function in the worker, like ``call(_:timeLimit:pluginName:)``.
     ///
     /// - Returns: The function's result.
-    package func callCustom(
+    nonisolated(nonsending) package func callCustom(
         _ call: SandboxProtocol.CustomCall, timeLimit: Duration?, pluginName: String
     ) async throws(ConnectorHostError) -> CustomValue {
         let frame = try await exchange(
@@ -211,7 +211,7 @@ package final class SandboxWorker: Sendable {
     }
 
     /// Sends a call frame and waits for the frame that answers it.
-    private func exchange(
+    nonisolated(nonsending) private func exchange(
         _ kind: Frame.Kind, payload: [UInt8], plugin: String, operation: String, timeLimit: Duration?
     ) async throws(ConnectorHostError) -> Frame {
         let id = nextCallID.add(1, ordering: .relaxed).oldValue

@@ -1,10 +1,17 @@
 import Foundation
 
 /// Reads the host's frames and runs its calls in the worker, leader/follower
-/// style: one thread at a time reads the socket; when it reads a call, it hands
-/// the reading over to an idle thread and runs the call itself. A call thus
-/// starts on the thread that received it, with no wake-up of another thread on
-/// its path, and calls still overlap up to the plugin's own limit.
+/// style: one thread at a time reads the socket, and it runs each call it reads
+/// itself, on the spot. A call thus starts on the thread that received it and
+/// answers with no other thread woken on its path; calls that follow each
+/// other quickly run one after another on that thread, with no hand-over
+/// between threads in the way.
+///
+/// While a call runs, no one reads. So that a long call cannot hold up the
+/// calls behind it, a watch thread looks every ``watchTick``: a call that has
+/// held up the reading for a whole tick hands the reading to an idle thread (or
+/// a new one, up to the plugin's limit). Calls overlap after at most two ticks.
+/// The watch parks once nothing has run for ``watchQuietTicks`` ticks.
 final class WorkerCallLoop: @unchecked Sendable {
     /// What the host asked for in one call frame.
     enum Request: Sendable {
@@ -21,6 +28,11 @@ final class WorkerCallLoop: @unchecked Sendable {
 
     typealias Serve = @Sendable (UInt64, Request, PluginCallContext) -> Void
 
+    /// How often the watch looks for a call that holds up the reading.
+    static let watchTick: TimeInterval = 0.001
+    /// Ticks without any call running after which the watch parks.
+    static let watchQuietTicks = 100
+
     // Everything below is guarded by `condition`.
     private var reader: FrameReader
     private var leaderPresent = false
@@ -30,7 +42,18 @@ final class WorkerCallLoop: @unchecked Sendable {
     private var queued: [(id: UInt64, request: Request)] = []
     private var contexts: [UInt64: PluginCallContext] = [:]
     private var finished = false
+    /// Numbers the calls run by the thread that read them.
+    private var callsRunInPlace: UInt64 = 0
+    /// The call (by that number) that keeps everyone from reading, if any.
+    private var holdingUpReading: UInt64?
     private let condition = NSCondition()
+
+    // Guarded by `watchCondition`.
+    private var watchParked = false
+    private var watchRunning = false
+    private var watchStopping = false
+    private let watchCondition = NSCondition()
+
     private let slots: Int
     private let serve: Serve
     private let reject: @Sendable (UInt64, ConnectorHostError) -> Void
@@ -53,10 +76,21 @@ final class WorkerCallLoop: @unchecked Sendable {
         condition.lock()
         threads += 1
         condition.unlock()
+        watchCondition.lock()
+        watchRunning = true
+        watchCondition.unlock()
+        let watch = Thread { [self] in watchCallsInPlace() }
+        watch.name = "plugin-call-watch"
+        watch.start()
         work()
         condition.lock()
         while threads > 0 { condition.wait() }
         condition.unlock()
+        watchCondition.lock()
+        watchStopping = true
+        watchCondition.broadcast()
+        while watchRunning { watchCondition.wait() }
+        watchCondition.unlock()
     }
 
     private func work() {
@@ -73,7 +107,7 @@ final class WorkerCallLoop: @unchecked Sendable {
                 condition.unlock()
                 return
             }
-            if leaderPresent {
+            if leaderPresent || holdingUpReading != nil {
                 idle += 1
                 condition.wait()
                 idle -= 1
@@ -105,8 +139,12 @@ final class WorkerCallLoop: @unchecked Sendable {
                     queued.append((frame.callID, request))
                     continue
                 }
-                handOverReading()
+                callsRunInPlace &+= 1
+                let number = callsRunInPlace
+                holdingUpReading = number
+                wakeWatch()
                 execute(frame.callID, request)
+                if holdingUpReading == number { holdingUpReading = nil }
             case .cancel:
                 contexts[frame.callID]?.cancel()
             case .shutdown:
@@ -118,8 +156,8 @@ final class WorkerCallLoop: @unchecked Sendable {
         }
     }
 
-    /// Lets another thread read while this one runs a call: an idle one, or a
-    /// new one while the plugin may still take more calls.
+    /// Lets another thread read while calls run: an idle one, or a new one
+    /// while the plugin may still take more calls. Called with the lock held.
     private func handOverReading() {
         if idle > 0 {
             condition.signal()
@@ -141,5 +179,59 @@ final class WorkerCallLoop: @unchecked Sendable {
         condition.lock()
         running -= 1
         contexts[id] = nil
+    }
+
+    // MARK: - The watch
+
+    /// Wakes the watch if it parked. Called with `condition` held (the lock order
+    /// is `condition`, then `watchCondition`).
+    private func wakeWatch() {
+        watchCondition.lock()
+        if watchParked {
+            watchParked = false
+            watchCondition.signal()
+        }
+        watchCondition.unlock()
+    }
+
+    private func watchCallsInPlace() {
+        var lastSeen: UInt64?
+        var quietTicks = 0
+        while true {
+            condition.lock()
+            if finished {
+                condition.unlock()
+                break
+            }
+            let holding = holdingUpReading
+            if let holding, holding == lastSeen {
+                // It has held up the reading since the last look: a whole tick.
+                holdingUpReading = nil
+                lastSeen = nil
+                handOverReading()
+            } else {
+                lastSeen = holding
+            }
+            quietTicks = running > 0 ? 0 : quietTicks + 1
+            condition.unlock()
+
+            watchCondition.lock()
+            if watchStopping {
+                watchCondition.unlock()
+                break
+            }
+            if quietTicks >= Self.watchQuietTicks {
+                watchParked = true
+                while watchParked, !watchStopping { watchCondition.wait() }
+                quietTicks = 0
+            } else {
+                _ = watchCondition.wait(until: Date(timeIntervalSinceNow: Self.watchTick))
+            }
+            watchCondition.unlock()
+        }
+        watchCondition.lock()
+        watchRunning = false
+        watchCondition.broadcast()
+        watchCondition.unlock()
     }
 }
