@@ -27,6 +27,8 @@ let package = Package(
         .systemLibrary(name: "ConnectorHostABI", path: "include"),
         // posix_spawn, prctl, wait-status macros and rlimits, for host and worker.
         .target(name: "CConnectorHostSystem"),
+        // The vector inner loop of the JSON check.
+        .target(name: "CConnectorHostJSON"),
         // SQLite (Debian: libsqlite3-dev), for the registry.
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", providers: [.apt(["libsqlite3-dev"])]),
         // Calls custom functions of any declared signature through libffi (Debian: libffi-dev).
@@ -42,6 +44,7 @@ let package = Package(
                 "ConnectorHostABI",
                 "CConnectorHostSystem",
                 "CConnectorHostFFI",
+                "CConnectorHostJSON",
                 "CSQLite",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),

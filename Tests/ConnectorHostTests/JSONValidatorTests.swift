@@ -23,13 +23,25 @@ import Testing
         #expect(!JSONValidator.isValid(Array(document.utf8)))
     }
 
-    @Test func rejectsInvalidUTF8AtEveryPositionOfALongString() {
-        for position in 0..<24 {
-            var bytes = Array("\"".utf8) + Array(repeating: UInt8(ascii: "x"), count: 24) + Array("\"".utf8)
+    /// Long strings are skipped in 16-byte blocks: every kind of byte that
+    /// stops the skip is found wherever it falls in or across a block.
+    @Test func findsEveryStoppingByteAtEveryPositionOfALongString() {
+        let length = 50
+        for position in 0..<length {
+            var bytes = Array("\"".utf8) + Array(repeating: UInt8(ascii: "x"), count: length) + Array("\"".utf8)
             bytes[1 + position] = 0xFF
             #expect(!JSONValidator.isValid(bytes), "0xFF at \(position)")
+            bytes[1 + position] = 0x01
+            #expect(!JSONValidator.isValid(bytes), "a control byte at \(position)")
             bytes[1 + position] = UInt8(ascii: "\"")
             #expect(!JSONValidator.isValid(bytes), "a quote at \(position) ends the string early")
+            bytes[1 + position] = UInt8(ascii: "\\")
+            #expect(!JSONValidator.isValid(bytes), "a lone backslash at \(position) escapes nothing valid")
+            bytes[1 + position] = 0xC3
+            if position + 1 < length {
+                bytes[2 + position] = 0xA9
+                #expect(JSONValidator.isValid(bytes), "é at \(position)")
+            }
         }
     }
 

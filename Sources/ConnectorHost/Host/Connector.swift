@@ -105,7 +105,11 @@ public final class Connector: Sendable {
     /// - Throws: `not_found` when the plugin does not implement the operation,
     ///   `plugin_error` when it answers with something that is not JSON, and the
     ///   plugin's own errors mapped to the host's taxonomy.
-    public func call(
+    ///
+    /// The call runs on the caller's executor until it waits for the plugin,
+    /// like a synchronous function: a trusted plugin, called in process, runs
+    /// there to its end.
+    nonisolated(nonsending) public func call(
         _ operation: StandardOperation, request: [UInt8] = [], session: SessionID?
     ) async throws(ConnectorHostError) -> [UInt8] {
         let plugin = try current()

@@ -1,3 +1,5 @@
+import CConnectorHostJSON
+
 /// Checks that bytes are one well-formed JSON document in valid UTF-8 (RFC 8259),
 /// without building it: a single pass, no allocation beyond a small stack of
 /// open containers. Every request and response crosses it, so it must cost
@@ -100,27 +102,10 @@ package enum JSONValidator {
             guard let base = bytes.baseAddress else { return false }
             let count = bytes.count
             while position < count {
-                // Most bytes are plain printable ASCII: skip them 32, then 8 at a time.
-                while position + 32 <= count {
-                    let words = UnsafeRawPointer(base + position)
-                    let stops = Self.stops(words.loadUnaligned(as: UInt64.self))
-                        | Self.stops(words.loadUnaligned(fromByteOffset: 8, as: UInt64.self))
-                        | Self.stops(words.loadUnaligned(fromByteOffset: 16, as: UInt64.self))
-                        | Self.stops(words.loadUnaligned(fromByteOffset: 24, as: UInt64.self))
-                    guard stops == 0 else { break }
-                    position += 32
-                }
-                while position + 8 <= count {
-                    guard Self.stops(UnsafeRawPointer(base + position).loadUnaligned(as: UInt64.self)) == 0 else { break }
-                    position += 8
-                }
+                // Most bytes are plain printable ASCII: skip them in bulk.
+                position += CConnectorHostJSON_plain_prefix(base + position, count - position)
                 guard position < count else { break }
-                let byte = base[position]
-                if byte >= 0x20, byte < 0x80, byte != UInt8(ascii: "\""), byte != UInt8(ascii: "\\") {
-                    position += 1
-                    continue
-                }
-                switch byte {
+                switch base[position] {
                 case UInt8(ascii: "\""):
                     position += 1
                     return true
@@ -148,16 +133,6 @@ package enum JSONValidator {
                 }
             }
             return false
-        }
-
-        /// Nonzero when one of eight bytes ends a string's plain run: a control
-        /// byte (< 0x20), a byte >= 0x80, a quote or a backslash.
-        static func stops(_ word: UInt64) -> UInt64 {
-            let ones: UInt64 = 0x0101_0101_0101_0101
-            let highs: UInt64 = 0x8080_8080_8080_8080
-            func zeroBytes(_ value: UInt64) -> UInt64 { (value &- ones) & ~value & highs }
-            let control = (word &- ones &* 0x20) & ~word & highs
-            return (word & highs) | control | zeroBytes(word ^ (ones &* 0x22)) | zeroBytes(word ^ (ones &* 0x5C))
         }
 
         /// A multi-byte UTF-8 sequence starting at `position` (RFC 3629: no

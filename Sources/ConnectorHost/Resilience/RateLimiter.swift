@@ -7,25 +7,29 @@ public final class RateLimiter: Sendable {
     /// The admissions still inside the window, oldest first: a ring that grows
     /// with the traffic, up to the limit, never allocated for the limit upfront.
     private struct Storage {
+        /// A ring whose capacity is a power of two, so that an index wraps with a mask.
         var admissions: [Duration] = []
         var oldest = 0
         var count = 0
 
         mutating func dropOlder(than cutoff: Duration) {
+            let mask = admissions.count &- 1
             while count > 0, admissions[oldest] <= cutoff {
-                oldest = (oldest + 1) % admissions.count
+                oldest = (oldest &+ 1) & mask
                 count -= 1
             }
         }
 
         mutating func append(_ time: Duration) {
             if count == admissions.count {
-                // Unroll the ring into a larger one.
-                let ordered = (0..<count).map { admissions[(oldest + $0) % max(1, admissions.count)] }
-                admissions = ordered + Array(repeating: .zero, count: max(8, count))
+                // Unroll the ring into one twice as large.
+                let mask = admissions.count &- 1
+                var larger = [Duration](repeating: .zero, count: max(8, admissions.count * 2))
+                for index in 0..<count { larger[index] = admissions[(oldest &+ index) & mask] }
+                admissions = larger
                 oldest = 0
             }
-            admissions[(oldest + count) % admissions.count] = time
+            admissions[(oldest &+ count) & (admissions.count &- 1)] = time
             count += 1
         }
     }

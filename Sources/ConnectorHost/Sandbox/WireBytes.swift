@@ -39,12 +39,10 @@ package struct WireReader {
     package mutating func read<Integer: FixedWidthInteger>(_: Integer.Type) throws(WireError) -> Integer {
         let size = MemoryLayout<Integer>.size
         guard bytes.endIndex - position >= size else { throw WireError.truncated }
-        var value = Integer.zero
-        for offset in 0..<size {
-            value |= Integer(truncatingIfNeeded: bytes[position + offset]) << (8 * offset)
-        }
+        let offset = position - bytes.startIndex
+        let value = bytes.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: offset, as: Integer.self) }
         position += size
-        return value
+        return Integer(littleEndian: value)
     }
 
     package mutating func readBytes(_ count: Int) throws(WireError) -> ArraySlice<UInt8> {
