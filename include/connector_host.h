@@ -201,7 +201,8 @@ typedef struct ch_host_api {
      *  return CH_STATUS_TRANSIENT early. */
     int32_t (*is_cancelled)(const ch_call *call);
     /** Nanoseconds left before the call's deadline; 0 once it has passed;
-     *  UINT64_MAX when the call has no deadline. */
+     *  UINT64_MAX when the call has no deadline. The host sets the deadline
+     *  from a coarse clock: it may come a few milliseconds early, never late. */
     uint64_t (*time_remaining_ns)(const ch_call *call);
 } ch_host_api;
 

@@ -8,13 +8,15 @@ package final class PluginCallContext: Sendable {
     /// `UInt64.max` for no deadline.
     package let deadline: UInt64
 
-    /// - Parameter timeLimit: How long the call may take from now; nil for no limit.
+    /// - Parameter timeLimit: How long the call may take from now; nil for no
+    ///   limit. The deadline is set from the coarse clock, so it may fall up to
+    ///   a timer tick early.
     package init(timeLimit: Duration?) {
         guard let timeLimit else {
             deadline = .max
             return
         }
-        let (deadline, overflow) = MonotonicClock.nanoseconds().addingReportingOverflow(timeLimit.nanosecondCount)
+        let (deadline, overflow) = MonotonicClock.coarseNanoseconds().addingReportingOverflow(timeLimit.nanosecondCount)
         self.deadline = overflow ? .max : deadline
     }
 
