@@ -77,6 +77,10 @@ final class ScriptedRuntime: PluginRuntime {
         return .null
     }
 
+    var report: RuntimeReport { RuntimeReport(kind: "in-process", phase: .running(pid: nil)) }
+
+    func restart() async throws(ConnectorHostError) {}
+
     func shutdown() async {}
 
     private static func waitUntilCancelled() async {

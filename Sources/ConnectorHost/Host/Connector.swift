@@ -58,8 +58,7 @@ public final class Connector: Sendable {
     ///
     /// - Throws: Why the new worker could not start.
     public func restart() async throws(ConnectorHostError) {
-        guard let sandbox = try current().guarded.runtime as? SandboxRuntime else { return }
-        try await sandbox.restart()
+        try await current().guarded.runtime.restart()
     }
 
     /// Opens a session with the end system.

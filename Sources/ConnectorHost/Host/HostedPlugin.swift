@@ -75,28 +75,26 @@ package final class HostedPlugin: Sendable {
     /// The plugin's state now.
     package var status: PluginStatus {
         let now = clock.now
+        let report = guarded.runtime.report
         var status = PluginStatus(
             name: description.manifest.name, version: description.manifest.version, path: path,
-            runtime: guarded.runtime is SandboxRuntime ? "sandbox" : "in-process", health: .healthy,
-            breaker: "\(guarded.breaker.state)", restarts: 0, abiVersion: description.abiVersion, fileSHA256: fileSHA256
+            runtime: report.kind, health: .healthy, breaker: "\(guarded.breaker.state)", restarts: report.restarts,
+            abiVersion: description.abiVersion, fileSHA256: fileSHA256
         )
-        if let sandbox = guarded.runtime as? SandboxRuntime {
-            status.restarts = sandbox.restarts
-            status.lastCrash = sandbox.lastCrash
-            switch sandbox.phase {
-            case .running(let pid):
-                status.pid = pid
-            case .starting:
-                status.health = .starting
-            case .restarting(let at):
-                status.health = .restarting
-                status.secondsToRestart = max(0, (at - now).seconds)
-            case .quarantined(let reason):
-                status.health = .quarantined
-                status.reason = reason
-            case .shutDown:
-                status.health = .stopped
-            }
+        status.lastCrash = report.lastCrash
+        switch report.phase {
+        case .running(let pid):
+            status.pid = pid
+        case .starting:
+            status.health = .starting
+        case .restarting(let at):
+            status.health = .restarting
+            status.secondsToRestart = max(0, (at - now).seconds)
+        case .quarantined(let reason):
+            status.health = .quarantined
+            status.reason = reason
+        case .shutDown:
+            status.health = .stopped
         }
         status.lastReloadError = lastReloadError
         if isPaused {

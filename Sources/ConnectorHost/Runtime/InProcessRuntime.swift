@@ -19,6 +19,13 @@ package final class InProcessRuntime: PluginRuntime {
 
     package var isInterruptible: Bool { false }
 
+    package var report: RuntimeReport {
+        RuntimeReport(kind: "in-process", phase: isShutDown.load(ordering: .acquiring) ? .shutDown : .running(pid: nil))
+    }
+
+    /// Nothing to restart: the plugin lives as long as the host.
+    package func restart() async throws(ConnectorHostError) {}
+
     /// - Parameter image: The loaded plugin.
     package init(image: PluginImage) {
         self.image = image

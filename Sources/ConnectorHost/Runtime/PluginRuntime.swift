@@ -10,6 +10,9 @@ package protocol PluginRuntime: Sendable {
     /// only sees its deadline, and is judged when it returns.
     var isInterruptible: Bool { get }
 
+    /// What the plugin's status shows of the runtime.
+    var report: RuntimeReport { get }
+
     /// Calls one standard operation.
     ///
     /// `session.open` creates the session named by `session`; `session.close`
@@ -39,6 +42,12 @@ package protocol PluginRuntime: Sendable {
     nonisolated(nonsending) func invokeCustom(
         _ function: String, arguments: [CustomValue], timeLimit: Duration?
     ) async throws(ConnectorHostError) -> CustomValue
+
+    /// Starts afresh (operator action): a new worker, with quarantine and
+    /// crash history cleared. Open sessions are lost. Nothing to do in process.
+    ///
+    /// - Throws: Why the new worker could not start.
+    func restart() async throws(ConnectorHostError)
 
     /// Closes whatever the runtime holds; later calls fail with `unavailable`.
     func shutdown() async

@@ -9,15 +9,7 @@ import Synchronization
 /// or its file changes (a new build with the same manifest; another manifest
 /// needs a reload).
 package final class SandboxRuntime: PluginRuntime {
-    /// Where the runtime is in its life.
-    package enum Phase: Sendable, Equatable {
-        case starting
-        case running(pid: Int32)
-        /// A crash happened; the next worker starts at `at`.
-        case restarting(at: Duration)
-        case quarantined(reason: String)
-        case shutDown
-    }
+    package typealias Phase = RuntimeReport.Phase
 
     private struct State {
         var phase: Phase = .starting
@@ -62,16 +54,13 @@ package final class SandboxRuntime: PluginRuntime {
 
     package var isInterruptible: Bool { true }
 
-    package var phase: Phase { state.withLock { $0.phase } }
-
-    /// The last crash, as a sentence, if the plugin ever crashed.
-    package var lastCrash: String? { state.withLock { $0.lastCrash } }
+    package var report: RuntimeReport {
+        state.withLock { RuntimeReport(kind: "sandbox", phase: $0.phase, restarts: $0.restarts, lastCrash: $0.lastCrash) }
+    }
 
     /// Calls waiting for the current worker's answer.
     package var callsInFlight: Int { state.withLock { $0.worker?.callsInFlight ?? 0 } }
 
-    /// How many times a worker was restarted after a crash.
-    package var restarts: Int { state.withLock { $0.restarts } }
 
     nonisolated(nonsending) package func invoke(
         _ operation: StandardOperation, session: SessionID?, body: [UInt8], timeLimit: Duration?
@@ -227,7 +216,7 @@ package final class SandboxRuntime: PluginRuntime {
         recordCrash(reason: "the worker (pid \(worker.pid)) \(exit)")
         // Restart now (after the delay) rather than on the next call, so health
         // shows the plugin back as soon as it is.
-        if case .restarting = phase {
+        if case .restarting = state.withLock({ $0.phase }) {
             Task { _ = try? await self.currentWorker() }
         }
     }

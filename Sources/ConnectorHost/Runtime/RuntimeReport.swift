@@ -1,0 +1,21 @@
+/// What a runtime tells of itself for a plugin's status, whichever runtime it is.
+package struct RuntimeReport: Sendable, Equatable {
+    /// Where a runtime is in its life.
+    package enum Phase: Sendable, Equatable {
+        case starting
+        /// Taking calls: in a worker process, or in the host's own (nil).
+        case running(pid: Int32?)
+        /// A crash happened; the next worker starts at `at`.
+        case restarting(at: Duration)
+        case quarantined(reason: String)
+        case shutDown
+    }
+
+    /// `sandbox` or `in-process`.
+    package var kind: String
+    package var phase: Phase
+    /// Restarts after crashes.
+    package var restarts = 0
+    /// The last crash, as a sentence, if there was one.
+    package var lastCrash: String?
+}
