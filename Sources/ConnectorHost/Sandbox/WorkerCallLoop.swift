@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Reads the host's frames and runs its calls in the worker, leader/follower
 /// style: one thread at a time reads the socket, and it runs each call it reads
@@ -47,9 +48,12 @@ final class WorkerCallLoop: @unchecked Sendable {
     /// The call (by that number) that keeps everyone from reading, if any.
     private var holdingUpReading: UInt64?
     private let condition = NSCondition()
+    /// Set by the watch while it holds `condition`, and read by a reader while
+    /// it holds it too, so that a call started as the watch parks is never
+    /// missed; cleared under `watchCondition`, to wake the watch.
+    private let watchParked = Atomic<Bool>(false)
 
     // Guarded by `watchCondition`.
-    private var watchParked = false
     private var watchRunning = false
     private var watchStopping = false
     private let watchCondition = NSCondition()
@@ -184,13 +188,13 @@ final class WorkerCallLoop: @unchecked Sendable {
     // MARK: - The watch
 
     /// Wakes the watch if it parked. Called with `condition` held (the lock order
-    /// is `condition`, then `watchCondition`).
+    /// is `condition`, then `watchCondition`); costs one atomic load while the
+    /// watch is awake.
     private func wakeWatch() {
+        guard watchParked.load(ordering: .relaxed) else { return }
         watchCondition.lock()
-        if watchParked {
-            watchParked = false
-            watchCondition.signal()
-        }
+        watchParked.store(false, ordering: .relaxed)
+        watchCondition.signal()
         watchCondition.unlock()
     }
 
@@ -213,6 +217,8 @@ final class WorkerCallLoop: @unchecked Sendable {
                 lastSeen = holding
             }
             quietTicks = running > 0 ? 0 : quietTicks + 1
+            let parking = quietTicks >= Self.watchQuietTicks
+            if parking { watchParked.store(true, ordering: .relaxed) }
             condition.unlock()
 
             watchCondition.lock()
@@ -220,9 +226,8 @@ final class WorkerCallLoop: @unchecked Sendable {
                 watchCondition.unlock()
                 break
             }
-            if quietTicks >= Self.watchQuietTicks {
-                watchParked = true
-                while watchParked, !watchStopping { watchCondition.wait() }
+            if parking {
+                while watchParked.load(ordering: .relaxed), !watchStopping { watchCondition.wait() }
                 quietTicks = 0
             } else {
                 _ = watchCondition.wait(until: Date(timeIntervalSinceNow: Self.watchTick))
