@@ -9,10 +9,8 @@ import Synchronization
 /// or its file changes (a new build with the same manifest; another manifest
 /// needs a reload).
 package final class SandboxRuntime: PluginRuntime {
-    package typealias Phase = RuntimeReport.Phase
-
     private struct State {
-        var phase: Phase = .starting
+        var phase: RuntimeReport.Phase = .starting
         var worker: SandboxWorker?
         var starter: Task<SandboxWorker, any Error>?
         var crashes: [Duration] = []
@@ -223,7 +221,7 @@ package final class SandboxRuntime: PluginRuntime {
 
     private func recordCrash(reason: String) {
         let now = clock.now
-        let outcome = state.withLock { state -> Phase? in
+        let outcome = state.withLock { state -> RuntimeReport.Phase? in
             state.starter = nil
             guard state.phase != .shutDown else { return nil }
             state.crashes = state.crashes.filter { now - $0 < settings.crashWindow } + [now]
