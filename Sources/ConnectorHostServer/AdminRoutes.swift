@@ -14,6 +14,11 @@ enum AdminRoutes {
         let token: String
     }
 
+    struct IssuedAdminToken: Encodable {
+        let id: String
+        let token: String
+    }
+
     static func add(to router: Router<AppRequestContext>, state: ServerState) {
         let admin = router.group("admin")
         admin.post("orgs") { request, context in
@@ -30,6 +35,15 @@ enum AdminRoutes {
             let org = try parameter("orgId", context)
             let issued = try state.registry.issueToken(for: org, by: .admin)
             return JSONBody.response(IssuedToken(id: issued.id, org: org, token: issued.token), status: .created)
+        }
+        admin.post("tokens") { _, context in
+            try context.requireAdmin()
+            let issued = try state.registry.issueAdminToken(by: .admin)
+            return JSONBody.response(IssuedAdminToken(id: issued.id, token: issued.token), status: .created)
+        }
+        admin.get("tokens") { _, context in
+            try context.requireAdmin()
+            return JSONBody.response(["tokens": try state.registry.tokens()])
         }
         admin.delete("tokens/:tokenId") { _, context in
             try context.requireAdmin()

@@ -124,27 +124,53 @@ enum CatalogueRoutes {
         }
     }
 
-    /// Stores, scans and validates an uploaded distribution and records it as a Draft.
+    /// Stores, scans and validates an uploaded distribution and records it as a
+    /// Draft (served at once in development). A refused upload leaves nothing
+    /// behind in the store, and its message names the uploaded file, never a
+    /// path on the server.
     private static func register(
         file: (name: String, bytes: [UInt8]), by principal: Principal, state: ServerState
     ) async throws(ConnectorHostError) -> CatalogueEntry {
         let distribution = try Distribution.unpack(fileName: file.name, bytes: file.bytes)
-        let stored = try distribution.store(in: state.configuration.pluginStore)
-        let description = try await state.host.scan(pluginAt: stored.path)
+        let store = state.configuration.resolvedPluginStore
+        let stored = try distribution.store(in: store.path)
+        do throws(ConnectorHostError) {
+            let entry = try await record(distribution, storedAt: stored.path, sha256: stored.sha256, file: file.name,
+                                         by: principal, state: state)
+            if state.development {
+                try await CatalogueServing.serve(entry, state: state)
+            }
+            return entry
+        } catch {
+            if stored.isNew, try state.registry.catalogue().allSatisfy({ $0.fileSHA256 != stored.sha256 }) {
+                try? FileManager.default.removeItem(atPath: stored.path)
+            }
+            throw ConnectorHostError(
+                error.code,
+                error.message.replacingOccurrences(of: stored.path, with: file.name)
+                    .replacingOccurrences(of: store.path, with: "the plugin store")
+            )
+        }
+    }
+
+    private static func record(
+        _ distribution: Distribution, storedAt path: String, sha256: String, file: String, by principal: Principal,
+        state: ServerState
+    ) async throws(ConnectorHostError) -> CatalogueEntry {
+        let description = try await state.host.scan(pluginAt: path)
         let manifest = description.manifest
         let registration: Registration
         do throws(ConnectorHostError) {
             registration = try state.registry.verify(key: manifest.key, secret: manifest.secret.revealed)
         } catch {
             // The caller's token is fine; it is the plugin's credentials that are not.
-            throw ConnectorHostError(.manifestInvalid, "\(file.name): \(error.message)")
+            throw ConnectorHostError(.manifestInvalid, "\(file): \(error.message)")
         }
         guard principal.mayAct(for: registration.org) else {
-            throw ConnectorHostError(.unauthorized, "the plugin's registration belongs to another org")
+            throw ConnectorHostError(.unauthorized, "\(file): the plugin's registration belongs to another org")
         }
-        try registration.checkEntityIds(of: manifest, subject: "the plugin's")
         let entry = try state.registry.recordDraft(
-            description, registration: registration, filePath: stored.path, sha256: stored.sha256,
+            description, registration: registration, filePath: path, sha256: sha256,
             metadata: distribution.metadata, by: principal
         )
         if let uiSpec = distribution.metadata.uiSpec ?? manifest.uiSpec {
@@ -184,7 +210,7 @@ enum Publishing {
             }
             // Load first: a connector that cannot be served does not go Live.
             let loaded = state.host.plugin(named: entry.name)
-            if loaded?.fileSHA256 != entry.fileSHA256 { try await state.host.load(pluginAt: entry.filePath) }
+            try await CatalogueServing.serve(entry, state: state)
             do throws(ConnectorHostError) {
                 return try state.registry.transition(id: id, to: status, scope: scope, by: principal)
             } catch {
@@ -195,6 +221,8 @@ enum Publishing {
             let retired = try state.registry.transition(id: id, to: status, scope: scope, by: principal)
             if state.host.plugin(named: entry.name)?.fileSHA256 == entry.fileSHA256, !state.development {
                 try? await state.host.unload(named: entry.name)
+                // Another Live version of the name, if there is one, serves again.
+                await CatalogueServing.restore(state: state)
             }
             return retired
         default:

@@ -35,6 +35,7 @@ public struct ConnectorServer: Sendable {
         let state = ServerState(
             host: host, registry: registry, configuration: serverConfiguration, metrics: metrics, logger: logger
         )
+        await CatalogueServing.restore(state: state)
         return ConnectorServer(
             host: host, registry: registry, generatedAdminToken: generated, state: state, logger: logger
         )

@@ -1,4 +1,5 @@
 import ConnectorHost
+import Foundation
 import Hummingbird
 
 /// The operator's view: plugins and their health, restart, pause and resume,
@@ -48,13 +49,25 @@ enum ControlPlaneRoutes {
             )
         }
         router.get("plugins") { _, context in
-            _ = try context.requirePrincipal()
-            return JSONBody.response(PluginList(plugins: state.host.statuses.map { PluginView(status: $0, plugin: nil) }))
+            let principal = try context.requirePrincipal()
+            var views: [PluginView] = []
+            for status in state.host.statuses {
+                guard let visibility = try state.visibility(ofPluginNamed: status.name, to: principal) else { continue }
+                views.append(PluginView(status: status.seen(by: principal, as: visibility), plugin: nil))
+            }
+            return JSONBody.response(PluginList(plugins: views))
         }
         router.get("plugins/:name") { _, context in
-            _ = try context.requirePrincipal()
-            let connector = try state.host.connector(named: try parameter("name", context))
-            return JSONBody.response(PluginView(status: connector.status, plugin: PluginSummary(connector.description)))
+            let principal = try context.requirePrincipal()
+            let name = try parameter("name", context)
+            guard let visibility = try state.visibility(ofPluginNamed: name, to: principal) else {
+                throw ConnectorHostError(.notFound, "no connector named '\(name)'")
+            }
+            let connector = try state.servedConnector(name, for: principal)
+            let summary = visibility == .full ? PluginSummary(connector.description) : nil
+            return JSONBody.response(PluginView(
+                status: connector.status.seen(by: principal, as: visibility), plugin: summary
+            ))
         }
         router.post("plugins/:name/restart") { _, context in
             try context.requireAdmin()
@@ -83,5 +96,24 @@ enum ControlPlaneRoutes {
             connector.resume()
             return JSONBody.response(PluginView(status: connector.status, plugin: nil))
         }
+    }
+}
+
+extension PluginStatus {
+    /// What a caller may read of the status: an org never sees server paths,
+    /// and of another org's published connector only its name, version and
+    /// health.
+    func seen(by principal: Principal, as visibility: ServerState.Visibility) -> PluginStatus {
+        guard principal != .admin else { return self }
+        var status = self
+        status.path = URL(fileURLWithPath: path).lastPathComponent
+        if visibility == .published {
+            status.path = ""
+            status.pid = nil
+            status.lastCrash = nil
+            status.lastReloadError = nil
+            status.reason = nil
+        }
+        return status
     }
 }

@@ -172,12 +172,16 @@ struct Distribution {
 
     /// Stores the plugin under its SHA-256 in `directory`.
     ///
-    /// - Returns: The stored file's path and the hash.
-    func store(in directory: String) throws(ConnectorHostError) -> (path: String, sha256: String) {
+    /// - Returns: The stored file's path, the hash, and whether this upload
+    ///   stored it (rather than finding the same bytes there).
+    func store(in directory: String) throws(ConnectorHostError) -> (path: String, sha256: String, isNew: Bool) {
+        let sha256 = ContentAddressedStore.sha256(plugin)
+        let existed = FileManager.default.fileExists(atPath: ContentAddressedStore.path(of: sha256, in: directory))
         do {
-            return try ContentAddressedStore.store(Data(plugin), in: directory)
+            let stored = try ContentAddressedStore.store(Data(plugin), in: directory)
+            return (stored.path, stored.sha256, !existed)
         } catch {
-            throw ConnectorHostError(.unavailable, "cannot store the plugin: \(error.localizedDescription)")
+            throw ConnectorHostError(.unavailable, "cannot store the plugin in the plugin store")
         }
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import ConnectorHost
 
 /// How `connector-host serve` (or an embedding service) runs the REST server.
@@ -6,8 +7,9 @@ public struct ServerConfiguration: Sendable {
     public var host: HostConfiguration
     /// The registry file (SQLite).
     public var databasePath: String = "data/connector-host.sqlite"
-    /// Where uploaded plugin files are kept, by content.
-    public var pluginStore: String = "data/plugin-store"
+    /// Where uploaded plugin files are kept, by content; nil for `plugin-store`
+    /// beside the registry file.
+    public var pluginStore: String?
     public var address: String = "127.0.0.1"
     public var port: Int = 8080
     /// Development mode: every loaded plugin takes calls, registered or not.
@@ -22,5 +24,11 @@ public struct ServerConfiguration: Sendable {
 
     public init(host: HostConfiguration) {
         self.host = host
+    }
+
+    /// The plugin store: as configured, or `plugin-store` beside the registry.
+    var resolvedPluginStore: URL {
+        if let pluginStore { return URL(fileURLWithPath: pluginStore) }
+        return URL(fileURLWithPath: databasePath).deletingLastPathComponent().appendingPathComponent("plugin-store")
     }
 }

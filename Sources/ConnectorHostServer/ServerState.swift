@@ -25,22 +25,65 @@ final class ServerState: Sendable {
 
     /// The connector a caller may call: loaded, and (outside development) Live
     /// in the catalogue for the caller — published to every org, or to the
-    /// caller's own.
+    /// caller's own — with exactly the build that went Live.
     ///
-    /// - Throws: `not_found` for an unknown connector or one the caller may not see.
+    /// - Throws: `not_found` for an unknown connector or one the caller may not
+    ///   see (the same answer, so that a name's existence does not leak);
+    ///   `unavailable` when the build serving is not the one validated.
     func callableConnector(_ name: String, for principal: Principal) throws(ConnectorHostError) -> Connector {
-        let connector = try host.connector(named: name)
+        let connector = try servedConnector(name, for: principal)
         guard !development else { return connector }
         let entries = try registry.catalogueEntries(named: name)
-        guard entries.contains(where: { $0.isCallable(by: principal) }) else {
-            let live = entries.contains { $0.status == .live }
+        guard let live = entries.first(where: { $0.isCallable(by: principal) }) else {
+            guard entries.contains(where: { $0.isVisible(to: principal) }) else {
+                throw ConnectorHostError(.notFound, "no connector named '\(name)'")
+            }
+            let published = entries.contains { $0.status == .live }
             throw ConnectorHostError(
                 .notFound,
-                live ? "connector '\(name)' is not published to your org"
+                published ? "connector '\(name)' is not published to your org"
                     : "connector '\(name)' is not Live; publish it (Draft → InValidation → Live) to take calls"
             )
         }
+        guard entries.contains(where: { $0.isCallable(by: principal) && $0.fileSHA256 == connector.fileSHA256 }) else {
+            throw ConnectorHostError(
+                .unavailable,
+                "the build of '\(name)' serving now is not the one validated for \(live.id); upload it as a new version and validate it"
+            )
+        }
         return connector
+    }
+
+    /// The connector served under `name`, whoever may call it.
+    ///
+    /// - Throws: `not_found`; the host's message names its plugin directory,
+    ///   so an org gets one that does not.
+    func servedConnector(_ name: String, for principal: Principal) throws(ConnectorHostError) -> Connector {
+        do {
+            return try host.connector(named: name)
+        } catch {
+            throw principal == .admin ? error : ConnectorHostError(.notFound, "no connector named '\(name)'")
+        }
+    }
+
+    /// How much of a served plugin a caller may see.
+    enum Visibility {
+        /// Everything: the caller's own connector, or the caller is the admin.
+        case full
+        /// Name, version and health: a connector published to every org.
+        case published
+    }
+
+    /// What `principal` may see of the plugin served under `name`, or nil for
+    /// nothing at all. In development, plugins nobody registered are visible to
+    /// every token, as they are callable by every token.
+    func visibility(ofPluginNamed name: String, to principal: Principal) throws(ConnectorHostError) -> Visibility? {
+        if principal == .admin { return .full }
+        let entries = try registry.catalogueEntries(named: name)
+        if entries.contains(where: { principal.mayAct(for: $0.org) }) { return .full }
+        if entries.contains(where: { $0.status == .live && $0.scope == .catalogue }) { return .published }
+        if development, try registry.owner(ofConnectorNamed: name) == nil { return .published }
+        return nil
     }
 }
 
@@ -55,7 +98,7 @@ enum RegistryAdmission {
             let manifest = description.manifest
             do throws(ConnectorHostError) {
                 let registration = try registry.verify(key: manifest.key, secret: manifest.secret.revealed)
-                try registration.checkEntityIds(of: manifest, subject: "\(path): its")
+                try registration.checkIdentity(of: manifest, subject: "\(path): its")
                 if try registry.catalogueEntry(id: "\(manifest.name)-\(manifest.version)") == nil {
                     try registry.recordDraft(
                         description, registration: registration, filePath: path, sha256: try ScanKey(path: path).sha256,

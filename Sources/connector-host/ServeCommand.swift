@@ -22,8 +22,8 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("The registry file (SQLite).", valueName: "path"))
     var db = "data/connector-host.sqlite"
 
-    @Option(help: ArgumentHelp("Where uploaded plugin files are kept.", valueName: "dir"))
-    var pluginStore = "data/plugin-store"
+    @Option(help: ArgumentHelp("Where uploaded plugin files are kept (default: plugin-store beside --db).", valueName: "dir"))
+    var pluginStore: String?
 
     @Option(help: "The address to listen on.")
     var host = "127.0.0.1"

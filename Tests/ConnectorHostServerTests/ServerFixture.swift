@@ -39,11 +39,14 @@ final class ServerFixture: Sendable {
     ///   - prepare: Runs on the temporary directory before the server starts
     ///     (to put plugins in place, or register them).
     ///   - configure: Adjusts the host's configuration.
+    ///   - reusing: The directory of a server started before (and stopped), to
+    ///     start again on its registry, store and plugins.
     static func start(
-        development: Bool = false, watch: Bool = false, prepare: (URL) async throws -> Void = { _ in },
-        configure: (inout HostConfiguration) -> Void = { _ in }
+        development: Bool = false, watch: Bool = false, reusing: URL? = nil,
+        prepare: (URL) async throws -> Void = { _ in }, configure: (inout HostConfiguration) -> Void = { _ in }
     ) async throws -> ServerFixture {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("connector-server-\(UUID().uuidString)")
+        let directory = reusing
+            ?? FileManager.default.temporaryDirectory.appendingPathComponent("connector-server-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory.appendingPathComponent("plugins"), withIntermediateDirectories: true)
         try await prepare(directory)
         var host = HostConfiguration(pluginDirectory: directory.appendingPathComponent("plugins").path)

@@ -50,6 +50,9 @@ public final class Connector: Sendable {
     /// The plugin's state now.
     public var status: PluginStatus { plugin.status }
 
+    /// The SHA-256 of the plugin file serving now.
+    public var fileSHA256: String? { plugin.fileSHA256 }
+
     /// The plugin's circuit breaker, for operators: force it open or reset it.
     public var breaker: CircuitBreaker { plugin.guarded.breaker }
 

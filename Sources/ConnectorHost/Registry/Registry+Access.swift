@@ -2,6 +2,11 @@
 extension Registry {
     /// Makes sure an admin token exists.
     ///
+    /// A configured token is authoritative: when it is new, it is added and
+    /// every token configured before it is revoked, so that rotating the admin
+    /// token is a restart with another `CONNECTOR_HOST_ADMIN_TOKEN`. Tokens
+    /// issued through the API (``issueAdminToken(by:)``) stay until revoked.
+    ///
     /// - Parameter configured: A token to accept as admin (from
     ///   `CONNECTOR_HOST_ADMIN_TOKEN`), or nil.
     /// - Returns: A newly generated admin token, to print once; nil when one was
@@ -10,12 +15,29 @@ extension Registry {
         try database.write { transaction throws(ConnectorHostError) -> String? in
             if let configured {
                 let hash = Credentials.tokenHash(configured)
-                if try transaction.row("SELECT id FROM tokens WHERE token_hash = ?", .text(hash)) == nil {
-                    try transaction.execute(
-                        "INSERT INTO tokens (id, org_id, token_hash, created_at) VALUES (?, NULL, ?, ?)",
-                        .text("admin-configured"), .text(hash), .text(timestamp())
-                    )
+                if let row = try transaction.row("SELECT id, revoked_at FROM tokens WHERE token_hash = ?", .text(hash)) {
+                    guard row.text("revoked_at") == nil else {
+                        throw ConnectorHostError(
+                            .unauthorized,
+                            "the configured admin token (CONNECTOR_HOST_ADMIN_TOKEN) was revoked; configure a new one"
+                        )
+                    }
+                    return nil
                 }
+                try transaction.execute(
+                    "UPDATE tokens SET revoked_at = ? WHERE org_id IS NULL AND id LIKE 'admin-configured%' AND revoked_at IS NULL",
+                    .text(timestamp())
+                )
+                let rotated = transaction.changes
+                let id = "admin-configured-" + Credentials.hex(Credentials.randomBytes(4))
+                try transaction.execute(
+                    "INSERT INTO tokens (id, org_id, token_hash, created_at) VALUES (?, NULL, ?, ?)",
+                    .text(id), .text(hash), .text(timestamp())
+                )
+                try audit(
+                    transaction, actor: .admin, action: rotated > 0 ? "admin token rotated" : "admin token configured",
+                    subject: id
+                )
                 return nil
             }
             guard try transaction.row("SELECT id FROM tokens WHERE org_id IS NULL AND revoked_at IS NULL") == nil else {
@@ -29,6 +51,35 @@ extension Registry {
             )
             try audit(transaction, actor: .admin, action: "admin token generated", subject: nil)
             return token
+        }
+    }
+
+    /// Issues another admin token, for rotating without a restart: issue, move
+    /// clients over, revoke the old one.
+    ///
+    /// - Returns: The token's ID and the token — shown this once.
+    public func issueAdminToken(by actor: Principal) throws(ConnectorHostError) -> (id: String, token: String) {
+        try database.write { transaction throws(ConnectorHostError) in
+            let id = "admin-" + Credentials.hex(Credentials.randomBytes(6))
+            let token = Credentials.newSecret(prefix: "cha_")
+            try transaction.execute(
+                "INSERT INTO tokens (id, org_id, token_hash, created_at) VALUES (?, NULL, ?, ?)",
+                .text(id), .text(Credentials.tokenHash(token)), .text(timestamp())
+            )
+            try audit(transaction, actor: actor, action: "admin token issued", subject: id)
+            return (id, token)
+        }
+    }
+
+    /// The tokens, without their values: ID, org (nil for admin), dates.
+    public func tokens() throws(ConnectorHostError) -> [TokenRecord] {
+        try database.read { transaction throws(ConnectorHostError) in
+            try transaction.rows("SELECT id, org_id, created_at, revoked_at FROM tokens ORDER BY created_at, id").map {
+                TokenRecord(
+                    id: $0.text("id") ?? "", org: $0.text("org_id"), createdAt: $0.text("created_at") ?? "",
+                    revokedAt: $0.text("revoked_at")
+                )
+            }
         }
     }
 
@@ -104,9 +155,16 @@ extension Registry {
 
     /// Revokes a token.
     ///
-    /// - Throws: `not_found` for an unknown or already revoked token.
+    /// - Throws: `not_found` for an unknown or already revoked token;
+    ///   `conflict` for the last admin token, which would lock every admin out.
     public func revokeToken(id: String, by actor: Principal) throws(ConnectorHostError) {
         try database.write { transaction throws(ConnectorHostError) in
+            let admins = try transaction.rows("SELECT id FROM tokens WHERE org_id IS NULL AND revoked_at IS NULL")
+            if admins.count == 1, admins.first?.text("id") == id {
+                throw ConnectorHostError(
+                    .conflict, "'\(id)' is the last admin token; issue another (POST /admin/tokens) before revoking it"
+                )
+            }
             try transaction.execute(
                 "UPDATE tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL", .text(timestamp()), .text(id)
             )

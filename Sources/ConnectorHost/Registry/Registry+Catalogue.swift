@@ -30,7 +30,9 @@ extension Registry {
     /// updates the Draft of the same ID. A connector past Draft is frozen: a new
     /// build needs a new version.
     ///
-    /// - Throws: `conflict` when the entry exists past Draft with another file.
+    /// - Throws: `manifest_invalid` when the plugin's name is not its
+    ///   registration's; `conflict` when the entry exists past Draft with another
+    ///   file, or belongs to another org.
     @discardableResult
     public func recordDraft(
         _ description: PluginDescription, registration: Registration, filePath: String, sha256: String,
@@ -39,9 +41,15 @@ extension Registry {
         let manifest = description.manifest
         let id = "\(manifest.name)-\(manifest.version)"
         return try database.write { transaction throws(ConnectorHostError) -> CatalogueEntry in
+            try registration.checkIdentity(of: manifest, subject: "the plugin's")
+            try claim(transaction, name: manifest.name, for: registration.org)
             let stamp = timestamp()
             if let existing = try transaction.row("SELECT * FROM catalogue WHERE id = ?", .text(id)).map(Self.entry) {
-                if existing.fileSHA256 == sha256 { return existing }
+                // Never reached while names have one owner; kept so that no path can rebind another org's entry.
+                guard existing.org == registration.org else {
+                    throw ConnectorHostError(.conflict, "\(id) belongs to another org")
+                }
+                if existing.fileSHA256 == sha256, existing.connectorId == registration.id { return existing }
                 guard existing.status == .draft else {
                     throw ConnectorHostError(
                         .conflict,

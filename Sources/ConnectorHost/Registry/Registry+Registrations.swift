@@ -7,7 +7,7 @@ extension Registry {
     ///
     /// - Throws: `invalid_request` for an empty name or version, `not_found` for
     ///   an unknown org, `conflict` when the org registered this name and
-    ///   version already.
+    ///   version already, or when the name belongs to another org.
     public func register(
         org: String, name: String, version: String, by actor: Principal
     ) throws(ConnectorHostError) -> NewRegistration {
@@ -27,6 +27,7 @@ extension Registry {
             ) != nil {
                 throw ConnectorHostError(.conflict, "org '\(org)' has registered \(name) \(version) already")
             }
+            try claim(transaction, name: name, for: org)
             guard let start = try transaction.row("SELECT value FROM sequences WHERE name = 'next_block_start'")?
                 .integer("value")
             else { throw ConnectorHostError(.unavailable, "the registry has no entity ID sequence") }
@@ -84,8 +85,10 @@ extension Registry {
     public func deleteRegistration(org: String, id: String, by actor: Principal) throws(ConnectorHostError) {
         try database.write { transaction throws(ConnectorHostError) in
             try requireRemovable(transaction, org: org, id: id)
-            try transaction.execute("DELETE FROM catalogue WHERE connector_id = ?", .text(id))
+            let name = try transaction.row("SELECT name FROM registrations WHERE id = ?", .text(id))?.text("name")
+            try transaction.execute("DELETE FROM catalogue WHERE connector_id = ? AND org_id = ?", .text(id), .text(org))
             try transaction.execute("DELETE FROM registrations WHERE id = ?", .text(id))
+            if let name { try releaseIfUnused(transaction, name: name) }
             try audit(transaction, actor: actor, action: "registration deleted", subject: id)
         }
     }

@@ -75,7 +75,21 @@ enum RegistryMigrations {
           subject TEXT,
           detail TEXT
         );
+        """,
+        // 2: connector names belong to one org. The first registration (or
+        // catalogue entry) of a name claims it; no other org may register,
+        // upload or publish under it. Existing databases keep the earliest claim.
         """
+        CREATE TABLE connector_names (
+          name TEXT PRIMARY KEY COLLATE NOCASE,
+          org_id TEXT NOT NULL REFERENCES orgs(id),
+          claimed_at TEXT NOT NULL
+        );
+        INSERT OR IGNORE INTO connector_names (name, org_id, claimed_at)
+          SELECT name, org_id, created_at FROM registrations ORDER BY CAST(id AS INTEGER);
+        INSERT OR IGNORE INTO connector_names (name, org_id, claimed_at)
+          SELECT name, org_id, created_date FROM catalogue ORDER BY created_date
+        """,
     ]
 
     /// Brings the database to the newest schema, in one transaction.

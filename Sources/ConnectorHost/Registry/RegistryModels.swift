@@ -118,3 +118,12 @@ public struct CatalogueEntry: Sendable, Hashable {
         }
     }
 }
+
+/// A token as the registry lists it: never its value.
+public struct TokenRecord: Sendable, Hashable, Codable {
+    public var id: String
+    /// The org the token acts for; nil for an admin token.
+    public var org: String?
+    public var createdAt: String
+    public var revokedAt: String?
+}

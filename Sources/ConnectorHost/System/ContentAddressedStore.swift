@@ -10,6 +10,11 @@ package enum ContentAddressedStore {
         SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
     }
 
+    /// Where the build with this hash is kept in `directory`.
+    package static func path(of sha256: String, in directory: String) -> String {
+        URL(fileURLWithPath: directory).appendingPathComponent("\(sha256).so").path
+    }
+
     /// Stores `data` in `directory`, written aside and renamed into place so that
     /// the name never shows a partial file.
     ///
@@ -17,7 +22,7 @@ package enum ContentAddressedStore {
     /// - Throws: The file system's error.
     package static func store(_ data: Data, in directory: String) throws -> (path: String, sha256: String) {
         let sha256 = sha256(data)
-        let path = URL(fileURLWithPath: directory).appendingPathComponent("\(sha256).so").path
+        let path = path(of: sha256, in: directory)
         guard !FileManager.default.fileExists(atPath: path) else { return (path, sha256) }
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
