@@ -138,6 +138,7 @@ import Testing
                 "a hidden connector answers exactly as one that does not exist")
         #expect(!unknown.text.contains(server.directory.path))
         #expect(try await server.request("GET", "plugins", token: ServerFixture.adminToken).text.contains("jira"))
+        #expect(try await server.request("GET", "metrics", token: b).status == 401, "metrics name every org's plugins")
 
         let entries = try server.server.registry.catalogue(visibleTo: .org("b"))
         #expect(entries.isEmpty, "b sees no entry of a's")
@@ -200,6 +201,43 @@ import Testing
         #expect(third.server.host.plugin(named: "jira") == nil)
         #expect(try await Self.slug(third, "jira", token: a).status == 404)
         await third.stop()
+    }
+
+    /// The plugin directory and reloads bind names to code too: a file keyed
+    /// to b's registration that calls itself a's connector is refused at
+    /// discovery — also when its path sorts first, so it cannot shadow a's
+    /// file — and when it replaces a's file.
+    @Test func aPluginFileCannotClaimAnotherOrgsName() async throws {
+        let server = try await ServerFixture.start { directory in
+            let registry = try Registry(path: directory.appendingPathComponent("registry.sqlite").path)
+            for org in ["a", "b"] { _ = try registry.createOrg(id: org, name: org, by: .admin) }
+            func identity(_ new: NewRegistration) -> [String: Any] {
+                ["key": new.registration.key, "secret": new.secret,
+                 "endpointEntityId": String(new.registration.endpointEntityId),
+                 "functionEntityStartId": String(new.registration.functionEntityIds.lowerBound),
+                 "functionEntityEndId": String(new.registration.functionEntityIds.upperBound)]
+            }
+            let jira = try registry.register(org: "a", name: "jira", version: "1.0.0", by: .admin)
+            try PluginBuilder.build(name: "jira", registration: identity(jira), into: directory.appendingPathComponent("plugins/jira.so"))
+            let evil = try registry.register(org: "b", name: "evil", version: "1.0.0", by: .admin)
+            try PluginBuilder.build(name: "jira", registration: identity(evil), version: "6.6.6",
+                                    into: directory.appendingPathComponent("impostor.so"))
+            try FileManager.default.copyItem(at: directory.appendingPathComponent("impostor.so"),
+                                             to: directory.appendingPathComponent("plugins/aa-impostor.so"))
+        }
+        let rejected = try #require(server.server.host.discovery.rejected.first { $0.path.hasSuffix("aa-impostor.so") })
+        #expect(rejected.error.code == .manifestInvalid)
+        #expect(rejected.error.message.contains("is not the name of its registration"), "\(rejected.error)")
+        let served = try #require(server.server.host.plugin(named: "jira"))
+        #expect(served.description.manifest.version == "1.0.0")
+
+        try FileManager.default.removeItem(at: server.plugins.appendingPathComponent("jira.so"))
+        try FileManager.default.copyItem(at: server.directory.appendingPathComponent("impostor.so"),
+                                         to: server.plugins.appendingPathComponent("jira.so"))
+        let reload = try await server.request("POST", "plugins/jira/reload")
+        #expect(reload.status == 422, "\(reload.text)")
+        #expect(server.server.host.plugin(named: "jira")?.fileSHA256 == served.fileSHA256, "a's build keeps serving")
+        await server.stop()
     }
 
     @Test func theAdminTokenRotatesWithoutTouchingTheDatabase() async throws {

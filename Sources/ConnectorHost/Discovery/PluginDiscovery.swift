@@ -45,16 +45,21 @@ public enum PluginDiscovery {
     /// - Parameters:
     ///   - directory: The plugin directory.
     ///   - scanner: How each file is read.
+    ///   - admission: Decides whether a valid plugin may be served, before it
+    ///     takes its name: a file admission refuses never shadows one it admits,
+    ///     whatever its path.
     /// - Returns: The plugins found and the files rejected.
     /// - Throws: `not_found` when the directory cannot be read.
-    package static func scan(directory: String, with scanner: some PluginScanner) async throws(ConnectorHostError)
-        -> DiscoveryReport
-    {
+    package static func scan(
+        directory: String, with scanner: some PluginScanner,
+        admission: HostConfiguration.Admission = { _, _ in [] }
+    ) async throws(ConnectorHostError) -> DiscoveryReport {
         var report = DiscoveryReport(plugins: [], rejected: [])
         for path in try pluginFiles(in: directory) {
             do throws(ConnectorHostError) {
                 let description = try await scanner.scan(path)
-                try admit(description, path: path, into: &report)
+                let warnings = try await admission(path, description)
+                try admit(description, path: path, warnings: warnings, into: &report)
             } catch {
                 report.rejected.append(RejectedPlugin(path: path, error: error))
             }
@@ -63,7 +68,7 @@ public enum PluginDiscovery {
     }
 
     private static func admit(
-        _ description: PluginDescription, path: String, into report: inout DiscoveryReport
+        _ description: PluginDescription, path: String, warnings: [String], into report: inout DiscoveryReport
     ) throws(ConnectorHostError) {
         let manifest = description.manifest
         if let index = report.plugins.firstIndex(where: { $0.description.manifest.name == manifest.name }) {
@@ -83,6 +88,6 @@ public enum PluginDiscovery {
                 "\(path): the entity IDs of '\(manifest.name)' (\(manifest.entityIdSummary)) overlap those of '\(other.description.manifest.name)' (\(other.path): \(other.description.manifest.entityIdSummary))"
             )
         }
-        report.plugins.append(DiscoveredPlugin(path: path, description: description, warnings: []))
+        report.plugins.append(DiscoveredPlugin(path: path, description: description, warnings: warnings))
     }
 }

@@ -54,27 +54,19 @@ public final class ConnectorHost: Sendable {
     {
         let host = ConnectorHost(configuration: configuration, logger: logger)
         let examined = PluginDiscovery.versions(in: configuration.pluginDirectory)
-        var discovery = try await PluginDiscovery.scan(directory: configuration.pluginDirectory, with: host.scanner)
-        var admitted: [DiscoveredPlugin] = []
-        for var plugin in discovery.plugins {
-            do throws(ConnectorHostError) {
-                plugin.warnings += try await configuration.admission(plugin.path, plugin.description)
-                admitted.append(plugin)
-            } catch {
-                discovery.rejected.append(RejectedPlugin(path: plugin.path, error: error))
-            }
-        }
-        discovery.plugins = admitted
+        let discovery = try await PluginDiscovery.scan(
+            directory: configuration.pluginDirectory, with: host.scanner, admission: configuration.admission
+        )
         for rejected in discovery.rejected {
             logger.warning("plugin rejected", metadata: ["path": "\(rejected.path)", "error": "\(rejected.error)"])
         }
-        for plugin in admitted {
+        for plugin in discovery.plugins {
             for warning in plugin.warnings {
                 logger.warning("\(warning)", metadata: ["plugin": "\(plugin.description.manifest.name)"])
             }
         }
         let hosted = await withTaskGroup(of: HostedPlugin?.self) { group in
-            for plugin in admitted {
+            for plugin in discovery.plugins {
                 group.addTask { await host.makeHostedPlugin(path: plugin.path, description: plugin.description) }
             }
             var hosted: [String: HostedPlugin] = [:]

@@ -24,8 +24,11 @@ public struct HostConfiguration: Sendable {
     /// Decides whether a plugin that passed every ABI check may be served (a
     /// server checks its registration here). It returns warnings to log, or
     /// throws why the plugin is rejected. By default every plugin is admitted.
-    public var admission: @Sendable (_ path: String, _ description: PluginDescription) async throws(ConnectorHostError)
-        -> [String] = { _, _ in [] }
+    public var admission: Admission = { _, _ in [] }
+
+    /// Admits a plugin: warnings to log, or why it is rejected.
+    public typealias Admission = @Sendable (_ path: String, _ description: PluginDescription)
+        async throws(ConnectorHostError) -> [String]
 
     /// - Parameter pluginDirectory: The directory whose `*.so` files are the plugins.
     /// Where each reloaded build is copied, under its SHA-256.
