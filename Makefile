@@ -81,7 +81,7 @@ macro = $(shell echo $(1) | tr 'a-z-' 'A-Z_')
 defect_flag = -DDEFECT_$(call macro,$(1))
 hostile_flag = -DHOSTILE_$(call macro,$(1)) -DFIXTURE_NAME='"hostile-$(1)"'
 FIXTURES := $(DEFECTS:%=$(BUILD)/fixtures/%.so) $(HOSTILE:%=$(BUILD)/fixtures/hostile-%.so) \
-  $(BUILD)/fixtures/not-a-plugin.so $(BUILD)/fixtures/custom.so $(TRACKER_DEFECTS:%=$(BUILD)/fixtures/tracker-%.so) \
+  $(BUILD)/fixtures/not-a-plugin.so $(BUILD)/fixtures/custom.so $(BUILD)/fixtures/slow-writes.so $(TRACKER_DEFECTS:%=$(BUILD)/fixtures/tracker-%.so) \
   $(RELOADS:%=$(BUILD)/fixtures/reload-%.so) \
   $(foreach id,$(IDENTITIES),$(BUILD)/fixtures/$(word 1,$(subst :, ,$(id))).so)
 
@@ -116,6 +116,10 @@ $(BUILD)/fixtures/custom.so: $(FIXTURE_SOURCE) $(HEADER)
 	@mkdir -p $(@D)
 	$(CC) $(PLUGIN_CFLAGS) -shared -DFIXTURE_CUSTOM -DFIXTURE_NAME='"custom"' -DFIXTURE_ENDPOINT=910001 \
 	  -DFIXTURE_START=910002 -DFIXTURE_END=910100 -o $@ $<
+
+$(BUILD)/fixtures/slow-writes.so: $(FIXTURE_SOURCE) $(HEADER)
+	@mkdir -p $(@D)
+	$(CC) $(PLUGIN_CFLAGS) -shared -DFIXTURE_SLOW_WRITES -DFIXTURE_NAME='"slow-writes"' -o $@ $<
 
 $(BUILD)/fixtures/not-a-plugin.so: Tests/ConnectorHostTests/Fixtures/not-a-plugin.so.txt
 	@mkdir -p $(@D)

@@ -146,9 +146,9 @@ struct GuardFixture {
     }
 
     /// Calls once; returns the reply's status or the thrown error's code.
-    func call(_ session: SessionID? = nil) async -> Outcome {
+    func call(_ session: SessionID? = nil, _ operation: StandardOperation = .serverInfo) async -> Outcome {
         do {
-            return .reply(try await guarded.invoke(.serverInfo, session: session, body: []).status)
+            return .reply(try await guarded.invoke(operation, session: session, body: []).status)
         } catch {
             return .error(error.code, error)
         }

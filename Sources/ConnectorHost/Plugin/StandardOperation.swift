@@ -63,6 +63,17 @@ public enum StandardOperation: String, Sendable, Codable, CaseIterable {
     /// configuration a session needs, so it is answered before one exists.
     public var needsSession: Bool { self != .metadataGet }
 
+    /// Whether repeating the operation cannot duplicate data in the end
+    /// system. An attempt that timed out or whose worker crashed may have
+    /// reached it already, so only these are retried after such a failure;
+    /// creating an entity, adding a comment or an attachment never is.
+    public var isIdempotent: Bool {
+        switch self {
+        case .entityCreate, .commentAdd, .attachmentCreate: false
+        default: true
+        }
+    }
+
     /// The operation's position in ``allCases``: an index into per-operation
     /// tables on the call path, where hashing would cost more than the rest.
     package var ordinal: Int {

@@ -10,8 +10,12 @@ import Logging
 ///
 /// The rate limit, bulkhead and breaker admit a call once; their rejections
 /// (`rate_limited`, `bulkhead_full`, `circuit_open`) never reach the plugin and
-/// are never retried. Inside, failed attempts are retried only when the plugin
-/// marked them transient, timed out or crashed, with the policy's backoff. The
+/// are never retried. Inside, failed attempts are retried with the policy's
+/// backoff when the plugin marked them transient (it says nothing was done),
+/// or when they timed out or crashed — but then only for idempotent
+/// operations: such an attempt may have reached the end system, and repeating
+/// an `entity.create` would create the entity twice. Custom functions declare
+/// no idempotency, so they are never repeated after a timeout or a crash. The
 /// breaker learns the call's final outcome.
 package final class GuardedRuntime: Sendable {
     package let runtime: any PluginRuntime
@@ -77,7 +81,8 @@ package final class GuardedRuntime: Sendable {
     ) async throws(ConnectorHostError) -> PluginReply {
         let runtime = self.runtime
         let timeout = policy.timeout
-        return try await run(operation.rawValue, inSession: session != nil) { () async throws(ConnectorHostError) in
+        return try await run(operation.rawValue, inSession: session != nil, idempotent: operation.isIdempotent) {
+            () async throws(ConnectorHostError) in
             try await runtime.invoke(operation, session: session, body: body, timeLimit: timeout)
         }
     }
@@ -94,14 +99,15 @@ package final class GuardedRuntime: Sendable {
     {
         let runtime = self.runtime
         let timeout = policy.timeout
-        return try await run(function, inSession: false) { () async throws(ConnectorHostError) in
+        return try await run(function, inSession: false, idempotent: false) { () async throws(ConnectorHostError) in
             try await runtime.invokeCustom(function, arguments: arguments, timeLimit: timeout)
         }
     }
 
     /// The policy around attempts of one call.
     nonisolated(nonsending) private func run<Value: AttemptValue>(
-        _ label: String, inSession: Bool, attempt: nonisolated(nonsending) () async throws(ConnectorHostError) -> Value
+        _ label: String, inSession: Bool, idempotent: Bool,
+        attempt: nonisolated(nonsending) () async throws(ConnectorHostError) -> Value
     ) async throws(ConnectorHostError) -> Value {
         // One clock reading serves every admission; one more, the outcome.
         let started = clock.now
@@ -132,6 +138,11 @@ package final class GuardedRuntime: Sendable {
                 outcome = .failure(error)
             }
             guard Self.isRetryable(outcome), retries < policy.maxRetries else { break }
+            if !idempotent, case .failure(var uncertain) = outcome {
+                uncertain.message += "; not retried: \(label) is not idempotent and may have reached the end system"
+                outcome = .failure(uncertain)
+                break
+            }
             // A crashed worker took its sessions along: a retry would only be told
             // the session is unknown. The caller opens a new session instead.
             if inSession, case .failure(var crash) = outcome, crash.code == .pluginCrashed {

@@ -8,6 +8,8 @@
  *   DEFECT_<what>                                                 one defect
  *   FIXTURE_CUSTOM                                                custom functions of every type
  *   FIXTURE_REFUSE_SESSIONS                                       session.open answers unauthorized
+ *   FIXTURE_SLOW_WRITES                                           entity.create and .update count themselves and
+ *       answer only once the host gives up on them; entity.list answers the counts
  *   HOSTILE_<what>                                                one misbehaviour,
  *       in entity.get unless it names the constructor or the entry point
  */
@@ -16,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "connector_host.h"
@@ -116,11 +119,45 @@ __attribute__((constructor)) static void spin_when_loaded(void) {
 }
 #endif
 
+#ifdef FIXTURE_SLOW_WRITES
+/* A slow end system: every write that reaches it is counted, then takes longer
+ * than the host waits. Calls come one at a time (no CH_PLUGIN_THREAD_SAFE). */
+static int creates, updates;
+
+static ch_status slow_write(const ch_request *request, ch_response *response, int *handled) {
+    *handled = 1;
+    int is_create = strcmp(request->operation, CH_OP_ENTITY_CREATE) == 0;
+    if (is_create || strcmp(request->operation, CH_OP_ENTITY_UPDATE) == 0) {
+        *(is_create ? &creates : &updates) += 1;
+        const struct timespec millisecond = {0, 1000000};
+        while (!host->is_cancelled(request->call)) nanosleep(&millisecond, NULL);
+        return CH_STATUS_TRANSIENT;
+    }
+    if (strcmp(request->operation, CH_OP_ENTITY_LIST) == 0) {
+        char body[64];
+        int length = snprintf(body, sizeof body, "{\"creates\":%d,\"updates\":%d}", creates, updates);
+        uint8_t *copy = host->allocate((size_t)length);
+        if (!copy) return CH_STATUS_TRANSIENT;
+        memcpy(copy, body, (size_t)length);
+        response->body = copy;
+        response->body_length = (size_t)length;
+        return CH_STATUS_OK;
+    }
+    *handled = 0;
+    return CH_STATUS_OK;
+}
+#endif
+
 /* Answers {"operation": NAME, "version": THIS BUILD'S, "session": WHETHER ONE
  * WAS GIVEN, "sessionVersion": THE BUILD THAT OPENED IT}: a reload test can
  * tell which build answered a call, and that its session is that build's. */
 static ch_status echo(ch_session *session, const ch_request *request, ch_response *response) {
     if (strcmp(request->operation, CH_OP_ENTITY_GET) == 0 && misbehave(response)) return CH_STATUS_OK;
+#ifdef FIXTURE_SLOW_WRITES
+    int handled;
+    ch_status written = slow_write(request, response, &handled);
+    if (handled) return written;
+#endif
     if (strcmp(request->operation, CH_OP_SESSION_OPEN) == 0) {
 #ifdef FIXTURE_REFUSE_SESSIONS
         response->message = host->allocate(sizeof "this build refuses every session");
