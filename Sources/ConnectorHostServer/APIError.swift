@@ -13,7 +13,7 @@ struct APIError: HTTPResponseError {
     func response(from request: Request, context: some RequestContext) throws -> Response {
         var headers: HTTPFields = [.contentType: "application/json"]
         if let retryAfter {
-            headers[.retryAfter] = String(max(1, Int((Double(retryAfter.components.seconds) + 0.999).rounded(.down))))
+            headers[.retryAfter] = String(retryAfter.retryAfterSeconds)
         }
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
     }

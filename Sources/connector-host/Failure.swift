@@ -9,7 +9,9 @@ func reportingFailure<Value>(_ body: () async throws(ConnectorHostError) -> Valu
     do {
         return try await body()
     } catch {
-        printToStandardError("error: \(error.code): \(error.message)")
+        // The same whole seconds a REST client reads in Retry-After.
+        let retry = error.retryAfter.map { " (retry after \($0.retryAfterSeconds) s)" } ?? ""
+        printToStandardError("error: \(error.code): \(error.message)\(retry)")
         throw ExitCode(error.code.exitCode)
     }
 }

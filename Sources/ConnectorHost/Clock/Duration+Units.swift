@@ -25,4 +25,12 @@ extension Duration {
         if milliseconds % 1000 == 0 { return "\(milliseconds / 1000) s" }
         return "\(Double(milliseconds) / 1000) s"
     }
+
+    /// Whole seconds, rounded up and at least 1: a `Retry-After` a client can
+    /// wait out without being refused again (4.2 s is "5", never "4").
+    package var retryAfterSeconds: Int {
+        let (seconds, attoseconds) = components
+        guard seconds >= 0, seconds < Int64(Int32.max) else { return seconds < 0 ? 1 : Int(Int32.max) }
+        return max(1, Int(seconds) + (attoseconds > 0 ? 1 : 0))
+    }
 }

@@ -32,8 +32,13 @@ public final class CircuitBreaker: Sendable {
     /// Proof of admission; report its outcome with ``record(_:success:)``.
     public struct Ticket: Sendable {
         fileprivate let epoch: UInt64
-        fileprivate let isProbe: Bool
+        /// The one call let through to test a recovered plugin.
+        package let isProbe: Bool
     }
+
+    /// What callers refused while the probe runs are told to wait: its outcome
+    /// can come at any moment, so the probe's time limit would overstate it.
+    package static let probeRunningRetryAfter: Duration = .seconds(1)
 
     /// A change of state, for logs and metrics.
     public struct Transition: Sendable, Hashable {
@@ -104,7 +109,12 @@ public final class CircuitBreaker: Sendable {
                     transitions.append(Self.move(&storage, to: .open(probeAt: now + recovery)))
                     return .failure(Self.rejection(retryAfter: recovery))
                 }
-                return .failure(Self.rejection(retryAfter: probeTimeout - (now - storage.probeStartedAt)))
+                let bound = probeTimeout - (now - storage.probeStartedAt)
+                return .failure(ConnectorHostError(
+                    .circuitOpen,
+                    "the circuit breaker is half-open: one probe call is testing the plugin and decides within \(bound.secondsText)",
+                    retryAfter: min(bound, Self.probeRunningRetryAfter)
+                ))
             }
         }
         transitions.forEach(onTransition)

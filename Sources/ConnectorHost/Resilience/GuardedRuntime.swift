@@ -55,8 +55,8 @@ package final class GuardedRuntime: Sendable {
         interruptible = runtime.isInterruptible
         rateLimiter = RateLimiter(limit: policy.rateLimitPerMinute, clock: clock)
         bulkhead = Bulkhead(limit: policy.maxConcurrentCalls)
-        // A probe is bounded by the longest a call can take with its retries.
-        let probeTimeout = policy.timeout * (policy.maxRetries + 1) + policy.backoffCap * policy.maxRetries
+        // A probe is one attempt (see run), so its time limit bounds it.
+        let probeTimeout = policy.timeout
         breaker = CircuitBreaker(
             threshold: policy.breakerThreshold, recovery: policy.breakerRecovery, probeTimeout: probeTimeout,
             clock: clock
@@ -137,7 +137,8 @@ package final class GuardedRuntime: Sendable {
             } catch {
                 outcome = .failure(error)
             }
-            guard Self.isRetryable(outcome), retries < policy.maxRetries else { break }
+            // A probe is not retried: its one attempt is what tells whether the plugin recovered.
+            guard Self.isRetryable(outcome), retries < policy.maxRetries, !ticket.isProbe else { break }
             if !idempotent, case .failure(var uncertain) = outcome {
                 uncertain.message += "; not retried: \(label) is not idempotent and may have reached the end system"
                 outcome = .failure(uncertain)
@@ -189,11 +190,13 @@ package final class GuardedRuntime: Sendable {
         }
     }
 
-    /// What the breaker counts against the plugin.
+    /// What the breaker counts against the plugin: what it did wrong when
+    /// called, never a refusal to call it (`unavailable`: quarantined,
+    /// restarting or not started), which has a state and cause of its own.
     private static func isFailure<Value: AttemptValue>(_ outcome: Result<Value, ConnectorHostError>) -> Bool {
         switch outcome {
         case .success(let value): value.countsAsFailure
-        case .failure(let error): [.timeout, .pluginCrashed, .pluginError, .unavailable].contains(error.code)
+        case .failure(let error): [.timeout, .pluginCrashed, .pluginError].contains(error.code)
         }
     }
 }
