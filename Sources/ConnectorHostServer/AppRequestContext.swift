@@ -5,7 +5,13 @@ import Hummingbird
 public struct AppRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     /// Set by ``Authentication`` for every route but `/healthz`.
-    public var principal: Principal?
+    public var principal: Principal? {
+        didSet { caller.principal = principal }
+    }
+    /// The ID of the token the caller presented, for the audit trail.
+    public var tokenId: String?
+    /// Shared with the middleware above authentication (the access log).
+    let caller = RequestCaller()
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
@@ -24,5 +30,10 @@ public struct AppRequestContext: RequestContext {
         guard try requirePrincipal() == .admin else {
             throw ConnectorHostError(.unauthorized, "this endpoint needs an admin token")
         }
+    }
+
+    /// Who did it, as the audit trail records it: the principal and the token.
+    var actor: String {
+        "\(principal?.description ?? "anonymous") (token \(tokenId ?? "none"))"
     }
 }

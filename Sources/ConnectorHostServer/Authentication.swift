@@ -21,11 +21,12 @@ struct Authentication: RouterMiddleware {
                 .unauthorized, "a token is needed: send it in the authToken header or as Authorization: Bearer TOKEN"
             )
         }
-        guard let principal = try registry.authenticate(token) else {
+        guard let identity = try registry.identify(token) else {
             throw ConnectorHostError(.unauthorized, "the token is not valid (unknown or revoked)")
         }
         var context = context
-        context.principal = principal
+        context.principal = identity.principal
+        context.tokenId = identity.tokenId
         return try await next(request, context)
     }
 }

@@ -36,6 +36,10 @@ public struct ConnectorServer: Sendable {
             host: host, registry: registry, configuration: serverConfiguration, metrics: metrics, logger: logger
         )
         await CatalogueServing.restore(state: state)
+        // What operators paused stays paused across restarts.
+        for name in try registry.pausedPlugins() {
+            (try? host.connector(named: name))?.pause()
+        }
         return ConnectorServer(
             host: host, registry: registry, generatedAdminToken: generated, state: state, logger: logger
         )
@@ -44,6 +48,7 @@ public struct ConnectorServer: Sendable {
     /// Every route, behind authentication.
     func router() -> Router<AppRequestContext> {
         let router = Router(context: AppRequestContext.self)
+        router.add(middleware: AccessLog(logger: logger))
         router.add(middleware: JSONErrors())
         router.add(middleware: Authentication(registry: registry))
         ControlPlaneRoutes.add(to: router, state: state)

@@ -42,6 +42,7 @@ enum ControlPlaneRoutes {
         router.get("metrics") { _, context in
             // Every plugin's series, of every org: the operator's, not a tenant's.
             try context.requireAdmin()
+            state.host.recordStatusMetrics()
             var text: [UInt8] = []
             state.metrics.emit(into: &text)
             return Response(
@@ -73,6 +74,7 @@ enum ControlPlaneRoutes {
         router.post("plugins/:name/restart") { _, context in
             try context.requireAdmin()
             let connector = try state.host.connector(named: try parameter("name", context))
+            try state.registry.recordOperatorAction("plugin restarted", plugin: connector.name, by: context.actor)
             try await connector.restart()
             return JSONBody.response(PluginView(status: connector.status, plugin: nil))
         }
@@ -82,18 +84,21 @@ enum ControlPlaneRoutes {
             guard let source = state.host.sourcePath(of: name) else {
                 throw ConnectorHostError(.notFound, "no plugin '\(name)' loaded from the plugin directory")
             }
+            try state.registry.recordOperatorAction("plugin reloaded", plugin: name, by: context.actor)
             let connector = try await state.host.reload(pluginAt: source)
             return JSONBody.response(PluginView(status: connector.status, plugin: nil))
         }
         router.post("plugins/:name/pause") { _, context in
             try context.requireAdmin()
             let connector = try state.host.connector(named: try parameter("name", context))
+            try state.registry.setPaused(true, plugin: connector.name, by: context.actor)
             connector.pause()
             return JSONBody.response(PluginView(status: connector.status, plugin: nil))
         }
         router.post("plugins/:name/resume") { _, context in
             try context.requireAdmin()
             let connector = try state.host.connector(named: try parameter("name", context))
+            try state.registry.setPaused(false, plugin: connector.name, by: context.actor)
             connector.resume()
             return JSONBody.response(PluginView(status: connector.status, plugin: nil))
         }

@@ -75,7 +75,7 @@ struct CallCommand: AsyncParsableCommand {
             let body = try readRequest()
             var configuration = HostConfiguration(pluginDirectory: directory.directory)
             if inProcess { configuration.trustedPlugins = [connector] }
-            let host = try await ConnectorHost.start(configuration: configuration, logger: common.makeLogger())
+            let host = try await ConnectorHost.start(configuration: configuration, logger: common.makeLogger(defaultLevel: .error))
             do throws(ConnectorHostError) {
                 let connector = try host.connector(named: connector)
                 if let function {

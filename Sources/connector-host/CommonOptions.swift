@@ -4,17 +4,20 @@ import Logging
 
 /// Options every subcommand shares.
 struct CommonOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("Log level of host and plugin messages on stderr.", valueName: "level"))
-    var logLevel: LogLevel = .warning
+    @Option(help: ArgumentHelp(
+        "Log level of host and plugin messages on stderr (default: warning; for call and conformance, error, since they report a failed call themselves).",
+        valueName: "level"
+    ))
+    var logLevel: LogLevel?
 
     enum LogLevel: String, ExpressibleByArgument, CaseIterable {
         case trace, debug, info, notice, warning, error, critical
     }
 
-    /// A stderr logger at the chosen level.
-    func makeLogger() -> Logger {
+    /// A stderr logger at the chosen level, else at `defaultLevel`.
+    func makeLogger(defaultLevel: Logger.Level = .warning) -> Logger {
         var logger = Logger(label: "connector-host") { label in StreamLogHandler.standardError(label: label) }
-        logger.logLevel = Logger.Level(rawValue: logLevel.rawValue) ?? .warning
+        logger.logLevel = logLevel.flatMap { Logger.Level(rawValue: $0.rawValue) } ?? defaultLevel
         return logger
     }
 }

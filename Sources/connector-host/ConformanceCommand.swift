@@ -30,7 +30,7 @@ struct ConformanceCommand: AsyncParsableCommand {
 
     func run() async throws {
         let report = await ConformanceKit.run(
-            pluginAt: plugin, credentials: session.sessionSettings, logger: common.makeLogger()
+            pluginAt: plugin, credentials: session.sessionSettings, logger: common.makeLogger(defaultLevel: .error)
         )
         if json {
             try await reportingFailure { () throws(ConnectorHostError) in try JSONOutput.print(report) }

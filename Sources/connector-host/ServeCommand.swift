@@ -47,8 +47,8 @@ struct ServeCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        var logger = common.makeLogger()
-        if common.logLevel == .warning { logger.logLevel = .info }
+        // A server's operator reads the access log and lifecycle lines: info unless told otherwise.
+        let logger = common.makeLogger(defaultLevel: .info)
         var hostConfiguration = HostConfiguration(pluginDirectory: directory.directory)
         hostConfiguration.trustedPlugins = Set(trusted)
         var configuration = ServerConfiguration(host: hostConfiguration)

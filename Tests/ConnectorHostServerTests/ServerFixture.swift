@@ -39,10 +39,11 @@ final class ServerFixture: Sendable {
     ///   - prepare: Runs on the temporary directory before the server starts
     ///     (to put plugins in place, or register them).
     ///   - configure: Adjusts the host's configuration.
+    ///   - logger: Where the server and its plugins log.
     ///   - reusing: The directory of a server started before (and stopped), to
     ///     start again on its registry, store and plugins.
     static func start(
-        development: Bool = false, watch: Bool = false, reusing: URL? = nil,
+        development: Bool = false, watch: Bool = false, reusing: URL? = nil, logger: Logger = quietLogger,
         prepare: (URL) async throws -> Void = { _ in }, configure: (inout HostConfiguration) -> Void = { _ in }
     ) async throws -> ServerFixture {
         let directory = reusing
@@ -62,7 +63,7 @@ final class ServerFixture: Sendable {
         configuration.watch = watch
         configuration.host.buildsDirectory = directory.appendingPathComponent("builds").path
         configuration.adminToken = adminToken
-        let server = try await ConnectorServer.make(configuration: configuration, logger: quietLogger)
+        let server = try await ConnectorServer.make(configuration: configuration, logger: logger)
         let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
         let task = Task { try await server.run { port in continuation.yield(port) } }
         var iterator = ports.makeAsyncIterator()

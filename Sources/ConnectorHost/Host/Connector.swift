@@ -172,9 +172,15 @@ public final class Connector: Sendable {
     /// Lets a paused plugin take calls again.
     public func resume() { plugin.setPaused(false) }
 
+    static let pausedRetryAfter: Duration = .seconds(60)
+
     private func checkNotPaused(_ plugin: HostedPlugin) throws(ConnectorHostError) {
         guard !plugin.isPaused else {
-            throw ConnectorHostError(.unavailable, "\(name) is paused by an operator; resume it to take calls")
+            // Nothing resumes it by itself: the hint is how often asking again makes sense.
+            throw ConnectorHostError(
+                .unavailable, "\(name) is paused by an operator; it takes calls once resumed",
+                retryAfter: Self.pausedRetryAfter
+            )
         }
     }
 

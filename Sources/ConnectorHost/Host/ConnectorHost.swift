@@ -18,9 +18,11 @@ public final class ConnectorHost: Sendable {
 
         /// Serves `plugin` under `name`, or stops serving the name (nil); the
         /// build it replaces is retired, so that handles look the name up again.
+        /// A pause is the operator's, on the name: a new build stays paused.
         @discardableResult
         mutating func serve(_ plugin: HostedPlugin?, as name: String) -> HostedPlugin? {
             let previous = plugin.map { plugins.updateValue($0, forKey: name) } ?? plugins.removeValue(forKey: name)
+            if let plugin, previous?.isPaused == true { plugin.setPaused(true) }
             previous?.retire()
             return previous
         }
@@ -152,6 +154,14 @@ public final class ConnectorHost: Sendable {
     public var statuses: [PluginStatus] {
         let plugins = state.withLock { state in state.plugins.keys.sorted().compactMap { state.plugins[$0] } }
         return plugins.map(\.status)
+    }
+
+    /// Records every plugin's health and restarts in its metrics. States are
+    /// computed from the clock, not pushed, so a scrape calls this first
+    /// (`serve` does before every `/metrics`).
+    public func recordStatusMetrics() {
+        let plugins = state.withLock { Array($0.plugins.values) }
+        for plugin in plugins { plugin.guarded.metrics.recordStatus(plugin.status) }
     }
 
     /// Reads a plugin file's description in a throwaway worker, through the

@@ -28,7 +28,7 @@ public struct PluginStatus: Sendable, Hashable, Encodable {
     /// Why the last reload of this plugin failed (the build before it kept serving).
     public var lastReloadError: String?
 
-    public enum Health: String, Sendable, Hashable, Encodable {
+    public enum Health: String, Sendable, Hashable, Encodable, CaseIterable {
         case healthy
         /// The circuit breaker is open or half-open.
         case degraded

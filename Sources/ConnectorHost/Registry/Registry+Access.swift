@@ -85,13 +85,20 @@ extension Registry {
 
     /// Who a token belongs to, or nil for an unknown or revoked one.
     public func authenticate(_ token: String) throws(ConnectorHostError) -> Principal? {
+        try identify(token)?.principal
+    }
+
+    /// Who a token belongs to and the token's ID (for the audit trail), or nil
+    /// for an unknown or revoked one.
+    public func identify(_ token: String) throws(ConnectorHostError) -> (principal: Principal, tokenId: String)? {
         let row = try database.read { transaction throws(ConnectorHostError) in
             try transaction.row(
-                "SELECT org_id FROM tokens WHERE token_hash = ? AND revoked_at IS NULL", .text(Credentials.tokenHash(token))
+                "SELECT id, org_id FROM tokens WHERE token_hash = ? AND revoked_at IS NULL",
+                .text(Credentials.tokenHash(token))
             )
         }
         guard let row else { return nil }
-        return row.text("org_id").map(Principal.org) ?? .admin
+        return (row.text("org_id").map(Principal.org) ?? .admin, row.text("id") ?? "")
     }
 
     /// Creates an org.

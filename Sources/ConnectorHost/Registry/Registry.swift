@@ -42,9 +42,15 @@ public final class Registry: Sendable {
     func audit(
         _ transaction: SQLiteDatabase.Transaction, actor: Principal, action: String, subject: String?, detail: String? = nil
     ) throws(ConnectorHostError) {
+        try audit(transaction, actor: actor.description, action: action, subject: subject, detail: detail)
+    }
+
+    func audit(
+        _ transaction: SQLiteDatabase.Transaction, actor: String, action: String, subject: String?, detail: String? = nil
+    ) throws(ConnectorHostError) {
         try transaction.execute(
             "INSERT INTO audit (at, actor, action, subject, detail) VALUES (?, ?, ?, ?, ?)",
-            .text(timestamp()), .text(actor.description), .text(action), subject.map { .text($0) } ?? .null,
+            .text(timestamp()), .text(actor), .text(action), subject.map { .text($0) } ?? .null,
             detail.map { .text($0) } ?? .null
         )
     }

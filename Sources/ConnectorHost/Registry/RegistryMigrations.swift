@@ -76,7 +76,10 @@ enum RegistryMigrations {
           detail TEXT
         );
         """,
-        // 2: connector names belong to one org. The first registration (or
+        // 2: connector names belong to one org, and what operators set on a
+        // plugin (paused) outlives a restart.
+        //
+        // Names:  The first registration (or
         // catalogue entry) of a name claims it; no other org may register,
         // upload or publish under it. Existing databases keep the earliest claim.
         """
@@ -88,7 +91,13 @@ enum RegistryMigrations {
         INSERT OR IGNORE INTO connector_names (name, org_id, claimed_at)
           SELECT name, org_id, created_at FROM registrations ORDER BY CAST(id AS INTEGER);
         INSERT OR IGNORE INTO connector_names (name, org_id, claimed_at)
-          SELECT name, org_id, created_date FROM catalogue ORDER BY created_date
+          SELECT name, org_id, created_date FROM catalogue ORDER BY created_date;
+        CREATE TABLE operator_state (
+          plugin TEXT PRIMARY KEY,
+          paused INTEGER NOT NULL DEFAULT 0,
+          updated_by TEXT NOT NULL,
+          updated_at TEXT NOT NULL
+        )
         """,
     ]
 

@@ -25,7 +25,7 @@ package final class GuardedRuntime: Sendable {
     package let bulkhead: Bulkhead
     private let clock: any HostClock
     private let jitter: @Sendable (Duration) -> Duration
-    private let metrics: PluginMetrics
+    package let metrics: PluginMetrics
     private let logger: Logger
     /// The plugin's name, kept apart: reading it from the description copies that.
     private let name: String
@@ -115,7 +115,7 @@ package final class GuardedRuntime: Sendable {
             try rateLimiter.admit(at: started)
             try bulkhead.enter()
         } catch {
-            metrics.recordFailure(error.code)
+            refuse(label, error)
             throw error
         }
         defer { bulkhead.leave() }
@@ -123,7 +123,7 @@ package final class GuardedRuntime: Sendable {
         do throws(ConnectorHostError) {
             ticket = try breaker.admit(at: started)
         } catch {
-            metrics.recordFailure(error.code)
+            refuse(label, error)
             throw error
         }
 
@@ -152,15 +152,26 @@ package final class GuardedRuntime: Sendable {
                 break
             }
             retries += 1
+            metrics.recordRetry()
+            logger.info("retrying", metadata: [
+                "call": "\(label)", "attempt": "\(retries + 1)", "after": "\(Self.failureCode(outcome)?.description ?? "")",
+            ])
             let delay = policy.jitter ? jitter(policy.delay(beforeRetry: retries)) : policy.delay(beforeRetry: retries)
             guard (try? await clock.sleep(for: delay)) != nil else { break }
         }
         let ended = clock.now
         breaker.record(ticket, success: !Self.isFailure(outcome), at: ended)
         metrics.recordCall(duration: ended - started)
-        logger.trace("call answered", metadata: [
-            "call": "\(label)", "attempts": "\(retries + 1)", "took": "\((ended - started).secondsText)",
-        ])
+        let failure = Self.failureCode(outcome)
+        let report: Logger.Metadata = [
+            "call": "\(label)", "outcome": "\(failure?.description ?? "ok")", "attempts": "\(retries + 1)",
+            "took": "\((ended - started).secondsText)",
+        ]
+        if failure != nil {
+            logger.warning("call failed", metadata: report)
+        } else {
+            logger.trace("call answered", metadata: report)
+        }
         if !interruptible, ended - started > policy.timeout * (retries + 1) {
             logger.warning("\(name) \(label) took \((ended - started).secondsText), over its time limit of \(policy.timeout.secondsText) per attempt; in-process calls cannot be cut off")
         }
@@ -179,6 +190,24 @@ package final class GuardedRuntime: Sendable {
         case .failure(let error):
             metrics.recordFailure(error.code)
             throw error
+        }
+    }
+
+    /// A refusal before any attempt: counted, and logged like any failed call.
+    private func refuse(_ label: String, _ error: ConnectorHostError) {
+        metrics.recordFailure(error.code)
+        logger.warning("call failed", metadata: [
+            "call": "\(label)", "outcome": "\(error.code)", "attempts": "0", "took": "0 s",
+        ])
+    }
+
+    /// The error code a call's outcome stands for; nil for a success.
+    private static func failureCode<Value: AttemptValue>(_ outcome: Result<Value, ConnectorHostError>)
+        -> ConnectorHostError.Code?
+    {
+        switch outcome {
+        case .success(let value): value.failureCode
+        case .failure(let error): error.code
         }
     }
 

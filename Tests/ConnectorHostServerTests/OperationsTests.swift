@@ -1,0 +1,93 @@
+import ConnectorHost
+@testable import ConnectorHostServer
+import Foundation
+import Logging
+import Testing
+
+/// What an operator relies on: state that survives a restart, an audit trail
+/// of who did what, a log line for each request and each failed call, and
+/// metrics to alert on.
+@Suite(.timeLimit(.minutes(3))) struct OperationsTests {
+    static func trackerInPlugins(_ directory: URL) throws {
+        try FileManager.default.copyItem(
+            at: ServerFixture.root.appendingPathComponent("build/plugins/tracker.so"),
+            to: directory.appendingPathComponent("plugins/tracker.so")
+        )
+    }
+
+    @Test func aPauseOutlivesARestartAndEveryActionIsAudited() async throws {
+        let first = try await ServerFixture.start(development: true, prepare: Self.trackerInPlugins)
+        #expect(try await first.request("POST", "plugins/tracker/pause").status == 200)
+        await first.stop()
+
+        let second = try await ServerFixture.start(development: true, reusing: first.directory)
+        let shown = try await second.request("GET", "plugins/tracker")
+        #expect(shown.json["health"] as? String == "paused", "\(shown.text)")
+        let refused = try await second.request("GET", "connectors/tracker/sdk-api/api/1.0/server-info", headers: [
+            "connector-credentials": #"[{"key":"database","value":"\#(second.directory.path)/t.sqlite"}]"#,
+        ])
+        #expect(refused.status == 503, "\(refused.text)")
+        #expect(refused.headers["retry-after"] == "60")
+        #expect(try await second.request("POST", "plugins/tracker/resume").status == 200)
+        #expect(try await second.request("POST", "plugins/tracker/restart").status == 200)
+
+        let audit = try await second.request("GET", "admin/audit")
+        let entries = try #require(audit.json["entries"] as? [[String: Any]])
+        for action in ["plugin paused", "plugin resumed", "plugin restarted"] {
+            let entry = entries.first { $0["action"] as? String == action && $0["subject"] as? String == "tracker" }
+            #expect((entry?["actor"] as? String)?.hasPrefix("admin (token admin-configured") == true, "\(action): \(entries)")
+        }
+        await second.stop()
+        let third = try await ServerFixture.start(development: true, reusing: first.directory)
+        #expect(try await third.request("GET", "plugins/tracker").json["health"] as? String == "healthy")
+        await third.stop()
+    }
+
+    @Test func eachRequestAndEachFailedCallLeavesALine() async throws {
+        let log = CapturedLog()
+        let server = try await ServerFixture.start(development: true, logger: log.logger(level: .info),
+                                                   prepare: Self.trackerInPlugins)
+        let org = try await server.org("acme")
+        let credentials = #"[{"key":"database","value":"\#(server.directory.path)/t.sqlite"}]"#
+        let missing = try await server.request("GET", "connectors/tracker/sdk-api/api/1.0/entities/424242", token: org,
+                                               headers: ["connector-credentials": credentials])
+        #expect(missing.status == 404)
+        await server.stop()
+
+        let requests = log.lines.filter { $0.message == "request" }
+        let entity = try #require(requests.first { $0.metadata["path"]?.contains("entities") == true })
+        #expect(entity.level == .info)
+        #expect(entity.metadata["method"] == "GET")
+        #expect(entity.metadata["path"] == "/connectors/{connectorId}/sdk-api/api/1.0/entities/{first}", "\(entity)")
+        #expect(entity.metadata["status"] == "404")
+        #expect(entity.metadata["caller"] == "org:acme")
+        #expect(entity.metadata["took"] != nil)
+
+        let failed = try #require(log.lines.first { $0.message == "call failed" }, "\(log.lines)")
+        #expect(failed.level == .warning)
+        #expect(failed.metadata["plugin"] == "tracker")
+        #expect(failed.metadata["call"] == "entity.get")
+        #expect(failed.metadata["outcome"] == "not_found")
+        #expect(failed.metadata["attempts"] == "1")
+        for line in log.lines {
+            #expect(!line.description.contains(org), "a token in a log line: \(line)")
+            #expect(!line.description.contains(ServerFixture.adminToken), "a token in a log line: \(line)")
+        }
+    }
+
+    @Test func metricsCarryHealthRestartsRetriesAndRejections() async throws {
+        let server = try await ServerFixture.start(development: true, prepare: Self.trackerInPlugins)
+        let metrics = try await server.request("GET", "metrics")
+        #expect(metrics.status == 200)
+        for series in [
+            #"connector_host_plugin_health{plugin="tracker",state="healthy"} 1"#,
+            #"connector_host_plugin_health{plugin="tracker",state="quarantined"} 0"#,
+            #"connector_host_worker_restarts{plugin="tracker"} 0"#,
+            #"connector_host_retries_total{plugin="tracker"} 0"#,
+            #"connector_host_rejections_total{plugin="tracker",kind="rate_limited"} 0"#,
+        ] {
+            #expect(metrics.text.contains(series), "\(series) in\n\(metrics.text)")
+        }
+        await server.stop()
+    }
+}
