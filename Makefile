@@ -12,7 +12,8 @@ SWIFTC ?= swiftc
 CC ?= cc
 BUILD := build
 BIN := .build/debug/connector-host
-APT_PACKAGES := libffi-dev libcurl4-openssl-dev libsqlite3-dev
+# bubblewrap and libseccomp-dev confine the sandbox workers (see README, "How plugins run").
+APT_PACKAGES := libffi-dev libcurl4-openssl-dev libsqlite3-dev bubblewrap libseccomp-dev
 
 # Flags for a C plugin: position-independent, only CH_EXPORT symbols visible.
 PLUGIN_CFLAGS := -std=c99 -O2 -g -Wall -Wextra -Werror -pedantic -fPIC -fvisibility=hidden -Iinclude
@@ -64,7 +65,8 @@ IDENTITIES := alpha:alpha:500001:500002:500100 beta:beta:600001:600002:600100 \
   twin:alpha:700001:700002:700100 omega:omega:650001:600050:600150
 
 # Misbehaving plugins for the sandbox: each hostile-X.so is built with -DHOSTILE_X.
-HOSTILE := segfault abort exit spin sleep stdout huge entry-crash entry-exit constructor-crash constructor-spin
+HOSTILE := segfault abort exit spin sleep stdout huge entry-crash entry-exit constructor-crash constructor-spin \
+  kill-host environment read-file connect ptrace grandchild memory exec
 
 # The tracker with one conformance defect each: tracker-X.so is built with
 # -DTRACKER_DEFECT_X, and fails exactly the kit's check for X.
