@@ -185,12 +185,22 @@ static int misbehave(const ch_request *request, ch_response *response) {
 #elif defined(HOSTILE_ENVIRONMENT)
     extern char **environ;
     int count = 0;
-    for (char **variable = environ; *variable; variable++) count++;
+    char names[600] = "";
+    size_t used = 0;
+    for (char **variable = environ; *variable; variable++) {
+        count++;
+        size_t length = strcspn(*variable, "=\"\\");
+        if (used + length + 2 >= sizeof names) continue;
+        if (used) names[used++] = ',';
+        memcpy(names + used, *variable, length);
+        used += length;
+        names[used] = 0;
+    }
     const char *marker = getenv("CONNECTOR_HOST_TEST_SECRET");
     const char *admin = getenv("CONNECTOR_HOST_ADMIN_TOKEN");
     const char *declared = getenv("FIXTURE_DECLARED");
-    return answer(response, "{\"count\":%d,\"marker\":%s,\"admin\":%s,\"declared\":\"%s\"}", count,
-                  marker ? "true" : "false", admin ? "true" : "false", declared ? declared : "");
+    return answer(response, "{\"count\":%d,\"names\":\"%s\",\"marker\":%s,\"admin\":%s,\"declared\":\"%s\"}",
+                  count, names, marker ? "true" : "false", admin ? "true" : "false", declared ? declared : "");
 #elif defined(HOSTILE_READ_FILE)
     char path[400];
     request_string(request, "\"path\":\"", path, sizeof path);
