@@ -139,6 +139,7 @@ import Testing
             #expect(plugin["health"] as? String == "healthy")
             #expect(plugin["breaker"] as? String == "closed")
             #expect(plugin["pid"] as? Int != nil)
+            #expect(plugin["isolation"] as? String == "full", "bubblewrap and seccomp confine every worker here")
         }
     }
 

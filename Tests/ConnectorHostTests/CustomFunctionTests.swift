@@ -173,7 +173,7 @@ import Testing
     @Test func aWorkerThatReturnedManyStringsExitsCleanly() async throws {
         let clock = SystemClock()
         let worker = try await SandboxLoader.load(
-            pluginPath: TestSupport.fixture("custom"), policy: ResiliencePolicy(), settings: SandboxSettings(),
+            pluginPath: TestSupport.fixture("custom"), policy: ResiliencePolicy(), settings: TestSupport.sandbox,
             clock: clock, logger: TestSupport.quietLogger
         ).worker
         for index in 0..<200 {

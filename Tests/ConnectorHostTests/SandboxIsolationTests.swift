@@ -236,6 +236,10 @@ import Glibc
         let isolation = try partial.status.isolation ?? ""
         #expect(isolation.hasPrefix("partial: missing namespaces (bubblewrap is not installed"), "\(isolation)")
         await partial.shutDownAndCheckNothingIsLeft()
+
+        let unfiltered = try await Fixture.make("hostile-environment") { $0.systemCallFilter = false }
+        #expect(try unfiltered.status.isolation == "partial: missing seccomp (turned off in the host's settings)")
+        await unfiltered.shutDownAndCheckNothingIsLeft()
     }
 
     /// Scanning takes the same path as serving: a file is not even read

@@ -37,8 +37,17 @@ enum TestSupport {
     static var sandbox: SandboxSettings {
         var settings = SandboxSettings()
         settings.dataDirectory = FileManager.default.temporaryDirectory.path
+        if sanitized {
+            // AddressSanitizer reserves terabytes of address space, and
+            // LeakSanitizer traces the worker's own threads (ptrace).
+            settings.resources = .unlimited
+            settings.systemCallFilter = false
+        }
         return settings
     }
+
+    /// Set by `make test-leaks`: host and workers run under the sanitizers.
+    static let sanitized = ProcessInfo.processInfo.environment["CONNECTOR_HOST_SANITIZED"] != nil
 
     /// A new empty directory under the system's temporary directory.
     static func temporaryDirectory() throws -> URL {

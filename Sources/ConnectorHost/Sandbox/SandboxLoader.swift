@@ -49,7 +49,7 @@ enum SandboxLoader {
             protocolVersion: SandboxProtocol.version, pluginPath: pluginPath, frameLimit: settings.frameLimit,
             memoryLimitMiB: resources.memoryLimitMiB, cpuLimitSeconds: resources.cpuLimitSeconds,
             openFilesLimit: resources.openFilesLimit, processLimit: resources.processLimit,
-            allowExec: settings.allowExec
+            allowExec: settings.allowExec, systemCallFilter: settings.systemCallFilter
         )
         let timeout = settings.loadTimeout
         let deadline = clock.now + timeout

@@ -17,6 +17,8 @@ package enum SandboxProtocol {
         package var processLimit: Int?
         /// Whether the seccomp filter lets the plugin start programs.
         package var allowExec: Bool
+        /// Whether to install the seccomp filter at all.
+        package var systemCallFilter: Bool
     }
 
     /// The worker's answer to ``Hello`` once the plugin is loaded and valid.

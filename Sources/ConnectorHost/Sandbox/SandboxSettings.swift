@@ -27,6 +27,10 @@ public struct SandboxSettings: Sendable {
     public var dataDirectory: String?
     /// Whether the plugin may start programs (`execve`); denied with EPERM otherwise.
     public var allowExec = false
+    /// Whether the worker installs its seccomp filter. Off only for tools that
+    /// need what it denies (LeakSanitizer traces its own threads); the worker's
+    /// isolation is then `partial`.
+    public var systemCallFilter = true
     /// Refuse to run a plugin (or scan a file) without full isolation, with
     /// `unavailable`, rather than run it with what the kernel offers.
     public var requireIsolation = false

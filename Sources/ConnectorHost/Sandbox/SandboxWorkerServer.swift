@@ -30,7 +30,7 @@ package enum SandboxWorkerServer {
             return 0
         }
         applyLimits(hello)
-        let seccompMissing = confine(hello.allowExec)
+        let seccompMissing = hello.systemCallFilter ? confine(hello.allowExec) : "turned off in the host's settings"
 
         let logger = Logger(label: "connector-host.plugin") { _ in FrameLogHandler(connection: connection) }
         let image: PluginImage
