@@ -48,7 +48,11 @@ enum SandboxLoader {
         let hello = SandboxProtocol.Hello(
             protocolVersion: SandboxProtocol.version, pluginPath: pluginPath, frameLimit: settings.frameLimit,
             memoryLimitMiB: resources.memoryLimitMiB, cpuLimitSeconds: resources.cpuLimitSeconds,
-            openFilesLimit: resources.openFilesLimit, processLimit: resources.processLimit,
+            openFilesLimit: resources.openFilesLimit,
+            // RLIMIT_NPROC counts every process of the user in the namespace:
+            // in its own, the worker's; in the host's, the host's and every
+            // other worker's too, which would starve them all.
+            processLimit: noNamespaces == nil ? resources.processLimit : nil,
             allowExec: settings.allowExec, systemCallFilter: settings.systemCallFilter
         )
         let timeout = settings.loadTimeout

@@ -13,7 +13,8 @@ public struct WorkerResources: Sendable, Hashable, Codable {
     public var cpuLimitSeconds: Int? = 3600
     /// Open descriptors.
     public var openFilesLimit: Int? = 256
-    /// Processes and threads.
+    /// Processes and threads; applied only inside the worker's own user
+    /// namespace, where it counts the worker's alone.
     public var processLimit: Int? = 256
 
     public init() {}
