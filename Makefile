@@ -12,7 +12,8 @@ SWIFTC ?= swiftc
 CC ?= cc
 BUILD := build
 BIN := .build/debug/connector-host
-APT_PACKAGES := libffi-dev libcurl4-openssl-dev libsqlite3-dev
+# bubblewrap and libseccomp-dev confine the sandbox workers (see README, "How plugins run").
+APT_PACKAGES := libffi-dev libcurl4-openssl-dev libsqlite3-dev bubblewrap libseccomp-dev
 
 # Flags for a C plugin: position-independent, only CH_EXPORT symbols visible.
 PLUGIN_CFLAGS := -std=c99 -O2 -g -Wall -Wextra -Werror -pedantic -fPIC -fvisibility=hidden -Iinclude
@@ -64,7 +65,8 @@ IDENTITIES := alpha:alpha:500001:500002:500100 beta:beta:600001:600002:600100 \
   twin:alpha:700001:700002:700100 omega:omega:650001:600050:600150
 
 # Misbehaving plugins for the sandbox: each hostile-X.so is built with -DHOSTILE_X.
-HOSTILE := segfault abort exit spin sleep stdout huge entry-crash entry-exit constructor-crash constructor-spin
+HOSTILE := segfault abort exit spin sleep stdout huge entry-crash entry-exit constructor-crash constructor-spin \
+  kill-host environment read-file connect ptrace grandchild memory exec
 
 # The tracker with one conformance defect each: tracker-X.so is built with
 # -DTRACKER_DEFECT_X, and fails exactly the kit's check for X.
@@ -139,10 +141,12 @@ test: deps plugins fixtures
 
 # The custom-function tests under AddressSanitizer and LeakSanitizer, host and
 # workers alike: a string or buffer a plugin returns that the host does not
-# free, or frees twice, fails the run.
+# free, or frees twice, fails the run. The workers then run without their
+# seccomp filter and address-space limit (CONNECTOR_HOST_SANITIZED), which the
+# sanitizers cannot live with.
 test-leaks: deps plugins fixtures
 	$(SWIFT) build --sanitize=address --scratch-path .build-asan --build-tests
-	CONNECTOR_HOST_BIN=.build-asan/debug/connector-host $(SWIFT) test --sanitize=address \
+	CONNECTOR_HOST_SANITIZED=1 CONNECTOR_HOST_BIN=.build-asan/debug/connector-host $(SWIFT) test --sanitize=address \
 	  --scratch-path .build-asan --skip-build --disable-xctest --filter CustomFunctionTests
 
 # Starts the server on the bundled plugins with the embedded SQLite registry,

@@ -27,6 +27,8 @@ let package = Package(
         .systemLibrary(name: "ConnectorHostABI", path: "include"),
         // posix_spawn, prctl, wait-status macros and rlimits, for host and worker.
         .target(name: "CConnectorHostSystem"),
+        // The worker's system-call filter (Debian: libseccomp-dev); linked into the worker only.
+        .target(name: "CConnectorHostSeccomp", linkerSettings: [.linkedLibrary("seccomp")]),
         // The vector inner loop of the JSON check.
         .target(name: "CConnectorHostJSON"),
         // SQLite (Debian: libsqlite3-dev), for the registry.
@@ -76,7 +78,7 @@ let package = Package(
         // The sandbox process of one plugin.
         .executableTarget(
             name: "connector-host-worker",
-            dependencies: ["ConnectorHost", "CConnectorHostSystem"]
+            dependencies: ["ConnectorHost", "CConnectorHostSystem", "CConnectorHostSeccomp"]
         ),
         .executableTarget(
             name: "connector-host",

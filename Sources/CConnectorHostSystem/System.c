@@ -6,8 +6,10 @@
 #include <signal.h>
 #include <spawn.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/inotify.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -33,12 +35,36 @@ int CConnectorHostSystem_spawn(const char *executable, char *const argv[], char 
     if (!result) result = posix_spawn_file_actions_addclosefrom_np(&actions, 4);
     if (!result) result = posix_spawnattr_setsigmask(&attributes, &empty);
     if (!result) result = posix_spawnattr_setsigdefault(&attributes, &all);
-    if (!result) result = posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+    if (!result) result = posix_spawnattr_setpgroup(&attributes, 0);
+    if (!result)
+        result = posix_spawnattr_setflags(&attributes,
+                                          POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP);
     if (!result) result = posix_spawn(pid, executable, &actions, &attributes, argv, envp);
     posix_spawnattr_destroy(&attributes);
     posix_spawn_file_actions_destroy(&actions);
     return result;
 }
+
+int CConnectorHostSystem_pidfd_open(pid_t pid) {
+#ifdef SYS_pidfd_open
+    return (int)syscall(SYS_pidfd_open, pid, 0);
+#else
+    (void)pid;
+    errno = ENOSYS;
+    return -1;
+#endif
+}
+
+int CConnectorHostSystem_wait_readable(int descriptor) {
+    struct pollfd fd = {.fd = descriptor, .events = POLLIN};
+    int ready;
+    do {
+        ready = poll(&fd, 1, -1);
+    } while (ready < 0 && errno == EINTR);
+    return ready < 0 ? -1 : 0;
+}
+
+int CConnectorHostSystem_make_undumpable(void) { return prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == 0 ? 0 : errno; }
 
 int CConnectorHostSystem_pipe(int fds[2]) { return pipe2(fds, O_CLOEXEC) == 0 ? 0 : errno; }
 
@@ -63,6 +89,7 @@ static int limit(int resource, unsigned long long value) {
 int CConnectorHostSystem_limit_address_space(unsigned long long bytes) { return limit(RLIMIT_AS, bytes); }
 int CConnectorHostSystem_limit_cpu_seconds(unsigned long long seconds) { return limit(RLIMIT_CPU, seconds); }
 int CConnectorHostSystem_limit_open_files(unsigned long long count) { return limit(RLIMIT_NOFILE, count); }
+int CConnectorHostSystem_limit_processes(unsigned long long count) { return limit(RLIMIT_NPROC, count); }
 
 int CConnectorHostSystem_watch_directory(const char *path) {
     int descriptor = inotify_init1(IN_CLOEXEC);

@@ -47,6 +47,8 @@ struct CallCommand: AsyncParsableCommand {
     )
     var inProcess = false
 
+    @OptionGroup var sandbox: SandboxOptions
+
     @OptionGroup var common: CommonOptions
 
     func validate() throws {
@@ -74,6 +76,7 @@ struct CallCommand: AsyncParsableCommand {
         try await reportingFailure { () throws(ConnectorHostError) in
             let body = try readRequest()
             var configuration = HostConfiguration(pluginDirectory: directory.directory)
+            configuration.sandbox = sandbox.applied(to: configuration.sandbox)
             if inProcess { configuration.trustedPlugins = [connector] }
             let host = try await ConnectorHost.start(configuration: configuration, logger: common.makeLogger(defaultLevel: .error))
             do throws(ConnectorHostError) {

@@ -26,11 +26,18 @@ struct ConformanceCommand: AsyncParsableCommand {
     @Flag(help: "Print the report as JSON.")
     var json = false
 
+    @OptionGroup var sandbox: SandboxOptions
+
     @OptionGroup var common: CommonOptions
 
     func run() async throws {
         let report = await ConformanceKit.run(
+<<<<<<< HEAD
             pluginAt: plugin, credentials: session.sessionSettings, logger: common.makeLogger(defaultLevel: .error)
+=======
+            pluginAt: plugin, credentials: session.sessionSettings, sandbox: sandbox.applied(to: SandboxSettings()),
+            logger: common.makeLogger()
+>>>>>>> sandbox-isolation
         )
         if json {
             try await reportingFailure { () throws(ConnectorHostError) in try JSONOutput.print(report) }

@@ -17,6 +17,8 @@ struct HealthCommand: AsyncParsableCommand {
     @Flag(help: "Print JSON instead of text.")
     var json = false
 
+    @OptionGroup var sandbox: SandboxOptions
+
     @OptionGroup var common: CommonOptions
 
     struct Output: Encodable {
@@ -26,9 +28,9 @@ struct HealthCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingFailure { () throws(ConnectorHostError) in
-            let host = try await ConnectorHost.start(
-                configuration: HostConfiguration(pluginDirectory: directory.directory), logger: common.makeLogger()
-            )
+            var configuration = HostConfiguration(pluginDirectory: directory.directory)
+            configuration.sandbox = sandbox.applied(to: configuration.sandbox)
+            let host = try await ConnectorHost.start(configuration: configuration, logger: common.makeLogger())
             let statuses = host.statuses
             let rejected = host.discovery.rejected.map {
                 ListCommand.Output.Rejected(path: $0.path, error: ConnectorHostError.Summary($0.error))

@@ -59,7 +59,7 @@ enum PluginText {
     }
 
     static func health(_ statuses: [PluginStatus], rejected: [RejectedPlugin]) -> String {
-        var rows = [["PLUGIN", "RUNTIME", "HEALTH", "BREAKER", "PID", "RESTARTS", "LAST CRASH"]]
+        var rows = [["PLUGIN", "RUNTIME", "HEALTH", "BREAKER", "PID", "RESTARTS", "ISOLATION", "LAST CRASH"]]
         for status in statuses {
             var health = status.health.rawValue
             if let seconds = status.secondsToNextProbe { health += " (probe in \(Int(seconds.rounded(.up))) s)" }
@@ -67,7 +67,7 @@ enum PluginText {
             if let reason = status.reason { health += ": \(reason)" }
             rows.append([
                 status.name, status.runtime, health, status.breaker, status.pid.map(String.init) ?? "-",
-                String(status.restarts), status.lastCrash ?? "-",
+                String(status.restarts), status.isolation ?? "-", status.lastCrash ?? "-",
             ])
         }
         var lines = aligned(rows)

@@ -40,10 +40,13 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("trust"), help: ArgumentHelp("Run this plugin in process, not in a sandbox worker.", valueName: "name"))
     var trusted: [String] = []
 
+    @OptionGroup var sandbox: SandboxOptions
+
     @OptionGroup var common: CommonOptions
 
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0 to 65535") }
+
     }
 
     func run() async throws {
@@ -51,6 +54,14 @@ struct ServeCommand: AsyncParsableCommand {
         let logger = common.makeLogger(defaultLevel: .info)
         var hostConfiguration = HostConfiguration(pluginDirectory: directory.directory)
         hostConfiguration.trustedPlugins = Set(trusted)
+        hostConfiguration.sandbox = sandbox.applied(to: hostConfiguration.sandbox)
+        // A server holds the admin token and the registry: no process of its
+        // user may read its memory.
+        do {
+            try ProcessHardening.makeNonDumpable()
+        } catch {
+            logger.warning("cannot mark the server non-dumpable", metadata: ["error": "\(error)"])
+        }
         var configuration = ServerConfiguration(host: hostConfiguration)
         configuration.databasePath = db
         configuration.pluginStore = pluginStore

@@ -54,6 +54,8 @@ final class ServerFixture: Sendable {
         var generous = ResilienceOverrides()
         generous.rateLimitPerMinute = 100_000
         host.resilience = generous
+        // The SDK tests keep the tracker's databases here.
+        host.sandbox.dataDirectory = directory.path
         configure(&host)
         var configuration = ServerConfiguration(host: host)
         configuration.databasePath = directory.appendingPathComponent("registry.sqlite").path

@@ -68,7 +68,7 @@ import Testing
         let database = directory.appendingPathComponent("cli.sqlite").path
         let create = try CLI.run([
             "call", "--plugins", TestSupport.pluginDirectory, "tracker", "entity.create",
-            "--setting", "database=\(database)",
+            "--setting", "database=\(database)", "--data-directory", directory.path,
             "--request", #"{"entityTypeId":"bug","fields":{"title":"From the CLI"}}"#,
         ])
         #expect(create.status == 0, "\(create.standardError)")
@@ -80,7 +80,7 @@ import Testing
         try Data(#"{"entityId":"\#(id)"}"#.utf8).write(to: requestFile)
         let get = try CLI.run([
             "call", "--plugins", TestSupport.pluginDirectory, "tracker", "entity.get",
-            "--setting", "database=\(database)", "--request", "@\(requestFile.path)",
+            "--setting", "database=\(database)", "--data-directory", directory.path, "--request", "@\(requestFile.path)",
         ])
         #expect(get.status == 0, "\(get.standardError)")
         let fetched = try TestSupport.object(Array(get.standardOutput.utf8))
@@ -92,12 +92,12 @@ import Testing
         let database = "database=\(directory.appendingPathComponent("x.sqlite").path)"
         let plugins = TestSupport.pluginDirectory
 
-        let missing = try CLI.run(["call", "--plugins", plugins, "tracker", "entity.get", "--setting", database,
+        let missing = try CLI.run(["call", "--plugins", plugins, "tracker", "entity.get", "--setting", database, "--data-directory", directory.path,
                                    "--request", #"{"entityId":"999"}"#])
         #expect(missing.status == 3)
         #expect(missing.standardError.hasPrefix("error: not_found: tracker entity.get: not found: no entity 999"))
 
-        let invalid = try CLI.run(["call", "--plugins", plugins, "tracker", "entity.create", "--setting", database,
+        let invalid = try CLI.run(["call", "--plugins", plugins, "tracker", "entity.create", "--setting", database, "--data-directory", directory.path,
                                    "--request", #"{"entityTypeId":"bug","fields":{}}"#])
         #expect(invalid.status == 2)
         #expect(invalid.standardError.contains("field 'title' is required to create a bug"))
@@ -139,12 +139,14 @@ import Testing
             #expect(plugin["health"] as? String == "healthy")
             #expect(plugin["breaker"] as? String == "closed")
             #expect(plugin["pid"] as? Int != nil)
+            #expect(plugin["isolation"] as? String == "full", "bubblewrap and seccomp confine every worker here")
         }
     }
 
     @Test func callInProcessGivesTheSameAnswer() throws {
         let database = try TestSupport.temporaryDirectory().appendingPathComponent("t.sqlite").path
-        let arguments = ["call", "--plugins", TestSupport.pluginDirectory, "tracker", "server.info", "--setting", "database=\(database)"]
+        let arguments = ["call", "--plugins", TestSupport.pluginDirectory, "tracker", "server.info", "--setting", "database=\(database)",
+                         "--data-directory", (database as NSString).deletingLastPathComponent]
         let sandboxed = try CLI.run(arguments)
         let inProcess = try CLI.run(arguments + ["--in-process"])
         #expect(sandboxed.status == 0 && inProcess.status == 0)

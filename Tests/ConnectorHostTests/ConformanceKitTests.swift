@@ -8,7 +8,9 @@ import Testing
     static func report(_ path: String) async throws -> ConformanceReport {
         let directory = try TestSupport.temporaryDirectory()
         let database = SessionSetting(key: "database", value: directory.appendingPathComponent("tracker.sqlite").path)
-        return await ConformanceKit.run(pluginAt: path, credentials: [database], logger: TestSupport.quietLogger)
+        return await ConformanceKit.run(
+            pluginAt: path, credentials: [database], sandbox: TestSupport.sandbox, logger: TestSupport.quietLogger
+        )
     }
 
     @Test func theTrackerPassesEveryCheckOfEveryGroup() async throws {
@@ -52,11 +54,13 @@ import Testing
         let directory = try TestSupport.temporaryDirectory()
         let passing = try CLI.run([
             "conformance", TestSupport.plugin("tracker"), "--setting", "database=\(directory.path)/pass.sqlite",
+            "--data-directory", directory.path,
         ])
         #expect(passing.status == 0, "\(passing.standardOutput)\(passing.standardError)")
         #expect(passing.standardOutput.hasSuffix("27 passed, 0 failed, 0 skipped\n"), "\(passing.standardOutput)")
         let failing = try CLI.run([
             "conformance", TestSupport.fixture("tracker-history-gap"), "--setting", "database=\(directory.path)/fail.sqlite",
+            "--data-directory", directory.path,
             "--json",
         ])
         #expect(failing.status == 1)

@@ -9,7 +9,7 @@ import Testing
         let directory = try directory ?? TestSupport.temporaryDirectory()
         try TestSupport.populate(directory, with: ["tracker.so": TestSupport.plugin("tracker")])
         let host = try await ConnectorHost.start(
-            configuration: HostConfiguration(pluginDirectory: directory.path), logger: TestSupport.quietLogger
+            configuration: TestSupport.configuration(pluginDirectory: directory.path), logger: TestSupport.quietLogger
         )
         let credentials = [SessionSetting(key: "database", value: directory.appendingPathComponent("t.sqlite").path)]
         return (host, try host.connector(named: "tracker").api(credentials: credentials))

@@ -18,7 +18,7 @@ import Testing
         try TestSupport.populate(directory, with: [
             "custom.so": TestSupport.fixture("custom"), "tracker.so": TestSupport.plugin("tracker"),
         ])
-        var configuration = HostConfiguration(pluginDirectory: directory.path)
+        var configuration = TestSupport.configuration(pluginDirectory: directory.path)
         if runtime == .inProcess { configuration.trustedPlugins = ["custom", "tracker"] }
         var generous = ResilienceOverrides()
         generous.rateLimitPerMinute = 100_000
@@ -172,10 +172,10 @@ import Testing
     /// status non-zero, and a double free aborts it.
     @Test func aWorkerThatReturnedManyStringsExitsCleanly() async throws {
         let clock = SystemClock()
-        let (worker, _) = try await SandboxLoader.load(
-            pluginPath: TestSupport.fixture("custom"), policy: ResiliencePolicy(), settings: SandboxSettings(),
+        let worker = try await SandboxLoader.load(
+            pluginPath: TestSupport.fixture("custom"), policy: ResiliencePolicy(), settings: TestSupport.sandbox,
             clock: clock, logger: TestSupport.quietLogger
-        )
+        ).worker
         for index in 0..<200 {
             let text = String(repeating: "x", count: index)
             #expect(try await worker.callCustom(

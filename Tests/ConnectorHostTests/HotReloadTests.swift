@@ -143,9 +143,27 @@ import Glibc
                 let fields = stat[stat.index(after: end)...].split(separator: " ")
                 return fields.count > 1 && fields[0] != "Z" && pid_t(fields[1]) == me ? pid : nil
             }
-            return children.filter { pid in
-                Self.procFile("/proc/\(pid)/maps")?.contains(builds.path) == true
+            // A worker is the host's child, or under bubblewrap its child's
+            // grandchild (bubblewrap, its init, the worker): the child counts.
+            return children.filter { child in
+                ((try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []).contains { entry in
+                    guard let pid = pid_t(entry), Self.descends(pid, from: child, within: 3) else { return false }
+                    return Self.procFile("/proc/\(pid)/maps")?.contains(builds.path) == true
+                }
             }
+        }
+
+        /// Whether `pid` is `ancestor` or its descendant at most `levels` generations down.
+        static func descends(_ pid: pid_t, from ancestor: pid_t, within levels: Int) -> Bool {
+            var current = pid
+            for _ in 0...levels {
+                if current == ancestor { return true }
+                guard let stat = procFile("/proc/\(current)/stat"), let end = stat.lastIndex(of: ")") else { return false }
+                let fields = stat[stat.index(after: end)...].split(separator: " ")
+                guard fields.count > 1, let parent = pid_t(fields[1]) else { return false }
+                current = parent
+            }
+            return false
         }
 
         /// A /proc file's text: read to the end, as its size is 0.

@@ -24,7 +24,7 @@ import Glibc
                 "\(hostile).so": TestSupport.fixture(hostile), "tracker.so": TestSupport.plugin("tracker"),
             ])
             let clock = ManualClock()
-            var configuration = HostConfiguration(pluginDirectory: directory.path)
+            var configuration = TestSupport.configuration(pluginDirectory: directory.path)
             configuration.clock = clock
             var noRetries = ResilienceOverrides()
             noRetries.maxRetries = 0

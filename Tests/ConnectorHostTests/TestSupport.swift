@@ -24,6 +24,31 @@ enum TestSupport {
     /// A logger that drops everything: plugins log on purpose in some tests.
     static let quietLogger = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
 
+    /// A host configuration whose sandbox workers may write every directory
+    /// ``temporaryDirectory()`` makes: there the tests' plugins keep their
+    /// databases. Workers see nothing else of the host's files.
+    static func configuration(pluginDirectory: String) -> HostConfiguration {
+        var configuration = HostConfiguration(pluginDirectory: pluginDirectory)
+        configuration.sandbox = sandbox
+        return configuration
+    }
+
+    /// Sandbox settings whose workers may write the tests' temporary directories.
+    static var sandbox: SandboxSettings {
+        var settings = SandboxSettings()
+        settings.dataDirectory = FileManager.default.temporaryDirectory.path
+        if sanitized {
+            // AddressSanitizer reserves terabytes of address space, and
+            // LeakSanitizer traces the worker's own threads (ptrace).
+            settings.resources = .unlimited
+            settings.systemCallFilter = false
+        }
+        return settings
+    }
+
+    /// Set by `make test-leaks`: host and workers run under the sanitizers.
+    static let sanitized = ProcessInfo.processInfo.environment["CONNECTOR_HOST_SANITIZED"] != nil
+
     /// A new empty directory under the system's temporary directory.
     static func temporaryDirectory() throws -> URL {
         let url = FileManager.default.temporaryDirectory

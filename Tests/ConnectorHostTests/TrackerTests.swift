@@ -15,7 +15,7 @@ import Testing
         static func make(database: String? = nil) async throws -> Fixture {
             let path = try database ?? TestSupport.temporaryDirectory().appendingPathComponent("tracker.sqlite").path
             let host = try await ConnectorHost.start(
-                configuration: HostConfiguration(pluginDirectory: TestSupport.pluginDirectory),
+                configuration: TestSupport.configuration(pluginDirectory: TestSupport.pluginDirectory),
                 logger: TestSupport.quietLogger
             )
             let tracker = try host.connector(named: "tracker")
@@ -214,7 +214,7 @@ import Testing
 
     @Test func sessionNeedsAKnownUser() async throws {
         let host = try await ConnectorHost.start(
-            configuration: HostConfiguration(pluginDirectory: TestSupport.pluginDirectory), logger: TestSupport.quietLogger
+            configuration: TestSupport.configuration(pluginDirectory: TestSupport.pluginDirectory), logger: TestSupport.quietLogger
         )
         let database = try TestSupport.temporaryDirectory().appendingPathComponent("t.sqlite").path
         let error = await #expect(throws: ConnectorHostError.self) {

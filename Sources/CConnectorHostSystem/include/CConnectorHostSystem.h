@@ -9,10 +9,24 @@
  * envp, with socket_fd as the child's fd 3, stdout_fd and stderr_fd as its
  * fds 1 and 2, /dev/null as fd 0, every other descriptor closed, an empty
  * signal mask and default signal dispositions (the host ignores SIGPIPE; the
- * worker must not inherit that). Uses posix_spawn, never fork. Returns 0 and
- * sets *pid, or an errno value. */
+ * worker must not inherit that), in a process group of its own (so that the
+ * host can kill whatever the worker started, where no PID namespace does it).
+ * Uses posix_spawn, never fork. Returns 0 and sets *pid, or an errno value. */
 int CConnectorHostSystem_spawn(const char *executable, char *const argv[], char *const envp[], int socket_fd,
                                int stdout_fd, int stderr_fd, pid_t *pid);
+
+/* pidfd_open(pid, 0): a descriptor that becomes readable when the process
+ * ends, whoever holds its other descriptors. Returns it, or -1 with errno set
+ * (ENOSYS before Linux 5.3). */
+int CConnectorHostSystem_pidfd_open(pid_t pid);
+
+/* Blocks until descriptor is readable, hung up or in error (retrying EINTR).
+ * Returns 0, or -1 with errno set. */
+int CConnectorHostSystem_wait_readable(int descriptor);
+
+/* prctl(PR_SET_DUMPABLE, 0): no core dump, and no ptrace or /proc/PID/mem
+ * of this process by another process of the same user. 0 or an errno. */
+int CConnectorHostSystem_make_undumpable(void);
 
 /* pipe2(fds, O_CLOEXEC): a pipe whose ends are not inherited across exec.
  * Returns 0, or an errno value. */
@@ -36,6 +50,7 @@ const char *CConnectorHostSystem_signal_name(int signal_number);
 int CConnectorHostSystem_limit_address_space(unsigned long long bytes);
 int CConnectorHostSystem_limit_cpu_seconds(unsigned long long seconds);
 int CConnectorHostSystem_limit_open_files(unsigned long long count);
+int CConnectorHostSystem_limit_processes(unsigned long long count);
 
 /* Watches a directory with inotify for files written (closed after writing),
  * renamed in or out, created and deleted. Returns the descriptor (close-on-

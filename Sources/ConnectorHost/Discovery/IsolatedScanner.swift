@@ -26,14 +26,16 @@ package struct IsolatedScanner: PluginScanner {
             }
         }
         do {
-            // Scanning applies no resource limits of a policy: the plugin's policy
-            // is only known once its descriptor has been read.
-            let (worker, ready) = try await SandboxLoader.load(
+            // Scanning applies the host's resource limits only: the plugin's
+            // policy is known once its descriptor has been read.
+            // The same path as a serving worker: a file's constructors and entry
+            // point run while it is scanned, and get no more than when it serves.
+            let loaded = try await SandboxLoader.load(
                 pluginPath: path, policy: ResiliencePolicy(), settings: settings, clock: clock, logger: logger
             )
-            await worker.stop(within: settings.loadTimeout)
-            await cache.store(.accepted(ready.description), for: key)
-            return ready.description
+            await loaded.worker.stop(within: settings.loadTimeout)
+            await cache.store(.accepted(loaded.ready.description), for: key)
+            return loaded.ready.description
         } catch {
             // A worker that could not even start says nothing about the file.
             if error.code != .unavailable { await cache.store(.rejected(error), for: key) }

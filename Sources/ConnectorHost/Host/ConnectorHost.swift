@@ -107,7 +107,7 @@ public final class ConnectorHost: Sendable {
             }
         } else {
             let sandbox = SandboxRuntime(
-                description: description, pluginPath: path, policy: policy, settings: configuration.sandbox,
+                description: description, pluginPath: path, policy: policy, settings: configuration.sandbox(for: name),
                 clock: configuration.clock, logger: logger
             )
             do {

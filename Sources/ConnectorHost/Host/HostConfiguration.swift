@@ -13,8 +13,12 @@ public struct HostConfiguration: Sendable {
     public var resilience = ResilienceOverrides()
     /// Resilience settings for one plugin (by name), over everything else.
     public var pluginResilience: [String: ResilienceOverrides] = [:]
-    /// How sandbox workers are run.
+    /// How sandbox workers are run, and how files are scanned.
     public var sandbox = SandboxSettings()
+    /// How one plugin's (by name) worker is run, instead of ``sandbox``: the
+    /// operator's way to give it a data directory, environment variables,
+    /// `execve`, or other resource limits. Start from a copy of ``sandbox``.
+    public var pluginSandbox: [String: SandboxSettings] = [:]
     /// The time source of every rule; tests pass a ``ManualClock``.
     public var clock: any HostClock = SystemClock()
     /// Where plugin metrics go; the process-wide swift-metrics factory by default.
@@ -41,6 +45,11 @@ public struct HostConfiguration: Sendable {
 
     public init(pluginDirectory: String) {
         self.pluginDirectory = pluginDirectory
+    }
+
+    /// The sandbox settings of one plugin.
+    func sandbox(for name: String) -> SandboxSettings {
+        pluginSandbox[name] ?? sandbox
     }
 
     /// The policy of one plugin: defaults, its suggestions, host settings, its host settings.

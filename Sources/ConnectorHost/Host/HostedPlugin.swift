@@ -82,6 +82,7 @@ package final class HostedPlugin: Sendable {
             abiVersion: description.abiVersion, fileSHA256: fileSHA256
         )
         status.lastCrash = report.lastCrash
+        status.isolation = report.isolation
         switch report.phase {
         case .running(let pid):
             status.pid = pid

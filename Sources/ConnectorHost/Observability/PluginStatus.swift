@@ -15,6 +15,9 @@ public struct PluginStatus: Sendable, Hashable, Encodable {
     public var reason: String?
     /// `closed`, `open` or `half_open`.
     public var breaker: String
+    /// How isolated the sandbox worker is: `full`, `partial: missing …` or
+    /// `none: missing …` (see ``SandboxIsolation``); `none` in process.
+    public var isolation: String?
     /// The sandbox worker's process ID while one runs.
     public var pid: Int32?
     /// Worker restarts after crashes.

@@ -20,7 +20,10 @@ package final class InProcessRuntime: PluginRuntime {
     package var isInterruptible: Bool { false }
 
     package var report: RuntimeReport {
-        RuntimeReport(kind: "in-process", phase: isShutDown.load(ordering: .acquiring) ? .shutDown : .running(pid: nil))
+        RuntimeReport(
+            kind: "in-process", phase: isShutDown.load(ordering: .acquiring) ? .shutDown : .running(pid: nil),
+            isolation: "none: trusted, runs in the host's process"
+        )
     }
 
     /// Nothing to restart: the plugin lives as long as the host.

@@ -18,4 +18,6 @@ package struct RuntimeReport: Sendable, Equatable {
     package var restarts = 0
     /// The last crash, as a sentence, if there was one.
     package var lastCrash: String?
+    /// A worker's ``SandboxIsolation``; nil in process.
+    package var isolation: String?
 }

@@ -1,23 +1,59 @@
+import Foundation
 import Logging
 
 /// Starts a worker for a plugin file and completes the handshake within the
-/// load timeout: shared by scanning and by the sandbox runtime.
+/// load timeout: shared by scanning and by the sandbox runtime, so that a file
+/// being scanned is confined exactly as one being served.
 enum SandboxLoader {
-    /// - Returns: The worker, ready for calls, and what it read from the plugin.
+    /// A worker that has loaded its plugin.
+    struct Loaded {
+        let worker: SandboxWorker
+        let ready: SandboxProtocol.Ready
+        /// What confines it.
+        let isolation: SandboxIsolation
+    }
+
+    /// - Returns: The worker, ready for calls, what it read from the plugin and
+    ///   how isolated it is.
     /// - Throws: The load failure, `plugin_crashed` when the worker died while
     ///   loading (a crash in a constructor or the entry point), `timeout` when it
-    ///   did not finish in time (it is killed).
+    ///   did not finish in time (it is killed), `unavailable` when the settings
+    ///   require full isolation and this machine cannot give it.
     static func load(
         pluginPath: String, policy: ResiliencePolicy, settings: SandboxSettings, clock: any HostClock, logger: Logger
-    ) async throws(ConnectorHostError) -> (SandboxWorker, SandboxProtocol.Ready) {
+    ) async throws(ConnectorHostError) -> Loaded {
+        // The worker's working directory is its data directory: relative paths
+        // would name other files inside than outside.
+        let pluginPath = URL(fileURLWithPath: pluginPath).standardizedFileURL.path
+        let noNamespaces = await NamespaceProbe.unavailability(settings)
+        if let noNamespaces, settings.requireIsolation {
+            throw ConnectorHostError(
+                .unavailable,
+                "\(pluginPath): full sandbox isolation is required, and this machine cannot give it: no namespaces (\(noNamespaces)); install bubblewrap and allow user namespaces, or drop --require-isolation"
+            )
+        }
+        if let data = settings.dataDirectory {
+            do {
+                try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
+            } catch {
+                throw ConnectorHostError(.unavailable, "cannot create the plugin's data directory \(data): \(error)")
+            }
+        }
+        let command = WorkerCommand.make(settings: settings, pluginPath: pluginPath, namespaces: noNamespaces == nil)
         let worker = try await SandboxWorker.launch(
-            executable: settings.workerExecutable, pluginPath: pluginPath, frameLimit: settings.frameLimit,
-            clock: clock, hangGrace: settings.hangGrace, logger: logger
+            command: command, namespaced: noNamespaces == nil, pluginPath: pluginPath,
+            frameLimit: settings.frameLimit, clock: clock, hangGrace: settings.hangGrace, logger: logger
         )
+        let resources = settings.resources.tightened(by: policy)
         let hello = SandboxProtocol.Hello(
             protocolVersion: SandboxProtocol.version, pluginPath: pluginPath, frameLimit: settings.frameLimit,
-            memoryLimitMiB: policy.memoryLimitMiB, cpuLimitSeconds: policy.cpuLimitSeconds,
-            openFilesLimit: policy.openFilesLimit
+            memoryLimitMiB: resources.memoryLimitMiB, cpuLimitSeconds: resources.cpuLimitSeconds,
+            openFilesLimit: resources.openFilesLimit,
+            // RLIMIT_NPROC counts every process of the user in the namespace:
+            // in its own, the worker's; in the host's, the host's and every
+            // other worker's too, which would starve them all.
+            processLimit: noNamespaces == nil ? resources.processLimit : nil,
+            allowExec: settings.allowExec, systemCallFilter: settings.systemCallFilter
         )
         let timeout = settings.loadTimeout
         let deadline = clock.now + timeout
@@ -46,7 +82,20 @@ enum SandboxLoader {
         }
         switch outcome {
         case .success(let ready)?:
-            return (worker, ready)
+            let isolation = SandboxIsolation(namespaces: noNamespaces, seccomp: ready.seccompMissing)
+            if settings.requireIsolation, !isolation.isFull {
+                worker.kill()
+                throw ConnectorHostError(
+                    .unavailable,
+                    "\(pluginPath): full sandbox isolation is required, and the worker has \(isolation); drop --require-isolation to run it anyway"
+                )
+            }
+            if !isolation.isFull {
+                logger.warning("sandbox worker runs with less than full isolation", metadata: [
+                    "isolation": "\(isolation)", "plugin": "\(pluginPath)",
+                ])
+            }
+            return Loaded(worker: worker, ready: ready, isolation: isolation)
         case .failure(let error)?:
             worker.kill()
             if error.code == .pluginCrashed {

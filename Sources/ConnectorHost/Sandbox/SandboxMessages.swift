@@ -14,6 +14,11 @@ package enum SandboxProtocol {
         package var memoryLimitMiB: Int?
         package var cpuLimitSeconds: Int?
         package var openFilesLimit: Int?
+        package var processLimit: Int?
+        /// Whether the seccomp filter lets the plugin start programs.
+        package var allowExec: Bool
+        /// Whether to install the seccomp filter at all.
+        package var systemCallFilter: Bool
     }
 
     /// The worker's answer to ``Hello`` once the plugin is loaded and valid.
@@ -21,6 +26,8 @@ package enum SandboxProtocol {
         package var protocolVersion: Int
         package var pid: Int32
         package var description: PluginDescription
+        /// Why the worker runs without its seccomp filter; nil when it has one.
+        package var seccompMissing: String?
     }
 
     /// An error carried in a frame: why loading failed, or why one call did.

@@ -12,6 +12,8 @@ package final class SandboxRuntime: PluginRuntime {
     private struct State {
         var phase: RuntimeReport.Phase = .starting
         var worker: SandboxWorker?
+        /// How isolated the last worker started is.
+        var isolation: SandboxIsolation?
         var starter: Task<SandboxWorker, any Error>?
         var crashes: [Duration] = []
         var lastCrash: String?
@@ -53,7 +55,12 @@ package final class SandboxRuntime: PluginRuntime {
     package var isInterruptible: Bool { true }
 
     package var report: RuntimeReport {
-        state.withLock { RuntimeReport(kind: "sandbox", phase: $0.phase, restarts: $0.restarts, lastCrash: $0.lastCrash) }
+        state.withLock {
+            RuntimeReport(
+                kind: "sandbox", phase: $0.phase, restarts: $0.restarts, lastCrash: $0.lastCrash,
+                isolation: $0.isolation?.description
+            )
+        }
     }
 
     /// Calls waiting for the current worker's answer.
@@ -172,9 +179,10 @@ package final class SandboxRuntime: PluginRuntime {
     private func launchWorker(notBefore: Duration?) async throws -> SandboxWorker {
         if let notBefore { try await clock.sleep(until: notBefore) }
         do throws(ConnectorHostError) {
-            let (worker, ready) = try await SandboxLoader.load(
+            let loaded = try await SandboxLoader.load(
                 pluginPath: pluginPath, policy: policy, settings: settings, clock: clock, logger: logger
             )
+            let (worker, ready) = (loaded.worker, loaded.ready)
             guard ready.description == description else {
                 worker.kill()
                 throw ConnectorHostError(
@@ -186,6 +194,7 @@ package final class SandboxRuntime: PluginRuntime {
                 state.starter = nil
                 guard state.phase != .shutDown else { return false }
                 state.worker = worker
+                state.isolation = loaded.isolation
                 state.phase = .running(pid: worker.pid)
                 return true
             }

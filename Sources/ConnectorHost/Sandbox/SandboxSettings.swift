@@ -18,6 +18,29 @@ public struct SandboxSettings: Sendable {
     public var quarantineThreshold: Int = 5
     public var crashWindow: Duration = .seconds(60)
 
+    /// The worker's whole environment, besides the few variables the worker
+    /// itself needs: nothing of the host's ever reaches a plugin.
+    public var environment: [String: String] = [:]
+    /// A directory the plugin may write, bound at the same absolute path inside
+    /// its view (so settings naming files in it keep working) and its working
+    /// directory; nil: none, only a private, empty `/tmp`.
+    public var dataDirectory: String?
+    /// Whether the plugin may start programs (`execve`); denied with EPERM otherwise.
+    public var allowExec = false
+    /// Whether the worker installs its seccomp filter. Off only for tools that
+    /// need what it denies (LeakSanitizer traces its own threads); the worker's
+    /// isolation is then `partial`.
+    public var systemCallFilter = true
+    /// Refuse to run a plugin (or scan a file) without full isolation, with
+    /// `unavailable`, rather than run it with what the kernel offers.
+    public var requireIsolation = false
+    /// The worker's resource limits; a plugin's descriptor (or the host's
+    /// resilience settings) can only tighten them.
+    public var resources = WorkerResources()
+    /// bubblewrap, which gives the worker its namespaces and private view of the
+    /// file system; nil runs workers without namespaces (isolation `partial`).
+    public var bubblewrapExecutable: String? = Self.defaultBubblewrapExecutable
+
     /// - Parameter workerExecutable: The worker binary; by default
     ///   `$CONNECTOR_HOST_WORKER`, else `connector-host-worker` next to this
     ///   process's executable.
@@ -30,6 +53,11 @@ public struct SandboxSettings: Sendable {
         if let configured = ProcessInfo.processInfo.environment["CONNECTOR_HOST_WORKER"] { return configured }
         let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
         return executable.deletingLastPathComponent().appendingPathComponent("connector-host-worker").path
+    }
+
+    /// `/usr/bin/bwrap` (Debian: bubblewrap) if installed, else nil.
+    public static var defaultBubblewrapExecutable: String? {
+        ["/usr/bin/bwrap", "/usr/local/bin/bwrap"].first { FileManager.default.isExecutableFile(atPath: $0) }
     }
 
     /// The restart delay after `crashes` crashes in the window.

@@ -8,6 +8,13 @@ import Synchronization
 /// A reader thread takes frames off the socket, hands replies to the waiting
 /// callers and, when the socket closes, reaps the process and fails every call
 /// still waiting with `plugin_crashed`, naming the signal or exit status.
+///
+/// The end of the process, not of the socket, is what counts: a process the
+/// plugin started may hold the worker's end of the socket forever. An exit
+/// watch thread waits on a pidfd; when the worker ends it kills the worker's
+/// process group (what a PID namespace does by itself) and shuts down reading
+/// on the host's end, so the reader sees end of stream after the last frame
+/// the worker wrote. Calls pay nothing for it.
 /// Callers write their frames themselves, through a ``FrameOutbox``.
 ///
 /// Time limits are kept here, where a call can actually be cut off: one task
@@ -38,10 +45,16 @@ package final class SandboxWorker: Sendable {
         /// Such a deadline came while the watcher was between reading the
         /// calls and setting its alarm: it must not go to sleep.
         var alarmRang = false
+        /// The exit watch saw the process end: it is a zombie, or reaped, and
+        /// its PID must not be signalled any more.
+        var processEnded = false
     }
 
     package let pid: pid_t
     package let pluginPath: String
+    /// Whether the process runs under bubblewrap, whose exit status stands
+    /// for the worker's (128 + N for signal N).
+    private let namespaced: Bool
     private let socket: Int32
     private let frameLimit: Int
     private let calls = Mutex(Calls())
@@ -52,10 +65,11 @@ package final class SandboxWorker: Sendable {
     private let hangGrace: Duration
 
     private init(
-        pid: pid_t, socket: Int32, pluginPath: String, frameLimit: Int, clock: any HostClock, hangGrace: Duration,
-        logger: Logger
+        pid: pid_t, namespaced: Bool, socket: Int32, pluginPath: String, frameLimit: Int, clock: any HostClock,
+        hangGrace: Duration, logger: Logger
     ) {
         self.pid = pid
+        self.namespaced = namespaced
         self.socket = socket
         outbox = FrameOutbox(socket: socket)
         self.pluginPath = pluginPath
@@ -68,7 +82,8 @@ package final class SandboxWorker: Sendable {
     /// Starts a worker for `pluginPath`; it is ready for ``handshake(_:)``.
     ///
     /// - Parameters:
-    ///   - executable: The `connector-host-worker` binary.
+    ///   - command: How to start the worker (``WorkerCommand``).
+    ///   - namespaced: Whether `command` runs it under bubblewrap.
     ///   - pluginPath: The plugin the worker will load.
     ///   - frameLimit: The largest frame either side accepts.
     ///   - clock: Times the grace period of abandoned calls.
@@ -77,8 +92,8 @@ package final class SandboxWorker: Sendable {
     ///   - logger: Where the plugin's log lines and output go.
     /// - Throws: `unavailable` when the process cannot be started.
     package static func launch(
-        executable: String, pluginPath: String, frameLimit: Int, clock: any HostClock, hangGrace: Duration,
-        logger: Logger
+        command: SpawnCommand, namespaced: Bool, pluginPath: String, frameLimit: Int, clock: any HostClock,
+        hangGrace: Duration, logger: Logger
     ) async throws(ConnectorHostError) -> SandboxWorker {
         let (hostEnd, workerEnd) = try Descriptors.socketPair()
         let output: (read: Int32, write: Int32)
@@ -94,8 +109,7 @@ package final class SandboxWorker: Sendable {
         let pid: pid_t
         do {
             pid = try await ProcessSpawner.shared.spawn(
-                executable: executable, arguments: ["--parent", String(getpid())],
-                socket: workerEnd, standardOutput: output.write, standardError: errors.write
+                command, socket: workerEnd, standardOutput: output.write, standardError: errors.write
             )
         } catch {
             [hostEnd, workerEnd, output.read, output.write, errors.read, errors.write].forEach(Descriptors.close)
@@ -105,11 +119,22 @@ package final class SandboxWorker: Sendable {
         var logger = logger
         logger[metadataKey: "pid"] = "\(pid)"
         let worker = SandboxWorker(
-            pid: pid, socket: hostEnd, pluginPath: pluginPath, frameLimit: frameLimit, clock: clock,
-            hangGrace: hangGrace, logger: logger
+            pid: pid, namespaced: namespaced, socket: hostEnd, pluginPath: pluginPath, frameLimit: frameLimit,
+            clock: clock, hangGrace: hangGrace, logger: logger
         )
         PluginOutputLog.follow(standardOutput: output.read, standardError: errors.read, logger: logger)
-        let thread = Thread { worker.readFrames() }
+        // Opened before anyone can reap the child, so it names this process.
+        let exitWatch = Descriptors.processDescriptor(pid).map { processDescriptor in
+            let watched = DispatchSemaphore(value: 0)
+            let thread = Thread {
+                worker.watchExit(processDescriptor)
+                watched.signal()
+            }
+            thread.name = "connector-host-worker-exit-\(pid)"
+            thread.start()
+            return watched
+        }
+        let thread = Thread { worker.readFrames(exitWatch: exitWatch) }
         thread.name = "connector-host-worker-\(pid)"
         thread.start()
         Task { await worker.enforceDeadlines() }
@@ -292,9 +317,14 @@ package final class SandboxWorker: Sendable {
         if !exited { _ = await exit() }
     }
 
-    /// Kills the worker at once (SIGKILL); waiting calls fail with `plugin_crashed`.
+    /// Kills the worker at once (SIGKILL), and what it started; waiting calls
+    /// fail with `plugin_crashed`.
     package func kill() {
-        Descriptors.signalProcess(pid, SIGKILL)
+        calls.withLock { calls in
+            guard !calls.processEnded else { return }
+            Descriptors.signalProcess(pid, SIGKILL)
+            Descriptors.signalProcessGroup(pid, SIGKILL)
+        }
     }
 
     /// Waits until the process has ended and been reaped.
@@ -394,9 +424,23 @@ package final class SandboxWorker: Sendable {
         outbox.send(frame)
     }
 
-    // MARK: - Reader thread
+    // MARK: - Exit watch and reader threads
 
-    private func readFrames() {
+    /// Waits for the process to end, then kills its process group and ends the
+    /// reading, so that no descriptor a plugin's process holds keeps the reader
+    /// waiting. The reader reaps only after this returns: the PID and the
+    /// socket stay this process's meanwhile.
+    private func watchExit(_ processDescriptor: Int32) {
+        Descriptors.waitReadable(processDescriptor)
+        calls.withLock { calls in
+            calls.processEnded = true
+            Descriptors.signalProcessGroup(pid, SIGKILL)
+        }
+        Descriptors.shutdownReading(socket)
+        Descriptors.close(processDescriptor)
+    }
+
+    private func readFrames(exitWatch: DispatchSemaphore?) {
         var decoder = FrameDecoder(limit: frameLimit)
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 << 10, alignment: 8)
         defer { buffer.deallocate() }
@@ -416,8 +460,9 @@ package final class SandboxWorker: Sendable {
             logger.error("sandbox worker broke the protocol; killing it", metadata: ["reason": "\(violation)"])
             kill()
         }
+        exitWatch?.wait()
         Descriptors.close(socket)
-        let exit = Descriptors.waitForExit(pid)
+        let exit = workerExit(Descriptors.waitForExit(pid))
         let reason = violation.map { "broke the sandbox protocol (\($0)) and was killed" } ?? "\(exit)"
         let ended = ConnectorHostError(.pluginCrashed, "the plugin's sandbox worker (pid \(pid)) \(reason)")
         // Debug only: whoever depends on the worker reports a crash, with context.
@@ -438,6 +483,13 @@ package final class SandboxWorker: Sendable {
         exitWaiters.forEach { $0.resume(returning: exit) }
         // The deadline watcher sees the end and stops.
         alarm?.resume()
+    }
+
+    /// How the worker ended, from how its process ended: bubblewrap exits with
+    /// 128 + N when the worker was killed by signal N.
+    private func workerExit(_ exit: ProcessExit) -> ProcessExit {
+        guard namespaced, case .exited(let status) = exit, (129...(128 + 64)).contains(status) else { return exit }
+        return .signaled(status - 128)
     }
 
     private func deliver(_ frame: Frame) {

@@ -8,8 +8,14 @@ import Synchronization
 package enum SandboxWorkerServer {
     /// Serves the host on `socket` until it says goodbye or goes away.
     ///
+    /// - Parameters:
+    ///   - socket: The protocol socket.
+    ///   - confine: Installs the system-call filter, given whether the plugin may
+    ///     start programs; returns why it could not, or nil. Called after the
+    ///     resource limits and right before the plugin is loaded, so that none of
+    ///     the plugin's code (constructors included) runs unfiltered.
     /// - Returns: The process exit status.
-    package static func run(socket: Int32) -> Int32 {
+    package static func run(socket: Int32, confine: (_ allowExec: Bool) -> String?) -> Int32 {
         let connection = WorkerConnection(socket: socket)
         var reader = FrameReader(socket: socket, limit: Frame.defaultLimit)
         guard let helloFrame = reader.next(), helloFrame.kind == .hello,
@@ -24,6 +30,7 @@ package enum SandboxWorkerServer {
             return 0
         }
         applyLimits(hello)
+        let seccompMissing = hello.systemCallFilter ? confine(hello.allowExec) : "turned off in the host's settings"
 
         let logger = Logger(label: "connector-host.plugin") { _ in FrameLogHandler(connection: connection) }
         let image: PluginImage
@@ -34,7 +41,8 @@ package enum SandboxWorkerServer {
             return 0
         }
         let ready = SandboxProtocol.Ready(
-            protocolVersion: SandboxProtocol.version, pid: getpid(), description: image.description
+            protocolVersion: SandboxProtocol.version, pid: getpid(), description: image.description,
+            seccompMissing: seccompMissing
         )
         connection.send(Frame(.ready, payload: SandboxProtocol.json(ready)))
 
@@ -115,6 +123,9 @@ package enum SandboxWorkerServer {
         }
         if let count = hello.openFilesLimit {
             _ = CConnectorHostSystem_limit_open_files(UInt64(count))
+        }
+        if let count = hello.processLimit {
+            _ = CConnectorHostSystem_limit_processes(UInt64(count))
         }
     }
 }

@@ -63,6 +63,30 @@ package enum Descriptors {
         _ = kill(pid, signal)
     }
 
+    /// Sends a signal to every process of the process group `group`; a group
+    /// that is already gone is not an error.
+    package static func signalProcessGroup(_ group: pid_t, _ signal: Int32) {
+        _ = kill(-group, signal)
+    }
+
+    /// A descriptor that becomes readable when the process ends (`pidfd_open`),
+    /// or nil where the kernel has none.
+    package static func processDescriptor(_ pid: pid_t) -> Int32? {
+        let descriptor = CConnectorHostSystem_pidfd_open(pid)
+        return descriptor >= 0 ? descriptor : nil
+    }
+
+    /// Blocks until the descriptor is readable or hung up.
+    package static func waitReadable(_ descriptor: Int32) {
+        _ = CConnectorHostSystem_wait_readable(descriptor)
+    }
+
+    /// Ends reading on a socket: a reader blocked on it sees end of stream once
+    /// what is already queued has been read, whoever holds the other end.
+    package static func shutdownReading(_ socket: Int32) {
+        _ = Glibc.shutdown(socket, Int32(SHUT_RD))
+    }
+
     /// Waits for a child to end.
     ///
     /// - Returns: How it ended.

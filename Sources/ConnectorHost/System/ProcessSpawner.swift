@@ -6,21 +6,36 @@ import Synchronization
 import Glibc
 #endif
 
+/// A program to start: its path, its arguments (after argv[0]) and its whole
+/// environment — nothing is inherited from this process.
+package struct SpawnCommand: Sendable, Hashable {
+    package var executable: String
+    package var arguments: [String]
+    package var environment: [String: String]
+
+    package init(executable: String, arguments: [String], environment: [String: String]) {
+        self.executable = executable
+        self.arguments = arguments
+        self.environment = environment
+    }
+}
+
 /// Starts sandbox workers with `posix_spawn`, always from one dedicated thread
 /// that lives as long as the process.
 ///
 /// Why one thread: a worker asks for SIGKILL when its parent dies
-/// (`PR_SET_PDEATHSIG`), and Linux delivers that signal when the *thread* that
-/// spawned it exits, not the process. Threads of the concurrency pool may come
-/// and go; this one never does.
+/// (`PR_SET_PDEATHSIG`, and bubblewrap's `--die-with-parent`), and Linux
+/// delivers that signal when the *thread* that spawned it exits, not the
+/// process. Threads of the concurrency pool may come and go; this one never does.
 package final class ProcessSpawner: Sendable {
     package static let shared = ProcessSpawner()
 
     private struct Request {
-        let executable: String
-        let arguments: [String]
+        let command: SpawnCommand
         let descriptors: (socket: Int32, standardOutput: Int32, standardError: Int32)
-        let completion: CheckedContinuation<pid_t, any Error>
+        /// Run to completion on the spawner thread (a short probe), rather than return at once.
+        let waits: Bool
+        let completion: CheckedContinuation<(pid_t, ProcessExit?), any Error>
     }
 
     private let queue = Mutex<[Request]>([])
@@ -45,52 +60,63 @@ package final class ProcessSpawner: Sendable {
         }
     }
 
-    /// Starts `executable` with the given descriptors as its fds 3, 1 and 2.
+    /// Starts `command` with the given descriptors as its fds 3, 1 and 2, in a
+    /// process group of its own.
     ///
     /// - Returns: The child's process ID.
     /// - Throws: `unavailable` when `posix_spawn` fails.
     package func spawn(
-        executable: String, arguments: [String], socket: Int32, standardOutput: Int32, standardError: Int32
+        _ command: SpawnCommand, socket: Int32, standardOutput: Int32, standardError: Int32
     ) async throws(ConnectorHostError) -> pid_t {
+        try await submit(command, (socket, standardOutput, standardError), waits: false).0
+    }
+
+    /// Runs a short-lived `command` to its end, like ``spawn(_:socket:standardOutput:standardError:)``.
+    /// It blocks the spawner thread meanwhile: for probes that end at once.
+    ///
+    /// - Returns: How it ended.
+    package func run(
+        _ command: SpawnCommand, socket: Int32, standardOutput: Int32, standardError: Int32
+    ) async throws(ConnectorHostError) -> ProcessExit {
+        try await submit(command, (socket, standardOutput, standardError), waits: true).1 ?? .unknown
+    }
+
+    private func submit(
+        _ command: SpawnCommand, _ descriptors: (Int32, Int32, Int32), waits: Bool
+    ) async throws(ConnectorHostError) -> (pid_t, ProcessExit?) {
         do {
             return try await withCheckedThrowingContinuation { continuation in
                 queue.withLock {
-                    $0.append(Request(
-                        executable: executable, arguments: arguments,
-                        descriptors: (socket, standardOutput, standardError), completion: continuation
-                    ))
+                    $0.append(Request(command: command, descriptors: descriptors, waits: waits, completion: continuation))
                 }
                 wakeUp.signal()
             }
         } catch let error as ConnectorHostError {
             throw error
         } catch {
-            throw ConnectorHostError(.unavailable, "cannot start \(executable): \(error)")
+            throw ConnectorHostError(.unavailable, "cannot start \(command.executable): \(error)")
         }
     }
 
     private static func spawn(_ request: Request) {
-        let argv = ([request.executable] + request.arguments).map { strdup($0) } + [nil]
-        // A plugin's crash is not the worker's: Swift's backtracer would only
-        // delay the worker's death and bury its stderr in a report.
-        var variables = ProcessInfo.processInfo.environment
-        variables["SWIFT_BACKTRACE"] = "enable=no"
-        let environment = variables.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        let command = request.command
+        let argv = ([command.executable] + command.arguments).map { strdup($0) } + [nil]
+        let environment = command.environment.sorted { $0.key < $1.key }.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer {
             argv.forEach { free($0) }
             environment.forEach { free($0) }
         }
         var pid: pid_t = 0
         let result = CConnectorHostSystem_spawn(
-            request.executable, argv, environment, request.descriptors.socket, request.descriptors.standardOutput,
+            command.executable, argv, environment, request.descriptors.socket, request.descriptors.standardOutput,
             request.descriptors.standardError, &pid
         )
         if result == 0 {
-            request.completion.resume(returning: pid)
+            request.completion.resume(returning: (pid, request.waits ? Descriptors.waitForExit(pid) : nil))
         } else {
             request.completion.resume(throwing: ConnectorHostError(
                 .unavailable,
-                "cannot start the sandbox worker \(request.executable): posix_spawn: \(String(cString: strerror(result)))"
+                "cannot start the sandbox worker \(command.executable): posix_spawn: \(String(cString: strerror(result)))"
             ))
         }
     }

@@ -12,14 +12,35 @@
  *       answer only once the host gives up on them; entity.list answers the counts
  *   HOSTILE_<what>                                                one misbehaviour,
  *       in entity.get unless it names the constructor or the entry point
+ *
+ * The attacks on the host (HOSTILE_KILL_HOST, _ENVIRONMENT, _READ_FILE,
+ * _CONNECT, _PTRACE, _GRANDCHILD, _MEMORY, _EXEC) take their target from
+ * entity.get's request ({"pid":N}, {"path":"…","write":true}, {"port":N}) and
+ * answer what they achieved, so that a test can assert they achieved nothing.
  */
-#define _DEFAULT_SOURCE
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#if defined(HOSTILE_KILL_HOST) || defined(HOSTILE_PTRACE) || defined(HOSTILE_GRANDCHILD)
+#include <signal.h>
+#include <sys/ptrace.h>
+#include <sys/uio.h>
+#include <sched.h>
+#endif
+#if defined(HOSTILE_READ_FILE)
+#include <fcntl.h>
+#endif
+#if defined(HOSTILE_CONNECT)
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#endif
 
 #include "connector_host.h"
 
@@ -67,6 +88,9 @@ static const ch_host_api *host;
 #define HUGE_RESPONSE_BYTES (20u << 20)
 #endif
 
+/* Helpers of the attacks; each fixture uses some of them. */
+#define MAYBE_UNUSED_HOSTILE __attribute__((unused))
+
 #if defined(HOSTILE_SEGFAULT) || defined(HOSTILE_ENTRY_CRASH) || defined(HOSTILE_CONSTRUCTOR_CRASH)
 /* A real invalid write (a raised signal could be caught and returned from).
  * The pointer is read from a volatile so the compiler cannot see it is NULL
@@ -75,8 +99,56 @@ static int *volatile nowhere;
 static void crash(void) { *nowhere = 1; }
 #endif
 
+/* The number after "key": in the request, or -1. */
+MAYBE_UNUSED_HOSTILE static long request_number(const ch_request *request, const char *key) {
+    char text[512];
+    size_t length = request->body_length < sizeof text - 1 ? request->body_length : sizeof text - 1;
+    memcpy(text, request->body, length);
+    text[length] = 0;
+    const char *found = strstr(text, key);
+    return found ? strtol(found + strlen(key), NULL, 10) : -1;
+}
+
+/* The string after "key":" in the request, into value. */
+MAYBE_UNUSED_HOSTILE static void request_string(const ch_request *request, const char *key, char *value, size_t capacity) {
+    char text[512];
+    size_t length = request->body_length < sizeof text - 1 ? request->body_length : sizeof text - 1;
+    memcpy(text, request->body, length);
+    text[length] = 0;
+    value[0] = 0;
+    const char *found = strstr(text, key);
+    if (!found) return;
+    found += strlen(key);
+    /* A backslash escapes the next character: JSON writers escape "/" too. */
+    size_t used = 0;
+    while (*found && *found != '"' && used + 1 < capacity) {
+        if (*found == '\\' && found[1]) found++;
+        value[used++] = *found++;
+    }
+    value[used] = 0;
+}
+
+/* Answers a JSON text built like printf. */
+MAYBE_UNUSED_HOSTILE static int answer(ch_response *response, const char *format, ...)
+    __attribute__((format(printf, 2, 3)));
+MAYBE_UNUSED_HOSTILE static int answer(ch_response *response, const char *format, ...) {
+    char body[1024];
+    va_list arguments;
+    va_start(arguments, format);
+    int length = vsnprintf(body, sizeof body, format, arguments);
+    va_end(arguments);
+    if (length < 0 || (size_t)length >= sizeof body) return 0;
+    uint8_t *copy = host->allocate((size_t)length);
+    if (!copy) return 0;
+    memcpy(copy, body, (size_t)length);
+    response->body = copy;
+    response->body_length = (size_t)length;
+    return 1;
+}
+
 /* What a hostile fixture does in entity.get; returns 1 when it answered. */
-static int misbehave(ch_response *response) {
+static int misbehave(const ch_request *request, ch_response *response) {
+    (void)request;
 #if defined(HOSTILE_SEGFAULT)
     crash();
 #elif defined(HOSTILE_ABORT)
@@ -104,6 +176,98 @@ static int misbehave(ch_response *response) {
     response->body = body;
     response->body_length = HUGE_RESPONSE_BYTES;
     return 1;
+#elif defined(HOSTILE_KILL_HOST)
+    /* The host by its PID, and the parent: neither is this sandbox's to signal. */
+    long pid = request_number(request, "\"pid\":");
+    int host_result = kill((pid_t)pid, SIGKILL);
+    int host_errno = errno;
+    int parent_result = kill(getppid(), SIGKILL);
+    int parent_errno = errno;
+    return answer(response, "{\"host\":%d,\"hostErrno\":%d,\"parent\":%d,\"parentErrno\":%d}", host_result,
+                  host_errno, parent_result, parent_errno);
+#elif defined(HOSTILE_ENVIRONMENT)
+    extern char **environ;
+    int count = 0;
+    char names[600] = "";
+    size_t used = 0;
+    for (char **variable = environ; *variable; variable++) {
+        count++;
+        size_t length = strcspn(*variable, "=\"\\");
+        if (used + length + 2 >= sizeof names) continue;
+        if (used) names[used++] = ',';
+        memcpy(names + used, *variable, length);
+        used += length;
+        names[used] = 0;
+    }
+    const char *marker = getenv("CONNECTOR_HOST_TEST_SECRET");
+    const char *admin = getenv("CONNECTOR_HOST_ADMIN_TOKEN");
+    const char *declared = getenv("FIXTURE_DECLARED");
+    return answer(response, "{\"count\":%d,\"names\":\"%s\",\"marker\":%s,\"admin\":%s,\"declared\":\"%s\"}",
+                  count, names, marker ? "true" : "false", admin ? "true" : "false", declared ? declared : "");
+#elif defined(HOSTILE_READ_FILE)
+    char path[400];
+    request_string(request, "\"path\":\"", path, sizeof path);
+    bool write_it = request_number(request, "\"write\":") == 1;
+    int descriptor = write_it ? open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600) : open(path, O_RDONLY);
+    int error = errno;
+    char content[64] = "";
+    if (descriptor >= 0) {
+        if (write_it) {
+            if (write(descriptor, "written", 7) != 7) error = errno;
+        } else {
+            ssize_t count = read(descriptor, content, sizeof content - 1);
+            content[count > 0 ? count : 0] = 0;
+            for (char *at = content; *at; at++)
+                if (*at == '"' || *at == '\\' || (unsigned char)*at < 32) *at = '?';
+        }
+        close(descriptor);
+    }
+    return answer(response, "{\"opened\":%s,\"errno\":%d,\"content\":\"%s\"}", descriptor >= 0 ? "true" : "false",
+                  descriptor >= 0 ? 0 : error, content);
+#elif defined(HOSTILE_CONNECT)
+    long port = request_number(request, "\"port\":");
+    int descriptor = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in address = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    int result = descriptor < 0 ? -1 : connect(descriptor, (struct sockaddr *)&address, sizeof address);
+    int error = errno;
+    if (descriptor >= 0) close(descriptor);
+    return answer(response, "{\"connected\":%s,\"errno\":%d}", result == 0 ? "true" : "false", result == 0 ? 0 : error);
+#elif defined(HOSTILE_PTRACE)
+    long pid = request_number(request, "\"pid\":");
+    long attach = ptrace(PTRACE_ATTACH, (pid_t)pid, NULL, NULL);
+    int attach_errno = errno;
+    long parent = ptrace(PTRACE_ATTACH, getppid(), NULL, NULL);
+    int parent_errno = errno;
+    char stolen[16];
+    struct iovec local = {stolen, sizeof stolen}, remote = {(void *)0x400000, sizeof stolen};
+    ssize_t read_count = process_vm_readv((pid_t)pid, &local, 1, &remote, 1, 0);
+    int read_errno = errno;
+    int unshared = unshare(CLONE_NEWUSER);
+    int unshare_errno = errno;
+    return answer(response,
+                  "{\"attach\":%ld,\"attachErrno\":%d,\"parent\":%ld,\"parentErrno\":%d,\"read\":%zd,"
+                  "\"readErrno\":%d,\"unshare\":%d,\"unshareErrno\":%d}",
+                  attach, attach_errno, parent, parent_errno, read_count, read_errno, unshared, unshare_errno);
+#elif defined(HOSTILE_GRANDCHILD)
+    /* The child keeps every descriptor, the protocol socket included, and
+     * sleeps; the worker leaves. */
+    if (fork() == 0) {
+        for (;;) pause();
+    }
+    _exit(9);
+#elif defined(HOSTILE_MEMORY)
+    /* Address space, not touched memory: the limit is on mappings. */
+    enum { chunk = 64 << 20, most = 64 };
+    void *chunks[most];
+    int count = 0;
+    while (count < most && (chunks[count] = malloc(chunk)) != NULL) count++;
+    for (int index = 0; index < count; index++) free(chunks[index]);
+    return answer(response, "{\"allocatedMiB\":%d}", count * 64);
+#elif defined(HOSTILE_EXEC)
+    char *const arguments[] = {"sh", "-c", "exit 0", NULL};
+    execv("/bin/sh", arguments);
+    return answer(response, "{\"execErrno\":%d}", errno);
 #endif
     (void)response;
     return 0;
@@ -152,7 +316,7 @@ static ch_status slow_write(const ch_request *request, ch_response *response, in
  * WAS GIVEN, "sessionVersion": THE BUILD THAT OPENED IT}: a reload test can
  * tell which build answered a call, and that its session is that build's. */
 static ch_status echo(ch_session *session, const ch_request *request, ch_response *response) {
-    if (strcmp(request->operation, CH_OP_ENTITY_GET) == 0 && misbehave(response)) return CH_STATUS_OK;
+    if (strcmp(request->operation, CH_OP_ENTITY_GET) == 0 && misbehave(request, response)) return CH_STATUS_OK;
 #ifdef FIXTURE_SLOW_WRITES
     int handled;
     ch_status written = slow_write(request, response, &handled);
