@@ -32,12 +32,8 @@ struct ConformanceCommand: AsyncParsableCommand {
 
     func run() async throws {
         let report = await ConformanceKit.run(
-<<<<<<< HEAD
-            pluginAt: plugin, credentials: session.sessionSettings, logger: common.makeLogger(defaultLevel: .error)
-=======
             pluginAt: plugin, credentials: session.sessionSettings, sandbox: sandbox.applied(to: SandboxSettings()),
-            logger: common.makeLogger()
->>>>>>> sandbox-isolation
+            logger: common.makeLogger(defaultLevel: .error)
         )
         if json {
             try await reportingFailure { () throws(ConnectorHostError) in try JSONOutput.print(report) }
