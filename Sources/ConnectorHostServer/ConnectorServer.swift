@@ -78,6 +78,10 @@ public struct ConnectorServer: Sendable {
         var services: [any Service] = [HostService(host: host)]
         if configuration.watch { services.append(WatchService(host: host, logger: logger)) }
         services.append(application)
+        // Shut down first (a group stops its services last to first): the
+        // HTTP server waits for its running requests, so their calls must be
+        // bounded before it does.
+        services.append(CallDeadlineService(host: host, deadline: configuration.host.shutdownDeadline))
         let group = ServiceGroup(
             configuration: .init(
                 services: services,
@@ -103,6 +107,19 @@ struct HostService: Service {
     func run() async throws {
         try? await gracefulShutdown()
         await host.shutdown()
+    }
+}
+
+/// On graceful shutdown, ends the running calls within the deadline (see
+/// ``ConnectorHost/stopCalls(within:)``), so that the HTTP server's wait for its
+/// running requests is bounded.
+struct CallDeadlineService: Service {
+    let host: ConnectorHost
+    let deadline: Duration
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        await host.stopCalls(within: deadline)
     }
 }
 

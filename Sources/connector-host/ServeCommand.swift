@@ -37,6 +37,12 @@ struct ServeCommand: AsyncParsableCommand {
     @Flag(help: "Reload a plugin the moment its file in --plugins is rebuilt, without dropping a call.")
     var watch = false
 
+    @Option(help: ArgumentHelp(
+        "On SIGTERM or SIGINT: how long running calls may take to finish; they are told to cancel at once, and those still running then fail.",
+        valueName: "seconds"
+    ))
+    var shutdownDeadline: Double = 10
+
     @Option(name: .customLong("trust"), help: ArgumentHelp("Run this plugin in process, not in a sandbox worker.", valueName: "name"))
     var trusted: [String] = []
 
@@ -46,6 +52,9 @@ struct ServeCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0 to 65535") }
+        guard shutdownDeadline >= 0, shutdownDeadline <= 3600 else {
+            throw ValidationError("--shutdown-deadline must be 0 to 3600 seconds")
+        }
 
     }
 
@@ -54,6 +63,7 @@ struct ServeCommand: AsyncParsableCommand {
         let logger = common.makeLogger(defaultLevel: .info)
         var hostConfiguration = HostConfiguration(pluginDirectory: directory.directory)
         hostConfiguration.trustedPlugins = Set(trusted)
+        hostConfiguration.shutdownDeadline = .milliseconds(Int64(shutdownDeadline * 1000))
         hostConfiguration.sandbox = sandbox.applied(to: hostConfiguration.sandbox)
         // A server holds the admin token and the registry: no process of its
         // user may read its memory.

@@ -39,6 +39,9 @@ final class ScriptedRuntime: PluginRuntime {
     /// How many calls reached the runtime.
     var invocations: Int { count.load(ordering: .relaxed) }
 
+    func cancelRunningCalls() {}
+    func failRunningCalls(with error: ConnectorHostError) {}
+
     /// Replaces what later calls do.
     func script(_ steps: [Step]) { self.steps.withLock { $0 = steps } }
 

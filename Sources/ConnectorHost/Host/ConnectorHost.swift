@@ -33,6 +33,7 @@ public final class ConnectorHost: Sendable {
     let scanner: IsolatedScanner
     let logger: Logger
     let reloadEventStreams = ReloadEventStreams()
+    let shutdownSignal = ShutdownSignal()
 
     private init(configuration: HostConfiguration, logger: Logger) {
         self.configuration = configuration
@@ -100,7 +101,7 @@ public final class ConnectorHost: Sendable {
         let runtime: any PluginRuntime
         if configuration.trustedPlugins.contains(name) {
             do {
-                runtime = InProcessRuntime(image: try PluginImage.load(path, logger: logger))
+                runtime = InProcessRuntime(image: try PluginImage.load(path, logger: logger), shutdown: shutdownSignal)
             } catch {
                 logger.error("trusted plugin failed to load in process", metadata: ["error": "\(error)"])
                 return nil
@@ -119,7 +120,8 @@ public final class ConnectorHost: Sendable {
         }
         let guarded = GuardedRuntime(
             runtime: runtime, policy: policy, clock: configuration.clock,
-            metrics: PluginMetrics(plugin: name, factory: configuration.metricsFactory), logger: logger
+            metrics: PluginMetrics(plugin: name, factory: configuration.metricsFactory), logger: logger,
+            shutdown: shutdownSignal
         )
         return HostedPlugin(path: path, fileSHA256: sha256, guarded: guarded, clock: configuration.clock)
     }
@@ -218,8 +220,46 @@ public final class ConnectorHost: Sendable {
         logger.info("plugin unloaded", metadata: ["plugin": "\(name)"])
     }
 
-    /// Closes every open session and stops every runtime and worker.
+    /// Stops taking calls and ends the running ones within `deadline`: from
+    /// now on no call and no retry starts (callers get `unavailable`); running
+    /// calls are told to cancel (`is_cancelled` turns true) and may still
+    /// answer; those still running at the deadline fail with `unavailable`
+    /// (a trusted, in-process call cannot be cut off and runs to its end).
+    /// Returns once no call runs, or at the deadline. Logged from start to end.
+    ///
+    /// - Parameter deadline: How long running calls may take to finish.
+    public func stopCalls(within deadline: Duration) async {
+        guard shutdownSignal.raise() else { return }
+        let clock = configuration.clock
+        let ends = clock.now + deadline
+        let plugins = state.withLock { Array($0.plugins.values) }
+        let running = plugins.reduce(0) { $0 + $1.callsRunning }
+        logger.info("shutting down: no new calls; running calls told to cancel", metadata: [
+            "running": "\(running)", "deadline": "\(deadline.secondsText)",
+        ])
+        for plugin in plugins { plugin.guarded.runtime.cancelRunningCalls() }
+        while plugins.contains(where: { $0.callsRunning > 0 }), clock.now < ends {
+            try? await clock.sleep(for: .milliseconds(5))
+        }
+        let left = plugins.reduce(0) { $0 + $1.callsRunning }
+        guard left > 0 else {
+            logger.info("shutting down: every running call finished")
+            return
+        }
+        logger.warning("shutting down: the deadline passed with calls still running; failing them", metadata: [
+            "running": "\(left)", "deadline": "\(deadline.secondsText)",
+        ])
+        let failure = ConnectorHostError(
+            .unavailable, "the host shut down before the call finished (shutdown deadline \(deadline.secondsText))"
+        )
+        for plugin in plugins { plugin.guarded.runtime.failRunningCalls(with: failure) }
+    }
+
+    /// Ends running calls within the configured ``HostConfiguration/shutdownDeadline``
+    /// (see ``stopCalls(within:)``), then closes every open session and stops
+    /// every runtime and worker.
     public func shutdown() async {
+        await stopCalls(within: configuration.shutdownDeadline)
         let plugins = state.withLock { state in
             state.shutDown = true
             let plugins = Array(state.plugins.values)
@@ -232,5 +272,9 @@ public final class ConnectorHost: Sendable {
             }
         }
         reloadEventStreams.finish()
+        logger.info("shut down: every session closed, every worker stopped", metadata: ["plugins": "\(plugins.count)"])
     }
+
+    /// Whether shutdown has begun.
+    package var isShuttingDown: Bool { shutdownSignal.isRaised }
 }

@@ -40,6 +40,9 @@ public struct HostConfiguration: Sendable {
         .appendingPathComponent("connector-host-builds").path
     /// How long a replaced build may take to finish its running calls.
     public var drainDeadline: Duration = .seconds(30)
+    /// How long running calls may take to finish once shutdown begins; those
+    /// still running then fail with `unavailable`.
+    public var shutdownDeadline: Duration = .seconds(10)
     /// The session configuration a new build is checked with before it serves.
     public var reloadCheckCredentials: [SessionSetting] = []
 

@@ -73,6 +73,11 @@ extension ConnectorHost {
             // The developer knows the file they built, not the host's copy of it.
             var error = error
             if let staged { error.message = error.message.replacingOccurrences(of: staged, with: source) }
+            if isShuttingDown {
+                // Not the build's fault: shutdown cut the reload short.
+                logger.info("reload interrupted by shutdown", metadata: ["source": "\(source)"])
+                throw ConnectorHostError(.unavailable, "\(source): the reload was interrupted by shutdown")
+            }
             logger.error("reload refused; the running build keeps serving", metadata: [
                 "source": "\(source)", "error": "\(error)",
             ])

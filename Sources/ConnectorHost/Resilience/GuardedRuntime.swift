@@ -31,6 +31,8 @@ package final class GuardedRuntime: Sendable {
     private let name: String
     /// Whether the runtime can be cut off at the time limit (read once).
     private let interruptible: Bool
+    /// Once raised, no call and no retry starts.
+    private let shutdown: ShutdownSignal
 
     /// - Parameters:
     ///   - runtime: Where calls run.
@@ -39,12 +41,14 @@ package final class GuardedRuntime: Sendable {
     ///   - jitter: Draws a wait from `0...limit`; injected so tests are exact.
     ///   - metrics: Where calls, failures and latency are counted.
     ///   - logger: Where breaker transitions are logged.
+    ///   - shutdown: The host's shutdown signal.
     package init(
         runtime: any PluginRuntime, policy: ResiliencePolicy, clock: any HostClock,
         jitter: @escaping @Sendable (Duration) -> Duration = GuardedRuntime.uniformJitter,
-        metrics: PluginMetrics, logger: Logger
+        metrics: PluginMetrics, logger: Logger, shutdown: ShutdownSignal = ShutdownSignal()
     ) {
         self.runtime = runtime
+        self.shutdown = shutdown
         self.policy = policy
         self.clock = clock
         self.jitter = jitter
@@ -112,6 +116,7 @@ package final class GuardedRuntime: Sendable {
         // One clock reading serves every admission; one more, the outcome.
         let started = clock.now
         do throws(ConnectorHostError) {
+            guard !shutdown.isRaised else { throw ShutdownSignal.refusal }
             try rateLimiter.admit(at: started)
             try bulkhead.enter()
         } catch {
@@ -139,6 +144,15 @@ package final class GuardedRuntime: Sendable {
             }
             // A probe is not retried: its one attempt is what tells whether the plugin recovered.
             guard Self.isRetryable(outcome), retries < policy.maxRetries, !ticket.isProbe else { break }
+            if shutdown.isRaised {
+                let note = "not retried: the host is shutting down"
+                outcome = outcome.map { $0.noting(note) }.mapError { error in
+                    var error = error
+                    error.message += "; \(note)"
+                    return error
+                }
+                break
+            }
             if !idempotent, case .failure(var uncertain) = outcome {
                 uncertain.message += "; not retried: \(label) is not idempotent and may have reached the end system"
                 outcome = .failure(uncertain)

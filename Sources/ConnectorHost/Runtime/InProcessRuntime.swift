@@ -29,9 +29,14 @@ package final class InProcessRuntime: PluginRuntime {
     /// Nothing to restart: the plugin lives as long as the host.
     package func restart() async throws(ConnectorHostError) {}
 
-    /// - Parameter image: The loaded plugin.
-    package init(image: PluginImage) {
+    private let shutdownSignal: ShutdownSignal?
+
+    /// - Parameters:
+    ///   - image: The loaded plugin.
+    ///   - shutdown: The host's signal; once raised, `is_cancelled` answers yes.
+    package init(image: PluginImage, shutdown: ShutdownSignal? = nil) {
         self.image = image
+        shutdownSignal = shutdown
         name = image.description.manifest.name
         admission = image.description.maxConcurrency.map { AsyncSemaphore(permits: $0) }
     }
@@ -42,7 +47,7 @@ package final class InProcessRuntime: PluginRuntime {
         guard !isShutDown.load(ordering: .acquiring) else {
             throw ConnectorHostError(.unavailable, "\(name) is shut down")
         }
-        let context = PluginCallContext(timeLimit: timeLimit)
+        let context = PluginCallContext(timeLimit: timeLimit, shutdown: shutdownSignal)
         guard let admission else {
             return try invokeSynchronously(operation, session: session, body: body, context: context)
         }
@@ -122,6 +127,12 @@ package final class InProcessRuntime: PluginRuntime {
         closeAllSessions()
         if first { image.release() }
     }
+
+    /// In process, the shutdown signal is what `is_cancelled` reads.
+    package func cancelRunningCalls() {}
+
+    /// A call in this process cannot be cut off: it runs to its end.
+    package func failRunningCalls(with error: ConnectorHostError) {}
 
     /// Refuses further calls and closes every open session.
     package func closeAllSessions() {

@@ -4,14 +4,18 @@ import Synchronization
 /// whether the caller gave up, and the call's deadline.
 package final class PluginCallContext: Sendable {
     private let cancelled = Atomic<Bool>(false)
+    private let shutdown: ShutdownSignal?
     /// `CLOCK_MONOTONIC` nanoseconds at which the call's time is up;
     /// `UInt64.max` for no deadline.
     package let deadline: UInt64
 
-    /// - Parameter timeLimit: How long the call may take from now; nil for no
-    ///   limit. The deadline is set from the coarse clock, so it may fall up to
-    ///   a timer tick early.
-    package init(timeLimit: Duration?) {
+    /// - Parameters:
+    ///   - timeLimit: How long the call may take from now; nil for no
+    ///     limit. The deadline is set from the coarse clock, so it may fall up to
+    ///     a timer tick early.
+    ///   - shutdown: The host's signal: once raised, every call counts as cancelled.
+    package init(timeLimit: Duration?, shutdown: ShutdownSignal? = nil) {
+        self.shutdown = shutdown
         guard let timeLimit else {
             deadline = .max
             return
@@ -23,7 +27,7 @@ package final class PluginCallContext: Sendable {
     /// Tells the plugin, through `is_cancelled`, that the caller gave up.
     package func cancel() { cancelled.store(true, ordering: .relaxed) }
 
-    package var isCancelled: Bool { cancelled.load(ordering: .relaxed) }
+    package var isCancelled: Bool { cancelled.load(ordering: .relaxed) || shutdown?.isRaised == true }
 
     /// Nanoseconds left, 0 once passed, `UInt64.max` without a deadline.
     package var remainingNanoseconds: UInt64 {

@@ -51,4 +51,13 @@ package protocol PluginRuntime: Sendable {
 
     /// Closes whatever the runtime holds; later calls fail with `unavailable`.
     func shutdown() async
+
+    /// Tells every running call that the host is shutting down: the plugin's
+    /// `is_cancelled` turns true. The calls may still answer.
+    func cancelRunningCalls()
+
+    /// Fails every call still running with `error`, for a shutdown whose
+    /// deadline has passed. A runtime that cannot cut a call off (in process)
+    /// leaves it running.
+    func failRunningCalls(with error: ConnectorHostError)
 }

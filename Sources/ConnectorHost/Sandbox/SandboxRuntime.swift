@@ -112,6 +112,14 @@ package final class SandboxRuntime: PluginRuntime {
         _ = try await currentWorker()
     }
 
+    package func cancelRunningCalls() {
+        state.withLock { $0.worker }?.cancelAllCalls()
+    }
+
+    package func failRunningCalls(with error: ConnectorHostError) {
+        state.withLock { $0.worker }?.failAllCalls(with: error)
+    }
+
     package func shutdown() async {
         let worker = state.withLock { state -> SandboxWorker? in
             state.phase = .shutDown

@@ -289,6 +289,20 @@ package final class SandboxWorker: Sendable {
     /// Whether the socket has closed (the worker is gone or going).
     package var hasEnded: Bool { calls.withLock { $0.ended != nil } }
 
+    /// Tells the worker that every call waiting now is cancelled (its plugin
+    /// sees `is_cancelled`); the calls keep waiting for their answers.
+    package func cancelAllCalls() {
+        let ids = calls.withLock { Array($0.waiting.keys) }
+        for id in ids { send(Frame(.cancel, callID: id)) }
+    }
+
+    /// Fails every call waiting now with `error`, as if abandoned: the worker is
+    /// told, and one that does not answer within the hang grace is killed.
+    package func failAllCalls(with error: ConnectorHostError) {
+        let ids = calls.withLock { Array($0.waiting.keys) }
+        for id in ids { abandon(id, because: error) }
+    }
+
     /// Asks the worker to close its sessions and exit.
     package func shutdown() {
         send(Frame(.shutdown))

@@ -1,0 +1,68 @@
+@testable import ConnectorHost
+import Foundation
+import Testing
+
+/// Shutdown is bounded: running calls are told to cancel, no new call or retry
+/// starts, and what still runs at the deadline fails with a clear error.
+@Suite(.timeLimit(.minutes(2))) struct ShutdownTests {
+    static func host(_ fixture: String, timeout: Duration = .seconds(600)) async throws -> ConnectorHost {
+        let directory = try TestSupport.temporaryDirectory()
+        try TestSupport.populate(directory, with: ["\(fixture).so": TestSupport.fixture(fixture)])
+        var configuration = HostConfiguration(pluginDirectory: directory.path)
+        var policy = ResilienceOverrides()
+        policy.timeout = timeout
+        policy.maxRetries = 3
+        configuration.pluginResilience[fixture] = policy
+        return try await ConnectorHost.start(configuration: configuration, logger: TestSupport.quietLogger)
+    }
+
+    /// Waits (yielding, bounded) until the plugin runs `count` calls.
+    static func waitForRunning(_ host: ConnectorHost, _ name: String, _ count: Int) async throws {
+        for _ in 0..<2_000_000 {
+            if host.plugin(named: name)?.callsRunning == count { return }
+            await Task.yield()
+        }
+        throw TestFailure("\(name) never ran \(count) call(s)")
+    }
+
+    @Test func runningCallsAreToldToCancelAndMayStillAnswer() async throws {
+        let host = try await Self.host("slow-writes")
+        let connector = try host.connector(named: "slow-writes")
+        let session = try await connector.openSession([])
+        let update = Task {
+            await failure { () async throws(ConnectorHostError) in
+                _ = try await connector.call(.entityUpdate, request: Array(#"{"entityId":"1"}"#.utf8), session: session)
+            }
+        }
+        try await Self.waitForRunning(host, "slow-writes", 1)
+        // The plugin waits for is_cancelled: only the shutdown can end its call before 600 s.
+        await host.stopCalls(within: .seconds(60))
+        let error = await update.value
+        #expect(error?.code == .pluginError, "the plugin answered transient once cancelled: \(String(describing: error))")
+        #expect(error?.message.contains("not retried: the host is shutting down") == true, "\(String(describing: error))")
+        let refused = await failure { () async throws(ConnectorHostError) in
+            _ = try await connector.call(.serverInfo, session: session)
+        }
+        #expect(refused?.code == .unavailable)
+        #expect(refused?.message.contains("the host is shutting down") == true)
+        await host.shutdown()
+    }
+
+    @Test func callsStillRunningAtTheDeadlineFailClearly() async throws {
+        let host = try await Self.host("hostile-sleep")
+        let connector = try host.connector(named: "hostile-sleep")
+        let session = try await connector.openSession([])
+        let stuck = Task {
+            await failure { () async throws(ConnectorHostError) in
+                _ = try await connector.call(.entityGet, request: Array(#"{"entityId":"1"}"#.utf8), session: session)
+            }
+        }
+        try await Self.waitForRunning(host, "hostile-sleep", 1)
+        await host.stopCalls(within: .milliseconds(200))
+        let error = await stuck.value
+        #expect(error?.code == .unavailable)
+        #expect(error?.message.contains("the host shut down before the call finished") == true, "\(String(describing: error))")
+        await host.shutdown()
+        #expect(host.statuses.isEmpty)
+    }
+}
