@@ -6,11 +6,23 @@ struct HealthCommand: AsyncParsableCommand {
         commandName: "health",
         abstract: "Start every plugin of a directory and show its runtime and state.",
         discussion: """
-            Each plugin is started as a server would start it (a sandbox worker unless trusted) and reported: \
-            runtime, health (healthy, degraded, restarting, quarantined, starting, stopped), circuit breaker \
-            state, worker process ID, restarts and last crash. With --json: {"plugins": [...], "rejected": [...]}.
+            Each plugin is started as a server would start it (a sandbox worker unless trusted), watched for \
+            --observe seconds so that one whose worker keeps crashing shows as restarting or quarantined, and \
+            reported: runtime, health (healthy, degraded, restarting, quarantined, starting, stopped), circuit \
+            breaker state, worker process ID, restarts, last crash and isolation. With --json: \
+            {"plugins": [...], "rejected": [...]}. Exits 1 when a plugin is not healthy or a file was rejected.
             """
     )
+
+    @Option(help: ArgumentHelp(
+        "How long to watch the started plugins, to catch a crash loop (seconds; serve quarantines a plugin after 5 crashes).",
+        valueName: "seconds"
+    ))
+    var observe: Double = 3
+
+    func validate() throws {
+        guard observe >= 0, observe <= 600 else { throw ValidationError("--observe must be 0 to 600 seconds") }
+    }
 
     @OptionGroup var directory: PluginDirectoryOptions
 
@@ -27,10 +39,15 @@ struct HealthCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        try await reportingFailure { () throws(ConnectorHostError) in
+        let unhealthy = try await reportingFailure { () throws(ConnectorHostError) -> Bool in
             var configuration = HostConfiguration(pluginDirectory: directory.directory)
             configuration.sandbox = sandbox.applied(to: configuration.sandbox)
             let host = try await ConnectorHost.start(configuration: configuration, logger: common.makeLogger())
+            // Real time: this is a command run by hand, watching real workers.
+            let watchUntil = ContinuousClock.now + .milliseconds(Int64(observe * 1000))
+            while ContinuousClock.now < watchUntil, host.statuses.contains(where: { $0.health != .quarantined }) {
+                try? await Task.sleep(for: .milliseconds(100))
+            }
             let statuses = host.statuses
             let rejected = host.discovery.rejected.map {
                 ListCommand.Output.Rejected(path: $0.path, error: ConnectorHostError.Summary($0.error))
@@ -41,6 +58,8 @@ struct HealthCommand: AsyncParsableCommand {
             } else {
                 print(PluginText.health(statuses, rejected: host.discovery.rejected))
             }
+            return !rejected.isEmpty || statuses.contains { $0.health != .healthy }
         }
+        if unhealthy { throw ExitCode(1) }
     }
 }

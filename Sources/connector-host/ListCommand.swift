@@ -9,7 +9,7 @@ struct ListCommand: AsyncParsableCommand {
             Every *.so file of the directory is read; a bad file never hides the others. Of two plugins with \
             the same name or overlapping entity IDs, the one whose path sorts later is rejected. \
             With --json: {"plugins": [...], "rejected": [{"path", "error": {"code", "message"}}]}. \
-            Rejected files do not change the exit status.
+            Exits 1 when a file was rejected (after listing everything).
             """
     )
 
@@ -46,7 +46,7 @@ struct ListCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        try await reportingFailure { () throws(ConnectorHostError) in
+        let rejected = try await reportingFailure { () throws(ConnectorHostError) -> Bool in
             let report = try await ConnectorHost.discover(directory: directory.directory, logger: common.makeLogger())
             if json {
                 try JSONOutput.print(Output(
@@ -58,6 +58,8 @@ struct ListCommand: AsyncParsableCommand {
             } else {
                 print(PluginText.table(report))
             }
+            return !report.rejected.isEmpty
         }
+        if rejected { throw ExitCode(1) }
     }
 }

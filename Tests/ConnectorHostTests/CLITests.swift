@@ -50,7 +50,7 @@ import Testing
             "notes.txt": TestSupport.fixture("not-a-plugin"),
         ])
         let result = try CLI.run(["list", "--plugins", directory.path, "--json"])
-        #expect(result.status == 0, "\(result.standardError)")
+        #expect(result.status == 1, "a rejected file fails the listing, after it is listed: \(result.standardError)")
         let object = try TestSupport.object(Array(result.standardOutput.utf8))
         let plugins = try #require(object["plugins"] as? [[String: Any]])
         #expect(plugins.map { $0["name"] as? String } == ["tracker"])
@@ -141,6 +141,23 @@ import Testing
             #expect(plugin["pid"] as? Int != nil)
             #expect(plugin["isolation"] as? String == "full", "bubblewrap and seccomp confine every worker here")
         }
+    }
+
+    @Test func healthCatchesACrashLoopAndFailsOnIt() throws {
+        let directory = try TestSupport.temporaryDirectory()
+        try TestSupport.populate(directory, with: [
+            "looping.so": TestSupport.fixture("hostile-late-crash"), "tracker.so": TestSupport.plugin("tracker"),
+        ])
+        let result = try CLI.run(["health", "--plugins", directory.path, "--json", "--observe", "8"])
+        #expect(result.status == 1, "\(result.standardError)")
+        let plugins = try #require(try TestSupport.object(Array(result.standardOutput.utf8))["plugins"] as? [[String: Any]])
+        let looping = try #require(plugins.first { $0["name"] as? String == "hostile-late-crash" })
+        #expect(looping["health"] as? String == "quarantined", "\(looping)")
+        #expect(looping["restarts"] as? Int ?? 0 >= 4)
+        #expect(plugins.first { $0["name"] as? String == "tracker" }?["health"] as? String == "healthy")
+
+        let inspected = try CLI.run(["inspect", "tracker.so"], in: directory)
+        #expect(inspected.status == 0, "a bare file name is a file: \(inspected.standardError)")
     }
 
     @Test func callInProcessGivesTheSameAnswer() throws {

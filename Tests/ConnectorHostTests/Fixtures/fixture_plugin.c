@@ -91,7 +91,8 @@ static const ch_host_api *host;
 /* Helpers of the attacks; each fixture uses some of them. */
 #define MAYBE_UNUSED_HOSTILE __attribute__((unused))
 
-#if defined(HOSTILE_SEGFAULT) || defined(HOSTILE_ENTRY_CRASH) || defined(HOSTILE_CONSTRUCTOR_CRASH)
+#if defined(HOSTILE_SEGFAULT) || defined(HOSTILE_ENTRY_CRASH) || defined(HOSTILE_CONSTRUCTOR_CRASH) || \
+    defined(HOSTILE_LATE_CRASH)
 /* A real invalid write (a raised signal could be caught and returned from).
  * The pointer is read from a volatile so the compiler cannot see it is NULL
  * and drop the write as undefined behaviour. */
@@ -275,6 +276,22 @@ static int misbehave(const ch_request *request, ch_response *response) {
 
 #ifdef HOSTILE_CONSTRUCTOR_CRASH
 __attribute__((constructor)) static void crash_when_loaded(void) { crash(); }
+#endif
+#ifdef HOSTILE_LATE_CRASH
+/* Loads fine, then crashes 300 ms later with no call in flight: every worker
+ * started for it dies the same way, a crash loop. */
+#include <pthread.h>
+static void *crash_later(void *unused) {
+    (void)unused;
+    const struct timespec delay = {0, 300000000};
+    nanosleep(&delay, NULL);
+    crash();
+    return NULL;
+}
+__attribute__((constructor)) static void start_crashing(void) {
+    pthread_t thread;
+    if (pthread_create(&thread, NULL, crash_later, NULL) == 0) pthread_detach(thread);
+}
 #endif
 #ifdef HOSTILE_CONSTRUCTOR_SPIN
 __attribute__((constructor)) static void spin_when_loaded(void) {
