@@ -55,7 +55,9 @@ ch_status tracker_session_open(ch_session *session, const ch_request *request, c
     const char *path = database ? database : DEFAULT_DATABASE;
     const char *user = username ? username : DEFAULT_USERNAME;
     if (tracker_store_open(path, &db, &error) != SQLITE_OK) {
-        status = tracker_fail(response, CH_STATUS_INVALID_REQUEST, "cannot open the tracker database '%s': %s", path,
+        /* The path may be a secret of the session configuration: never echoed. */
+        status = tracker_fail(response, CH_STATUS_INVALID_REQUEST,
+                              "cannot open the tracker database named by the 'database' setting: %s",
                               error ? error : "unknown error");
     } else if (!tracker_exists(db, "SELECT 1 FROM users WHERE username = ?1", user)) {
         status = tracker_fail(response, CH_STATUS_UNAUTHORIZED, "no tracker user named '%s'", user);
@@ -72,7 +74,7 @@ ch_status tracker_session_open(ch_session *session, const ch_request *request, c
             state->username = name;
             session->state = state;
             char line[256];
-            snprintf(line, sizeof line, "session %llu opened on %s as %s", (unsigned long long)session->id, path, user);
+            snprintf(line, sizeof line, "session %llu opened as %s", (unsigned long long)session->id, user);
             tracker_host->log(tracker_host->context, CH_LOG_INFO, line);
             tracker_text text = {0};
             tracker_text_append_string(&text, "[{\"key\":\"sessionUser\",\"value\":");
