@@ -29,6 +29,14 @@ public struct ConnectorServer: Sendable {
         hostConfiguration.metricsFactory = PrometheusMetricsFactory(registry: metrics)
         hostConfiguration.scanCache = registry
         hostConfiguration.admission = RegistryAdmission.admission(registry: registry, development: configuration.development)
+        hostConfiguration.onQuarantine = { [logger] plugin, sha256, reason in
+            guard let sha256 else { return }
+            do {
+                try registry.setQuarantine(plugin: plugin, sha256: sha256, reason: reason)
+            } catch {
+                logger.error("cannot keep a quarantine in the registry", metadata: ["plugin": "\(plugin)", "error": "\(error)"])
+            }
+        }
         let host = try await ConnectorHost.start(configuration: hostConfiguration, logger: logger)
         var serverConfiguration = configuration
         serverConfiguration.host = hostConfiguration
@@ -36,9 +44,14 @@ public struct ConnectorServer: Sendable {
             host: host, registry: registry, configuration: serverConfiguration, metrics: metrics, logger: logger
         )
         await CatalogueServing.restore(state: state)
-        // What operators paused stays paused across restarts.
+        // What operators paused stays paused across restarts, and a build
+        // quarantined for its crashes stays quarantined until restarted or rebuilt.
         for name in try registry.pausedPlugins() {
             (try? host.connector(named: name))?.pause()
+        }
+        for kept in try registry.quarantines() {
+            guard let plugin = host.plugin(named: kept.plugin), plugin.fileSHA256 == kept.sha256 else { continue }
+            plugin.guarded.runtime.quarantine(because: "\(kept.reason) (kept from before the server restarted)")
         }
         return ConnectorServer(
             host: host, registry: registry, generatedAdminToken: generated, state: state, logger: logger

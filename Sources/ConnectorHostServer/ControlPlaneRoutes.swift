@@ -75,6 +75,7 @@ enum ControlPlaneRoutes {
             try context.requireAdmin()
             let connector = try state.host.connector(named: try parameter("name", context))
             try state.registry.recordOperatorAction("plugin restarted", plugin: connector.name, by: context.actor)
+            try state.registry.clearQuarantine(plugin: connector.name)
             try await connector.restart()
             return JSONBody.response(PluginView(status: connector.status, plugin: nil))
         }

@@ -43,6 +43,33 @@ import Testing
         await third.stop()
     }
 
+    /// A build that crash-loops stays quarantined across a restart, until an
+    /// operator restarts it.
+    @Test func aQuarantineOutlivesARestart() async throws {
+        let first = try await ServerFixture.start(development: true) { directory in
+            try FileManager.default.copyItem(
+                at: ServerFixture.root.appendingPathComponent("build/fixtures/hostile-late-crash.so"),
+                to: directory.appendingPathComponent("plugins/looping.so")
+            )
+        }
+        let connector = try first.server.host.connector(named: "hostile-late-crash")
+        let giveUp = ContinuousClock.now + .seconds(60)
+        while connector.status.health != .quarantined, ContinuousClock.now < giveUp { await Task.yield() }
+        #expect(connector.status.health == .quarantined)
+        await first.stop()
+
+        let second = try await ServerFixture.start(development: true, reusing: first.directory)
+        let shown = try await second.request("GET", "plugins/hostile-late-crash")
+        #expect(shown.json["health"] as? String == "quarantined", "\(shown.text)")
+        #expect((shown.json["reason"] as? String)?.contains("kept from before the server restarted") == true)
+        let audit = try await second.request("GET", "admin/audit")
+        #expect(audit.text.contains("plugin quarantined"))
+        #expect(try await second.request("POST", "plugins/hostile-late-crash/restart").status == 200)
+        #expect(try await second.request("GET", "plugins/hostile-late-crash").json["health"] as? String != "quarantined")
+        #expect(try second.server.registry.quarantines().isEmpty, "an operator's restart lifts the kept quarantine")
+        await second.stop()
+    }
+
     @Test func eachRequestAndEachFailedCallLeavesALine() async throws {
         let log = CapturedLog()
         let server = try await ServerFixture.start(development: true, logger: log.logger(level: .info),

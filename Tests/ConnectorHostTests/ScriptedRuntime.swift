@@ -39,6 +39,7 @@ final class ScriptedRuntime: PluginRuntime {
     /// How many calls reached the runtime.
     var invocations: Int { count.load(ordering: .relaxed) }
 
+    func quarantine(because reason: String) {}
     func cancelRunningCalls() {}
     func failRunningCalls(with error: ConnectorHostError) {}
 

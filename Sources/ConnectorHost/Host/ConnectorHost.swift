@@ -110,7 +110,7 @@ public final class ConnectorHost: Sendable {
             let sandbox = SandboxRuntime(
                 description: description, pluginPath: path, policy: policy, settings: configuration.sandbox(for: name),
                 clock: configuration.clock, logger: logger
-            )
+            ) { [onQuarantine = configuration.onQuarantine] reason in onQuarantine(name, sha256, reason) }
             do {
                 try await sandbox.start()
             } catch {

@@ -46,6 +46,10 @@ public struct HostConfiguration: Sendable {
     /// The session configuration a new build is checked with before it serves.
     public var reloadCheckCredentials: [SessionSetting] = []
 
+    /// Told when crashes quarantine a plugin: its name, the SHA-256 of the
+    /// build, and why. A server keeps it, so that a restart does not lift it.
+    public var onQuarantine: @Sendable (_ plugin: String, _ sha256: String?, _ reason: String) -> Void = { _, _, _ in }
+
     public init(pluginDirectory: String) {
         self.pluginDirectory = pluginDirectory
     }

@@ -1,5 +1,6 @@
-/// What operators do to served plugins: recorded so that a restart keeps it
-/// (a paused plugin stays paused) and audited with who did it.
+/// What operators do to served plugins, and what crashes bring on them:
+/// recorded so that a restart keeps it (a paused plugin stays paused, a
+/// quarantined build stays quarantined) and audited with who did it.
 extension Registry {
     /// Records an operator's action on a plugin in the audit trail.
     ///
@@ -34,6 +35,42 @@ extension Registry {
             try transaction.rows("SELECT plugin FROM operator_state WHERE paused = 1 ORDER BY plugin").compactMap {
                 $0.text("plugin")
             }
+        }
+    }
+
+    /// Keeps a plugin's quarantine: the build it holds for, and why.
+    public func setQuarantine(plugin: String, sha256: String, reason: String) throws(ConnectorHostError) {
+        try database.write { transaction throws(ConnectorHostError) in
+            try transaction.execute(
+                """
+                INSERT INTO operator_state (plugin, paused, quarantined_sha256, quarantine_reason, updated_by, updated_at)
+                VALUES (?, 0, ?, ?, 'host', ?)
+                ON CONFLICT (plugin) DO UPDATE SET quarantined_sha256 = excluded.quarantined_sha256,
+                  quarantine_reason = excluded.quarantine_reason, updated_by = excluded.updated_by,
+                  updated_at = excluded.updated_at
+                """,
+                .text(plugin), .text(sha256), .text(reason), .text(timestamp())
+            )
+            try audit(transaction, actor: "host", action: "plugin quarantined", subject: plugin, detail: reason)
+        }
+    }
+
+    /// Lifts a kept quarantine (an operator restarted the plugin).
+    public func clearQuarantine(plugin: String) throws(ConnectorHostError) {
+        try database.write { transaction throws(ConnectorHostError) in
+            try transaction.execute(
+                "UPDATE operator_state SET quarantined_sha256 = NULL, quarantine_reason = NULL WHERE plugin = ?",
+                .text(plugin)
+            )
+        }
+    }
+
+    /// The quarantines kept: plugin, the build they hold for, and why.
+    public func quarantines() throws(ConnectorHostError) -> [(plugin: String, sha256: String, reason: String)] {
+        try database.read { transaction throws(ConnectorHostError) in
+            try transaction.rows(
+                "SELECT plugin, quarantined_sha256, quarantine_reason FROM operator_state WHERE quarantined_sha256 IS NOT NULL"
+            ).map { ($0.text("plugin") ?? "", $0.text("quarantined_sha256") ?? "", $0.text("quarantine_reason") ?? "") }
         }
     }
 }

@@ -77,7 +77,8 @@ enum RegistryMigrations {
         );
         """,
         // 2: connector names belong to one org, and what operators set on a
-        // plugin (paused) outlives a restart.
+        // plugin (paused) or crashes brought on it (quarantined, for one build)
+        // outlives a restart.
         //
         // Names:  The first registration (or
         // catalogue entry) of a name claims it; no other org may register,
@@ -95,6 +96,8 @@ enum RegistryMigrations {
         CREATE TABLE operator_state (
           plugin TEXT PRIMARY KEY,
           paused INTEGER NOT NULL DEFAULT 0,
+          quarantined_sha256 TEXT,
+          quarantine_reason TEXT,
           updated_by TEXT NOT NULL,
           updated_at TEXT NOT NULL
         )

@@ -128,6 +128,9 @@ package final class InProcessRuntime: PluginRuntime {
         if first { image.release() }
     }
 
+    /// In process a crash takes the host down: there is no quarantine.
+    package func quarantine(because reason: String) {}
+
     /// In process, the shutdown signal is what `is_cancelled` reads.
     package func cancelRunningCalls() {}
 

@@ -52,6 +52,11 @@ package protocol PluginRuntime: Sendable {
     /// Closes whatever the runtime holds; later calls fail with `unavailable`.
     func shutdown() async
 
+    /// Takes no calls until an operator restarts it or its file changes, for
+    /// a reason known from before (a quarantine kept across a host restart).
+    /// Nothing to do in process, where a crash takes the host down.
+    func quarantine(because reason: String)
+
     /// Tells every running call that the host is shutting down: the plugin's
     /// `is_cancelled` turns true. The calls may still answer.
     func cancelRunningCalls()

@@ -30,6 +30,7 @@ package final class SandboxRuntime: PluginRuntime {
     private let clock: any HostClock
     private let logger: Logger
     private let state = Mutex(State())
+    private let onQuarantine: @Sendable (String) -> Void
 
     /// - Parameters:
     ///   - description: What scanning read from the file; every worker must load
@@ -39,10 +40,12 @@ package final class SandboxRuntime: PluginRuntime {
     ///   - settings: Worker binary, limits, restart and quarantine rules.
     ///   - clock: The time source of restart delays and crash windows.
     ///   - logger: Where transitions and the plugin's output go.
+    ///   - onQuarantine: Told why, when crashes quarantine the plugin.
     package init(
         description: PluginDescription, pluginPath: String, policy: ResiliencePolicy, settings: SandboxSettings,
-        clock: any HostClock, logger: Logger
+        clock: any HostClock, logger: Logger, onQuarantine: @escaping @Sendable (String) -> Void = { _ in }
     ) {
+        self.onQuarantine = onQuarantine
         self.description = description
         name = description.manifest.name
         self.pluginPath = pluginPath
@@ -110,6 +113,23 @@ package final class SandboxRuntime: PluginRuntime {
         old?.kill()
         logger.notice("sandbox worker restarted by an operator")
         _ = try await currentWorker()
+    }
+
+    /// Quarantines the plugin now, for a reason known from before (a
+    /// quarantine kept across a host restart): no worker runs until an
+    /// operator restarts it or its file changes.
+    package func quarantine(because reason: String) {
+        let worker = state.withLock { state -> SandboxWorker? in
+            guard state.phase != .shutDown else { return nil }
+            state.quarantinedVersion = PluginFile.Version(path: pluginPath)
+            state.phase = .quarantined(reason: reason)
+            state.lastCrash = state.lastCrash ?? reason
+            defer { state.worker = nil }
+            return state.worker
+        }
+        worker?.shutdown()
+        worker?.kill()
+        logger.warning("plugin quarantined", metadata: ["reason": "\(reason)"])
     }
 
     package func cancelRunningCalls() {
@@ -257,6 +277,7 @@ package final class SandboxRuntime: PluginRuntime {
         switch outcome {
         case .quarantined(let why)?:
             logger.error("plugin quarantined", metadata: ["reason": "\(why)"])
+            onQuarantine(why)
         case .restarting(let at)?:
             logger.warning("sandbox worker crashed; restarting", metadata: [
                 "reason": "\(reason)", "restartIn": "\((at - now).secondsText)",
