@@ -30,6 +30,9 @@ package struct IsolatedScanner: PluginScanner {
             // policy is known once its descriptor has been read.
             // The same path as a serving worker: a file's constructors and entry
             // point run while it is scanned, and get no more than when it serves.
+            // Every line of the throwaway worker names the file it reads.
+            var logger = logger
+            logger[metadataKey: "scanning"] = "\(path)"
             let loaded = try await SandboxLoader.load(
                 pluginPath: path, policy: ResiliencePolicy(), settings: settings, clock: clock, logger: logger
             )

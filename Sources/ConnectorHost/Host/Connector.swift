@@ -172,7 +172,9 @@ public final class Connector: Sendable {
     /// Lets a paused plugin take calls again.
     public func resume() { plugin.setPaused(false) }
 
-    static let pausedRetryAfter: Duration = .seconds(60)
+    /// What a refusal says when nothing ends it by itself (paused, quarantined):
+    /// how often asking again makes sense.
+    package static let pausedRetryAfter: Duration = .seconds(60)
 
     private func checkNotPaused(_ plugin: HostedPlugin) throws(ConnectorHostError) {
         guard !plugin.isPaused else {

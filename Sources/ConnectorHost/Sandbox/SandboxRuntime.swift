@@ -173,9 +173,11 @@ package final class SandboxRuntime: PluginRuntime {
                     state.phase = .starting
                     return .wait(starter)
                 }
+                // Nothing lifts it by itself: the hint is how often asking again makes sense.
                 return .fail(ConnectorHostError(
                     .unavailable,
-                    "\(description.manifest.name) is quarantined: \(reason); restart it (POST /plugins/\(description.manifest.name)/restart) or replace its file"
+                    "\(description.manifest.name) is quarantined: \(reason); restart it (POST /plugins/\(description.manifest.name)/restart) or replace its file",
+                    retryAfter: Connector.pausedRetryAfter
                 ))
             case .running:
                 if let worker = state.worker, !worker.hasEnded { return .use(worker) }
