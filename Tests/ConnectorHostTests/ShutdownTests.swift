@@ -65,4 +65,22 @@ import Testing
         await host.shutdown()
         #expect(host.statuses.isEmpty)
     }
+
+    @Test func aReloadCutShortByShutdownIsNotABadBuild() async throws {
+        let directory = try TestSupport.temporaryDirectory()
+        try TestSupport.populate(directory, with: ["reload.so": TestSupport.fixture("reload-v1")])
+        var configuration = TestSupport.configuration(pluginDirectory: directory.path)
+        configuration.buildsDirectory = directory.appendingPathComponent("builds").path
+        let host = try await ConnectorHost.start(configuration: configuration, logger: TestSupport.quietLogger)
+        try FileManager.default.removeItem(at: directory.appendingPathComponent("reload.so"))
+        try TestSupport.populate(directory, with: ["reload.so": TestSupport.fixture("reload-v2")])
+        await host.stopCalls(within: .zero)
+        let error = await failure { () async throws(ConnectorHostError) in
+            try await host.reload(pluginAt: directory.appendingPathComponent("reload.so").path)
+        }
+        #expect(error?.code == .unavailable)
+        #expect(error?.message.contains("the reload was interrupted by shutdown") == true, "\(String(describing: error))")
+        #expect(host.plugin(named: "reload")?.lastReloadError == nil, "not recorded as a refused build")
+        await host.shutdown()
+    }
 }
