@@ -66,7 +66,8 @@ IDENTITIES := alpha:alpha:500001:500002:500100 beta:beta:600001:600002:600100 \
 
 # Misbehaving plugins for the sandbox: each hostile-X.so is built with -DHOSTILE_X.
 HOSTILE := segfault abort exit spin sleep stdout huge entry-crash entry-exit constructor-crash constructor-spin \
-  kill-host environment read-file connect ptrace grandchild memory exec late-crash
+  kill-host environment read-file connect ptrace grandchild memory exec late-crash \
+  malloc-body literal-body nul-body
 
 # The tracker with one conformance defect each: tracker-X.so is built with
 # -DTRACKER_DEFECT_X, and fails exactly the kit's check for X.
@@ -83,7 +84,7 @@ macro = $(shell echo $(1) | tr 'a-z-' 'A-Z_')
 defect_flag = -DDEFECT_$(call macro,$(1))
 hostile_flag = -DHOSTILE_$(call macro,$(1)) -DFIXTURE_NAME='"hostile-$(1)"'
 FIXTURES := $(DEFECTS:%=$(BUILD)/fixtures/%.so) $(HOSTILE:%=$(BUILD)/fixtures/hostile-%.so) \
-  $(BUILD)/fixtures/not-a-plugin.so $(BUILD)/fixtures/custom.so $(BUILD)/fixtures/slow-writes.so $(TRACKER_DEFECTS:%=$(BUILD)/fixtures/tracker-%.so) \
+  $(BUILD)/fixtures/not-a-plugin.so $(BUILD)/fixtures/custom.so $(BUILD)/fixtures/slow-writes.so $(BUILD)/fixtures/hostile-big.so $(TRACKER_DEFECTS:%=$(BUILD)/fixtures/tracker-%.so) \
   $(RELOADS:%=$(BUILD)/fixtures/reload-%.so) \
   $(foreach id,$(IDENTITIES),$(BUILD)/fixtures/$(word 1,$(subst :, ,$(id))).so)
 
@@ -118,6 +119,11 @@ $(BUILD)/fixtures/custom.so: $(FIXTURE_SOURCE) $(HEADER)
 	@mkdir -p $(@D)
 	$(CC) $(PLUGIN_CFLAGS) -shared -DFIXTURE_CUSTOM -DFIXTURE_NAME='"custom"' -DFIXTURE_ENDPOINT=910001 \
 	  -DFIXTURE_START=910002 -DFIXTURE_END=910100 -o $@ $<
+
+# Under CH_MAX_RESPONSE_BYTES, over a frame limit lowered to 1 MiB.
+$(BUILD)/fixtures/hostile-big.so: $(FIXTURE_SOURCE) $(HEADER)
+	@mkdir -p $(@D)
+	$(CC) $(PLUGIN_CFLAGS) -shared -DHOSTILE_HUGE -DHUGE_RESPONSE_BYTES='(2u << 20)' -DFIXTURE_NAME='"hostile-big"' -o $@ $<
 
 $(BUILD)/fixtures/slow-writes.so: $(FIXTURE_SOURCE) $(HEADER)
 	@mkdir -p $(@D)

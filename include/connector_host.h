@@ -188,7 +188,10 @@ typedef struct ch_host_api {
 
     /** Allocates size bytes. Everything a plugin hands to the host for the
      *  host to free (response bodies, messages, custom-function results)
-     *  MUST come from here. Returns NULL when out of memory. */
+     *  MUST come from here. Returns NULL when out of memory. The host knows
+     *  its blocks: a pointer from anywhere else (malloc, a literal, a block
+     *  already released) is never freed, and the call fails with a plugin
+     *  error saying so. */
     void *(*allocate)(size_t size);
     /** Frees memory from allocate(). NULL is a no-op. */
     void (*release)(void *pointer);
@@ -247,6 +250,11 @@ typedef struct ch_request {
     /** Pass to ch_host_api.is_cancelled and time_remaining_ns. */
     const ch_call *call;
 } ch_request;
+
+/** The largest response body (or custom-function buffer) a plugin may hand
+ *  to the host, in either runtime: a larger one fails its call with a
+ *  plugin error naming the size (page large answers instead). */
+#define CH_MAX_RESPONSE_BYTES (16u << 20)
 
 /**
  * The output of a standard operation, zeroed by the host before the call.

@@ -218,15 +218,15 @@ import Glibc
     }
 
     @Test func aResponseOverTheFrameLimitFailsThatCallOnly() async throws {
-        let fixture = try await Fixture.make("hostile-huge") { $0.sandbox.frameLimit = 1 << 20 }
-        let plugin = try fixture.host.connector(named: "hostile-huge")
+        let fixture = try await Fixture.make("hostile-big") { $0.sandbox.frameLimit = 1 << 20 }
+        let plugin = try fixture.host.connector(named: "hostile-big")
         let pid = plugin.status.pid
         let session = try await plugin.openSession([])
         let error = await #expect(throws: ConnectorHostError.self) {
             _ = try await plugin.call(.entityGet, request: [], session: session)
         }
         #expect(error?.code == .pluginError)
-        #expect(error?.message.contains("hostile-huge entity.get answered with a 20971520-byte response, over the sandbox frame limit of 1048576 bytes") == true,
+        #expect(error?.message.contains("hostile-big entity.get answered with a 2097152-byte response, over the sandbox frame limit of 1048576 bytes") == true,
                 "\(error?.message ?? "")")
         _ = try await plugin.call(.serverInfo, session: session)
         #expect(plugin.status.pid == pid, "the worker kept running")

@@ -191,6 +191,9 @@ package enum CustomFunctionCall {
         case .double: return .double(result.load(as: Double.self))
         case .string:
             guard let text = result.load(as: UnsafeMutablePointer<CChar>?.self) else { return .null }
+            guard HostAllocator.owns(text) else {
+                throw ConnectorHostError(.pluginError, "\(plugin) \(function): \(HostAllocator.foreignBlock("the returned string"))")
+            }
             defer { HostAllocator.release(text) }
             guard let string = String(validatingCString: text) else {
                 throw ConnectorHostError(.pluginError, "\(plugin) \(function) returned a string that is not valid UTF-8")
@@ -199,6 +202,13 @@ package enum CustomFunctionCall {
         case .buffer:
             let buffer = result.load(as: ch_buffer.self)
             guard let data = buffer.data else { return .bytes([]) }
+            guard HostAllocator.owns(data) else {
+                throw ConnectorHostError(.pluginError, "\(plugin) \(function): \(HostAllocator.foreignBlock("the returned buffer"))")
+            }
+            guard buffer.length <= Int(CH_MAX_RESPONSE_BYTES) else {
+                HostAllocator.release(data)
+                throw ConnectorHostError(.pluginError, "\(plugin) \(function) returned \(buffer.length) bytes, over CH_MAX_RESPONSE_BYTES (\(CH_MAX_RESPONSE_BYTES))")
+            }
             defer { HostAllocator.release(data) }
             return .bytes(Array(UnsafeBufferPointer(start: data, count: buffer.length)))
         }

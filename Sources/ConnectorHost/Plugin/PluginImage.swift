@@ -158,16 +158,41 @@ package final class PluginImage: @unchecked Sendable {
     }
 
     /// Moves what the plugin put in `response` into Swift values and frees it.
+    ///
+    /// The memory rules of the header are checked here, in either runtime: a
+    /// body or message not allocated with `host->allocate` is neither read nor
+    /// freed; a body over `CH_MAX_RESPONSE_BYTES`, or one whose length counts a
+    /// C string's terminating NUL, is refused. Each fails the call with
+    /// `plugin_error` naming the mistake.
     package static func takeReply(status: ch_status, response: inout ch_response) -> PluginReply {
+        var mistakes: [String] = []
         var body: [UInt8] = []
         if let bytes = response.body {
-            body = Array(UnsafeBufferPointer(start: bytes, count: response.body_length))
-            HostAllocator.release(bytes)
+            if HostAllocator.owns(bytes) {
+                let length = response.body_length
+                if length > Int(CH_MAX_RESPONSE_BYTES) {
+                    mistakes.append("the response body is \(length) bytes, over CH_MAX_RESPONSE_BYTES (\(CH_MAX_RESPONSE_BYTES)); page the response")
+                } else if length > 0, bytes[length - 1] == 0 {
+                    mistakes.append("response->body_length (\(length)) counts the C string's terminating NUL; set it to strlen(body)")
+                } else {
+                    body = Array(UnsafeBufferPointer(start: bytes, count: length))
+                }
+                HostAllocator.release(bytes)
+            } else {
+                mistakes.append(HostAllocator.foreignBlock("response->body"))
+            }
         }
         var message: String?
         if let text = response.message {
-            message = String(cString: text)
-            HostAllocator.release(text)
+            if HostAllocator.owns(text) {
+                message = String(cString: text)
+                HostAllocator.release(text)
+            } else {
+                mistakes.append(HostAllocator.foreignBlock("response->message"))
+            }
+        }
+        guard mistakes.isEmpty else {
+            return PluginReply(status: .permanent, body: [], message: "the plugin broke the memory rules: " + mistakes.joined(separator: "; "))
         }
         let retryAfter: Duration? = response.retry_after_ms > 0 ? .milliseconds(Int64(response.retry_after_ms)) : nil
         return PluginReply(status: .init(abiValue: status), body: body, message: message, retryAfter: retryAfter)

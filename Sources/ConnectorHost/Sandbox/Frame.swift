@@ -1,3 +1,4 @@
+import ConnectorHostABI
 /// One message of the sandbox protocol between the host and a worker, over a
 /// socketpair: `u32 length | u8 kind | 3 reserved bytes | u64 call ID | payload`,
 /// little-endian, where length counts everything after itself.
@@ -20,8 +21,9 @@ package struct Frame: Sendable, Equatable {
 
     /// Bytes before the payload.
     package static let headerSize = 16
-    /// The default largest frame: 16 MiB.
-    package static let defaultLimit = 16 << 20
+    /// The default largest frame: a response body of `CH_MAX_RESPONSE_BYTES`
+    /// and room for its message and framing.
+    package static let defaultLimit = Int(CH_MAX_RESPONSE_BYTES) + (64 << 10)
 
     package var kind: Kind
     /// Matches a reply to its call; 0 for frames outside calls.

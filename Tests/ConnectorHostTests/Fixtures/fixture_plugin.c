@@ -177,6 +177,27 @@ static int misbehave(const ch_request *request, ch_response *response) {
     response->body = body;
     response->body_length = HUGE_RESPONSE_BYTES;
     return 1;
+#elif defined(HOSTILE_MALLOC_BODY)
+    /* Breaks the memory rule: the body comes from malloc, not host->allocate. */
+    uint8_t *body = malloc(2);
+    if (!body) return 0;
+    memcpy(body, "{}", 2);
+    response->body = body;
+    response->body_length = 2;
+    return 1;
+#elif defined(HOSTILE_LITERAL_BODY)
+    /* A string literal: freeing it would corrupt the heap. */
+    response->body = (uint8_t *)"{}";
+    response->body_length = 2;
+    return 1;
+#elif defined(HOSTILE_NUL_BODY)
+    /* The length counts the terminating NUL, as strlen(body) + 1 does. */
+    uint8_t *body = host->allocate(3);
+    if (!body) return 0;
+    memcpy(body, "{}", 3);
+    response->body = body;
+    response->body_length = 3;
+    return 1;
 #elif defined(HOSTILE_KILL_HOST)
     /* The host by its PID, and the parent: neither is this sandbox's to signal. */
     long pid = request_number(request, "\"pid\":");
