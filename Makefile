@@ -84,7 +84,8 @@ macro = $(shell echo $(1) | tr 'a-z-' 'A-Z_')
 defect_flag = -DDEFECT_$(call macro,$(1))
 hostile_flag = -DHOSTILE_$(call macro,$(1)) -DFIXTURE_NAME='"hostile-$(1)"'
 FIXTURES := $(DEFECTS:%=$(BUILD)/fixtures/%.so) $(HOSTILE:%=$(BUILD)/fixtures/hostile-%.so) \
-  $(BUILD)/fixtures/not-a-plugin.so $(BUILD)/fixtures/custom.so $(BUILD)/fixtures/slow-writes.so $(BUILD)/fixtures/hostile-big.so $(TRACKER_DEFECTS:%=$(BUILD)/fixtures/tracker-%.so) \
+  $(BUILD)/fixtures/not-a-plugin.so $(BUILD)/fixtures/custom.so $(BUILD)/fixtures/slow-writes.so $(BUILD)/fixtures/hostile-big.so \
+  $(BUILD)/fixtures/abi-older.so $(BUILD)/fixtures/abi-future.so $(BUILD)/fixtures/cpp17.so $(BUILD)/fixtures/cpp20.so $(TRACKER_DEFECTS:%=$(BUILD)/fixtures/tracker-%.so) \
   $(RELOADS:%=$(BUILD)/fixtures/reload-%.so) \
   $(foreach id,$(IDENTITIES),$(BUILD)/fixtures/$(word 1,$(subst :, ,$(id))).so)
 
@@ -119,6 +120,23 @@ $(BUILD)/fixtures/custom.so: $(FIXTURE_SOURCE) $(HEADER)
 	@mkdir -p $(@D)
 	$(CC) $(PLUGIN_CFLAGS) -shared -DFIXTURE_CUSTOM -DFIXTURE_NAME='"custom"' -DFIXTURE_ENDPOINT=910001 \
 	  -DFIXTURE_START=910002 -DFIXTURE_END=910100 -o $@ $<
+
+# The ABI growing under built plugins: an older layout and a future one.
+ABI_GROWTH_SOURCE := Tests/ConnectorHostTests/Fixtures/abi_growth_plugin.c
+$(BUILD)/fixtures/abi-older.so: $(ABI_GROWTH_SOURCE) $(HEADER)
+	@mkdir -p $(@D)
+	$(CC) $(PLUGIN_CFLAGS) -shared -DOLDER_LAYOUT -o $@ $<
+$(BUILD)/fixtures/abi-future.so: $(ABI_GROWTH_SOURCE) $(HEADER)
+	@mkdir -p $(@D)
+	$(CC) $(PLUGIN_CFLAGS) -shared -DFUTURE_LAYOUT -o $@ $<
+
+# The header from C++, in both standards plugin authors use.
+CXX ?= c++
+CPP_SOURCE := Tests/ConnectorHostTests/Fixtures/cpp_plugin.cpp
+$(BUILD)/fixtures/cpp17.so $(BUILD)/fixtures/cpp20.so: $(BUILD)/fixtures/cpp%.so: $(CPP_SOURCE) $(HEADER)
+	@mkdir -p $(@D)
+	$(CXX) -std=c++$* -O2 -Wall -Wextra -Wno-missing-field-initializers -Werror $(if $(filter 17,$*),-Wno-pedantic,-pedantic) -fPIC -fvisibility=hidden \
+	  -Iinclude -shared -DCPP_NAME='"cpp$*"' -o $@ $<
 
 # Under CH_MAX_RESPONSE_BYTES, over a frame limit lowered to 1 MiB.
 $(BUILD)/fixtures/hostile-big.so: $(FIXTURE_SOURCE) $(HEADER)

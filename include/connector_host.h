@@ -32,10 +32,21 @@
  * descriptor. The host rejects any other descriptor with an error that names
  * the field that differs (magic, abi_version or struct_size).
  *
+ * The size of every version of every growable structure is pinned below
+ * (CH_*_SIZE_V<n>, the end of that version's last field). The host copies
+ * min(declared size, the size it knows) bytes of each structure into a zeroed
+ * one: fields a plugin does not know read as zero (their default), fields the
+ * host does not know are ignored. It rejects only a declared size smaller
+ * than the plugin's own abi_version requires.
+ *
  * Changelog:
  *   1  First version: descriptor with manifest, metadata and resilience
  *      defaults; standard operations; custom functions with C signatures;
  *      host API (allocate, release, log, is_cancelled, time_remaining_ns).
+ *   2  ch_function.flags (CH_FUNCTION_IDEMPOTENT: a custom function the host
+ *      may repeat after a timeout or a crash); CH_MAX_RESPONSE_BYTES;
+ *      function_size 0 meaning sizeof(ch_function) of the descriptor's
+ *      abi_version, so that CH_DESCRIPTOR_HEADER works from C++.
  *
  * -------------------------------------------------------------------------
  * Life cycle
@@ -102,7 +113,7 @@ extern "C" {
 #define CH_PLUGIN_MAGIC 0x4348504Cu
 
 /** The ABI version this header describes. */
-#define CH_ABI_VERSION 1u
+#define CH_ABI_VERSION 2u
 
 /** The name of the exported entry point (see ch_plugin_entry_fn). */
 #define CH_PLUGIN_ENTRY_SYMBOL "connector_host_plugin"
@@ -419,7 +430,26 @@ typedef struct ch_function {
     /** Custom functions only: parameter_count parameter types (never
      *  CH_TYPE_VOID or CH_TYPE_BUFFER). */
     const ch_value_type *parameter_types;
+
+    /* --- version 2 and later --- */
+
+    /** CH_FUNCTION_* flags. */
+    uint32_t flags;
 } ch_function;
+
+/** ch_function.flags: calling the custom function twice has the effect of
+ *  calling it once, so the host may repeat a call that timed out or whose
+ *  worker crashed (it may already have reached the end system). Without it a
+ *  custom function is never repeated after such a failure. Standard
+ *  operations are judged by name: entity.create, comment.add and
+ *  attachment.create never are, every other one may be. */
+#define CH_FUNCTION_IDEMPOTENT 0x1u
+
+/** The size of a version 1 function entry: the end of parameter_types. */
+#define CH_FUNCTION_SIZE_V1 \
+    ((uint32_t)(offsetof(ch_function, parameter_types) + sizeof(const ch_value_type *)))
+/** The size of a version 2 function entry: the end of flags. */
+#define CH_FUNCTION_SIZE_V2 ((uint32_t)(offsetof(ch_function, flags) + sizeof(uint32_t)))
 
 /* ------------------------------------------------------------------------- */
 /* Resilience defaults                                                       */
@@ -483,6 +513,9 @@ typedef struct ch_resilience {
     uint32_t cpu_limit_seconds;
     uint32_t open_files_limit;
 } ch_resilience;
+
+/** The size of a version 1 (and 2) resilience block: the end of open_files_limit. */
+#define CH_RESILIENCE_SIZE_V1 ((uint32_t)(offsetof(ch_resilience, open_files_limit) + sizeof(uint32_t)))
 
 /* ------------------------------------------------------------------------- */
 /* Descriptor                                                                */
@@ -549,7 +582,9 @@ typedef struct ch_plugin_descriptor {
      *  (0: no limit of its own). Ignored without the flag (one at a time). */
     uint32_t max_concurrency;
     /** sizeof(ch_function) as the plugin was compiled: the stride of
-     *  functions[]. */
+     *  functions[]. 0 means sizeof(ch_function) of this descriptor's
+     *  abi_version (version 2 and later); a plugin built against a newer header
+     *  that returns an older abi_version MUST set it. */
     uint32_t function_size;
     /** The function table: function_count entries. */
     const ch_function *functions;
@@ -569,13 +604,31 @@ typedef struct ch_plugin_descriptor {
  */
 typedef const ch_plugin_descriptor *(*ch_plugin_entry_fn)(const ch_host_api *host);
 
+/** The size of a version 1 (and 2) descriptor: the end of resilience. */
+#define CH_DESCRIPTOR_SIZE_V1 \
+    ((uint32_t)(offsetof(ch_plugin_descriptor, resilience) + sizeof(const ch_resilience *)))
+
 /** Initialises the fields of a ch_plugin_descriptor that identify this
  *  header's version; use as the first designated initialisers:
- *      static const ch_plugin_descriptor d = { CH_DESCRIPTOR_HEADER, ... }; */
+ *      static const ch_plugin_descriptor d = { CH_DESCRIPTOR_HEADER, ... };
+ *  C++ (C++20, or C++17 with designated initialisers as an extension) wants
+ *  them in declaration order, so there it leaves function_size 0 (see
+ *  function_size); in C it sets function_size too, as version 1 did. */
+#ifdef __cplusplus
+#define CH_DESCRIPTOR_HEADER                                                  \
+    .magic = CH_PLUGIN_MAGIC, .abi_version = CH_ABI_VERSION,                 \
+    .struct_size = (uint32_t)sizeof(ch_plugin_descriptor)
+#else
 #define CH_DESCRIPTOR_HEADER                                                  \
     .magic = CH_PLUGIN_MAGIC, .abi_version = CH_ABI_VERSION,                 \
     .struct_size = (uint32_t)sizeof(ch_plugin_descriptor),                   \
     .function_size = (uint32_t)sizeof(ch_function)
+#endif
+
+/** Initialises .functions and .function_count from a static array, in their
+ *  declaration order; works in C and C++:
+ *      { CH_DESCRIPTOR_HEADER, .name = ..., ..., CH_FUNCTION_TABLE(functions) } */
+#define CH_FUNCTION_TABLE(array) .functions = (array), .function_count = CH_COUNT(array)
 
 /** The number of entries of a function-table array. */
 #define CH_COUNT(array) (sizeof(array) / sizeof((array)[0]))

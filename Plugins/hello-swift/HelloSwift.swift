@@ -137,10 +137,12 @@ private func permanent(_ text: String) -> UnsafePointer<CChar> {
 private let descriptor: UnsafePointer<ch_plugin_descriptor> = {
     let table = UnsafeMutablePointer<ch_function>.allocate(capacity: operations.count)
     for (index, entry) in operations.enumerated() {
-        table[index] = ch_function(
-            entity_id: 300_002 + Int64(index), name: permanent(entry.name), operation: entry.operation,
-            custom: nil, return_type: 0, parameter_count: 0, parameter_types: nil
-        )
+        // Field by field from a zeroed entry: a field a later ABI appends keeps its default.
+        var function = ch_function()
+        function.entity_id = 300_002 + Int64(index)
+        function.name = permanent(entry.name)
+        function.operation = entry.operation
+        table[index] = function
     }
     var value = ch_plugin_descriptor()
     value.magic = CH_PLUGIN_MAGIC

@@ -10,7 +10,7 @@ import Testing
         #expect(object["name"] as? String == "tracker")
         #expect(object["version"] as? String == "1.0.0")
         #expect(object["key"] as? String == "tracker-9f3c2a71")
-        #expect(object["abiVersion"] as? Int == 1)
+        #expect(object["abiVersion"] as? Int == 2)
         #expect(object["endpointEntityId"] as? Int == 200001)
         #expect(object["functionEntityStartId"] as? Int == 200002)
         #expect(object["functionEntityEndId"] as? Int == 200100)
@@ -25,7 +25,7 @@ import Testing
     @Test func inspectTextNeverShowsTheSecret() throws {
         let result = try CLI.run(["inspect", TestSupport.plugin("tracker")])
         #expect(result.status == 0)
-        #expect(result.standardOutput.hasPrefix("tracker 1.0.0 (ABI version 1)"))
+        #expect(result.standardOutput.hasPrefix("tracker 1.0.0 (ABI version 2)"))
         #expect(result.standardOutput.contains("200013  entity.delete"))
         #expect(!result.standardOutput.contains("tracker-secret"))
     }

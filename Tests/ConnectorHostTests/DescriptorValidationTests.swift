@@ -18,9 +18,9 @@ import Testing
         Case(fixture: "null-descriptor", code: .abiMismatch, message: "the entry point returned NULL"),
         Case(fixture: "wrong-magic", code: .abiMismatch, message: "wrong magic: found 0xDEADBEEF, expected 0x4348504C"),
         Case(fixture: "future-abi", code: .abiMismatch,
-             message: "abi_version 99 is not served by this host, which serves ABI versions 1 to 1"),
+             message: "abi_version 99 is not served by this host, which serves ABI versions 1 to 2"),
         Case(fixture: "short-descriptor", code: .abiMismatch,
-             message: "struct_size is 16 bytes, but an ABI version 1 descriptor has at least"),
+             message: "struct_size is 16 bytes, but an ABI version 2 descriptor has at least"),
         Case(fixture: "empty-name", code: .manifestInvalid, message: "invalid manifest: name is empty"),
         Case(fixture: "empty-version", code: .manifestInvalid, message: "invalid manifest: version is empty"),
         Case(fixture: "empty-key", code: .manifestInvalid, message: "invalid manifest: key is empty"),
@@ -86,7 +86,7 @@ import Testing
         #expect("\(manifest.secret)" == "********")
         #expect(manifest.endpointEntityId == 500001)
         #expect(manifest.functionEntityIds == 500002...500100)
-        #expect(description.abiVersion == 1)
+        #expect(description.abiVersion == 2)
         #expect(description.isThreadSafe)
         #expect(description.maxConcurrency == nil)
         #expect(description.functions.count == 11)

@@ -162,7 +162,7 @@ public final class Connector: Sendable {
         defer { plugin.endCall() }
         let function = try customFunction(reference, of: plugin.description)
         let values = try CustomFunctionCall.arguments(arguments, for: function, plugin: name)
-        return try await plugin.guarded.invokeCustom(function.name, arguments: values)
+        return try await plugin.guarded.invokeCustom(function.name, arguments: values, idempotent: function.isIdempotent)
     }
 
     /// Pauses the plugin (operator action): calls fail with `unavailable` until

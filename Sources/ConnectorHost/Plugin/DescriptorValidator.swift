@@ -18,11 +18,32 @@ package enum DescriptorValidator {
         package var custom: ch_custom_fn?
     }
 
-    /// The smallest descriptor a plugin built for `version` can have.
+    /// The smallest descriptor a plugin built for `version` can have: the
+    /// sizes the header pins (versions 1 and 2 share a descriptor).
     static func requiredDescriptorSize(forVersion version: UInt32) -> Int {
-        // Version 1 is the whole structure of this header; a later version
-        // pins this number as a literal and adds its own row.
-        MemoryLayout<ch_plugin_descriptor>.size
+        ABISizes.descriptorV1
+    }
+
+    /// The smallest function entry a plugin built for `version` can have.
+    static func requiredFunctionSize(forVersion version: UInt32) -> Int {
+        version >= 2 ? ABISizes.functionV2 : ABISizes.functionV1
+    }
+
+    /// Reads a structure of which the plugin declared `declaredSize` bytes:
+    /// the bytes both sides know, and zero (each field's default) for fields
+    /// the plugin's version lacks. Fields of a newer version are ignored.
+    static func read<Structure>(
+        _ type: Structure.Type, at pointer: UnsafeRawPointer, declaredSize: Int
+    ) -> Structure {
+        let known = MemoryLayout<Structure>.size
+        return withUnsafeTemporaryAllocation(
+            byteCount: known, alignment: MemoryLayout<Structure>.alignment
+        ) { buffer in
+            guard let base = buffer.baseAddress else { return pointer.loadUnaligned(as: Structure.self) }
+            base.initializeMemory(as: UInt8.self, repeating: 0, count: known)
+            base.copyMemory(from: pointer, byteCount: min(max(declaredSize, 0), known))
+            return base.load(as: Structure.self)
+        }
     }
 
     /// Validates a descriptor.
@@ -59,12 +80,14 @@ package enum DescriptorValidator {
                 "\(path): struct_size is \(structSize) bytes, but an ABI version \(version) descriptor has at least \(required); set struct_size = sizeof(ch_plugin_descriptor)"
             )
         }
-        let fields = descriptor.pointee
-        let functionSize = Int(fields.function_size)
-        guard functionSize >= MemoryLayout<ch_function>.size else {
+        let fields = read(ch_plugin_descriptor.self, at: raw, declaredSize: structSize)
+        let requiredFunction = requiredFunctionSize(forVersion: version)
+        // 0 stands for this version's own size (C++ cannot set it in CH_DESCRIPTOR_HEADER).
+        let functionSize = fields.function_size == 0 && version >= 2 ? ABISizes.functionStrideV2 : Int(fields.function_size)
+        guard functionSize >= requiredFunction else {
             throw ConnectorHostError(
                 .abiMismatch,
-                "\(path): function_size is \(functionSize) bytes, but an ABI version \(version) function entry has at least \(MemoryLayout<ch_function>.size); set function_size = sizeof(ch_function)"
+                "\(path): function_size is \(functionSize) bytes, but an ABI version \(version) function entry has at least \(requiredFunction); set function_size = sizeof(ch_function)"
             )
         }
 
@@ -142,10 +165,11 @@ package enum DescriptorValidator {
         var resilience = ResilienceOverrides()
         if let suggested = fields.resilience {
             let size = Int(UnsafeRawPointer(suggested).loadUnaligned(as: UInt32.self))
-            if size < MemoryLayout<ch_resilience>.size {
-                problems.append("resilience.struct_size is \(size) bytes, but ABI version \(version) needs at least \(MemoryLayout<ch_resilience>.size)")
+            if size < ABISizes.resilienceV1 {
+                problems.append("resilience.struct_size is \(size) bytes, but ABI version \(version) needs at least \(ABISizes.resilienceV1)")
             } else {
-                resilience = overrides(from: suggested.pointee, problems: &problems)
+                let block = read(ch_resilience.self, at: UnsafeRawPointer(suggested), declaredSize: size)
+                resilience = overrides(from: block, problems: &problems)
             }
         }
 
@@ -179,7 +203,7 @@ package enum DescriptorValidator {
         var ownerOfID: [Int64: String] = [:]
         var seenNames: Set<String> = []
         for index in 0..<count {
-            let entry = table.loadUnaligned(fromByteOffset: index * stride, as: ch_function.self)
+            let entry = read(ch_function.self, at: table + index * stride, declaredSize: stride)
             let id = entry.entity_id
             guard let namePointer = entry.name, let name = String(validatingCString: namePointer), !name.isEmpty else {
                 problems.append("function #\(index) (entity ID \(id)) has no name")
@@ -214,7 +238,10 @@ package enum DescriptorValidator {
                 signature = readSignature(entry, label: label, problems: &problems)
             }
             entries.append(Entry(
-                function: PluginFunction(entityId: id, name: name, signature: signature),
+                function: PluginFunction(
+                    entityId: id, name: name, signature: signature,
+                    isIdempotent: entry.flags & CH_FUNCTION_IDEMPOTENT != 0
+                ),
                 operation: entry.operation, custom: entry.custom
             ))
         }

@@ -6,6 +6,31 @@ public struct PluginFunction: Sendable, Hashable, Codable {
     public var name: String
     /// The declared C signature, for custom functions; nil for standard operations.
     public var signature: FunctionSignature?
+    /// Whether the host may repeat the function after a timeout or a crash: a
+    /// custom function that declares `CH_FUNCTION_IDEMPOTENT`, or a standard
+    /// operation that cannot duplicate data.
+    public var isIdempotent: Bool
+
+    public init(entityId: Int64, name: String, signature: FunctionSignature? = nil, isIdempotent: Bool = false) {
+        self.entityId = entityId
+        self.name = name
+        self.signature = signature
+        self.isIdempotent = signature == nil ? StandardOperation(rawValue: name)?.isIdempotent ?? false : isIdempotent
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case entityId, name, signature, isIdempotent
+    }
+
+    // Scan results cached by an earlier host lack isIdempotent: they read as false.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        entityId = try container.decode(Int64.self, forKey: .entityId)
+        name = try container.decode(String.self, forKey: .name)
+        signature = try container.decodeIfPresent(FunctionSignature.self, forKey: .signature)
+        let declared = try container.decodeIfPresent(Bool.self, forKey: .isIdempotent) ?? false
+        isIdempotent = signature == nil ? StandardOperation(rawValue: name)?.isIdempotent ?? false : declared
+    }
 
     /// The standard operation this entry implements, if it is one.
     public var standardOperation: StandardOperation? {

@@ -96,14 +96,15 @@ package final class GuardedRuntime: Sendable {
     /// - Parameters:
     ///   - function: The custom function's name.
     ///   - arguments: Arguments already checked against its signature.
+    ///   - idempotent: Whether it declared `CH_FUNCTION_IDEMPOTENT`.
     /// - Returns: Its result.
     /// - Throws: A rejection, or the runtime's failure of the last attempt.
-    nonisolated(nonsending) package func invokeCustom(_ function: String, arguments: [CustomValue]) async throws(ConnectorHostError)
-        -> CustomValue
-    {
+    nonisolated(nonsending) package func invokeCustom(
+        _ function: String, arguments: [CustomValue], idempotent: Bool = false
+    ) async throws(ConnectorHostError) -> CustomValue {
         let runtime = self.runtime
         let timeout = policy.timeout
-        return try await run(function, inSession: false, idempotent: false) { () async throws(ConnectorHostError) in
+        return try await run(function, inSession: false, idempotent: idempotent) { () async throws(ConnectorHostError) in
             try await runtime.invokeCustom(function, arguments: arguments, timeLimit: timeout)
         }
     }
