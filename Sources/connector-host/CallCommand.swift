@@ -58,13 +58,7 @@ struct CallCommand: AsyncParsableCommand {
         case (.some, .some):
             throw ValidationError("name either an operation or --function, not both")
         case (let name?, nil):
-            guard let operation = StandardOperation(rawValue: name) else {
-                throw ValidationError(
-                    "'\(name)' is not a standard operation; use one of: "
-                        + StandardOperation.allCases.map(\.rawValue).joined(separator: ", ")
-                )
-            }
-            if operation == .sessionClose {
+            if StandardOperation(rawValue: name) == .sessionClose {
                 throw ValidationError("session.close is called for you after the operation; call another operation")
             }
         case (nil, .some):
@@ -72,9 +66,29 @@ struct CallCommand: AsyncParsableCommand {
         }
     }
 
+    /// The operation named, or `not_found` (exit 3) listing the ones there are.
+    private func standardOperation(_ name: String) throws(ConnectorHostError) -> StandardOperation {
+        guard let operation = StandardOperation(rawValue: name) else {
+            throw ConnectorHostError(
+                .notFound,
+                "'\(name)' is not a standard operation; use one of: "
+                    + StandardOperation.allCases.map(\.rawValue).joined(separator: ", ")
+            )
+        }
+        return operation
+    }
+
     func run() async throws {
         try await reportingFailure { () throws(ConnectorHostError) in
             let body = try readRequest()
+            let operation = try self.operation.map(standardOperation)
+            if function != nil, !session.sessionSettings.isEmpty {
+                // Never dropped in silence: a custom function is plain C, called with no session.
+                throw ConnectorHostError(
+                    .invalidRequest,
+                    "--setting and --sensitive-setting configure a session, but a custom function is called without one; pass its inputs in --args"
+                )
+            }
             var configuration = HostConfiguration(pluginDirectory: directory.directory)
             configuration.sandbox = sandbox.applied(to: configuration.sandbox)
             if inProcess { configuration.trustedPlugins = [connector] }
@@ -87,7 +101,7 @@ struct CallCommand: AsyncParsableCommand {
                     await host.shutdown()
                     return
                 }
-                guard let operation = operation.flatMap(StandardOperation.init(rawValue:)) else { return }
+                guard let operation else { return }
                 let response: [UInt8]
                 if operation.needsSession {
                     let session = try await connector.openSession(self.session.sessionSettings)

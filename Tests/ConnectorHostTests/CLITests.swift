@@ -119,8 +119,14 @@ import Testing
         #expect(unknownConnector.standardError.contains("loaded: hello-swift, tracker"))
 
         let unknownOperation = try CLI.run(["call", "--plugins", plugins, "tracker", "entity.fetch"])
-        #expect(unknownOperation.status != 0)
-        #expect(unknownOperation.standardError.contains("'entity.fetch' is not a standard operation"))
+        #expect(unknownOperation.status == 3, "not_found, as the exit table says")
+        #expect(unknownOperation.standardError.hasPrefix("error: not_found: 'entity.fetch' is not a standard operation"))
+
+        let droppedSettings = try CLI.run([
+            "call", "--plugins", plugins, "tracker", "--function", "checksum", "--args", #"["x"]"#, "--setting", "a=b",
+        ])
+        #expect(droppedSettings.status == 2, "settings a custom function cannot take are refused, not dropped")
+        #expect(droppedSettings.standardError.contains("a custom function is called without one"))
     }
 
     @Test func metadataIsCalledWithoutASession() throws {

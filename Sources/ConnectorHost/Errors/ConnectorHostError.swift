@@ -89,8 +89,24 @@ public struct ConnectorHostError: Error, Sendable, Hashable {
 
         /// The process exit status the CLI uses for this code (2...14; 1 is left
         /// for failures outside the taxonomy).
+        /// The CLI's exit status for this code: a fixed table (README), which
+        /// a code added later extends without moving any other.
         public var exitCode: Int32 {
-            Int32(Kind.allCases.firstIndex(of: kind) ?? 0) + 2
+            switch kind {
+            case .invalidRequest: 2
+            case .notFound: 3
+            case .unauthorized: 4
+            case .conflict: 5
+            case .abiMismatch: 6
+            case .manifestInvalid: 7
+            case .pluginError: 8
+            case .pluginCrashed: 9
+            case .timeout: 10
+            case .circuitOpen: 11
+            case .rateLimited: 12
+            case .bulkheadFull: 13
+            case .unavailable: 14
+            }
         }
 
         /// The HTTP status the REST API answers with for this code.
