@@ -10,7 +10,7 @@
 # are all in Tests/schemathesis/schemathesis.toml.
 set -euo pipefail
 
-bin=$1 plugins=$2 venv=$3 examples=$4
+bin=$(realpath "$1") plugins=$(realpath "$2") venv=$(realpath "$3") examples=$4
 shift 4
 here=$(cd "$(dirname "$0")" && pwd)
 

@@ -3,6 +3,9 @@ import OpenAPIKit30
 /// The Jitterbit-compatible registration routes, as `RegistrationRoutes`
 /// answers them: `status` and `operation` in every answer, entity IDs as strings.
 enum RegistrationAPI {
+    /// A character that trimming `CharacterSet.whitespaces` keeps.
+    static let notOnlySpaces = "[^\\t \\u00a0\\u1680\\u2000-\\u200a\\u202f\\u205f\\u3000]"
+
     static var endpoints: [APIEndpoint] {
         let orgId = APISchema.path("orgId", "The org's ID; an org token may name only its own")
         let connectorId = APISchema.path("connectorId", "The registration's ID")
@@ -15,10 +18,11 @@ enum RegistrationAPI {
                 .post, "/orgs/{orgId}/connector", id: "registerConnector", tag: "registration",
                 summary: "Register a connector: id, key, secret (shown once) and a block of 100 entity IDs",
                 parameters: [orgId],
-                // Both are trimmed of spaces, then must hold 1 to 128 (name) or 64 (version) characters.
+                // Both are trimmed of spaces (Unicode Zs and tab), then must hold
+                // 1 to 128 (name) or 64 (version) characters.
                 body: APISchema.body(APISchema.object([
-                    "name": .string(minLength: 1, maxLength: 128, pattern: "\\S"),
-                    "version": .string(minLength: 1, maxLength: 64, pattern: "\\S"),
+                    "name": .string(minLength: 1, maxLength: 128, pattern: notOnlySpaces),
+                    "version": .string(minLength: 1, maxLength: 64, pattern: notOnlySpaces),
                 ])),
                 success: .json("The registration; its secret is shown this once", APISchema.object([
                     "status": APISchema.constant(true),
