@@ -145,7 +145,8 @@ enum ConnectorSDKAPI {
         case .attachment:
             let create = route.operation == .attachmentCreate
             return OpenAPI.Request(
-                content: [.multipartForm: .init(schema: .object(properties: [
+                // A multipart body needs at least one part: the parser refuses an empty one.
+                content: [.multipartForm: .init(schema: .object(minProperties: 1, properties: [
                     "file": .string(format: .binary, required: create, description: "The content"),
                     "fileName": .string(required: false, description: "Default: the file part's file name"),
                     "fileComment": .string(required: false),

@@ -76,7 +76,7 @@ enum OpenAPIComponents {
                 properties: [
                     "key": .string,
                     "value": .string,
-                    "sensitive": .boolean(required: false, defaultValue: false),
+                    "sensitive": .boolean(required: false, nullable: true, description: "Absent or null: false"),
                 ]
             ),
             "PluginStatus": pluginStatus,
