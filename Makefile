@@ -19,7 +19,7 @@ BIN := .build/debug/connector-host
 # stops it by PID; Tests/schemathesis/schemathesis.toml holds the exceptions.
 VENV := $(BUILD)/venv
 SCHEMATHESIS_VERSION := 4.32.5
-SCHEMATHESIS_EXAMPLES ?= 5
+SCHEMATHESIS_EXAMPLES ?= 20
 
 APT_PACKAGES := libffi-dev libcurl4-openssl-dev libsqlite3-dev
 
