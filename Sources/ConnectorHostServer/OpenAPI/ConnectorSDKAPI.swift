@@ -67,7 +67,9 @@ enum ConnectorSDKAPI {
         let operation = route.operation
         return APIEndpoint(
             method(route), path, id: operationId(operation), tag: "connector SDK",
-            summary: "\(operation.rawValue)", parameters: parameters, body: body(route),
+            summary: summaries[operation] ?? operation.rawValue,
+            description: "The standard operation `\(operation.rawValue)` (docs/operations.md); path and query parameters become its request fields.",
+            parameters: parameters, body: body(route),
             success: .json(
                 operation == .entityCreate ? "The created entity, with its id" : "The plugin's answer",
                 responseSchema(operation), status: operation == .entityCreate ? 201 : 200
@@ -84,6 +86,35 @@ enum ConnectorSDKAPI {
         default: .post
         }
     }
+
+    static let summaries: [StandardOperation: String] = [
+        .metadataGet: "The configuration a session needs, and the features the connector enables",
+        .serverInfo: "The end system's time zone, locale and largest page",
+        .entityTypeList: "The entity types of a project",
+        .entityTypeGet: "One entity type's settings: sub-steps, recovery, history, links",
+        .lookupValues: "The values a lookup field takes",
+        .entityGet: "One entity, with its attachments and links if expanded",
+        .entityCreate: "Create an entity",
+        .entityUpdate: "Update an entity's fields; only those given change",
+        .entityList: "One page of the entities a query selects",
+        .entityDelete: "Soft-delete an entity",
+        .substepList: "The steps to apply an update in, in order",
+        .userSearch: "Users by exactly one of email, username or displayName",
+        .commentAdd: "Add a comment to an entity",
+        .commentList: "An entity's comments, oldest first",
+        .attachmentGet: "An attachment's content, base64",
+        .attachmentCreate: "Attach a file to an entity (multipart: file, fileName, fileComment)",
+        .attachmentUpdate: "Replace an attachment's content, name or comment",
+        .attachmentDelete: "Delete an attachment",
+        .attachmentFileName: "The file name an attachment URL names",
+        .linkUpsert: "Create or update an entity's links, with a rank",
+        .linkDelete: "Delete a link",
+        .linkSiblings: "The children of a parent in rank order, the entity included",
+        .historyList: "An entity type's revisions",
+        .historyAttachments: "Attachment revisions",
+        .historyComments: "Comment revisions",
+        .historyLinks: "Link revisions",
+    ]
 
     /// `entity_type.list` → `entityTypeList`.
     static func operationId(_ operation: StandardOperation) -> String {
