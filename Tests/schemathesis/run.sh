@@ -39,7 +39,8 @@ for _ in $(seq 300); do
 done
 
 status=0
-(cd "$here" && "$venv/bin/schemathesis" --config-file "$here/schemathesis.toml" run \
+# In the temporary directory: schemathesis keeps a cache in its working directory.
+(cd "$work" && "$venv/bin/schemathesis" --config-file "$here/schemathesis.toml" run \
   "http://127.0.0.1:$port/openapi.json" --checks all --max-examples "$examples" --seed 1 \
   -H "authToken: $token" --report junit --report-dir "$work/report" "$@") || status=$?
 if [ "$status" -ne 0 ]; then
