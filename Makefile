@@ -3,6 +3,8 @@
 #   make run      install what is missing, build, serve the bundled plugins (REST, embedded SQLite)
 #   make test     install what is missing, build plugins and fixtures, run the test suite
 #   make plugins  build every plugin under Plugins/ to build/plugins/NAME.so
+#   make schemathesis       the API against its OpenAPI document, briefly (part of make test)
+#   make schemathesis-full  the same, with many more examples per operation
 #
 # The plugin rules are plain cc / swiftc commands: copy them to build your own.
 
@@ -12,6 +14,13 @@ SWIFTC ?= swiftc
 CC ?= cc
 BUILD := build
 BIN := .build/debug/connector-host
+# schemathesis from PyPI, in a virtual environment of its own. The run starts
+# `connector-host serve` on a free loopback port over a temporary registry and
+# stops it by PID; Tests/schemathesis/schemathesis.toml holds the exceptions.
+VENV := $(BUILD)/venv
+SCHEMATHESIS_VERSION := 4.32.5
+SCHEMATHESIS_EXAMPLES ?= 20
+
 # bubblewrap and libseccomp-dev confine the sandbox workers (see README, "How plugins run").
 APT_PACKAGES := libffi-dev libcurl4-openssl-dev libsqlite3-dev bubblewrap libseccomp-dev
 
@@ -19,7 +28,7 @@ APT_PACKAGES := libffi-dev libcurl4-openssl-dev libsqlite3-dev bubblewrap libsec
 PLUGIN_CFLAGS := -std=c99 -O2 -g -Wall -Wextra -Werror -pedantic -fPIC -fvisibility=hidden -Iinclude
 HEADER := include/connector_host.h include/module.modulemap
 
-.PHONY: all deps build plugins fixtures test test-leaks run bench clean
+.PHONY: all deps build plugins fixtures test test-leaks schemathesis schemathesis-full run bench clean
 
 all: build plugins
 
@@ -155,13 +164,30 @@ $(BUILD)/fixtures/not-a-plugin.so: Tests/ConnectorHostTests/Fixtures/not-a-plugi
 
 # After the suite, no sandbox worker it started may be left: each carries the
 # run's marker in its environment.
-test: deps plugins fixtures
+test: deps plugins fixtures $(VENV)/bin/schemathesis
 	$(SWIFT) build --build-tests
 	@run="test-$$$$-$$(date +%s%N)"; \
 	CONNECTOR_HOST_BIN=$(BIN) CONNECTOR_HOST_TEST_RUN=$$run $(SWIFT) test --skip-build; status=$$?; \
 	left=$$(grep -lsa "CONNECTOR_HOST_TEST_RUN=$$run" /proc/[0-9]*/environ | wc -l); \
 	if [ "$$left" -gt 0 ]; then echo "error: $$left sandbox worker(s) outlived the test run"; exit 1; fi; \
 	exit $$status
+	Tests/schemathesis/run.sh $(BIN) $(BUILD)/plugins $(VENV) $(SCHEMATHESIS_EXAMPLES)
+
+# --- the API against its OpenAPI document ------------------------------------
+
+$(VENV)/bin/schemathesis:
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet 'schemathesis==$(SCHEMATHESIS_VERSION)'
+
+schemathesis: deps plugins $(VENV)/bin/schemathesis
+	$(SWIFT) build --product connector-host
+	$(SWIFT) build --product connector-host-worker
+	Tests/schemathesis/run.sh $(BIN) $(BUILD)/plugins $(VENV) $(SCHEMATHESIS_EXAMPLES)
+
+schemathesis-full: deps plugins $(VENV)/bin/schemathesis
+	$(SWIFT) build --product connector-host
+	$(SWIFT) build --product connector-host-worker
+	Tests/schemathesis/run.sh $(BIN) $(BUILD)/plugins $(VENV) 100
 
 # The custom-function tests under AddressSanitizer and LeakSanitizer, host and
 # workers alike: a string or buffer a plugin returns that the host does not

@@ -21,6 +21,8 @@ let package = Package(
         .package(url: "https://github.com/vapor/multipart-kit", from: "4.7.1"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        // The OpenAPI document's types; loading external references is not needed.
+        .package(url: "https://github.com/mattpolzin/OpenAPIKit", from: "6.4.0", traits: []),
     ],
     targets: [
         // The public C header in include/, the contract plugins compile against.
@@ -65,6 +67,7 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "OpenAPIKit30", package: "OpenAPIKit"),
             ]
         ),
         // make bench: latency and throughput of the call paths.
@@ -101,7 +104,10 @@ let package = Package(
         ),
         .testTarget(
             name: "ConnectorHostServerTests",
-            dependencies: ["ConnectorHostServer", "ConnectorHost"]
+            dependencies: [
+                "ConnectorHostServer", "ConnectorHost",
+                .product(name: "OpenAPIKit30", package: "OpenAPIKit"),
+            ]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -60,17 +60,26 @@ public struct ConnectorServer: Sendable {
 
     /// Every route, behind authentication.
     func router() -> Router<AppRequestContext> {
+        // The middleware that answers 405 needs the route list before the
+        // routes are added behind it: it takes the list of a router built alike.
+        let listing = Router(context: AppRequestContext.self)
+        addRoutes(to: listing)
         let router = Router(context: AppRequestContext.self)
         router.add(middleware: AccessLog(logger: logger))
-        router.add(middleware: JSONErrors())
+        router.add(middleware: JSONErrors(routes: RouteTable(listing.routes)))
+        router.add(middleware: RequestSizeLimit(limit: state.configuration.maxBodySize))
         router.add(middleware: Authentication(registry: registry))
+        addRoutes(to: router)
+        return router
+    }
+
+    private func addRoutes(to router: Router<AppRequestContext>) {
         ControlPlaneRoutes.add(to: router, state: state)
         AdminRoutes.add(to: router, state: state)
         RegistrationRoutes.add(to: router, state: state)
         CatalogueRoutes.add(to: router, state: state)
         FunctionRoutes.add(to: router, state: state)
         SDKRoutes.add(to: router, state: state)
-        return router
     }
 
     /// Serves until SIGINT or SIGTERM (or until the task is cancelled), then

@@ -1,4 +1,5 @@
 import ConnectorHost
+import HTTPTypes
 import Hummingbird
 
 /// The outermost middleware: whatever fails below it — a route's or a
@@ -6,9 +7,12 @@ import Hummingbird
 /// take, a framework error — is answered with a JSON body, never an empty one.
 /// Routes of the API families with their own error shapes answer those
 /// themselves; every other failure takes the host's shape,
-/// `{"error": {"code", "message"}}`.
+/// `{"error": {"code", "message"}}`. A path the router serves with other
+/// methods than the request's is answered 405 with `Allow`.
 struct JSONErrors: RouterMiddleware {
     typealias Context = AppRequestContext
+
+    let routes: RouteTable
 
     func handle(
         _ request: Request, context: AppRequestContext, next: (Request, AppRequestContext) async throws -> Response
@@ -19,6 +23,16 @@ struct JSONErrors: RouterMiddleware {
             throw error
         } catch let error as ConnectorHostError {
             throw APIError.plain(error)
+        } catch let error as HTTPError
+            where error.status == .notFound && routes.refuses(request.method.rawValue, path: request.uri.path)
+        {
+            let allowed = routes.allowedMethods(for: request.uri.path).joined(separator: ", ")
+            throw MethodNotAllowed(
+                allow: allowed,
+                error: APIError(status: .methodNotAllowed, body: ["error": ConnectorHostError.Summary(ConnectorHostError(
+                    .invalidRequest, "\(request.uri.path) does not take \(request.method); it takes \(allowed)"
+                ))])
+            )
         } catch let error as HTTPError {
             let code: ConnectorHostError.Code =
                 switch error.status.code {

@@ -1,0 +1,116 @@
+import OpenAPIKit30
+
+/// The Obsrv-compatible catalogue routes, as `CatalogueRoutes` answers them:
+/// every answer in the `{id, ver, ts, params, responseCode, result}` envelope.
+enum CatalogueAPI {
+    static let statuses = ["Draft", "InValidation", "Live", "Retired"]
+
+    static var endpoints: [APIEndpoint] {
+        // A catalogue ID is always NAME-VERSION, so it is never the literal
+        // "read" of the read route.
+        let id = APISchema.path("id", "The catalogue ID, NAME-VERSION (e.g. jira-1.0.0)", pattern: "^.+-.+$")
+        return [
+            APIEndpoint(
+                .post, "/v2/connector/register", id: "uploadConnector", tag: "catalogue",
+                summary: "Upload a distribution (.so or .tar.gz with metadata.json); recorded as Draft",
+                body: OpenAPI.Request(
+                    content: [.multipartForm: .init(schema: .object(properties: [
+                        "file": .string(format: .binary, description: "Exactly one file part, with a file name"),
+                    ]))],
+                    required: true
+                ),
+                success: .json("Stored, scanned, checked against its registration and recorded as Draft", envelope(
+                    "api.connector.register",
+                    APISchema.object([
+                        "message": APISchema.oneOf(["connector registered successfully."]),
+                        "id": .string, "status": APISchema.oneOf(statuses),
+                    ])
+                )),
+                errors: [404, 409, 422, 502, 504], shape: .catalogue
+            ),
+            APIEndpoint(
+                .get, "/v2/connectors/read/{id}", id: "readConnector", tag: "catalogue",
+                summary: "One catalogue entry", parameters: [id],
+                success: .json("The entry", envelope("api.connectors.read", APISchema.ref("CatalogueEntry"))),
+                errors: [404], shape: .catalogue
+            ),
+            APIEndpoint(
+                .post, "/v2/connectors/list", id: "listConnectors", tag: "catalogue",
+                summary: "Catalogue entries filtered by request.filters.status and .category",
+                body: APISchema.body(.object(properties: [
+                    "params": .object(required: false, nullable: true, properties: [
+                        "msgid": .string(required: false, nullable: true, description: "Echoed in params.msgid"),
+                    ]),
+                    "request": .object(required: false, nullable: true, properties: [
+                        "filters": .object(required: false, nullable: true, properties: [
+                            "status": .array(required: false, nullable: true, items: APISchema.oneOf(statuses)),
+                            "category": .array(required: false, nullable: true, items: .string),
+                        ]),
+                    ]),
+                ])),
+                success: .json("The entries the caller may see", envelope("api.connectors.list", APISchema.object([
+                    "data": .array(items: APISchema.ref("CatalogueEntry")),
+                    "count": .integer(minimum: (0, exclusive: false)),
+                ]))),
+                shape: .catalogue
+            ),
+            APIEndpoint(
+                .post, "/v2/connectors/{id}/status", id: "moveConnector", tag: "catalogue",
+                summary: "Move a connector: Draft → InValidation → Live (with a scope) → Retired",
+                description: "One step at a time. InValidation runs the conformance kit with `credentials`; Live needs a passed report, and scope `catalogue` needs the admin.",
+                parameters: [id],
+                body: APISchema.body(APISchema.object([
+                    "request": .object(properties: [
+                        "status": APISchema.oneOf(statuses),
+                        "scope": .string(required: false, nullable: true, allowedValues: ["catalogue", "org"]),
+                        "credentials": .array(
+                            required: false, nullable: true,
+                            description: "With InValidation: the session settings the conformance kit tests with",
+                            items: APISchema.ref("SessionSetting")
+                        ),
+                    ]),
+                ])),
+                success: .json("The entry after the move", envelope("api.connectors.status", APISchema.ref("CatalogueEntry"))),
+                errors: [404, 409, 422, 502, 504], shape: .catalogue
+            ),
+        ]
+    }
+
+    /// A successful answer's envelope around `result`.
+    static func envelope(_ api: String, _ result: JSONSchema) -> JSONSchema {
+        APISchema.object([
+            "id": APISchema.oneOf([api]),
+            "ver": APISchema.oneOf(["v2"]),
+            "ts": .string(format: .dateTime),
+            "params": APISchema.object([
+                "status": APISchema.oneOf(["SUCCESS"]),
+                "msgid": .string(description: "The request's params.msgid, or a new one"),
+                "resmsgid": .string,
+            ]),
+            "responseCode": APISchema.oneOf(["OK"]),
+            "result": result,
+        ])
+    }
+
+    static var schemas: OpenAPI.ComponentDictionary<JSONSchema> {
+        let text = JSONSchema.string(nullable: true)
+        return [
+            "CatalogueEntry": .object(
+                description: "A catalogue entry as Obsrv shows it; absent values are null",
+                properties: [
+                    "id": APISchema.string("NAME-VERSION"),
+                    "connector_id": APISchema.string("The registration's ID"),
+                    "name": .string, "type": text, "category": text, "version": .string, "description": text,
+                    "licence": text, "owner": text, "iconurl": text,
+                    "status": APISchema.oneOf(statuses),
+                    "scope": .string(nullable: true, allowedValues: ["catalogue", "org"]),
+                    "ui_spec": .fragment(nullable: true, description: "JSON Schema of the session settings, fields marked encrypt; the text itself when it is not JSON"),
+                    "created_by": .string, "updated_by": .string,
+                    "created_date": .string(format: .dateTime), "updated_date": .string(format: .dateTime),
+                    "live_date": .string(format: .dateTime, nullable: true),
+                    "validation_report": .object(required: false, description: "The conformance kit's report, once InValidation ran it"),
+                ]
+            ),
+        ]
+    }
+}
