@@ -47,7 +47,13 @@ enum AdminRoutes {
         }
         admin.delete("tokens/:tokenId") { _, context in
             try context.requireAdmin()
-            try state.registry.revokeToken(id: try parameter("tokenId", context), by: .admin)
+            let id = try parameter("tokenId", context)
+            guard id != context.tokenId else {
+                throw ConnectorHostError(
+                    .conflict, "a token cannot revoke itself; revoke '\(id)' with another admin token (POST /admin/tokens issues one)"
+                )
+            }
+            try state.registry.revokeToken(id: id, by: .admin)
             return JSONBody.response(["revoked": true])
         }
         admin.get("audit") { _, context in

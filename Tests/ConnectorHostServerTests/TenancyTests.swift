@@ -266,9 +266,16 @@ import Testing
         )
         #expect(try await server.request("DELETE", "admin/tokens/\(configured)", token: token).status == 200)
         #expect(try await server.request("GET", "admin/orgs").status == 401, "the revoked token no longer works")
-        let last = try await server.request("DELETE", "admin/tokens/\(id)", token: token)
-        #expect(last.status == 409, "the last admin token cannot be revoked: \(last.text)")
+        let itself = try await server.request("DELETE", "admin/tokens/\(id)", token: token)
+        #expect(itself.status == 409, "a token cannot revoke itself: \(itself.text)")
+        #expect(itself.text.contains("a token cannot revoke itself"))
+        let listedAgain = try await server.request("GET", "admin/tokens", token: token)
+        let record = (listedAgain.json["tokens"] as? [[String: Any]])?.first { $0["id"] as? String == configured }
+        #expect(record?["revokedAt"] is String)
+        #expect(record?.keys.contains("org") == true && record?["org"] is NSNull, "every key, null ones too")
         await server.stop()
+        // Through the registry, which has no caller's token: the last admin token stays.
+        #expect(throws: ConnectorHostError.self) { try server.server.registry.revokeToken(id: id, by: .admin) }
     }
 
     @Test func thePluginStoreLivesBesideTheRegistryByDefault() {

@@ -29,7 +29,7 @@ trap cleanup EXIT INT TERM
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
 token=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')
 CONNECTOR_HOST_ADMIN_TOKEN=$token "$bin" serve --plugins "$plugins" --db "$work/registry.sqlite" \
-  --plugin-store "$work/store" --host 127.0.0.1 --port "$port" --dev >"$work/server.log" 2>&1 &
+  --plugin-store "$work/store" --host 127.0.0.1 --port "$port" --dev --log-level warning >"$work/server.log" 2>&1 &
 server=$!
 
 for _ in $(seq 300); do

@@ -126,4 +126,13 @@ public struct TokenRecord: Sendable, Hashable, Codable {
     public var org: String?
     public var createdAt: String
     public var revokedAt: String?
+
+    // Every field, null ones too: clients read the same keys on every token.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(id, forKey: .id)
+        try container.encode(org, forKey: .org)
+        try container.encode(createdAt, forKey: .createdAt)
+        try container.encode(revokedAt, forKey: .revokedAt)
+    }
 }

@@ -72,8 +72,8 @@ enum ControlPlaneAPI {
             ),
             APIEndpoint(
                 .post, "/admin/tokens", id: "issueAdminToken", tag: "admin",
-                summary: "Issue another admin token; shown once (admin)", access: .admin,
-                success: .json("The token", APISchema.ref("IssuedToken"), status: 201)
+                summary: "Issue another admin token, for rotation; shown once (admin)", access: .admin,
+                success: .json("The token", APISchema.ref("IssuedAdminToken"), status: 201)
             ),
             APIEndpoint(
                 .get, "/admin/tokens", id: "listTokens", tag: "admin", summary: "Every token, revoked ones too (admin)",
@@ -81,9 +81,10 @@ enum ControlPlaneAPI {
                 success: .json("The tokens; never their secrets", APISchema.object(["tokens": .array(items: APISchema.ref("Token"))]))
             ),
             APIEndpoint(
-                .delete, "/admin/tokens/{tokenId}", id: "revokeToken", tag: "admin", summary: "Revoke a token (admin)",
-                access: .admin, parameters: [APISchema.path("tokenId", "The token's ID (tok_…)")],
-                success: .json("Revoked", APISchema.object(["revoked": APISchema.constant(true)])), errors: [404]
+                .delete, "/admin/tokens/{tokenId}", id: "revokeToken", tag: "admin",
+                summary: "Revoke a token; not the last admin token, nor the one making the request (admin)",
+                access: .admin, parameters: [APISchema.path("tokenId", "The token's ID (tok_…, admin-…)")],
+                success: .json("Revoked", APISchema.object(["revoked": APISchema.constant(true)])), errors: [404, 409]
             ),
             APIEndpoint(
                 .get, "/admin/audit", id: "getAuditTrail", tag: "admin", summary: "The audit trail, newest first (admin)",

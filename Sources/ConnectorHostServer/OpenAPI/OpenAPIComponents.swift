@@ -104,6 +104,10 @@ enum OpenAPIComponents {
                 "createdAt": .string(format: .dateTime),
                 "revokedAt": .string(format: .dateTime, nullable: true),
             ]),
+            "IssuedAdminToken": APISchema.object([
+                "id": APISchema.string("The token's ID, to revoke it"),
+                "token": APISchema.string("The admin token: shown this once, stored hashed"),
+            ]),
             "IssuedToken": APISchema.object([
                 "id": APISchema.string("The token's ID, to revoke it"),
                 "org": .string,
