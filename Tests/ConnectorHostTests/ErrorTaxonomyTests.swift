@@ -37,4 +37,19 @@ import Testing
         #expect(code(.permanent) == .pluginError)
         #expect(code(.unknown(17)) == .pluginError)
     }
+
+    @Test func wrongCredentialsAtSessionOpenReadAsWrongCredentials() {
+        let refused = PluginReply(status: .unauthorized, body: [], message: "no tracker user named 'x'")
+        #expect(throws: ConnectorHostError.self) { try refused.successBody(plugin: "p", operation: "session.open") }
+        do {
+            _ = try refused.successBody(plugin: "p", operation: "session.open")
+        } catch {
+            #expect(error.message == "p session.open: the end system refused the credentials: no tracker user named 'x'")
+        }
+        do {
+            _ = try refused.successBody(plugin: "p", operation: "entity.get")
+        } catch {
+            #expect(error.message.hasPrefix("p entity.get: the session is not valid"))
+        }
+    }
 }

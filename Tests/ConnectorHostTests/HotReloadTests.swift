@@ -217,7 +217,7 @@ import Glibc
             ("missing-mandatory", "manifest_invalid"),
             ("future-abi", "abi_mismatch"),
             ("hostile-constructor-crash", "plugin_crashed"),
-            ("reload-refuses-sessions", "the new build failed its check: reload session.open: the session is not valid: this build refuses every session"),
+            ("reload-refuses-sessions", "the new build failed its check: reload session.open: the end system refused the credentials: this build refuses every session"),
         ]
         for (fixture, expected) in broken {
             try rig.install(fixture)

@@ -87,6 +87,9 @@ public struct PluginReply: Sendable, Hashable {
             (code, text) = (.invalidRequest, "\(plugin) rejected \(operation) as invalid")
         case .notFound:
             (code, text) = (.notFound, "\(plugin) \(operation): not found")
+        case .unauthorized where operation == StandardOperation.sessionOpen.rawValue:
+            // No session existed yet: it is the credentials that were refused.
+            (code, text) = (.unauthorized, "\(plugin) \(operation): the end system refused the credentials")
         case .unauthorized:
             (code, text) = (.unauthorized, "\(plugin) \(operation): the session is not valid")
         case .rateLimited:
