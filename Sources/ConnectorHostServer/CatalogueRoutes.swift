@@ -128,7 +128,7 @@ enum CatalogueRoutes {
     private static func register(
         file: (name: String, bytes: [UInt8]), by principal: Principal, state: ServerState
     ) async throws(ConnectorHostError) -> CatalogueEntry {
-        let distribution = try Distribution.unpack(fileName: file.name, bytes: file.bytes)
+        let distribution = try await Distribution.unpack(fileName: file.name, bytes: file.bytes)
         let stored = try distribution.store(in: state.configuration.pluginStore)
         let description = try await state.host.scan(pluginAt: stored.path)
         let manifest = description.manifest
