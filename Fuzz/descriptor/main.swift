@@ -146,6 +146,8 @@ public func fuzzDescriptor(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     descriptor.pointee = fields
     if let (description, entries) = try? DescriptorValidator.validate(UnsafePointer(descriptor), path: "fuzz.so") {
         precondition(description.functions.count == entries.count)
+        // The bounds the host holds a worker's handshake to admit every valid descriptor.
+        precondition(description.boundsViolation == nil, "\(description.boundsViolation ?? "")")
         precondition(description.functions.allSatisfy { description.manifest.functionEntityIds.contains($0.entityId) })
     }
     withExtendedLifetime(arena) {}

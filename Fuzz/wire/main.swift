@@ -29,7 +29,15 @@ private func decode(_ frame: Frame) {
     let payload = frame.payload
     switch frame.kind {
     case .ready:
-        _ = try? SandboxProtocol.decodeJSON(SandboxProtocol.Ready.self, payload)
+        if let ready = try? SandboxProtocol.decodeReady(payload) {
+            // What the host computes from an accepted description must not trap.
+            let description = ready.description
+            let policy = ResiliencePolicy(layers: [description.resilience])
+            _ = policy.timeout * (policy.maxRetries + 1) + policy.backoffCap * policy.maxRetries
+            for retry in [1, 2, 31, policy.maxRetries] { _ = policy.delay(beforeRetry: retry) }
+            _ = description.manifest.functionEntityIds.count
+            _ = description.capabilities
+        }
     case .loadFailed, .callFailed:
         _ = (try? SandboxProtocol.decodeJSON(SandboxProtocol.Failure.self, payload))?.error
     case .reply:
