@@ -174,7 +174,8 @@ run: deps plugins
 FUZZ := $(BUILD)/fuzz
 FUZZ_SECONDS ?= 60
 FUZZ_SHORT_SECONDS ?= 5
-CLANG ?= clang
+# The toolchain's own clang: its libFuzzer and sanitizer runtimes match swiftc's.
+CLANG ?= $(or $(wildcard $(dir $(shell command -v $(SWIFTC) 2>/dev/null))clang),clang)
 FUZZ_TARGETS := multipart archive wire descriptor json json-scan custom-arguments
 FUZZ_SWIFT_FLAGS := -sanitize=fuzzer,address -use-ld=lld -parse-as-library -O -g -swift-version 6 -package-name ConnectorHost \
   -I include -I Fuzz/Support -I Sources/CArchive
@@ -196,7 +197,7 @@ FUZZ_LIBRARY_wire := $(FUZZ_MODEL) $(LIBRARY)/Runtime/PluginReply.swift $(LIBRAR
   $(addprefix $(LIBRARY)/Sandbox/,Frame.swift WireBytes.swift SandboxMessages.swift)
 FUZZ_LIBRARY_descriptor := $(FUZZ_MODEL) \
   $(addprefix $(LIBRARY)/Plugin/,DescriptorValidator.swift PluginDescription+Bounds.swift)
-FUZZ_LIBRARY_json := $(LIBRARY)/JSON/JSONValidator.swift
+FUZZ_LIBRARY_json := $(addprefix $(LIBRARY)/,JSON/JSONValidator.swift JSON/JSONValue.swift Errors/ConnectorHostError.swift)
 FUZZ_C_json := $(JSON_SCAN)
 FUZZ_LIBRARY_custom-arguments := $(FUZZ_MODEL) $(LIBRARY)/JSON/JSONValidator.swift \
   $(addprefix $(LIBRARY)/Plugin/,CustomFunctionCall.swift CustomValue+JSON.swift HostAllocator.swift)
