@@ -51,7 +51,7 @@ struct Distribution {
         }
     }
 
-    static func unpackArchive(
+    private static func unpackArchive(
         fileName: String, bytes: [UInt8], limits: DistributionArchive.Limits
     ) throws(ConnectorHostError) -> Distribution {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("connector-upload-\(UUID().uuidString)")
