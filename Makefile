@@ -5,6 +5,7 @@
 #   make plugins  build every plugin under Plugins/ to build/plugins/NAME.so
 #   make schemathesis       the API against its OpenAPI document, briefly (part of make test)
 #   make schemathesis-full  the same, with many more examples per operation
+#   make fuzz     build the libFuzzer harnesses under Fuzz/ and run each for FUZZ_SECONDS
 #
 # The plugin rules are plain cc / swiftc commands: copy them to build your own.
 
@@ -22,13 +23,14 @@ SCHEMATHESIS_VERSION := 4.32.5
 SCHEMATHESIS_EXAMPLES ?= 20
 
 # bubblewrap and libseccomp-dev confine the sandbox workers (see README, "How plugins run").
-APT_PACKAGES := libffi-dev libcurl4-openssl-dev libsqlite3-dev bubblewrap libseccomp-dev
+# libarchive-dev unpacks uploaded distributions.
+APT_PACKAGES := libffi-dev libcurl4-openssl-dev libsqlite3-dev bubblewrap libseccomp-dev libarchive-dev
 
 # Flags for a C plugin: position-independent, only CH_EXPORT symbols visible.
 PLUGIN_CFLAGS := -std=c99 -O2 -g -Wall -Wextra -Werror -pedantic -fPIC -fvisibility=hidden -Iinclude
 HEADER := include/connector_host.h include/module.modulemap
 
-.PHONY: all deps build plugins fixtures test test-leaks schemathesis schemathesis-full run bench clean
+.PHONY: all deps build plugins fixtures test test-leaks schemathesis schemathesis-full fuzz fuzz-short fuzz-build run bench clean
 
 all: build plugins
 
@@ -215,6 +217,83 @@ run: deps plugins
 	echo "  curl -H 'authToken: '$$token http://127.0.0.1:8080/openapi.json"; \
 	echo ""; \
 	CONNECTOR_HOST_ADMIN_TOKEN=$$token $(BIN) serve --plugins $(BUILD)/plugins --db data/connector-host.sqlite --dev
+
+# --- fuzzing -------------------------------------------------------------------
+#
+# A libFuzzer harness for every parser of outside bytes: Fuzz/NAME/main.swift
+# (or fuzz.c), with its seed corpus in Fuzz/NAME/corpus. Each is built by
+# swiftc from an explicit list of the package's files, not by a sanitized
+# SwiftPM build of everything: the library files become a small ConnectorHost
+# module (built with -enable-testing, so harnesses reach internal decoders),
+# and the harness, with any server file it fuzzes, is built against it.
+# New inputs libFuzzer finds go to build/fuzz/NAME/corpus, crashes to
+# build/fuzz/NAME/crash-*; a crash fails the run. Swift's own backtracer is off
+# there: libFuzzer reports the crash and saves its input.
+
+FUZZ := $(BUILD)/fuzz
+FUZZ_SECONDS ?= 60
+FUZZ_SHORT_SECONDS ?= 5
+# The toolchain's own clang: its libFuzzer and sanitizer runtimes match swiftc's.
+CLANG ?= $(or $(wildcard $(dir $(shell command -v $(SWIFTC) 2>/dev/null))clang),clang)
+FUZZ_TARGETS := multipart archive wire descriptor json json-scan custom-arguments
+FUZZ_SWIFT_FLAGS := -sanitize=fuzzer,address -use-ld=lld -parse-as-library -O -g -swift-version 6 -package-name ConnectorHost \
+  -I include -I Fuzz/Support -I Sources/CArchive
+FUZZ_CFLAGS := -std=c99 -O1 -g -Wall -Wextra -Werror -Iinclude -ISources/CConnectorHostJSON/include \
+  -ISources/CConnectorHostFFI/include
+
+LIBRARY := Sources/ConnectorHost
+FUZZ_MODEL := $(addprefix $(LIBRARY)/,Errors/ConnectorHostError.swift Clock/Duration+Units.swift JSON/Base64.swift \
+  $(addprefix Plugin/,APIGroup.swift CustomValue.swift PluginDescription.swift PluginFunction.swift \
+  PluginManifest.swift PluginSecret.swift ResilienceOverrides.swift StandardOperation.swift ValueType.swift))
+JSON_SCAN := Sources/CConnectorHostJSON/JSONScan.c
+
+FUZZ_LIBRARY_multipart := $(LIBRARY)/Errors/ConnectorHostError.swift
+FUZZ_SERVER_multipart := Sources/ConnectorHostServer/MultipartForm.swift
+FUZZ_LIBRARY_archive := $(LIBRARY)/Errors/ConnectorHostError.swift
+FUZZ_SERVER_archive := Sources/ConnectorHostServer/DistributionArchive.swift
+FUZZ_LIBRARY_wire := $(FUZZ_MODEL) $(LIBRARY)/Runtime/PluginReply.swift $(LIBRARY)/Resilience/ResiliencePolicy.swift \
+  $(addprefix $(LIBRARY)/Plugin/,DescriptorValidator.swift PluginDescription+Bounds.swift) \
+  $(addprefix $(LIBRARY)/Sandbox/,Frame.swift WireBytes.swift SandboxMessages.swift)
+FUZZ_LIBRARY_descriptor := $(FUZZ_MODEL) \
+  $(addprefix $(LIBRARY)/Plugin/,DescriptorValidator.swift PluginDescription+Bounds.swift)
+FUZZ_LIBRARY_json := $(addprefix $(LIBRARY)/,JSON/JSONValidator.swift JSON/JSONValue.swift Errors/ConnectorHostError.swift)
+FUZZ_C_json := $(JSON_SCAN)
+FUZZ_LIBRARY_custom-arguments := $(FUZZ_MODEL) $(LIBRARY)/JSON/JSONValidator.swift \
+  $(addprefix $(LIBRARY)/Plugin/,CustomFunctionCall.swift CustomValue+JSON.swift HostAllocator.swift)
+FUZZ_C_custom-arguments := $(JSON_SCAN) Sources/CConnectorHostFFI/FFICall.c
+FUZZ_LINK_custom-arguments := -lffi
+
+define fuzz_rule
+$(FUZZ)/$(1)/fuzz: Fuzz/$(1)/main.swift Fuzz/Support/module.modulemap $(FUZZ_LIBRARY_$(1)) $(FUZZ_SERVER_$(1)) $(FUZZ_C_$(1)) | deps
+	@rm -rf $$(@D)/objects && mkdir -p $$(@D)/objects
+	$(foreach c,$(FUZZ_C_$(1)),$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link,address -c $(c) -o $$(@D)/objects/$(notdir $(c)).o &&) true
+	$(SWIFTC) $(FUZZ_SWIFT_FLAGS) -enable-testing -module-name ConnectorHost -emit-library -static \
+	  -emit-module -emit-module-path $$(@D)/ConnectorHost.swiftmodule -o $$(@D)/libConnectorHost.a $(FUZZ_LIBRARY_$(1))
+	$(SWIFTC) $(FUZZ_SWIFT_FLAGS) -module-name Fuzz -I $$(@D) Fuzz/$(1)/main.swift $(FUZZ_SERVER_$(1)) \
+	  $$(@D)/libConnectorHost.a $(foreach c,$(FUZZ_C_$(1)),$$(@D)/objects/$(notdir $(c)).o) $(FUZZ_LINK_$(1)) -o $$@
+endef
+$(foreach name,$(filter-out json-scan,$(FUZZ_TARGETS)),$(eval $(call fuzz_rule,$(name))))
+
+# The C inner loop of the JSON check, on its own: plain clang.
+$(FUZZ)/json-scan/fuzz: Fuzz/json-scan/fuzz.c $(JSON_SCAN)
+	@mkdir -p $(@D)
+	$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer,address -fuse-ld=lld $^ -o $@
+
+fuzz-build: $(FUZZ_TARGETS:%=$(FUZZ)/%/fuzz)
+
+fuzz: fuzz-build
+	@for name in $(FUZZ_TARGETS); do \
+	  mkdir -p $(FUZZ)/$$name/corpus; \
+	  echo "fuzz $$name: $(FUZZ_SECONDS) s"; \
+	  SWIFT_BACKTRACE=enable=no $(FUZZ)/$$name/fuzz -max_total_time=$(FUZZ_SECONDS) -timeout=20 -print_final_stats=1 \
+	    -artifact_prefix=$(FUZZ)/$$name/ $(FUZZ)/$$name/corpus Fuzz/$$name/corpus 2>$(FUZZ)/$$name/log \
+	    || { tail -n 60 $(FUZZ)/$$name/log; echo "error: fuzz $$name found a crash (build/fuzz/$$name/)"; exit 1; }; \
+	  grep -E "^stat::(number_of_executed_units|new_units_added)" $(FUZZ)/$$name/log | tr '\n' ' '; echo; \
+	done
+
+# What CI runs: every harness over its corpus plus a few seconds of search.
+fuzz-short:
+	$(MAKE) fuzz FUZZ_SECONDS=$(FUZZ_SHORT_SECONDS)
 
 # A release build; not part of make test (timings on shared machines are noisy).
 bench: deps

@@ -18,7 +18,6 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: ["FullFoundation"]),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
-        .package(url: "https://github.com/vapor/multipart-kit", from: "4.7.1"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         // The OpenAPI document's types; loading external references is not needed.
@@ -35,6 +34,8 @@ let package = Package(
         .target(name: "CConnectorHostJSON"),
         // SQLite (Debian: libsqlite3-dev), for the registry.
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", providers: [.apt(["libsqlite3-dev"])]),
+        // libarchive (Debian: libarchive-dev), for uploaded .tar.gz distributions.
+        .systemLibrary(name: "CArchive", path: "Sources/CArchive", providers: [.apt(["libarchive-dev"])]),
         // Calls custom functions of any declared signature through libffi (Debian: libffi-dev).
         .target(
             name: "CConnectorHostFFI",
@@ -60,9 +61,9 @@ let package = Package(
             name: "ConnectorHostServer",
             dependencies: [
                 "ConnectorHost",
+                "CArchive",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
-                .product(name: "MultipartKit", package: "multipart-kit"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

@@ -131,7 +131,7 @@ enum CatalogueRoutes {
     private static func register(
         file: (name: String, bytes: [UInt8]), by principal: Principal, state: ServerState
     ) async throws(ConnectorHostError) -> CatalogueEntry {
-        let distribution = try Distribution.unpack(fileName: file.name, bytes: file.bytes)
+        let distribution = try await Distribution.unpack(fileName: file.name, bytes: file.bytes)
         let store = state.configuration.resolvedPluginStore
         let stored = try distribution.store(in: store.path)
         do throws(ConnectorHostError) {

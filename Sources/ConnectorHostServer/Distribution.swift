@@ -1,17 +1,14 @@
 import ConnectorHost
 import Foundation
-import NIOCore
 
 /// A connector distribution as uploaded: a `.so`, or a `.tar.gz` holding the
 /// `.so` with a `metadata.json` (Obsrv's shape) and optionally a
-/// `ui-config.json`. Multipart is parsed by MultipartKit, archives by tar.
+/// `ui-config.json`. Multipart is parsed by ``MultipartForm``, archives by
+/// libarchive (``DistributionArchive``).
 struct Distribution {
     /// The plugin file's bytes.
     var plugin: [UInt8]
     var metadata = Registry.CatalogueMetadata()
-
-    /// The largest archive content unpacked.
-    static let unpackedLimit = 256 << 20
 
     /// The one file of a multipart/form-data body.
     ///
@@ -22,7 +19,7 @@ struct Distribution {
         do {
             form = try MultipartForm(body, contentType: contentType)
         } catch {
-            throw ConnectorHostError(.invalidRequest, "upload the distribution as multipart/form-data with one file")
+            throw ConnectorHostError(.invalidRequest, "upload the distribution as multipart/form-data with one file (\(error.message))")
         }
         let files = form.parts.compactMap { part in part.fileName.map { ($0, part.body) } }
         guard files.count == 1, let file = files.first else {
@@ -31,11 +28,16 @@ struct Distribution {
         return file
     }
 
-    /// Reads a `.so` or a `.tar.gz` distribution.
+    /// Reads a `.so` or a `.tar.gz` distribution, on a thread of its own: an
+    /// archive means decompressing and writing files, which must not hold one
+    /// of Swift's cooperative threads.
     ///
     /// - Throws: `invalid_request` for anything else, or an archive without a
-    ///   plugin, with more than one and no `main_program`, or too large unpacked.
-    static func unpack(fileName: String, bytes: [UInt8]) throws(ConnectorHostError) -> Distribution {
+    ///   plugin, with more than one and no `main_program`, or that breaks a rule
+    ///   of ``DistributionArchive``.
+    static func unpack(
+        fileName: String, bytes: [UInt8], limits: DistributionArchive.Limits = .init()
+    ) async throws(ConnectorHostError) -> Distribution {
         if bytes.starts(with: [0x7F, 0x45, 0x4C, 0x46]) {
             return Distribution(plugin: bytes)
         }
@@ -44,57 +46,51 @@ struct Distribution {
                 .invalidRequest, "\(fileName) is neither a shared object (.so) nor a gzip-compressed tar archive (.tar.gz)"
             )
         }
-        return try unpackArchive(fileName: fileName, bytes: bytes)
+        return try await BlockingWork.run { () throws(ConnectorHostError) in
+            try unpackArchive(fileName: fileName, bytes: bytes, limits: limits)
+        }
     }
 
-    private static func unpackArchive(fileName: String, bytes: [UInt8]) throws(ConnectorHostError) -> Distribution {
+    private static func unpackArchive(
+        fileName: String, bytes: [UInt8], limits: DistributionArchive.Limits
+    ) throws(ConnectorHostError) -> Distribution {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("connector-upload-\(UUID().uuidString)")
+        guard mkdir(directory.path, 0o700) == 0 else {
+            throw ConnectorHostError(.unavailable, "cannot unpack \(fileName) on this server: no temporary directory")
+        }
         defer { try? FileManager.default.removeItem(at: directory) }
-        let archive = directory.appendingPathComponent("distribution.tar.gz")
-        let contents = directory.appendingPathComponent("contents")
-        do {
-            try FileManager.default.createDirectory(at: contents, withIntermediateDirectories: true)
-            try Data(bytes).write(to: archive)
-        } catch {
-            throw ConnectorHostError(.unavailable, "cannot stage the upload: \(error.localizedDescription)")
-        }
-        // List first: refuse what would unpack too large before writing it.
-        let listing = try tar(["-tvzf", archive.path])
-        var total = 0
-        for line in listing.split(separator: "\n") {
-            let fields = line.split(separator: " ", omittingEmptySubsequences: true)
-            if fields.count > 2, let size = Int(fields[2]) { total += size }
-        }
-        guard total <= unpackedLimit else {
-            throw ConnectorHostError(.invalidRequest, "\(fileName) unpacks to \(total) bytes, more than \(unpackedLimit)")
-        }
-        _ = try tar(["-xzf", archive.path, "-C", contents.path, "--no-same-owner", "--no-same-permissions"])
+        let extracted = try DistributionArchive.extract(bytes, fileName: fileName, into: directory.path, limits: limits)
 
-        var files: [String: URL] = [:]
-        if let walker = FileManager.default.enumerator(at: contents, includingPropertiesForKeys: [.isRegularFileKey]) {
-            // Regular files only: a symbolic link could point anywhere on the host.
-            for case let url as URL in walker
-            where (try? FileManager.default.attributesOfItem(atPath: url.path)[.type] as? FileAttributeType) == .typeRegular {
-                files[url.lastPathComponent] = url
-            }
+        // Files are found by their own name wherever the archive put them; the
+        // first of a name wins.
+        var files: [String: String] = [:]
+        for file in extracted {
+            let base = file.name.split(separator: "/").last.map(String.init) ?? file.name
+            if files[base] == nil { files[base] = file.path }
+            if files[file.name] == nil { files[file.name] = file.path }
         }
         var distribution = Distribution(plugin: [])
         var mainProgram: String?
-        if let url = files["metadata.json"] {
-            let metadata = try readMetadata(url)
+        if let path = files["metadata.json"] {
+            let metadata = try readMetadata(path)
             distribution.metadata = metadata.catalogue
             mainProgram = metadata.mainProgram
         }
-        if let url = files["ui-config.json"], let text = try? String(contentsOf: url, encoding: .utf8) {
+        if let path = files["ui-config.json"], let data = FileManager.default.contents(atPath: path),
+            let text = String(data: data, encoding: .utf8)
+        {
             distribution.metadata.uiSpec = text
         }
-        let plugins = files.keys.filter { $0.hasSuffix(".so") }.sorted()
+        let plugins = Set(extracted.map { $0.name.split(separator: "/").last.map(String.init) ?? $0.name })
+            .filter { $0.hasSuffix(".so") }.sorted()
         let chosen: String
         if let mainProgram {
-            guard files[mainProgram] != nil || files[URL(fileURLWithPath: mainProgram).lastPathComponent] != nil else {
+            let trimmed = mainProgram.hasPrefix("./") ? String(mainProgram.dropFirst(2)) : mainProgram
+            let base = trimmed.split(separator: "/").last.map(String.init) ?? trimmed
+            guard files[trimmed] != nil || files[base] != nil else {
                 throw ConnectorHostError(.invalidRequest, "metadata.json names main_program '\(mainProgram)', which \(fileName) does not hold")
             }
-            chosen = files[mainProgram] != nil ? mainProgram : URL(fileURLWithPath: mainProgram).lastPathComponent
+            chosen = files[trimmed] != nil ? trimmed : base
         } else {
             guard plugins.count == 1, let only = plugins.first else {
                 throw ConnectorHostError(
@@ -104,7 +100,7 @@ struct Distribution {
             }
             chosen = only
         }
-        guard let url = files[chosen], let data = FileManager.default.contents(atPath: url.path) else {
+        guard let path = files[chosen], let data = FileManager.default.contents(atPath: path) else {
             throw ConnectorHostError(.invalidRequest, "\(fileName): cannot read \(chosen)")
         }
         distribution.plugin = Array(data)
@@ -135,39 +131,17 @@ struct Distribution {
         var mainProgram: String? { metadata?.main_program }
     }
 
-    private static func readMetadata(_ url: URL) throws(ConnectorHostError) -> Metadata {
+    private static func readMetadata(_ path: String) throws(ConnectorHostError) -> Metadata {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ConnectorHostError(.invalidRequest, "metadata.json cannot be read")
+        }
         do {
-            return try JSONDecoder().decode(Metadata.self, from: Data(contentsOf: url))
+            return try JSONDecoder().decode(Metadata.self, from: data)
         } catch let error as DecodingError {
             throw ConnectorHostError(.invalidRequest, "metadata.json is not valid: \(DecodingProblem.describe(error))")
         } catch {
             throw ConnectorHostError(.invalidRequest, "metadata.json cannot be read")
         }
-    }
-
-    /// Runs tar; its output, or why it failed.
-    private static func tar(_ arguments: [String]) throws(ConnectorHostError) -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["tar"] + arguments
-        let output = Pipe()
-        let errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        do {
-            try process.run()
-        } catch {
-            throw ConnectorHostError(.unavailable, "cannot run tar: \(error.localizedDescription)")
-        }
-        let text = output.fileHandleForReading.readDataToEndOfFile()
-        let problem = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw ConnectorHostError(
-                .invalidRequest, "the archive cannot be unpacked: \(String(decoding: problem, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))"
-            )
-        }
-        return String(decoding: text, as: UTF8.self)
     }
 
     /// Stores the plugin under its SHA-256 in `directory`.
@@ -181,7 +155,8 @@ struct Distribution {
             let stored = try ContentAddressedStore.store(Data(plugin), in: directory)
             return (stored.path, stored.sha256, !existed)
         } catch {
-            throw ConnectorHostError(.unavailable, "cannot store the plugin in the plugin store")
+            // The error's own text would name the store's path on this server.
+            throw ConnectorHostError(.unavailable, "cannot store the plugin on this server")
         }
     }
 }

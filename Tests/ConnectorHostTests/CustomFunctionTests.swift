@@ -103,6 +103,8 @@ import Testing
         ("echo_uint32", "[4294967296]", "argument 1 of custom echo_uint32: expected uint32 (0...4294967295), got 4294967296"),
         ("echo_int64", "[9223372036854775808]", "argument 1 of custom echo_int64: expected int64 (-9223372036854775808...9223372036854775807), got 9223372036854775808"),
         ("echo_uint64", "[-1]", "argument 1 of custom echo_uint64: expected uint64 (0...18446744073709551615), got -1"),
+        // Found by Fuzz/custom-arguments: 2^63 as a double once passed and was stored as Int64.min.
+        ("echo_int64", "[9.2233720368547758207e18]", "argument 1 of custom echo_int64: expected int64 (-9223372036854775808...9223372036854775807), got 9.223372036854776e+18"),
         ("echo_int32", "[1.5]", "argument 1 of custom echo_int32: expected int32 (-2147483648...2147483647), got 1.5"),
         ("echo_float", "[1e39]", "argument 1 of custom echo_float: expected float (a number within ±3.4028235e+38), got 1e+39"),
         ("echo_bool", "[1]", "argument 1 of custom echo_bool: expected bool (true or false), got 1"),

@@ -39,6 +39,33 @@ import Testing
         #expect(reply.status == .rateLimited && reply.message == "slow down" && reply.retryAfter == .milliseconds(1500))
     }
 
+    /// A worker runs untrusted code: its handshake is held to what a validated
+    /// descriptor can say, so no number in it can overflow the host's arithmetic.
+    @Test func aHandshakeDescribingWhatNoDescriptorCanIsRefused() throws {
+        let valid = #"{"protocolVersion":1,"pid":42,"description":{"manifest":{"name":"x","version":"1","key":"k","secret":"s","endpointEntityId":1,"functionEntityIds":[2,9]},"abiVersion":1,"isThreadSafe":false,"usesHistoryRecovery":false,"maxConcurrency":1,"functions":[{"entityId":2,"name":"session.open"}],"resilience":{"maxRetries":3}}}"#
+        let ready = try SandboxProtocol.decodeReady(Array(valid.utf8))
+        let hostile: [(inout SandboxProtocol.Ready) -> Void] = [
+            { $0.description.resilience.maxRetries = .max },
+            { $0.description.resilience.timeout = .seconds(Int64.max / 4) },
+            { $0.description.resilience.rateLimitPerMinute = -1 },
+            { $0.description.manifest.functionEntityIds = Int64.min...Int64.max },
+            { $0.description.manifest.endpointEntityId = 5 },
+            { $0.description.manifest.name = "" },
+            { $0.description.functions.append(PluginFunction(entityId: 100, name: "far", signature: nil)) },
+            { $0.description.functions.append(PluginFunction(entityId: 2, name: "session.close", signature: nil)) },
+            { $0.description.functions.append(PluginFunction(
+                entityId: 3, name: "sum", signature: FunctionSignature(returnType: .void, parameterTypes: [.void])
+            )) },
+            { $0.description.maxConcurrency = nil },
+            { $0.description.abiVersion = 99 },
+        ]
+        for change in hostile {
+            var changed = ready
+            change(&changed)
+            #expect(throws: WireError.self) { try SandboxProtocol.decodeReady(SandboxProtocol.json(changed)) }
+        }
+    }
+
     @Test func anOversizedFrameIsAProtocolViolation() {
         let frame = Frame(.reply, callID: 1, payload: Array(repeating: 0, count: 100)).encoded
         #expect(throws: WireError.oversized(length: 116, limit: 64)) { _ = try decode(frame, limit: 64) }

@@ -89,7 +89,9 @@ package enum CustomFunctionCall {
             switch value {
             case .signed(let number): fits = range.contains(number)
             case .unsigned(let number): fits = number <= UInt64(range.upperBound)
-            case .double(let number): fits = number.rounded() == number && Double(range.lowerBound) <= number && number <= Double(range.upperBound)
+            // Exactly, not by comparing doubles: Double(Int64.max) rounds up to
+            // 2^63, which would pass and then wrap to Int64.min when stored.
+            case .double(let number): fits = Int64(exactly: number).map(range.contains) ?? false
             default: fits = false
             }
             return fits ? nil : "\(type.rawValue) (\(range.lowerBound)...\(range.upperBound))"

@@ -195,6 +195,16 @@ package enum SandboxProtocol {
         return (try reader.read(Int32.self), try reader.readString())
     }
 
+    /// The worker's handshake, its description held to what the validator
+    /// could have produced (see ``PluginDescription/boundsViolation``).
+    static func decodeReady(_ payload: [UInt8]) throws(WireError) -> Ready {
+        let ready = try decodeJSON(Ready.self, payload)
+        if let violation = ready.description.boundsViolation {
+            throw .malformed("the handshake describes what no valid descriptor can: \(violation)")
+        }
+        return ready
+    }
+
     static func json(_ value: some Encodable) -> [UInt8] {
         (try? JSONEncoder().encode(value)).map(Array.init) ?? []
     }

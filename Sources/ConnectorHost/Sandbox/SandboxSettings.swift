@@ -7,7 +7,7 @@ public struct SandboxSettings: Sendable {
     /// The largest frame host and worker exchange; a response over it fails its call.
     public var frameLimit: Int = Frame.defaultLimit
     /// How long a worker may take to load its plugin (scan or start).
-    public var loadTimeout: Duration = .seconds(10)
+    public var loadTimeout: Duration = .seconds(30)
     /// How long an abandoned call may stay unanswered before the worker counts as hung.
     public var hangGrace: Duration = .seconds(5)
     /// Delay before the first restart after a crash; doubles with every further crash.

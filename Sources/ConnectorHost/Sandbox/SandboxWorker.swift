@@ -169,7 +169,7 @@ package final class SandboxWorker: Sendable {
         switch frame.kind {
         case .ready:
             do {
-                return try SandboxProtocol.decodeJSON(SandboxProtocol.Ready.self, frame.payload)
+                return try SandboxProtocol.decodeReady(frame.payload)
             } catch {
                 kill()
                 throw ConnectorHostError(.pluginCrashed, "the sandbox worker sent a broken handshake: \(error)")
