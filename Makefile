@@ -252,10 +252,10 @@ FUZZ_SERVER_multipart := Sources/ConnectorHostServer/MultipartForm.swift
 FUZZ_LIBRARY_archive := $(LIBRARY)/Errors/ConnectorHostError.swift
 FUZZ_SERVER_archive := Sources/ConnectorHostServer/DistributionArchive.swift
 FUZZ_LIBRARY_wire := $(FUZZ_MODEL) $(LIBRARY)/Runtime/PluginReply.swift $(LIBRARY)/Resilience/ResiliencePolicy.swift \
-  $(addprefix $(LIBRARY)/Plugin/,DescriptorValidator.swift PluginDescription+Bounds.swift) \
+  $(addprefix $(LIBRARY)/Plugin/,ABISizes.swift DescriptorValidator.swift PluginDescription+Bounds.swift) \
   $(addprefix $(LIBRARY)/Sandbox/,Frame.swift WireBytes.swift SandboxMessages.swift)
 FUZZ_LIBRARY_descriptor := $(FUZZ_MODEL) \
-  $(addprefix $(LIBRARY)/Plugin/,DescriptorValidator.swift PluginDescription+Bounds.swift)
+  $(addprefix $(LIBRARY)/Plugin/,ABISizes.swift DescriptorValidator.swift PluginDescription+Bounds.swift)
 FUZZ_LIBRARY_json := $(addprefix $(LIBRARY)/,JSON/JSONValidator.swift JSON/JSONValue.swift Errors/ConnectorHostError.swift)
 FUZZ_C_json := $(JSON_SCAN)
 FUZZ_LIBRARY_custom-arguments := $(FUZZ_MODEL) $(LIBRARY)/JSON/JSONValidator.swift \
