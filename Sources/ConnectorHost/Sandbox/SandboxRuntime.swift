@@ -90,6 +90,31 @@ package final class SandboxRuntime: PluginRuntime {
         )
     }
 
+    /// Replaces the worker when abandoned calls fill the plugin's call slots
+    /// (one, for a plugin that is not thread-safe) and do not answer their
+    /// cancellation within ``SandboxSettings/cancelGrace``: a retry sent to it
+    /// would wait behind them. The next call starts a fresh worker at once;
+    /// this is a hang the host ended, not a crash, so no restart delay applies.
+    package func replaceIfStuck() async -> Bool {
+        guard let worker = state.withLock({ $0.worker }), worker.abandonedCalls > 0 else { return false }
+        // The worker's call slots, as it counts them; a retry finds one free unless all are taken.
+        let slots = min(description.maxConcurrency ?? 64, 64)
+        guard worker.abandonedCalls + worker.callsInFlight >= slots else { return false }
+        if await worker.answersAbandonedCalls(before: clock.now + settings.cancelGrace) { return false }
+        let replaced = state.withLock { state -> Bool in
+            guard state.worker === worker, state.phase != .shutDown else { return false }
+            state.worker = nil
+            state.phase = .starting
+            state.restarts += 1
+            state.lastCrash = "the worker (pid \(worker.pid)) hung in a call past its time limit and was replaced"
+            return true
+        }
+        guard replaced else { return false }
+        logger.warning("sandbox worker stuck in a timed-out call; replacing it", metadata: ["pid": "\(worker.pid)"])
+        worker.kill()
+        return true
+    }
+
     /// Starts the first worker now, rather than on the first call.
     ///
     /// - Throws: Why the worker could not start.

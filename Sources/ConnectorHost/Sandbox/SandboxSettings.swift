@@ -10,6 +10,9 @@ public struct SandboxSettings: Sendable {
     public var loadTimeout: Duration = .seconds(10)
     /// How long an abandoned call may stay unanswered before the worker counts as hung.
     public var hangGrace: Duration = .seconds(5)
+    /// How long a timed-out call has to answer its cancellation before a retry
+    /// replaces the worker, when the call still holds the plugin's last call slot.
+    public var cancelGrace: Duration = .milliseconds(100)
     /// Delay before the first restart after a crash; doubles with every further crash.
     public var restartDelay: Duration = .milliseconds(100)
     /// Upper bound of the restart delay.
