@@ -118,3 +118,58 @@ import Testing
         #expect(breaker.state == .closed(consecutiveFailures: 0))
     }
 }
+
+/// A plugin thread that keeps running after its call returned is seen by the
+/// CPU its worker uses with no call in flight, read on the host's clock.
+@Suite(.timeLimit(.minutes(2))) struct IdleSpinTests {
+    @Test func aWorkerSpinningWithNoCallInFlightIsReportedDegradedAndRecycled() async throws {
+        let directory = try TestSupport.temporaryDirectory()
+        try TestSupport.populate(directory, with: [
+            "hostile-spin-after-return.so": TestSupport.fixture("hostile-spin-after-return")
+        ])
+        let clock = ManualClock()
+        var configuration = HostConfiguration(pluginDirectory: directory.path)
+        configuration.clock = clock
+        var sandbox = SandboxSettings()
+        sandbox.idleCPUInterval = .seconds(1)
+        sandbox.idleCPULimit = .milliseconds(20)
+        configuration.pluginSandbox["hostile-spin-after-return"] = sandbox
+        let host = try await ConnectorHost.start(configuration: configuration, logger: TestSupport.quietLogger)
+        let plugin = try host.connector(named: "hostile-spin-after-return")
+        let spinning = try #require(plugin.status.pid)
+        let session = try await plugin.openSession([])
+        let answer = try TestSupport.object(await plugin.call(.entityGet, request: Array("{}".utf8), session: session))
+        #expect(answer["spinning"] as? Bool == true)
+        #expect(plugin.status.health == .healthy, "the call itself returned")
+
+        // Each tick of the host's clock is one interval; between ticks the
+        // thread burns real CPU, over the limit. Bounded: a few seconds at most.
+        var status = plugin.status
+        for _ in 0..<100 where status.health != .degraded {
+            let before = ProcessCPUTime.ofTree(spinning) ?? .zero
+            for _ in 0..<400 where (ProcessCPUTime.ofTree(spinning) ?? .seconds(1000)) - before < .milliseconds(40) {
+                try await Task.sleep(for: .milliseconds(5))
+            }
+            clock.advance(by: .seconds(1))
+            try await Task.sleep(for: .milliseconds(5))
+            status = plugin.status
+        }
+        #expect(status.health == .degraded, "\(status)")
+        #expect(status.reason?.contains("with no call in flight") == true, "\(status.reason ?? "no reason")")
+        // Recycled: a new worker serves, and the spinning one is gone.
+        for _ in 0..<400 where plugin.status.pid == spinning || plugin.status.pid == nil {
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        #expect(plugin.status.pid != spinning)
+        #expect(ProcessCPUTime.ofTree(spinning) == nil, "the spinning worker was killed")
+        #expect(plugin.status.restarts == 1)
+
+        // Its successor is quiet: after two quiet readings the plugin is healthy again.
+        for _ in 0..<400 where plugin.status.health != .healthy {
+            clock.advance(by: .seconds(1))
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        #expect(plugin.status.health == .healthy, "\(plugin.status)")
+        await host.shutdown()
+    }
+}

@@ -20,6 +20,9 @@ package final class SandboxRuntime: PluginRuntime {
         var restarts = 0
         /// The plugin file's size and mtime when quarantined: a new build lifts it.
         var quarantinedVersion: PluginFile.Version?
+        /// Why the plugin is degraded: a worker used CPU with no call in flight
+        /// and was recycled. Cleared once its successor is seen idle and quiet.
+        var idleSpin: String?
     }
 
     package let description: PluginDescription
@@ -58,7 +61,7 @@ package final class SandboxRuntime: PluginRuntime {
         state.withLock {
             RuntimeReport(
                 kind: "sandbox", phase: $0.phase, restarts: $0.restarts, lastCrash: $0.lastCrash,
-                isolation: $0.isolation?.description
+                isolation: $0.isolation?.description, degraded: $0.idleSpin
             )
         }
     }
@@ -237,8 +240,35 @@ package final class SandboxRuntime: PluginRuntime {
     }
 
     /// Waits for the worker to end; if that was not asked for, counts a crash.
+    /// Meanwhile watches its CPU time while it has no call in flight.
     private func watch(_ worker: SandboxWorker) async {
-        let exit = await worker.exit()
+        enum Watched: Sendable {
+            case exited(ProcessExit)
+            case idleWatchEnded(recycled: Bool)
+        }
+        let (exit, recycled) = await withTaskGroup(of: Watched.self) { group in
+            group.addTask { .exited(await worker.exit()) }
+            group.addTask { .idleWatchEnded(recycled: await self.watchIdleCPU(of: worker)) }
+            var exit: ProcessExit?
+            var recycled = false
+            while let next = await group.next() {
+                switch next {
+                case .exited(let ended):
+                    exit = ended
+                    // The idle watch is over with the worker.
+                    group.cancelAll()
+                case .idleWatchEnded(let didRecycle):
+                    recycled = didRecycle
+                }
+            }
+            return (exit, recycled)
+        }
+        if recycled {
+            // Back in service now rather than on the next call.
+            _ = try? await currentWorker()
+            return
+        }
+        guard let exit else { return }
         let unexpected = state.withLock { state -> Bool in
             guard state.worker === worker else { return false }
             state.worker = nil
@@ -250,6 +280,50 @@ package final class SandboxRuntime: PluginRuntime {
         // shows the plugin back as soon as it is.
         if case .restarting = state.withLock({ $0.phase }) {
             Task { _ = try? await self.currentWorker() }
+        }
+    }
+
+    /// Reads the worker's CPU time every ``SandboxSettings/idleCPUInterval``;
+    /// over an interval with no call in flight, nor any call sent, more than
+    /// ``SandboxSettings/idleCPULimit`` is a plugin thread working on its own
+    /// (spinning after its call returned): the plugin is reported `degraded`
+    /// with why, and the worker is recycled. Returns when the worker is gone,
+    /// recycled, or the watch is cancelled.
+    ///
+    /// - Returns: Whether it recycled the worker.
+    private func watchIdleCPU(of worker: SandboxWorker) async -> Bool {
+        guard let limit = settings.idleCPULimit else { return false }
+        let interval = settings.idleCPUInterval
+        var quiet: (cpu: Duration, calls: UInt64)?
+        while true {
+            guard (try? await clock.sleep(for: interval)) != nil, !worker.hasEnded else { return false }
+            let calls = worker.callsSent
+            let busy = worker.callsInFlight > 0 || worker.abandonedCalls > 0
+            guard let cpu = ProcessCPUTime.ofTree(worker.pid) else { return false }
+            defer { quiet = busy ? nil : (cpu, calls) }
+            guard let before = quiet, !busy, before.calls == calls else { continue }
+            let used = cpu - before.cpu
+            guard used > limit else {
+                // A quiet interval of the successor ends the degradation.
+                state.withLock { state in
+                    if state.worker === worker { state.idleSpin = nil }
+                }
+                continue
+            }
+            let reason =
+                "its worker (pid \(worker.pid)) used \(used.secondsText) of CPU in \(interval.secondsText) with no call in flight (limit \(limit.secondsText)): a plugin thread kept running after its call returned; the worker was recycled"
+            let recycled = state.withLock { state -> Bool in
+                guard state.worker === worker, state.phase != .shutDown else { return false }
+                state.worker = nil
+                state.phase = .starting
+                state.restarts += 1
+                state.idleSpin = reason
+                return true
+            }
+            guard recycled else { return false }
+            logger.warning("sandbox worker busy with no call in flight; recycling it", metadata: ["reason": "\(reason)"])
+            worker.kill()
+            return true
         }
     }
 

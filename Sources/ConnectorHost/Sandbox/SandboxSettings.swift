@@ -13,6 +13,13 @@ public struct SandboxSettings: Sendable {
     /// How long a timed-out call has to answer its cancellation before a retry
     /// replaces the worker, when the call still holds the plugin's last call slot.
     public var cancelGrace: Duration = .milliseconds(100)
+    /// CPU time a worker (and what it started) may use over ``idleCPUInterval``
+    /// with no call in flight: a plugin thread left spinning after its call
+    /// returned. Over it, the plugin is reported `degraded` and its worker
+    /// recycled. nil: not watched.
+    public var idleCPULimit: Duration? = .seconds(1)
+    /// How often an idle worker's CPU time is read, on the host's clock.
+    public var idleCPUInterval: Duration = .seconds(10)
     /// Delay before the first restart after a crash; doubles with every further crash.
     public var restartDelay: Duration = .milliseconds(100)
     /// Upper bound of the restart delay.

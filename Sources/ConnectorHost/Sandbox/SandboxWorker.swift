@@ -61,6 +61,8 @@ package final class SandboxWorker: Sendable {
     private let frameLimit: Int
     private let calls = Mutex(Calls())
     private let nextCallID = Atomic<UInt64>(1)
+    /// Keys of waits for abandoned calls' answers.
+    private let nextWaiterToken = Atomic<UInt64>(1)
     private let outbox: FrameOutbox
     private let logger: Logger
     private let clock: any HostClock
@@ -285,6 +287,9 @@ package final class SandboxWorker: Sendable {
         return failure?.error ?? ConnectorHostError(.pluginError, "the call failed in the sandbox worker")
     }
 
+    /// Calls sent so far: whether any call was made between two readings.
+    package var callsSent: UInt64 { nextCallID.load(ordering: .relaxed) - 1 }
+
     /// Calls still waiting for their reply.
     package var callsInFlight: Int { calls.withLock { $0.waiting.count } }
 
@@ -297,7 +302,7 @@ package final class SandboxWorker: Sendable {
     ///
     /// - Returns: Whether the abandoned calls were answered (or the worker ended) in time.
     package func answersAbandonedCalls(before deadline: Duration) async -> Bool {
-        let token = nextCallID.add(1, ordering: .relaxed).oldValue
+        let token = nextWaiterToken.add(1, ordering: .relaxed).oldValue
         return await withTaskGroup(of: Bool.self) { [clock] group in
             group.addTask { await self.abandonedCallsAnswered(token) }
             group.addTask {
