@@ -262,7 +262,7 @@ import Glibc
 }
 
 /// A TCP listener on 127.0.0.1, on a port the kernel picks.
-private struct Listener {
+struct Listener {
     let descriptor: Int32
     let port: UInt16
 

@@ -19,6 +19,9 @@ package enum SandboxProtocol {
         package var allowExec: Bool
         /// Whether to install the seccomp filter at all.
         package var systemCallFilter: Bool
+        /// The egress proxy's socket inside the sandbox: the worker forwards
+        /// 127.0.0.1:``EgressProxy/portInSandbox`` to it. nil: no network.
+        package var egressSocket: String?
     }
 
     /// The worker's answer to ``Hello`` once the plugin is loaded and valid.

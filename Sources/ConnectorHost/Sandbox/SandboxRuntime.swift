@@ -23,6 +23,8 @@ package final class SandboxRuntime: PluginRuntime {
         /// Why the plugin is degraded: a worker used CPU with no call in flight
         /// and was recycled. Cleared once its successor is seen idle and quiet.
         var idleSpin: String?
+        /// The proxy the plugin's declared hosts are reached through; made with the first worker.
+        var egress: EgressProxy?
     }
 
     package let description: PluginDescription
@@ -141,13 +143,17 @@ package final class SandboxRuntime: PluginRuntime {
     }
 
     package func shutdown() async {
-        let worker = state.withLock { state -> SandboxWorker? in
+        let (worker, egress) = state.withLock { state -> (SandboxWorker?, EgressProxy?) in
             state.phase = .shutDown
             state.starter?.cancel()
-            defer { state.worker = nil }
-            return state.worker
+            defer {
+                state.worker = nil
+                state.egress = nil
+            }
+            return (state.worker, state.egress)
         }
         await worker?.stop(within: .seconds(5))
+        egress?.close()
     }
 
     // MARK: - Keeping a worker running
@@ -208,7 +214,8 @@ package final class SandboxRuntime: PluginRuntime {
         if let notBefore { try await clock.sleep(until: notBefore) }
         do throws(ConnectorHostError) {
             let loaded = try await SandboxLoader.load(
-                pluginPath: pluginPath, policy: policy, settings: settings, clock: clock, logger: logger
+                pluginPath: pluginPath, policy: policy, settings: settings, clock: clock, logger: logger,
+                egress: try egressProxy()
             )
             let (worker, ready) = (loaded.worker, loaded.ready)
             guard ready.description == description else {
@@ -237,6 +244,23 @@ package final class SandboxRuntime: PluginRuntime {
             recordCrash(reason: error.message)
             throw error
         }
+    }
+
+    /// The plugin's egress proxy, started once; nil when it declares no host.
+    private func egressProxy() throws(ConnectorHostError) -> EgressProxy? {
+        guard !settings.allowedHosts.isEmpty else { return nil }
+        if let running = state.withLock({ $0.egress }) { return running }
+        let proxy = try EgressProxy(allowedHosts: settings.allowedHosts, logger: logger)
+        let (kept, extra) = state.withLock { state -> (EgressProxy?, EgressProxy?) in
+            // Shut down meanwhile, or another start made one first: keep one, close the other.
+            guard state.phase != .shutDown else { return (nil, proxy) }
+            if let existing = state.egress { return (existing, proxy) }
+            state.egress = proxy
+            return (proxy, nil)
+        }
+        extra?.close()
+        guard let kept else { throw ConnectorHostError(.unavailable, "\(name) is shut down") }
+        return kept
     }
 
     /// Waits for the worker to end; if that was not asked for, counts a crash.

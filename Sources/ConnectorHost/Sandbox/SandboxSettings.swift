@@ -35,6 +35,12 @@ public struct SandboxSettings: Sendable {
     /// its view (so settings naming files in it keep working) and its working
     /// directory; nil: none, only a private, empty `/tmp`.
     public var dataDirectory: String?
+    /// The hosts the plugin talks to, as `host:port` (`api.example.com:443`).
+    /// Empty: no network at all. Otherwise the worker reaches exactly these,
+    /// through the host's ``EgressProxy`` (`HTTPS_PROXY` and `HTTP_PROXY` name
+    /// it inside the sandbox). Only a worker in its own network namespace is
+    /// held to them; without namespaces it has the host's network.
+    public var allowedHosts: [String] = []
     /// Whether the plugin may start programs (`execve`); denied with EPERM otherwise.
     public var allowExec = false
     /// Whether the worker installs its seccomp filter. Off only for tools that

@@ -33,6 +33,14 @@ package enum SandboxWorkerServer {
         let seccompMissing = hello.systemCallFilter ? confine(hello.allowExec) : "turned off in the host's settings"
 
         let logger = Logger(label: "connector-host.plugin") { _ in FrameLogHandler(connection: connection) }
+        // Before the plugin's first line of code runs: its clients find the proxy from the start.
+        if let egressSocket = hello.egressSocket {
+            do {
+                try EgressForwarder.start(proxySocket: egressSocket)
+            } catch {
+                logger.warning("no network: \(error.message)")
+            }
+        }
         let image: PluginImage
         do {
             image = try PluginImage.load(hello.pluginPath, logger: logger)

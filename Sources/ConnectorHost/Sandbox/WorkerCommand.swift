@@ -26,10 +26,13 @@ enum WorkerCommand {
     ///   - namespaces: Whether to start the worker inside bubblewrap.
     ///   - probe: Start the worker in its probe mode: it checks it can run
     ///     confined, then exits.
+    ///   - egressSocket: The host's ``EgressProxy`` socket, bound into the
+    ///     sandbox and named by the proxy variables; only with namespaces.
     static func make(
-        settings: SandboxSettings, pluginPath: String?, namespaces: Bool, probe: Bool = false
+        settings: SandboxSettings, pluginPath: String?, namespaces: Bool, probe: Bool = false,
+        egressSocket: String? = nil
     ) -> SpawnCommand {
-        let environment = workerEnvironment(settings)
+        var environment = workerEnvironment(settings)
         let parent = namespaces ? parentInsideNamespace : String(getpid())
         let workerArguments = ["--parent", parent] + (probe ? ["--probe"] : [])
         guard namespaces, let bubblewrap = settings.bubblewrapExecutable else {
@@ -50,6 +53,11 @@ enum WorkerCommand {
         }
         arguments += ["--ro-bind", settings.workerExecutable, settings.workerExecutable]
         if let pluginPath { arguments += ["--ro-bind", pluginPath, pluginPath] }
+        if let egressSocket {
+            arguments += ["--ro-bind", egressSocket, EgressProxy.socketInSandbox]
+            let proxy = "http://127.0.0.1:\(EgressProxy.portInSandbox)"
+            for name in ["HTTPS_PROXY", "HTTP_PROXY", "https_proxy", "http_proxy"] { environment[name] = proxy }
+        }
         if let data = settings.dataDirectory {
             arguments += ["--bind", data, data, "--chdir", data]
         } else {

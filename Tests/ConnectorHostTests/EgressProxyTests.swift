@@ -1,0 +1,100 @@
+@testable import ConnectorHost
+import Foundation
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A plugin that declares the hosts it talks to reaches them, and only them,
+/// through the host's egress proxy; its own network namespace has no other way out.
+@Suite(.timeLimit(.minutes(2))) struct EgressProxyTests {
+    /// A one-answer-per-connection HTTP server on the host's loopback.
+    final class TestServer: Sendable {
+        let listener: Listener
+
+        init(answer: String) throws {
+            let listener = try Listener()
+            self.listener = listener
+            let thread = Thread {
+                while let client = Descriptors.accept(listener.descriptor) {
+                    let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 4096, alignment: 1)
+                    _ = Descriptors.readSome(client, into: buffer)
+                    buffer.deallocate()
+                    let reply = Array("HTTP/1.0 200 OK\r\nContent-Length: \(answer.utf8.count)\r\n\r\n\(answer)".utf8)
+                    _ = reply.withUnsafeBytes { Descriptors.sendAll(client, $0) }
+                    Descriptors.close(client)
+                }
+                listener.close()
+            }
+            thread.start()
+        }
+
+        var port: UInt16 { listener.port }
+
+        func close() {
+            Descriptors.shutdownListener(listener.descriptor)
+        }
+    }
+
+    @Test func aDeclaredHostIsReachedThroughTheProxyAndAnUndeclaredOneIsRefused() async throws {
+        let declared = try TestServer(answer: "hello-through-the-proxy")
+        let undeclared = try TestServer(answer: "must-not-be-seen")
+        defer {
+            declared.close()
+            undeclared.close()
+        }
+        let fixture = try await SandboxIsolationTests.Fixture.make("hostile-egress") { sandbox in
+            sandbox.allowedHosts = ["127.0.0.1:\(declared.port)"]
+        }
+        try fixture.requireFullIsolation()
+
+        let reached = try await fixture.attack(["port": Int(declared.port)])
+        #expect(reached["proxy"] as? Bool == true, "HTTPS_PROXY names the forwarder: \(reached)")
+        #expect(reached["status"] as? Int == 200, "\(reached)")
+        #expect(reached["body"] as? String == "hello-through-the-proxy", "\(reached)")
+
+        let refused = try await fixture.attack(["port": Int(undeclared.port)])
+        #expect(refused["status"] as? Int == 403, "\(refused)")
+        #expect(refused["body"] as? String == "", "nothing of the undeclared server came through")
+        await fixture.shutDownAndCheckNothingIsLeft()
+    }
+
+    @Test func withoutDeclaredHostsThereIsNoProxyAndNoNetwork() async throws {
+        let server = try TestServer(answer: "unreachable")
+        defer { server.close() }
+        let fixture = try await SandboxIsolationTests.Fixture.make("hostile-egress")
+        try fixture.requireFullIsolation()
+        let found = try await fixture.attack(["port": Int(server.port)])
+        #expect(found["proxy"] as? Bool == false, "\(found)")
+        await fixture.shutDownAndCheckNothingIsLeft()
+    }
+
+    @Test func theProxyReadsOnlyConnectAndAbsoluteHTTPTargets() {
+        func parse(_ head: String) -> EgressProxy.Parsed { EgressProxy.Request.parse(Array(head.utf8)) }
+        #expect(parse("CONNECT Api.Example.com:443 HTTP/1.1\r\nHost: x\r\n\r\n")
+            == .request(.init(host: "Api.Example.com", port: 443, isTunnel: true, originFormHead: [])))
+        guard case .request(let plain) = parse("GET http://example.com:8080/a?b=1 HTTP/1.1\r\nHost: example.com\r\n\r\n")
+        else {
+            Issue.record("an absolute http:// target is a request")
+            return
+        }
+        #expect(plain.target == "example.com:8080")
+        #expect(String(decoding: plain.originFormHead, as: UTF8.self) == "GET /a?b=1 HTTP/1.1\r\nHost: example.com\r\n\r\n")
+        guard case .request(let bare) = parse("GET http://example.com HTTP/1.1\r\n\r\n") else {
+            Issue.record("a target without a port or path is port 80, path /")
+            return
+        }
+        #expect(bare.target == "example.com:80")
+        for refused in [
+            "GET /relative HTTP/1.1\r\n\r\n", "CONNECT example.com HTTP/1.1\r\n\r\n",
+            "CONNECT user@example.com:443 HTTP/1.1\r\n\r\n", "GET https://example.com/ HTTP/1.1\r\n\r\n",
+            "CONNECT example.com:0 HTTP/1.1\r\n\r\n", "garbage\r\n\r\n",
+        ] {
+            guard case .unreadable = parse(refused) else {
+                Issue.record("\(refused.debugDescription) is not a request the proxy serves")
+                continue
+            }
+        }
+    }
+}
