@@ -319,18 +319,21 @@ package final class SandboxRuntime: PluginRuntime {
         guard let limit = settings.idleCPULimit else { return false }
         let interval = settings.idleCPUInterval
         var quiet: (cpu: Duration, calls: UInt64)?
+        var readings = 0
         while true {
             guard (try? await clock.sleep(for: interval)) != nil, !worker.hasEnded else { return false }
             let calls = worker.callsSent
             let busy = worker.callsInFlight > 0 || worker.abandonedCalls > 0
             guard let cpu = ProcessCPUTime.ofTree(worker.pid) else { return false }
+            readings += 1
             defer { quiet = busy ? nil : (cpu, calls) }
-            guard let before = quiet, !busy, before.calls == calls else { continue }
-            let used = cpu - before.cpu
-            guard used > limit else {
-                // A quiet interval of the successor ends the degradation.
-                state.withLock { state in
-                    if state.worker === worker { state.idleSpin = nil }
+            let used = quiet.map { cpu - $0.cpu } ?? .zero
+            guard let before = quiet, !busy, before.calls == calls, used > limit else {
+                // A successor that has served a whole interval without spinning ends the degradation.
+                if readings >= 2 {
+                    state.withLock { state in
+                        if state.worker === worker { state.idleSpin = nil }
+                    }
                 }
                 continue
             }
