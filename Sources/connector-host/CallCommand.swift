@@ -77,6 +77,7 @@ struct CallCommand: AsyncParsableCommand {
             let body = try readRequest()
             var configuration = HostConfiguration(pluginDirectory: directory.directory)
             configuration.sandbox = sandbox.applied(to: configuration.sandbox)
+            configuration.pluginSandbox = sandbox.pluginSandboxes(base: configuration.sandbox)
             if inProcess { configuration.trustedPlugins = [connector] }
             let host = try await ConnectorHost.start(configuration: configuration, logger: common.makeLogger(defaultLevel: .error))
             do throws(ConnectorHostError) {

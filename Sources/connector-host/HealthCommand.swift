@@ -30,6 +30,7 @@ struct HealthCommand: AsyncParsableCommand {
         try await reportingFailure { () throws(ConnectorHostError) in
             var configuration = HostConfiguration(pluginDirectory: directory.directory)
             configuration.sandbox = sandbox.applied(to: configuration.sandbox)
+            configuration.pluginSandbox = sandbox.pluginSandboxes(base: configuration.sandbox)
             let host = try await ConnectorHost.start(configuration: configuration, logger: common.makeLogger())
             let statuses = host.statuses
             let rejected = host.discovery.rejected.map {

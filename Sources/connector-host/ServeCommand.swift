@@ -55,6 +55,7 @@ struct ServeCommand: AsyncParsableCommand {
         var hostConfiguration = HostConfiguration(pluginDirectory: directory.directory)
         hostConfiguration.trustedPlugins = Set(trusted)
         hostConfiguration.sandbox = sandbox.applied(to: hostConfiguration.sandbox)
+        hostConfiguration.pluginSandbox = sandbox.pluginSandboxes(base: hostConfiguration.sandbox)
         // A server holds the admin token and the registry: no process of its
         // user may read its memory.
         do {
