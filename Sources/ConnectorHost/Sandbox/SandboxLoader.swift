@@ -99,6 +99,9 @@ enum SandboxLoader {
                     "\(pluginPath): full sandbox isolation is required, and the worker has \(isolation); drop --require-isolation to run it anyway"
                 )
             }
+            if let landlock = ready.landlockMissing {
+                logger.notice("sandbox worker runs without Landlock", metadata: ["reason": "\(landlock)", "plugin": "\(pluginPath)"])
+            }
             if !isolation.isFull {
                 logger.warning("sandbox worker runs with less than full isolation", metadata: [
                     "isolation": "\(isolation)", "plugin": "\(pluginPath)",

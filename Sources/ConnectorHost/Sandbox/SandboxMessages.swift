@@ -31,6 +31,8 @@ package enum SandboxProtocol {
         package var description: PluginDescription
         /// Why the worker runs without its seccomp filter; nil when it has one.
         package var seccompMissing: String?
+        /// Why the worker runs without Landlock; nil when it has it.
+        package var landlockMissing: String?
     }
 
     /// An error carried in a frame: why loading failed, or why one call did.
