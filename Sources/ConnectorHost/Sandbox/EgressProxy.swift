@@ -32,6 +32,11 @@ package final class EgressProxy: Sendable {
     private let allowed: Set<String>
     private let logger: Logger
     private let closed = Atomic<Bool>(false)
+    /// Connections being served: each holds a thread of the host's.
+    private let connections = Atomic<Int>(0)
+    /// At most this many at once: a plugin opening connections without end
+    /// must not make the host start threads without end.
+    package static let connectionLimit = 64
 
     /// Starts listening and accepting.
     ///
@@ -74,7 +79,16 @@ package final class EgressProxy: Sendable {
 
     private func acceptConnections() {
         while let connection = Descriptors.accept(listener) {
-            let thread = Thread { [self] in serve(connection) }
+            guard connections.add(1, ordering: .relaxed).newValue <= Self.connectionLimit else {
+                connections.subtract(1, ordering: .relaxed)
+                logger.warning("egress refused: too many connections", metadata: ["limit": "\(Self.connectionLimit)"])
+                Descriptors.close(connection)
+                continue
+            }
+            let thread = Thread { [self] in
+                serve(connection)
+                connections.subtract(1, ordering: .relaxed)
+            }
             thread.name = "connector-host-egress"
             thread.start()
         }
