@@ -21,7 +21,8 @@ package final class SandboxRuntime: PluginRuntime {
         /// The plugin file's size and mtime when quarantined: a new build lifts it.
         var quarantinedVersion: PluginFile.Version?
         /// Why the plugin is degraded: a worker used CPU with no call in flight
-        /// and was recycled. Cleared once its successor is seen idle and quiet.
+        /// and was recycled. Cleared once its successor has served a whole
+        /// interval without doing the same, or by an operator's restart.
         var idleSpin: String?
         /// The proxy the plugin's declared hosts are reached through; made with the first worker.
         var egress: EgressProxy?
@@ -132,6 +133,7 @@ package final class SandboxRuntime: PluginRuntime {
         let old = state.withLock { state -> SandboxWorker? in
             guard state.phase != .shutDown else { return nil }
             state.crashes.removeAll()
+            state.idleSpin = nil
             state.phase = .starting
             defer { state.worker = nil }
             return state.worker
