@@ -19,6 +19,8 @@ struct HealthCommand: AsyncParsableCommand {
 
     @OptionGroup var sandbox: SandboxOptions
 
+    @OptionGroup var signing: SigningOptions
+
     @OptionGroup var common: CommonOptions
 
     struct Output: Encodable {
@@ -31,6 +33,7 @@ struct HealthCommand: AsyncParsableCommand {
             var configuration = HostConfiguration(pluginDirectory: directory.directory)
             configuration.sandbox = sandbox.applied(to: configuration.sandbox)
             configuration.pluginSandbox = sandbox.pluginSandboxes(base: configuration.sandbox)
+            signing.apply(to: &configuration)
             let host = try await ConnectorHost.start(configuration: configuration, logger: common.makeLogger())
             let statuses = host.statuses
             let rejected = host.discovery.rejected.map {

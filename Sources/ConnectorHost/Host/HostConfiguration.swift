@@ -30,6 +30,14 @@ public struct HostConfiguration: Sendable {
     /// throws why the plugin is rejected. By default every plugin is admitted.
     public var admission: Admission = { _, _ in [] }
 
+    /// Publishers' Ed25519 public keys (base64, see ``PluginSignature``), by
+    /// plugin name: a plugin with a key is served only with a valid signature
+    /// by it next to its file (`FILE.sig`), checked after scanning and before
+    /// ``admission``.
+    public var signingKeys: [String: String] = [:]
+    /// Serve only signed plugins: every plugin must have a key in ``signingKeys``.
+    public var requireSignatures = false
+
     /// Admits a plugin: warnings to log, or why it is rejected.
     public typealias Admission = @Sendable (_ path: String, _ description: PluginDescription)
         async throws(ConnectorHostError) -> [String]
