@@ -110,6 +110,12 @@ import Glibc
             return
         }
         #expect(bare.target == "example.com:80")
+        guard case .request(let v6) = parse("CONNECT [::1]:8443 HTTP/1.1\r\n\r\n") else {
+            Issue.record("an IPv6 address in brackets is a host")
+            return
+        }
+        #expect(v6.host == "::1")
+        #expect(v6.target == "[::1]:8443", "declared as written in a URL")
         for refused in [
             "GET /relative HTTP/1.1\r\n\r\n", "CONNECT example.com HTTP/1.1\r\n\r\n",
             "CONNECT user@example.com:443 HTTP/1.1\r\n\r\n", "GET https://example.com/ HTTP/1.1\r\n\r\n",

@@ -17,7 +17,8 @@ public struct HostConfiguration: Sendable {
     public var sandbox = SandboxSettings()
     /// How one plugin's (by name) worker is run, instead of ``sandbox``: the
     /// operator's way to give it a data directory, environment variables,
-    /// `execve`, or other resource limits. Start from a copy of ``sandbox``.
+    /// `execve`, other resource limits, or the hosts it may reach
+    /// (``SandboxSettings/allowedHosts``). Start from a copy of ``sandbox``.
     public var pluginSandbox: [String: SandboxSettings] = [:]
     /// The time source of every rule; tests pass a ``ManualClock``.
     public var clock: any HostClock = SystemClock()

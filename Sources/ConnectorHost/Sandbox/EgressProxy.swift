@@ -179,8 +179,8 @@ package final class EgressProxy: Sendable {
         /// The request head to send on, with the target in origin form.
         var originFormHead: [UInt8]
 
-        /// `host:port` as declared hosts are written, lower-cased.
-        var target: String { "\(host.lowercased()):\(port)" }
+        /// `host:port` as declared hosts are written, lower-cased; an IPv6 address in brackets.
+        var target: String { host.contains(":") ? "[\(host.lowercased())]:\(port)" : "\(host.lowercased()):\(port)" }
 
         static func parse(_ head: [UInt8]) -> Parsed {
             let text = String(decoding: head, as: UTF8.self)

@@ -98,8 +98,11 @@ enum WorkerCommand {
             readable += ["/proc"]
             writable += ["/dev", "/tmp"]
         } else {
-            // /proc/self opens as this worker's own /proc/<pid>.
+            // /proc/self opens as this worker's own /proc/<pid>. The worker has the
+            // host's network here: name resolution, TLS and time zones need their files.
             readable += ["/proc/self", "/sys/devices/system/cpu", "/dev/urandom", "/dev/random", "/dev/zero"]
+            readable += ["/etc/resolv.conf", "/etc/hosts", "/etc/nsswitch.conf", "/etc/gai.conf", "/etc/localtime"]
+            readable += egress ? [] : certificateDirectories
             writable += ["/dev/null"]
         }
         return (readable, writable)
