@@ -15,8 +15,11 @@ import Logging
 /// or when they timed out or crashed — but then only for idempotent
 /// operations: such an attempt may have reached the end system, and repeating
 /// an `entity.create` would create the entity twice. Custom functions declare
-/// no idempotency, so they are never repeated after a timeout or a crash. The
-/// breaker learns the call's final outcome.
+/// no idempotency, so they are never repeated after a timeout or a crash.
+/// Before repeating a timeout it lets the runtime replace a worker the stuck
+/// call still occupies (``PluginRuntime/replaceIfStuck()``), so the retry does
+/// not queue behind it. The breaker learns the call's final outcome; of the
+/// host's own calls (``invoke(_:session:body:hostInitiated:)``), only failures.
 package final class GuardedRuntime: Sendable {
     package let runtime: any PluginRuntime
     package let policy: ResiliencePolicy
