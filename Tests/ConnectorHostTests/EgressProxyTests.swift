@@ -1,5 +1,7 @@
 @testable import ConnectorHost
 import Foundation
+import Logging
+import Synchronization
 import Testing
 
 #if canImport(Glibc)
@@ -94,6 +96,43 @@ import Glibc
         #expect(malformed.standardError.contains("--allow-host takes name=host:port"), "\(malformed.standardError)")
     }
 
+    /// The proxy on its own, as a plugin's client would use it: an absolute
+    /// http:// request to a declared host is forwarded in origin form; one to
+    /// an undeclared port is answered 403 and logged with its target.
+    @Test func theProxyForwardsDeclaredRequestsAndLogsRefusals() throws {
+        let declared = try TestServer(answer: "plain-http")
+        defer { declared.close() }
+        let log = RefusalLog()
+        let proxy = try EgressProxy(allowedHosts: ["127.0.0.1:\(declared.port)"], logger: log.logger)
+        defer { proxy.close() }
+
+        let forwarded = try exchange(proxy.socketPath, "GET http://127.0.0.1:\(declared.port)/x HTTP/1.0\r\nHost: a\r\n\r\n")
+        #expect(forwarded.hasPrefix("HTTP/1.0 200 OK"), "\(forwarded)")
+        #expect(forwarded.hasSuffix("plain-http"), "\(forwarded)")
+
+        let undeclared = declared.port == 65535 ? 65534 : declared.port + 1
+        let refused = try exchange(proxy.socketPath, "CONNECT 127.0.0.1:\(undeclared) HTTP/1.1\r\n\r\n")
+        #expect(refused.hasPrefix("HTTP/1.1 403 Forbidden"), "\(refused)")
+        #expect(log.lines.contains { $0.contains("egress refused") && $0.contains("127.0.0.1:\(undeclared)") }, "\(log.lines)")
+    }
+
+    /// Sends `request` to the proxy's socket and reads the answer to its end.
+    private func exchange(_ socket: String, _ request: String) throws -> String {
+        let descriptor = try Descriptors.connectUnix(socket)
+        defer { Descriptors.close(descriptor) }
+        let bytes = Array(request.utf8)
+        _ = bytes.withUnsafeBytes { Descriptors.sendAll(descriptor, $0) }
+        var answer: [UInt8] = []
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 4096, alignment: 1)
+        defer { buffer.deallocate() }
+        while true {
+            let count = Descriptors.readSome(descriptor, into: buffer)
+            if count == 0 { break }
+            answer += buffer[0..<count]
+        }
+        return String(decoding: answer, as: UTF8.self)
+    }
+
     @Test func theProxyReadsOnlyConnectAndAbsoluteHTTPTargets() {
         func parse(_ head: String) -> EgressProxy.Parsed { EgressProxy.Request.parse(Array(head.utf8)) }
         #expect(parse("CONNECT Api.Example.com:443 HTTP/1.1\r\nHost: x\r\n\r\n")
@@ -125,6 +164,31 @@ import Glibc
                 Issue.record("\(refused.debugDescription) is not a request the proxy serves")
                 continue
             }
+        }
+    }
+}
+
+/// The lines a logger writes, with their metadata, one string each.
+private final class RefusalLog: Sendable {
+    private let stored = Mutex<[String]>([])
+
+    var lines: [String] { stored.withLock { $0 } }
+
+    var logger: Logger { Logger(label: "egress") { _ in Handler(log: self) } }
+
+    private struct Handler: LogHandler {
+        let log: RefusalLog
+        var metadata: Logger.Metadata = [:]
+        var logLevel: Logger.Level = .trace
+
+        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+            get { metadata[key] }
+            set { metadata[key] = newValue }
+        }
+
+        func log(event: LogEvent) {
+            let line = "\(event.message) \((event.metadata ?? [:]).map { "\($0.key)=\($0.value)" }.sorted().joined(separator: " "))"
+            log.stored.withLock { $0.append(line) }
         }
     }
 }
