@@ -17,7 +17,30 @@ else {
 _ = CConnectorHostSystem_die_with_parent(parent)
 // The host's isolation probe: reaching this line confined is the answer.
 if arguments.contains("--probe") { exit(0) }
-exit(SandboxWorkerServer.run(socket: 3) { allowExec in
+
+/// The values of every `flag PATH` pair in the arguments.
+func paths(after flag: String) -> [String] {
+    zip(arguments, arguments.dropFirst()).filter { $0.0 == flag }.map(\.1)
+}
+
+/// Landlock, first thing: it binds only the threads started after it, and none has started yet.
+func restrictFileSystem() -> String? {
+    let readable = paths(after: "--read").map { strdup($0) }
+    let writable = paths(after: "--write").map { strdup($0) }
+    defer { (readable + writable).forEach { free($0) } }
+    let result = readable.map { UnsafePointer($0) }.withUnsafeBufferPointer { readPaths in
+        writable.map { UnsafePointer($0) }.withUnsafeBufferPointer { writePaths in
+            CConnectorHostSeccomp_landlock(
+                readPaths.baseAddress, Int32(readPaths.count), writePaths.baseAddress, Int32(writePaths.count)
+            )
+        }
+    }
+    if result > 0 { return nil }
+    return result == 0 ? "the kernel has no Landlock" : "Landlock failed: \(String(cString: strerror(-result)))"
+}
+
+let landlockMissing = restrictFileSystem()
+exit(SandboxWorkerServer.run(socket: 3, landlockMissing: landlockMissing) { allowExec in
     let result = CConnectorHostSeccomp_install(allowExec ? 1 : 0)
     return result == 0 ? nil : "libseccomp failed: \(String(cString: strerror(-result)))"
 })

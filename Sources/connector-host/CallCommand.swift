@@ -49,6 +49,8 @@ struct CallCommand: AsyncParsableCommand {
 
     @OptionGroup var sandbox: SandboxOptions
 
+    @OptionGroup var signing: SigningOptions
+
     @OptionGroup var common: CommonOptions
 
     func validate() throws {
@@ -91,6 +93,8 @@ struct CallCommand: AsyncParsableCommand {
             }
             var configuration = HostConfiguration(pluginDirectory: directory.directory)
             configuration.sandbox = sandbox.applied(to: configuration.sandbox)
+            configuration.pluginSandbox = sandbox.pluginSandboxes(base: configuration.sandbox)
+            signing.apply(to: &configuration)
             if inProcess { configuration.trustedPlugins = [connector] }
             let host = try await ConnectorHost.start(configuration: configuration, logger: common.makeLogger(defaultLevel: .error))
             do throws(ConnectorHostError) {

@@ -12,7 +12,7 @@ struct ConnectorHostCommand: AsyncParsableCommand {
             """,
         subcommands: [
             InspectCommand.self, ListCommand.self, CallCommand.self, HealthCommand.self, ConformanceCommand.self,
-            ServeCommand.self,
+            ServeCommand.self, SignCommand.self,
         ]
     )
 

@@ -31,6 +31,8 @@ struct HealthCommand: AsyncParsableCommand {
 
     @OptionGroup var sandbox: SandboxOptions
 
+    @OptionGroup var signing: SigningOptions
+
     @OptionGroup var common: CommonOptions
 
     struct Output: Encodable {
@@ -42,6 +44,8 @@ struct HealthCommand: AsyncParsableCommand {
         let unhealthy = try await reportingFailure { () throws(ConnectorHostError) -> Bool in
             var configuration = HostConfiguration(pluginDirectory: directory.directory)
             configuration.sandbox = sandbox.applied(to: configuration.sandbox)
+            configuration.pluginSandbox = sandbox.pluginSandboxes(base: configuration.sandbox)
+            signing.apply(to: &configuration)
             let host = try await ConnectorHost.start(configuration: configuration, logger: common.makeLogger())
             // Real time: this is a command run by hand, watching real workers.
             let watchUntil = ContinuousClock.now + .milliseconds(Int64(observe * 1000))

@@ -18,10 +18,40 @@ struct SandboxOptions: ParsableArguments {
     @Option(help: ArgumentHelp("The open-file limit of each sandbox worker (0: none).", valueName: "count"))
     var workerOpenFiles = WorkerResources().openFilesLimit ?? 0
 
+    @Option(name: .customLong("allow-host"), help: ArgumentHelp(
+        "Let plugin NAME reach HOST:PORT, and only the hosts so declared, through the host's egress proxy (repeatable). conformance gives the plugin under test every host named.",
+        valueName: "name=host:port"
+    ))
+    var allowHost: [String] = []
+
     func validate() throws {
         guard workerMemory >= 0, workerOpenFiles >= 0 else {
             throw ValidationError("--worker-memory and --worker-open-files must be 0 (no limit) or more")
         }
+        for entry in allowHost {
+            guard let (name, host) = Self.split(entry), !name.isEmpty, let colon = host.lastIndex(of: ":"),
+                colon != host.startIndex, let port = UInt16(host[host.index(after: colon)...]), port > 0
+            else { throw ValidationError("--allow-host takes name=host:port, not \(entry)") }
+        }
+    }
+
+    /// Each named plugin's declared hosts.
+    var allowedHosts: [String: [String]] {
+        allowHost.compactMap(Self.split).reduce(into: [:]) { hosts, entry in hosts[entry.name, default: []].append(entry.host) }
+    }
+
+    /// The settings of each plugin named by `--allow-host`: `base` and its hosts.
+    func pluginSandboxes(base: SandboxSettings) -> [String: SandboxSettings] {
+        allowedHosts.mapValues { hosts in
+            var settings = base
+            settings.allowedHosts = hosts
+            return settings
+        }
+    }
+
+    private static func split(_ entry: String) -> (name: String, host: String)? {
+        guard let equals = entry.firstIndex(of: "=") else { return nil }
+        return (String(entry[..<equals]), String(entry[entry.index(after: equals)...]))
     }
 
     /// The settings with these options applied.

@@ -48,6 +48,8 @@ struct ServeCommand: AsyncParsableCommand {
 
     @OptionGroup var sandbox: SandboxOptions
 
+    @OptionGroup var signing: SigningOptions
+
     @OptionGroup var common: CommonOptions
 
     func validate() throws {
@@ -65,6 +67,8 @@ struct ServeCommand: AsyncParsableCommand {
         hostConfiguration.trustedPlugins = Set(trusted)
         hostConfiguration.shutdownDeadline = .milliseconds(Int64(shutdownDeadline * 1000))
         hostConfiguration.sandbox = sandbox.applied(to: hostConfiguration.sandbox)
+        hostConfiguration.pluginSandbox = sandbox.pluginSandboxes(base: hostConfiguration.sandbox)
+        signing.apply(to: &hostConfiguration)
         // A server holds the admin token and the registry: no process of its
         // user may read its memory.
         do {

@@ -160,6 +160,32 @@ import Glibc
         await fixture.shutDownAndCheckNothingIsLeft()
     }
 
+    /// Without namespaces there is no mount view; Landlock (where the kernel
+    /// has it) still keeps the worker to the same paths: not the registry, not
+    /// the host's /proc, but its data directory.
+    @Test func withoutNamespacesLandlockStillKeepsTheWorkerToItsPaths() async throws {
+        let fixture = try await Fixture.make("hostile-read-file") { $0.bubblewrapExecutable = nil }
+        let secret = fixture.directory.appendingPathComponent("registry.sqlite")
+        try Data("the registry".utf8).write(to: secret)
+        let landlock = try await fixture.attack(["path": "/proc/self/status"])
+        try #require(landlock["opened"] as? Bool == true, "the worker reads its own /proc: \(landlock)")
+        let probe = try await fixture.attack(["path": secret.path])
+        guard probe["errno"] as? Int != 0 else {
+            // A kernel without Landlock: the registry is readable, as the README says of this level.
+            await fixture.shutDownAndCheckNothingIsLeft()
+            return
+        }
+        for path in [secret.path, "/proc/\(getpid())/environ", "/etc/passwd"] {
+            let found = try await fixture.attack(["path": path])
+            #expect(found["opened"] as? Bool == false, "\(path): \(found)")
+            #expect(found["errno"] as? Int == Int(EACCES), "\(path): \(found)")
+        }
+        let written = fixture.data.appendingPathComponent("written.txt")
+        let found = try await fixture.attack(["path": written.path, "write": 1])
+        #expect(found["opened"] as? Bool == true, "its data directory is its own: \(found)")
+        await fixture.shutDownAndCheckNothingIsLeft()
+    }
+
     @Test func theWorkerCannotConnectToTheHostsLoopback() async throws {
         let fixture = try await Fixture.make("hostile-connect")
         try fixture.requireFullIsolation()
@@ -262,7 +288,7 @@ import Glibc
 }
 
 /// A TCP listener on 127.0.0.1, on a port the kernel picks.
-private struct Listener {
+struct Listener {
     let descriptor: Int32
     let port: UInt16
 

@@ -12,4 +12,14 @@
  * errno value from libseccomp. */
 int CConnectorHostSeccomp_install(int allow_exec);
 
+/* Restricts the calling thread, and every thread and process it starts
+ * afterwards, to reading (and executing) files beneath the readable paths and
+ * reading and writing beneath the writable ones (Landlock; sets
+ * no_new_privs). Paths that do not exist are skipped. Call it before any
+ * other thread starts: threads that already run keep their access. Returns
+ * the kernel's Landlock ABI version once applied, 0 when the kernel has no
+ * Landlock, or a negative errno value. */
+int CConnectorHostSeccomp_landlock(const char *const *readable, int readable_count, const char *const *writable,
+                                   int writable_count);
+
 #endif

@@ -67,4 +67,20 @@ void CConnectorHostSystem_unwatch(int descriptor);
  * with errno set. capacity should be at least 4096. */
 long CConnectorHostSystem_read_changes(int descriptor, char *names, unsigned long capacity);
 
+/* Stream sockets of the egress proxy (Sockets.c). Each returns a descriptor
+ * (close-on-exec) or -errno. */
+
+/* Listens on a Unix socket at path (mode 0600). */
+int CConnectorHostSystem_listen_unix(const char *path);
+/* Connects to the Unix socket at path. */
+int CConnectorHostSystem_connect_unix(const char *path);
+/* Listens on 127.0.0.1:port. */
+int CConnectorHostSystem_listen_loopback(unsigned short port);
+/* Accepts a connection (retrying EINTR); -errno once the socket is shut down. */
+int CConnectorHostSystem_accept(int descriptor);
+/* Resolves host and connects to the first address that answers on port. */
+int CConnectorHostSystem_connect_tcp(const char *host, const char *port);
+/* Copies bytes both ways until both directions have ended; closes nothing. */
+void CConnectorHostSystem_relay(int first, int second);
+
 #endif

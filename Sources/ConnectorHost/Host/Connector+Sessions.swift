@@ -21,7 +21,9 @@ extension Connector {
         plugin.beginCall()
         defer { plugin.endCall() }
         guard operation.needsSession else { return try await call(operation, request: request, session: nil, on: plugin) }
-        if operation == .sessionOpen { return try await pooledSession(credentials, on: plugin).response }
+        if operation == .sessionOpen {
+            return try await pooledSession(credentials, on: plugin, hostInitiated: false).response
+        }
         var body = request
         if operation.isPaged { body = try await capPageSize(body, credentials: credentials, on: plugin) }
         var reopened = false
@@ -40,11 +42,15 @@ extension Connector {
         }
     }
 
+    /// The pooled session of `credentials`. Opening it is the host's own call
+    /// unless the caller asked for `session.open`: after a crash the host
+    /// reopens a session for the next call, and that success must not reset
+    /// the breaker's count of real calls that crashed.
     private func pooledSession(
-        _ credentials: [SessionSetting], on plugin: HostedPlugin
+        _ credentials: [SessionSetting], on plugin: HostedPlugin, hostInitiated: Bool = true
     ) async throws(ConnectorHostError) -> SessionPool.Opened {
         try await plugin.sessions.session(for: credentials) { () async throws(ConnectorHostError) in
-            try await self.openPooledSession(credentials, on: plugin)
+            try await self.openPooledSession(credentials, on: plugin, hostInitiated: hostInitiated)
         }
     }
 
@@ -52,7 +58,9 @@ extension Connector {
     func maxResults(credentials: [SessionSetting], on plugin: HostedPlugin) async throws(ConnectorHostError) -> Int? {
         if let known = plugin.knownMaxResults { return known }
         let session = try await pooledSession(credentials, on: plugin).id
-        let info = try JSONValue(parsing: try await call(.serverInfo, request: [], session: session, on: plugin))
+        let info = try JSONValue(
+            parsing: try await call(.serverInfo, request: [], session: session, on: plugin, hostInitiated: true)
+        )
         guard let value = info["maxResults"]?.integerValue, value > 0 else { return nil }
         plugin.knownMaxResults = Int(value)
         return Int(value)

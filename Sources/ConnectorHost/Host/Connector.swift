@@ -73,13 +73,16 @@ public final class Connector: Sendable {
         let plugin = try current()
         plugin.beginCall()
         defer { plugin.endCall() }
-        return try await openPooledSession(settings, on: plugin).id
+        return try await openPooledSession(settings, on: plugin, hostInitiated: false).id
     }
 
     /// Opens a session on one build: its ID, and the settings `session.open`
     /// answered for the caller to pass back.
+    ///
+    /// - Parameter hostInitiated: No caller asked for this session now: the
+    ///   host opens (or reopens, after a crash) the session a call needs.
     func openPooledSession(
-        _ settings: [SessionSetting], on plugin: HostedPlugin
+        _ settings: [SessionSetting], on plugin: HostedPlugin, hostInitiated: Bool
     ) async throws(ConnectorHostError) -> SessionPool.Opened {
         let session = SessionID(rawValue: Self.nextSessionID.add(1, ordering: .relaxed).oldValue)
         let body: [UInt8]
@@ -88,7 +91,9 @@ public final class Connector: Sendable {
         } catch {
             throw ConnectorHostError(.invalidRequest, "the session settings cannot be encoded: \(error)")
         }
-        let response = try await call(.sessionOpen, request: body, session: session, on: plugin)
+        let response = try await call(
+            .sessionOpen, request: body, session: session, on: plugin, hostInitiated: hostInitiated
+        )
         return SessionPool.Opened(id: session, response: response)
     }
 
@@ -122,8 +127,12 @@ public final class Connector: Sendable {
 
     /// Calls one standard operation on one build, inside a public entry point
     /// that counts the call as running on it.
+    ///
+    /// `hostInitiated`: the host makes the call on its own; its success does
+    /// not reset the breaker (see ``GuardedRuntime/invoke(_:session:body:hostInitiated:)``).
     nonisolated(nonsending) func call(
-        _ operation: StandardOperation, request: [UInt8], session: SessionID?, on plugin: HostedPlugin
+        _ operation: StandardOperation, request: [UInt8], session: SessionID?, on plugin: HostedPlugin,
+        hostInitiated: Bool = false
     ) async throws(ConnectorHostError) -> [UInt8] {
         try checkNotPaused(plugin)
         guard plugin.implemented[operation] == true else {
@@ -132,7 +141,9 @@ public final class Connector: Sendable {
         if !request.isEmpty, !JSONValidator.isValid(request) {
             throw ConnectorHostError(.invalidRequest, "the request for \(name) \(operation.rawValue) is not valid JSON")
         }
-        let reply = try await plugin.guarded.invoke(operation, session: session, body: request)
+        let reply = try await plugin.guarded.invoke(
+            operation, session: session, body: request, hostInitiated: hostInitiated
+        )
         let body = try reply.successBody(plugin: name, operation: operation.rawValue)
         if operation != .sessionClose, !JSONValidator.isValid(body) {
             throw ConnectorHostError(

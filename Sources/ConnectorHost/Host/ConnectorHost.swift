@@ -57,9 +57,11 @@ public final class ConnectorHost: Sendable {
     {
         let host = ConnectorHost(configuration: configuration, logger: logger)
         let examined = PluginDiscovery.versions(in: configuration.pluginDirectory)
-        let discovery = try await PluginDiscovery.scan(
-            directory: configuration.pluginDirectory, with: host.scanner, admission: configuration.admission
-        )
+        let discovery = try await PluginDiscovery.scan(directory: configuration.pluginDirectory, with: host.scanner) {
+            path, description async throws(ConnectorHostError) in
+            try configuration.checkSignature(of: path, source: path, description: description)
+            return try await configuration.admission(path, description)
+        }
         for rejected in discovery.rejected {
             logger.warning("plugin rejected", metadata: ["path": "\(rejected.path)", "error": "\(rejected.error)"])
         }
@@ -184,6 +186,7 @@ public final class ConnectorHost: Sendable {
     @discardableResult
     public func load(pluginAt path: String) async throws(ConnectorHostError) -> Connector {
         let description = try await scanner.scan(path)
+        try configuration.checkSignature(of: path, source: path, description: description)
         _ = try await configuration.admission(path, description)
         let name = description.manifest.name
         let others = state.withLock { $0.plugins.values.filter { $0.name != name } }

@@ -17,7 +17,8 @@ public struct HostConfiguration: Sendable {
     public var sandbox = SandboxSettings()
     /// How one plugin's (by name) worker is run, instead of ``sandbox``: the
     /// operator's way to give it a data directory, environment variables,
-    /// `execve`, or other resource limits. Start from a copy of ``sandbox``.
+    /// `execve`, other resource limits, or the hosts it may reach
+    /// (``SandboxSettings/allowedHosts``). Start from a copy of ``sandbox``.
     public var pluginSandbox: [String: SandboxSettings] = [:]
     /// The time source of every rule; tests pass a ``ManualClock``.
     public var clock: any HostClock = SystemClock()
@@ -29,6 +30,14 @@ public struct HostConfiguration: Sendable {
     /// server checks its registration here). It returns warnings to log, or
     /// throws why the plugin is rejected. By default every plugin is admitted.
     public var admission: Admission = { _, _ in [] }
+
+    /// Publishers' Ed25519 public keys (base64, see ``PluginSignature``), by
+    /// plugin name: a plugin with a key is served only with a valid signature
+    /// by it next to its file (`FILE.sig`), checked after scanning and before
+    /// ``admission``.
+    public var signingKeys: [String: String] = [:]
+    /// Serve only signed plugins: every plugin must have a key in ``signingKeys``.
+    public var requireSignatures = false
 
     /// Admits a plugin: warnings to log, or why it is rejected.
     public typealias Admission = @Sendable (_ path: String, _ description: PluginDescription)

@@ -105,7 +105,10 @@ package final class HostedPlugin: Sendable {
         guard status.health == .healthy else { return status }
         switch guarded.breaker.state {
         case .closed:
-            break
+            if let degraded = report.degraded {
+                status.health = .degraded
+                status.reason = degraded
+            }
         case .open(let probeAt):
             status.health = .degraded
             status.secondsToNextProbe = max(0, (probeAt - now).seconds)

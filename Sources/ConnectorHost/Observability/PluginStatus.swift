@@ -11,7 +11,8 @@ public struct PluginStatus: Sendable, Hashable, Encodable {
     public var secondsToNextProbe: Double?
     /// With `restarting`: seconds until the next worker starts.
     public var secondsToRestart: Double?
-    /// With `quarantined`: why.
+    /// With `quarantined`: why; with `degraded` and a closed breaker: what the
+    /// worker did (used CPU with no call in flight, and was recycled).
     public var reason: String?
     /// `closed`, `open` or `half_open`.
     public var breaker: String
@@ -33,7 +34,8 @@ public struct PluginStatus: Sendable, Hashable, Encodable {
 
     public enum Health: String, Sendable, Hashable, Encodable, CaseIterable {
         case healthy
-        /// The circuit breaker is open or half-open.
+        /// The circuit breaker is open or half-open, or the worker was recycled
+        /// for using CPU with no call in flight (see `reason`).
         case degraded
         /// The worker crashed and is about to be restarted.
         case restarting

@@ -29,6 +29,8 @@ extension ConnectorHost {
             }
             reloadEventStreams.publish(.loading(source: source))
             let description = try await scanner.scan(copy.path)
+            // The copy is the file checked: the source may change under us; its signature stays beside it.
+            try configuration.checkSignature(of: copy.path, source: source, description: description)
             _ = try await configuration.admission(copy.path, description)
             let name = description.manifest.name
             let others = state.withLock { state in state.plugins.values.filter { $0.name != name && $0.name != previousName } }

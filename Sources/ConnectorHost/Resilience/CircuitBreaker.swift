@@ -150,6 +150,21 @@ public final class CircuitBreaker: Sendable {
         if let transition { onTransition(transition) }
     }
 
+    /// Reports that an admitted call was the host's own (a session it reopened
+    /// after a crash, a page size it asked for), or one the plugin never saw:
+    /// its failure counts, but its success says nothing of the calls callers
+    /// make, so it neither resets the
+    /// count of consecutive failures nor closes a half-open breaker. Had it
+    /// taken the probe, the probe is handed on: the next call is the probe.
+    package func recordHostCall(_ ticket: Ticket, success: Bool, at now: Duration) {
+        guard success else { return record(ticket, success: false, at: now) }
+        let transition: Transition? = storage.withLock { storage in
+            guard ticket.epoch == storage.epoch, ticket.isProbe, case .halfOpen = storage.state else { return nil }
+            return Self.move(&storage, to: .open(probeAt: now))
+        }
+        if let transition { onTransition(transition) }
+    }
+
     /// Opens the breaker now, for `recovery`, whatever its state (operator action).
     public func forceOpen() {
         let now = clock.now

@@ -15,8 +15,11 @@ import Logging
 /// or when they timed out or crashed — but then only for idempotent
 /// operations: such an attempt may have reached the end system, and repeating
 /// an `entity.create` would create the entity twice. Custom functions declare
-/// no idempotency, so they are never repeated after a timeout or a crash. The
-/// breaker learns the call's final outcome.
+/// no idempotency, so they are never repeated after a timeout or a crash.
+/// Before repeating a timeout it lets the runtime replace a worker the stuck
+/// call still occupies (``PluginRuntime/replaceIfStuck()``), so the retry does
+/// not queue behind it. The breaker learns the call's final outcome; of the
+/// host's own calls (``invoke(_:session:body:hostInitiated:)``), only failures.
 package final class GuardedRuntime: Sendable {
     package let runtime: any PluginRuntime
     package let policy: ResiliencePolicy
@@ -78,14 +81,19 @@ package final class GuardedRuntime: Sendable {
 
     /// Calls one operation under the policy.
     ///
+    /// - Parameter hostInitiated: The host makes the call on its own (it reopens
+    ///   a session, asks for the page size): the breaker counts its failure but
+    ///   not its success, which would hide a plugin whose real calls keep failing.
     /// - Returns: The plugin's reply, which may carry an error status of its own.
     /// - Throws: A rejection, or the runtime's failure of the last attempt.
     nonisolated(nonsending) package func invoke(
-        _ operation: StandardOperation, session: SessionID?, body: [UInt8]
+        _ operation: StandardOperation, session: SessionID?, body: [UInt8], hostInitiated: Bool = false
     ) async throws(ConnectorHostError) -> PluginReply {
         let runtime = self.runtime
         let timeout = policy.timeout
-        return try await run(operation.rawValue, inSession: session != nil, idempotent: operation.isIdempotent) {
+        return try await run(
+            operation.rawValue, inSession: session != nil, idempotent: operation.isIdempotent, hostInitiated: hostInitiated
+        ) {
             () async throws(ConnectorHostError) in
             try await runtime.invoke(operation, session: session, body: body, timeLimit: timeout)
         }
@@ -104,14 +112,15 @@ package final class GuardedRuntime: Sendable {
     ) async throws(ConnectorHostError) -> CustomValue {
         let runtime = self.runtime
         let timeout = policy.timeout
-        return try await run(function, inSession: false, idempotent: idempotent) { () async throws(ConnectorHostError) in
+        return try await run(function, inSession: false, idempotent: idempotent, hostInitiated: false) {
+            () async throws(ConnectorHostError) in
             try await runtime.invokeCustom(function, arguments: arguments, timeLimit: timeout)
         }
     }
 
     /// The policy around attempts of one call.
     nonisolated(nonsending) private func run<Value: AttemptValue>(
-        _ label: String, inSession: Bool, idempotent: Bool,
+        _ label: String, inSession: Bool, idempotent: Bool, hostInitiated: Bool,
         attempt: nonisolated(nonsending) () async throws(ConnectorHostError) -> Value
     ) async throws(ConnectorHostError) -> Value {
         // One clock reading serves every admission; one more, the outcome.
@@ -166,6 +175,15 @@ package final class GuardedRuntime: Sendable {
                 outcome = .failure(crash)
                 break
             }
+            // A timed-out call may still hold the plugin's only call slot: the
+            // runtime replaces its worker rather than let the retry queue behind it.
+            if case .failure(var timedOut) = outcome, timedOut.code == .timeout, await runtime.replaceIfStuck(),
+                inSession
+            {
+                timedOut.message += "; the session was lost with the stuck worker, which was replaced; open a new one"
+                outcome = .failure(timedOut)
+                break
+            }
             retries += 1
             metrics.recordRetry()
             logger.info("retrying", metadata: [
@@ -175,7 +193,13 @@ package final class GuardedRuntime: Sendable {
             guard (try? await clock.sleep(for: delay)) != nil else { break }
         }
         let ended = clock.now
-        breaker.record(ticket, success: !Self.isFailure(outcome), at: ended)
+        // The host's own calls, and refusals the plugin never saw (a session
+        // lost with a crashed worker), say nothing of whether its calls succeed.
+        if hostInitiated || Self.neverReachedThePlugin(outcome) {
+            breaker.recordHostCall(ticket, success: !Self.isFailure(outcome), at: ended)
+        } else {
+            breaker.record(ticket, success: !Self.isFailure(outcome), at: ended)
+        }
         metrics.recordCall(duration: ended - started)
         let failure = Self.failureCode(outcome)
         let report: Logger.Metadata = [
@@ -232,6 +256,13 @@ package final class GuardedRuntime: Sendable {
         case .success(let value): value.isTransient
         case .failure(let error): error.code == .timeout || error.code == .pluginCrashed
         }
+    }
+
+    /// The runtime refused the call itself (`not_found`, `unauthorized` for a
+    /// session it does not know, `unavailable`): the plugin was not called.
+    private static func neverReachedThePlugin<Value: AttemptValue>(_ outcome: Result<Value, ConnectorHostError>) -> Bool {
+        guard case .failure(let error) = outcome else { return false }
+        return !isFailure(outcome) && error.code != .invalidRequest
     }
 
     /// What the breaker counts against the plugin: what it did wrong when

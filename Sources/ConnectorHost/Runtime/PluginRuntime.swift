@@ -43,6 +43,13 @@ package protocol PluginRuntime: Sendable {
         _ function: String, arguments: [CustomValue], timeLimit: Duration?
     ) async throws(ConnectorHostError) -> CustomValue
 
+    /// Called by the guard before it retries an attempt that timed out, so the
+    /// retry does not queue behind the stuck call: a runtime whose calls wait
+    /// for a slot the stuck call still holds replaces what holds it.
+    ///
+    /// - Returns: Whether the runtime started afresh, losing its open sessions.
+    func replaceIfStuck() async -> Bool
+
     /// Starts afresh (operator action): a new worker, with quarantine and
     /// crash history cleared. Open sessions are lost. Nothing to do in process.
     ///
@@ -65,4 +72,9 @@ package protocol PluginRuntime: Sendable {
     /// deadline has passed. A runtime that cannot cut a call off (in process)
     /// leaves it running.
     func failRunningCalls(with error: ConnectorHostError)
+}
+
+extension PluginRuntime {
+    /// A call in this process cannot be cut off: nothing to replace.
+    package func replaceIfStuck() async -> Bool { false }
 }

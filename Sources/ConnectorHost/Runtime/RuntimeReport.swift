@@ -20,4 +20,7 @@ package struct RuntimeReport: Sendable, Equatable {
     package var lastCrash: String?
     /// A worker's ``SandboxIsolation``; nil in process.
     package var isolation: String?
+    /// Why the runtime serves, but not as it should (a worker recycled for
+    /// using CPU with no call in flight); nil when nothing is wrong.
+    package var degraded: String?
 }

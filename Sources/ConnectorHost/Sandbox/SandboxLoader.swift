@@ -19,8 +19,11 @@ enum SandboxLoader {
     ///   loading (a crash in a constructor or the entry point), `timeout` when it
     ///   did not finish in time (it is killed), `unavailable` when the settings
     ///   require full isolation and this machine cannot give it.
+    /// - Parameter egress: The plugin's egress proxy, for a serving worker
+    ///   whose plugin declares hosts; nil (scanning, or none declared): no network.
     static func load(
-        pluginPath: String, policy: ResiliencePolicy, settings: SandboxSettings, clock: any HostClock, logger: Logger
+        pluginPath: String, policy: ResiliencePolicy, settings: SandboxSettings, clock: any HostClock, logger: Logger,
+        egress: EgressProxy? = nil
     ) async throws(ConnectorHostError) -> Loaded {
         // The worker's working directory is its data directory: relative paths
         // would name other files inside than outside.
@@ -39,7 +42,12 @@ enum SandboxLoader {
                 throw ConnectorHostError(.unavailable, "cannot create the plugin's data directory \(data): \(error)")
             }
         }
-        let command = WorkerCommand.make(settings: settings, pluginPath: pluginPath, namespaces: noNamespaces == nil)
+        // Without its own network namespace the worker has the host's network:
+        // a proxy would confine nothing.
+        let egressSocket = noNamespaces == nil ? egress?.socketPath : nil
+        let command = WorkerCommand.make(
+            settings: settings, pluginPath: pluginPath, namespaces: noNamespaces == nil, egressSocket: egressSocket
+        )
         let worker = try await SandboxWorker.launch(
             command: command, namespaced: noNamespaces == nil, pluginPath: pluginPath,
             frameLimit: settings.frameLimit, clock: clock, hangGrace: settings.hangGrace, logger: logger
@@ -53,7 +61,8 @@ enum SandboxLoader {
             // in its own, the worker's; in the host's, the host's and every
             // other worker's too, which would starve them all.
             processLimit: noNamespaces == nil ? resources.processLimit : nil,
-            allowExec: settings.allowExec, systemCallFilter: settings.systemCallFilter
+            allowExec: settings.allowExec, systemCallFilter: settings.systemCallFilter,
+            egressSocket: egressSocket == nil ? nil : EgressProxy.socketInSandbox
         )
         let timeout = settings.loadTimeout
         let deadline = clock.now + timeout
@@ -89,6 +98,9 @@ enum SandboxLoader {
                     .unavailable,
                     "\(pluginPath): full sandbox isolation is required, and the worker has \(isolation); drop --require-isolation to run it anyway"
                 )
+            }
+            if let landlock = ready.landlockMissing {
+                logger.notice("sandbox worker runs without Landlock", metadata: ["reason": "\(landlock)", "plugin": "\(pluginPath)"])
             }
             if !isolation.isFull {
                 logger.warning("sandbox worker runs with less than full isolation", metadata: [

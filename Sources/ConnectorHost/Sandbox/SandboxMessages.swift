@@ -19,6 +19,9 @@ package enum SandboxProtocol {
         package var allowExec: Bool
         /// Whether to install the seccomp filter at all.
         package var systemCallFilter: Bool
+        /// The egress proxy's socket inside the sandbox: the worker forwards
+        /// 127.0.0.1:``EgressProxy/portInSandbox`` to it. nil: no network.
+        package var egressSocket: String?
     }
 
     /// The worker's answer to ``Hello`` once the plugin is loaded and valid.
@@ -28,6 +31,8 @@ package enum SandboxProtocol {
         package var description: PluginDescription
         /// Why the worker runs without its seccomp filter; nil when it has one.
         package var seccompMissing: String?
+        /// Why the worker runs without Landlock; nil when it has it.
+        package var landlockMissing: String?
     }
 
     /// An error carried in a frame: why loading failed, or why one call did.

@@ -20,6 +20,12 @@ package final class SandboxRuntime: PluginRuntime {
         var restarts = 0
         /// The plugin file's size and mtime when quarantined: a new build lifts it.
         var quarantinedVersion: PluginFile.Version?
+        /// Why the plugin is degraded: a worker used CPU with no call in flight
+        /// and was recycled. Cleared once its successor has served a whole
+        /// interval without doing the same, or by an operator's restart.
+        var idleSpin: String?
+        /// The proxy the plugin's declared hosts are reached through; made with the first worker.
+        var egress: EgressProxy?
     }
 
     package let description: PluginDescription
@@ -61,7 +67,7 @@ package final class SandboxRuntime: PluginRuntime {
         state.withLock {
             RuntimeReport(
                 kind: "sandbox", phase: $0.phase, restarts: $0.restarts, lastCrash: $0.lastCrash,
-                isolation: $0.isolation?.description
+                isolation: $0.isolation?.description, degraded: $0.idleSpin
             )
         }
     }
@@ -93,6 +99,31 @@ package final class SandboxRuntime: PluginRuntime {
         )
     }
 
+    /// Replaces the worker when abandoned calls fill the plugin's call slots
+    /// (one, for a plugin that is not thread-safe) and do not answer their
+    /// cancellation within ``SandboxSettings/cancelGrace``: a retry sent to it
+    /// would wait behind them. The next call starts a fresh worker at once;
+    /// this is a hang the host ended, not a crash, so no restart delay applies.
+    package func replaceIfStuck() async -> Bool {
+        guard let worker = state.withLock({ $0.worker }), worker.abandonedCalls > 0 else { return false }
+        // The worker's call slots, as it counts them; a retry finds one free unless all are taken.
+        let slots = min(description.maxConcurrency ?? 64, 64)
+        guard worker.abandonedCalls + worker.callsInFlight >= slots else { return false }
+        if await worker.answersAbandonedCalls(before: clock.now + settings.cancelGrace) { return false }
+        let replaced = state.withLock { state -> Bool in
+            guard state.worker === worker, state.phase != .shutDown else { return false }
+            state.worker = nil
+            state.phase = .starting
+            state.restarts += 1
+            state.lastCrash = "the worker (pid \(worker.pid)) hung in a call past its time limit and was replaced"
+            return true
+        }
+        guard replaced else { return false }
+        logger.warning("sandbox worker stuck in a timed-out call; replacing it", metadata: ["pid": "\(worker.pid)"])
+        worker.kill()
+        return true
+    }
+
     /// Starts the first worker now, rather than on the first call.
     ///
     /// - Throws: Why the worker could not start.
@@ -105,6 +136,7 @@ package final class SandboxRuntime: PluginRuntime {
         let old = state.withLock { state -> SandboxWorker? in
             guard state.phase != .shutDown else { return nil }
             state.crashes.removeAll()
+            state.idleSpin = nil
             state.phase = .starting
             defer { state.worker = nil }
             return state.worker
@@ -141,13 +173,17 @@ package final class SandboxRuntime: PluginRuntime {
     }
 
     package func shutdown() async {
-        let worker = state.withLock { state -> SandboxWorker? in
+        let (worker, egress) = state.withLock { state -> (SandboxWorker?, EgressProxy?) in
             state.phase = .shutDown
             state.starter?.cancel()
-            defer { state.worker = nil }
-            return state.worker
+            defer {
+                state.worker = nil
+                state.egress = nil
+            }
+            return (state.worker, state.egress)
         }
         await worker?.stop(within: .seconds(5))
+        egress?.close()
     }
 
     // MARK: - Keeping a worker running
@@ -210,7 +246,8 @@ package final class SandboxRuntime: PluginRuntime {
         if let notBefore { try await clock.sleep(until: notBefore) }
         do throws(ConnectorHostError) {
             let loaded = try await SandboxLoader.load(
-                pluginPath: pluginPath, policy: policy, settings: settings, clock: clock, logger: logger
+                pluginPath: pluginPath, policy: policy, settings: settings, clock: clock, logger: logger,
+                egress: try egressProxy()
             )
             let (worker, ready) = (loaded.worker, loaded.ready)
             guard ready.description == description else {
@@ -241,9 +278,53 @@ package final class SandboxRuntime: PluginRuntime {
         }
     }
 
+    /// The plugin's egress proxy, started once; nil when it declares no host.
+    private func egressProxy() throws(ConnectorHostError) -> EgressProxy? {
+        guard !settings.allowedHosts.isEmpty else { return nil }
+        if let running = state.withLock({ $0.egress }) { return running }
+        let proxy = try EgressProxy(allowedHosts: settings.allowedHosts, logger: logger)
+        let (kept, extra) = state.withLock { state -> (EgressProxy?, EgressProxy?) in
+            // Shut down meanwhile, or another start made one first: keep one, close the other.
+            guard state.phase != .shutDown else { return (nil, proxy) }
+            if let existing = state.egress { return (existing, proxy) }
+            state.egress = proxy
+            return (proxy, nil)
+        }
+        extra?.close()
+        guard let kept else { throw ConnectorHostError(.unavailable, "\(name) is shut down") }
+        return kept
+    }
+
     /// Waits for the worker to end; if that was not asked for, counts a crash.
+    /// Meanwhile watches its CPU time while it has no call in flight.
     private func watch(_ worker: SandboxWorker) async {
-        let exit = await worker.exit()
+        enum Watched: Sendable {
+            case exited(ProcessExit)
+            case idleWatchEnded(recycled: Bool)
+        }
+        let (exit, recycled) = await withTaskGroup(of: Watched.self) { group in
+            group.addTask { .exited(await worker.exit()) }
+            group.addTask { .idleWatchEnded(recycled: await self.watchIdleCPU(of: worker)) }
+            var exit: ProcessExit?
+            var recycled = false
+            while let next = await group.next() {
+                switch next {
+                case .exited(let ended):
+                    exit = ended
+                    // The idle watch is over with the worker.
+                    group.cancelAll()
+                case .idleWatchEnded(let didRecycle):
+                    recycled = didRecycle
+                }
+            }
+            return (exit, recycled)
+        }
+        if recycled {
+            // Back in service now rather than on the next call.
+            _ = try? await currentWorker()
+            return
+        }
+        guard let exit else { return }
         let unexpected = state.withLock { state -> Bool in
             guard state.worker === worker else { return false }
             state.worker = nil
@@ -255,6 +336,53 @@ package final class SandboxRuntime: PluginRuntime {
         // shows the plugin back as soon as it is.
         if case .restarting = state.withLock({ $0.phase }) {
             Task { _ = try? await self.currentWorker() }
+        }
+    }
+
+    /// Reads the worker's CPU time every ``SandboxSettings/idleCPUInterval``;
+    /// over an interval with no call in flight, nor any call sent, more than
+    /// ``SandboxSettings/idleCPULimit`` is a plugin thread working on its own
+    /// (spinning after its call returned): the plugin is reported `degraded`
+    /// with why, and the worker is recycled. Returns when the worker is gone,
+    /// recycled, or the watch is cancelled.
+    ///
+    /// - Returns: Whether it recycled the worker.
+    private func watchIdleCPU(of worker: SandboxWorker) async -> Bool {
+        guard let limit = settings.idleCPULimit else { return false }
+        let interval = settings.idleCPUInterval
+        var quiet: (cpu: Duration, calls: UInt64)?
+        var readings = 0
+        while true {
+            guard (try? await clock.sleep(for: interval)) != nil, !worker.hasEnded else { return false }
+            let calls = worker.callsSent
+            let busy = worker.callsInFlight > 0 || worker.abandonedCalls > 0
+            guard let cpu = ProcessCPUTime.ofTree(worker.pid) else { return false }
+            readings += 1
+            defer { quiet = busy ? nil : (cpu, calls) }
+            let used = quiet.map { cpu - $0.cpu } ?? .zero
+            guard let before = quiet, !busy, before.calls == calls, used > limit else {
+                // A successor that has served a whole interval without spinning ends the degradation.
+                if readings >= 2 {
+                    state.withLock { state in
+                        if state.worker === worker { state.idleSpin = nil }
+                    }
+                }
+                continue
+            }
+            let reason =
+                "its worker (pid \(worker.pid)) used \(used.secondsText) of CPU in \(interval.secondsText) with no call in flight (limit \(limit.secondsText)): a plugin thread kept running after its call returned; the worker was recycled"
+            let recycled = state.withLock { state -> Bool in
+                guard state.worker === worker, state.phase != .shutDown else { return false }
+                state.worker = nil
+                state.phase = .starting
+                state.restarts += 1
+                state.idleSpin = reason
+                return true
+            }
+            guard recycled else { return false }
+            logger.warning("sandbox worker busy with no call in flight; recycling it", metadata: ["reason": "\(reason)"])
+            worker.kill()
+            return true
         }
     }
 

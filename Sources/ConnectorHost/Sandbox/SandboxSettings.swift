@@ -10,6 +10,16 @@ public struct SandboxSettings: Sendable {
     public var loadTimeout: Duration = .seconds(30)
     /// How long an abandoned call may stay unanswered before the worker counts as hung.
     public var hangGrace: Duration = .seconds(5)
+    /// How long a timed-out call has to answer its cancellation before a retry
+    /// replaces the worker, when the call still holds the plugin's last call slot.
+    public var cancelGrace: Duration = .milliseconds(100)
+    /// CPU time a worker (and what it started) may use over ``idleCPUInterval``
+    /// with no call in flight: a plugin thread left spinning after its call
+    /// returned. Over it, the plugin is reported `degraded` and its worker
+    /// recycled. nil: not watched.
+    public var idleCPULimit: Duration? = .seconds(1)
+    /// How often an idle worker's CPU time is read, on the host's clock.
+    public var idleCPUInterval: Duration = .seconds(10)
     /// Delay before the first restart after a crash; doubles with every further crash.
     public var restartDelay: Duration = .milliseconds(100)
     /// Upper bound of the restart delay.
@@ -25,6 +35,12 @@ public struct SandboxSettings: Sendable {
     /// its view (so settings naming files in it keep working) and its working
     /// directory; nil: none, only a private, empty `/tmp`.
     public var dataDirectory: String?
+    /// The hosts the plugin talks to, as `host:port` (`api.example.com:443`).
+    /// Empty: no network at all. Otherwise the worker reaches exactly these,
+    /// through the host's ``EgressProxy`` (`HTTPS_PROXY` and `HTTP_PROXY` name
+    /// it inside the sandbox). Only a worker in its own network namespace is
+    /// held to them; without namespaces it has the host's network.
+    public var allowedHosts: [String] = []
     /// Whether the plugin may start programs (`execve`); denied with EPERM otherwise.
     public var allowExec = false
     /// Whether the worker installs its seccomp filter. Off only for tools that

@@ -38,6 +38,8 @@ package final class SandboxWorker: Sendable {
         var exit: ProcessExit?
         /// Abandoned calls the worker has not answered yet.
         var unanswered: Set<UInt64> = []
+        /// Waiting for every abandoned call to be answered (or the worker to end), by token.
+        var answerWaiters: [UInt64: CheckedContinuation<Bool, Never>] = [:]
         /// When the deadline watcher wakes next.
         var watcherWakesAt: Duration = .zero
         /// Resumed to wake the watcher early, for a deadline before its wake time.
@@ -59,6 +61,8 @@ package final class SandboxWorker: Sendable {
     private let frameLimit: Int
     private let calls = Mutex(Calls())
     private let nextCallID = Atomic<UInt64>(1)
+    /// Keys of waits for abandoned calls' answers.
+    private let nextWaiterToken = Atomic<UInt64>(1)
     private let outbox: FrameOutbox
     private let logger: Logger
     private let clock: any HostClock
@@ -283,8 +287,46 @@ package final class SandboxWorker: Sendable {
         return failure?.error ?? ConnectorHostError(.pluginError, "the call failed in the sandbox worker")
     }
 
+    /// Calls sent so far: whether any call was made between two readings.
+    package var callsSent: UInt64 { nextCallID.load(ordering: .relaxed) - 1 }
+
     /// Calls still waiting for their reply.
     package var callsInFlight: Int { calls.withLock { $0.waiting.count } }
+
+    /// Calls given up on (timed out, cancelled) that the worker has not answered:
+    /// each may still hold one of the plugin's call slots.
+    package var abandonedCalls: Int { calls.withLock { $0.unanswered.count } }
+
+    /// Waits until the worker has answered every abandoned call (the plugin
+    /// saw `is_cancelled` and returned) or has ended, or `deadline` passes.
+    ///
+    /// - Returns: Whether the abandoned calls were answered (or the worker ended) in time.
+    package func answersAbandonedCalls(before deadline: Duration) async -> Bool {
+        let token = nextWaiterToken.add(1, ordering: .relaxed).oldValue
+        return await withTaskGroup(of: Bool.self) { [clock] group in
+            group.addTask { await self.abandonedCallsAnswered(token) }
+            group.addTask {
+                _ = try? await clock.sleep(until: deadline)
+                return false
+            }
+            let first = await group.next() ?? false
+            group.cancelAll()
+            // The waiter is resumed once: by an answer, the end, or here.
+            if !first { calls.withLock { $0.answerWaiters.removeValue(forKey: token) }?.resume(returning: false) }
+            return first
+        }
+    }
+
+    private func abandonedCallsAnswered(_ token: UInt64) async -> Bool {
+        await withCheckedContinuation { continuation in
+            let now: Bool = calls.withLock { calls in
+                guard calls.ended == nil, !calls.unanswered.isEmpty else { return true }
+                calls.answerWaiters[token] = continuation
+                return false
+            }
+            if now { continuation.resume(returning: true) }
+        }
+    }
 
     /// Whether the socket has closed (the worker is gone or going).
     package var hasEnded: Bool { calls.withLock { $0.ended != nil } }
@@ -481,7 +523,7 @@ package final class SandboxWorker: Sendable {
         let ended = ConnectorHostError(.pluginCrashed, "the plugin's sandbox worker (pid \(pid)) \(reason)")
         // Debug only: whoever depends on the worker reports a crash, with context.
         logger.debug("sandbox worker ended", metadata: ["exit": "\(exit)"])
-        let (waiting, ready, exitWaiters, alarm) = calls.withLock { calls in
+        let (waiting, ready, exitWaiters, alarm, answered) = calls.withLock { calls in
             calls.ended = ended
             calls.exit = exit
             defer {
@@ -489,9 +531,14 @@ package final class SandboxWorker: Sendable {
                 calls.ready = nil
                 calls.exitWaiters.removeAll()
                 calls.watcherAlarm = nil
+                calls.answerWaiters.removeAll()
             }
-            return (Array(calls.waiting.values), calls.ready, calls.exitWaiters, calls.watcherAlarm)
+            return (
+                Array(calls.waiting.values), calls.ready, calls.exitWaiters, calls.watcherAlarm,
+                Array(calls.answerWaiters.values)
+            )
         }
+        answered.forEach { $0.resume(returning: true) }
         waiting.forEach { $0.continuation.resume(throwing: ended) }
         ready?.resume(throwing: ended)
         exitWaiters.forEach { $0.resume(returning: exit) }
@@ -509,12 +556,17 @@ package final class SandboxWorker: Sendable {
     private func deliver(_ frame: Frame) {
         switch frame.kind {
         case .reply, .callFailed, .customReply:
-            let waiting = calls.withLock { calls in
+            let (waiting, answered) = calls.withLock { calls in
                 // An abandoned call's late answer: no one waits, but the worker is alive.
-                calls.unanswered.remove(frame.callID)
-                return calls.waiting.removeValue(forKey: frame.callID)
+                var answered: [CheckedContinuation<Bool, Never>] = []
+                if calls.unanswered.remove(frame.callID) != nil, calls.unanswered.isEmpty {
+                    answered = Array(calls.answerWaiters.values)
+                    calls.answerWaiters.removeAll()
+                }
+                return (calls.waiting.removeValue(forKey: frame.callID), answered)
             }
             waiting?.continuation.resume(returning: frame)
+            answered.forEach { $0.resume(returning: true) }
         case .ready, .loadFailed:
             let ready = calls.withLock { calls in
                 defer { calls.ready = nil }

@@ -14,8 +14,12 @@ package enum SandboxWorkerServer {
     ///     start programs; returns why it could not, or nil. Called after the
     ///     resource limits and right before the plugin is loaded, so that none of
     ///     the plugin's code (constructors included) runs unfiltered.
+    ///   - landlockMissing: Why the worker could not restrict itself with
+    ///     Landlock (done first thing, before any thread starts); nil when it did.
     /// - Returns: The process exit status.
-    package static func run(socket: Int32, confine: (_ allowExec: Bool) -> String?) -> Int32 {
+    package static func run(
+        socket: Int32, landlockMissing: String? = nil, confine: (_ allowExec: Bool) -> String?
+    ) -> Int32 {
         let connection = WorkerConnection(socket: socket)
         var reader = FrameReader(socket: socket, limit: Frame.defaultLimit)
         guard let helloFrame = reader.next(), helloFrame.kind == .hello,
@@ -33,6 +37,14 @@ package enum SandboxWorkerServer {
         let seccompMissing = hello.systemCallFilter ? confine(hello.allowExec) : "turned off in the host's settings"
 
         let logger = Logger(label: "connector-host.plugin") { _ in FrameLogHandler(connection: connection) }
+        // Before the plugin's first line of code runs: its clients find the proxy from the start.
+        if let egressSocket = hello.egressSocket {
+            do {
+                try EgressForwarder.start(proxySocket: egressSocket)
+            } catch {
+                logger.warning("no network: \(error.message)")
+            }
+        }
         let image: PluginImage
         do {
             image = try PluginImage.load(hello.pluginPath, logger: logger)
@@ -42,7 +54,7 @@ package enum SandboxWorkerServer {
         }
         let ready = SandboxProtocol.Ready(
             protocolVersion: SandboxProtocol.version, pid: getpid(), description: image.description,
-            seccompMissing: seccompMissing
+            seccompMissing: seccompMissing, landlockMissing: landlockMissing
         )
         connection.send(Frame(.ready, payload: SandboxProtocol.json(ready)))
 

@@ -26,12 +26,21 @@ enum WorkerCommand {
     ///   - namespaces: Whether to start the worker inside bubblewrap.
     ///   - probe: Start the worker in its probe mode: it checks it can run
     ///     confined, then exits.
+    ///   - egressSocket: The host's ``EgressProxy`` socket, bound into the
+    ///     sandbox and named by the proxy variables; only with namespaces.
     static func make(
-        settings: SandboxSettings, pluginPath: String?, namespaces: Bool, probe: Bool = false
+        settings: SandboxSettings, pluginPath: String?, namespaces: Bool, probe: Bool = false,
+        egressSocket: String? = nil
     ) -> SpawnCommand {
-        let environment = workerEnvironment(settings)
+        var environment = workerEnvironment(settings)
         let parent = namespaces ? parentInsideNamespace : String(getpid())
-        let workerArguments = ["--parent", parent] + (probe ? ["--probe"] : [])
+        var workerArguments = ["--parent", parent] + (probe ? ["--probe"] : [])
+        if !probe {
+            let paths = fileSystemView(
+                settings: settings, pluginPath: pluginPath, namespaces: namespaces, egress: egressSocket != nil
+            )
+            workerArguments += paths.readable.flatMap { ["--read", $0] } + paths.writable.flatMap { ["--write", $0] }
+        }
         guard namespaces, let bubblewrap = settings.bubblewrapExecutable else {
             return SpawnCommand(
                 executable: settings.workerExecutable, arguments: workerArguments, environment: environment
@@ -50,6 +59,13 @@ enum WorkerCommand {
         }
         arguments += ["--ro-bind", settings.workerExecutable, settings.workerExecutable]
         if let pluginPath { arguments += ["--ro-bind", pluginPath, pluginPath] }
+        if let egressSocket {
+            arguments += ["--ro-bind", egressSocket, EgressProxy.socketInSandbox]
+            // TLS to the declared hosts needs the system's certificate authorities.
+            for directory in certificateDirectories { arguments += ["--ro-bind-try", directory, directory] }
+            let proxy = "http://127.0.0.1:\(EgressProxy.portInSandbox)"
+            for name in ["HTTPS_PROXY", "HTTP_PROXY", "https_proxy", "http_proxy"] { environment[name] = proxy }
+        }
         if let data = settings.dataDirectory {
             arguments += ["--bind", data, data, "--chdir", data]
         } else {
@@ -61,6 +77,35 @@ enum WorkerCommand {
         arguments += ["--", settings.workerExecutable] + workerArguments
         // bubblewrap itself needs no variable; the marker lets `make test` find it too.
         return SpawnCommand(executable: bubblewrap, arguments: arguments, environment: baseEnvironment)
+    }
+
+    /// Where the system keeps its certificate authorities (Debian, then Red Hat).
+    private static let certificateDirectories = ["/etc/ssl", "/etc/ca-certificates", "/etc/pki"]
+
+    /// The paths the worker may read (and execute) and write, for Landlock
+    /// (``SandboxWorkerServer``): the same as its mount view under bubblewrap,
+    /// where it is a second layer; without namespaces, the only file-system
+    /// layer, which then leaves out the host's `/tmp` and all of `/proc` but
+    /// the worker's own.
+    static func fileSystemView(
+        settings: SandboxSettings, pluginPath: String?, namespaces: Bool, egress: Bool
+    ) -> (readable: [String], writable: [String]) {
+        var readable = ["/usr", "/lib", "/lib64", "/lib32", "/libx32", "/bin", "/sbin", "/etc/ld.so.cache"]
+        readable += runtimeDirectories + [settings.workerExecutable] + (pluginPath.map { [$0] } ?? [])
+        if egress { readable += certificateDirectories + [EgressProxy.socketInSandbox] }
+        var writable = settings.dataDirectory.map { [$0] } ?? []
+        if namespaces {
+            readable += ["/proc"]
+            writable += ["/dev", "/tmp"]
+        } else {
+            // /proc/self opens as this worker's own /proc/<pid>. The worker has the
+            // host's network here: name resolution, TLS and time zones need their files.
+            readable += ["/proc/self", "/sys/devices/system/cpu", "/dev/urandom", "/dev/random", "/dev/zero"]
+            readable += ["/etc/resolv.conf", "/etc/hosts", "/etc/nsswitch.conf", "/etc/gai.conf", "/etc/localtime"]
+            readable += egress ? [] : certificateDirectories
+            writable += ["/dev/null"]
+        }
+        return (readable, writable)
     }
 
     /// What the worker and the plugin see: the plugin's declared variables over

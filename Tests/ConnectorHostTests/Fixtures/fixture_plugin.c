@@ -12,6 +12,8 @@
  *       answer only once the host gives up on them; entity.list answers the counts
  *   HOSTILE_<what>                                                one misbehaviour,
  *       in entity.get unless it names the constructor or the entry point
+ *       (HOSTILE_HANG_ONCE: metadata.get, which needs no session, hangs the
+ *       first time any worker of the data directory is called, then answers)
  *
  * The attacks on the host (HOSTILE_KILL_HOST, _ENVIRONMENT, _READ_FILE,
  * _CONNECT, _PTRACE, _GRANDCHILD, _MEMORY, _EXEC) take their target from
@@ -33,10 +35,13 @@
 #include <sys/uio.h>
 #include <sched.h>
 #endif
-#if defined(HOSTILE_READ_FILE)
+#if defined(HOSTILE_READ_FILE) || defined(HOSTILE_HANG_ONCE)
 #include <fcntl.h>
 #endif
-#if defined(HOSTILE_CONNECT)
+#if defined(HOSTILE_SPIN_AFTER_RETURN)
+#include <pthread.h>
+#endif
+#if defined(HOSTILE_CONNECT) || defined(HOSTILE_EGRESS)
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -146,6 +151,23 @@ MAYBE_UNUSED_HOSTILE static int answer(ch_response *response, const char *format
     response->body_length = (size_t)length;
     return 1;
 }
+
+#ifdef HOSTILE_SPIN_AFTER_RETURN
+/* Burns CPU forever, long after the call that started it returned. */
+static void *spin_forever(void *unused) {
+    (void)unused;
+    for (volatile unsigned long spins = 0;; spins++) {
+    }
+    return NULL;
+}
+#endif
+
+#ifdef HOSTILE_EGRESS
+/* Reaches 127.0.0.1:port (the host's loopback) through the proxy named in
+ * HTTPS_PROXY (http://127.0.0.1:N), as libcurl would: CONNECT, then a GET
+ * through the tunnel. Answers the proxy's status and the first line of the body. */
+static int reach_through_proxy(long port, ch_response *response);
+#endif
 
 /* What a hostile fixture does in entity.get; returns 1 when it answered. */
 static int misbehave(const ch_request *request, ch_response *response) {
@@ -286,6 +308,13 @@ static int misbehave(const ch_request *request, ch_response *response) {
     while (count < most && (chunks[count] = malloc(chunk)) != NULL) count++;
     for (int index = 0; index < count; index++) free(chunks[index]);
     return answer(response, "{\"allocatedMiB\":%d}", count * 64);
+#elif defined(HOSTILE_SPIN_AFTER_RETURN)
+    pthread_t thread;
+    int started = pthread_create(&thread, NULL, spin_forever, NULL);
+    if (started == 0) pthread_detach(thread);
+    return answer(response, "{\"spinning\":%s}", started == 0 ? "true" : "false");
+#elif defined(HOSTILE_EGRESS)
+    return reach_through_proxy(request_number(request, "\"port\":"), response);
 #elif defined(HOSTILE_EXEC)
     char *const arguments[] = {"sh", "-c", "exit 0", NULL};
     execv("/bin/sh", arguments);
@@ -294,6 +323,72 @@ static int misbehave(const ch_request *request, ch_response *response) {
     (void)response;
     return 0;
 }
+
+#ifdef HOSTILE_EGRESS
+static int reach_through_proxy(long port, ch_response *response) {
+    const char *proxy = getenv("HTTPS_PROXY");
+    const char *colon = proxy ? strrchr(proxy, ':') : NULL;
+    long proxy_port = colon ? strtol(colon + 1, NULL, 10) : 0;
+    if (proxy_port <= 0) return answer(response, "{\"proxy\":false}");
+    int descriptor = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in address = {.sin_family = AF_INET, .sin_port = htons((uint16_t)proxy_port)};
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (descriptor < 0 || connect(descriptor, (struct sockaddr *)&address, sizeof address) != 0) {
+        int error = errno;
+        if (descriptor >= 0) close(descriptor);
+        return answer(response, "{\"proxy\":true,\"connected\":false,\"errno\":%d}", error);
+    }
+    char text[512];
+    int length = snprintf(text, sizeof text, "CONNECT 127.0.0.1:%ld HTTP/1.1\r\nHost: 127.0.0.1:%ld\r\n\r\n", port, port);
+    if (write(descriptor, text, (size_t)length) != length) {
+        close(descriptor);
+        return answer(response, "{\"proxy\":true,\"connected\":true,\"status\":0}");
+    }
+    /* The status line: "HTTP/1.1 NNN ..." up to the blank line. */
+    size_t used = 0;
+    while (used + 1 < sizeof text && !memmem(text, used, "\r\n\r\n", 4)) {
+        ssize_t count = read(descriptor, text + used, 1);
+        if (count <= 0) break;
+        used += (size_t)count;
+    }
+    text[used] = 0;
+    long status = used > 12 ? strtol(text + 9, NULL, 10) : 0;
+    char body[128] = "";
+    if (status == 200) {
+        const char *get = "GET / HTTP/1.0\r\nHost: test\r\n\r\n";
+        if (write(descriptor, get, strlen(get)) == (ssize_t)strlen(get)) {
+            char reply[512];
+            size_t got = 0;
+            for (;;) {
+                ssize_t count = read(descriptor, reply + got, sizeof reply - 1 - got);
+                if (count <= 0) break;
+                got += (size_t)count;
+                if (got + 1 >= sizeof reply) break;
+            }
+            reply[got] = 0;
+            const char *start = strstr(reply, "\r\n\r\n");
+            if (start) snprintf(body, sizeof body, "%s", start + 4);
+            for (char *at = body; *at; at++)
+                if (*at == '"' || *at == '\\' || (unsigned char)*at < 32) *at = '?';
+        }
+    }
+    close(descriptor);
+    return answer(response, "{\"proxy\":true,\"connected\":true,\"status\":%ld,\"body\":\"%s\"}", status, body);
+}
+#endif
+
+#ifdef HOSTILE_HANG_ONCE
+/* The first call of any worker on this data directory (the working
+ * directory) hangs, blocked; later calls, in any worker, answer with their pid. */
+static ch_status hang_once(ch_response *response) {
+    int marker = open("hung-once", O_WRONLY | O_CREAT | O_EXCL, 0600);
+    if (marker >= 0) {
+        close(marker);
+        for (;;) pause();
+    }
+    return answer(response, "{\"answered\":true,\"pid\":%d}", (int)getpid()) ? CH_STATUS_OK : CH_STATUS_PERMANENT;
+}
+#endif
 
 #ifdef HOSTILE_CONSTRUCTOR_CRASH
 __attribute__((constructor)) static void crash_when_loaded(void) { crash(); }
@@ -355,6 +450,9 @@ static ch_status slow_write(const ch_request *request, ch_response *response, in
  * tell which build answered a call, and that its session is that build's. */
 static ch_status echo(ch_session *session, const ch_request *request, ch_response *response) {
     if (strcmp(request->operation, CH_OP_ENTITY_GET) == 0 && misbehave(request, response)) return CH_STATUS_OK;
+#ifdef HOSTILE_HANG_ONCE
+    if (strcmp(request->operation, CH_OP_METADATA_GET) == 0) return hang_once(response);
+#endif
 #ifdef FIXTURE_SLOW_WRITES
     int handled;
     ch_status written = slow_write(request, response, &handled);
@@ -514,6 +612,9 @@ static const ch_plugin_descriptor descriptor = {
     .function_size = sizeof(ch_function),
 #ifdef DEFECT_HISTORY_RECOVERY_WITHOUT_HISTORY
     .flags = CH_PLUGIN_THREAD_SAFE | CH_PLUGIN_HISTORY_RECOVERY,
+#elif defined(HOSTILE_HANG_ONCE)
+    /* One call at a time: a retry would queue behind the hung call. */
+    .flags = 0,
 #else
     .flags = CH_PLUGIN_THREAD_SAFE,
 #endif
