@@ -203,7 +203,7 @@ test-leaks: deps plugins fixtures
 
 # Starts the server on the bundled plugins with the embedded SQLite registry,
 # in development mode (the bundled plugins are not registered). The admin token
-# is kept in data/admin-token.
+# is kept in data/admin-token; the plugins write only to data/plugin-data.
 run: deps plugins
 	$(SWIFT) build
 	@mkdir -p data
@@ -216,7 +216,9 @@ run: deps plugins
 	echo "  curl -H 'authToken: '$$token -X POST http://127.0.0.1:8080/connectors/tracker/functions/checksum -d '[\"hello\"]'"; \
 	echo "  curl -H 'authToken: '$$token http://127.0.0.1:8080/openapi.json"; \
 	echo ""; \
-	CONNECTOR_HOST_ADMIN_TOKEN=$$token $(BIN) serve --plugins $(BUILD)/plugins --db data/connector-host.sqlite --dev
+	@mkdir -p data/plugin-data
+	CONNECTOR_HOST_ADMIN_TOKEN=$$token $(BIN) serve --plugins $(BUILD)/plugins --db data/connector-host.sqlite --dev \
+	  --data-directory $(CURDIR)/data/plugin-data
 
 # --- fuzzing -------------------------------------------------------------------
 #

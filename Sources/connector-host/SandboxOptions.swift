@@ -1,3 +1,4 @@
+import Foundation
 import ArgumentParser
 import ConnectorHost
 
@@ -57,7 +58,8 @@ struct SandboxOptions: ParsableArguments {
     /// The settings with these options applied.
     func applied(to settings: SandboxSettings) -> SandboxSettings {
         var settings = settings
-        settings.dataDirectory = dataDirectory
+        // Bound at the same path inside the sandbox: it must not depend on a working directory.
+        settings.dataDirectory = dataDirectory.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
         settings.requireIsolation = requireIsolation
         settings.resources.memoryLimitMiB = workerMemory == 0 ? nil : workerMemory
         settings.resources.openFilesLimit = workerOpenFiles == 0 ? nil : workerOpenFiles
