@@ -2,17 +2,23 @@ import ConnectorHost
 import Hummingbird
 
 /// `POST /connectors/{connectorId}/functions/{entityIdOrName}`: calls a custom
-/// function with the body's JSON array of arguments; answers `{"result": value}`.
+/// function with the body's JSON array of arguments; answers `{"result": value}`,
+/// and errors as the connector's SDK routes do, `{"errors": {code, message, detail}}`.
 enum FunctionRoutes {
     static func add(to router: Router<AppRequestContext>, state: ServerState) {
         router.post("connectors/:connectorId/functions/:function") { request, context in
-            let principal = try context.requirePrincipal()
-            let connector = try state.callableConnector(try parameter("connectorId", context), for: principal)
-            let arguments = try await request.collectBody(limit: 1 << 20)
-            let result = try await connector.callFunction(
-                FunctionReference(try parameter("function", context)), arguments: arguments
-            )
-            return JSONBody.response(bytes: Array(#"{"result":"#.utf8) + result.json + Array("}".utf8))
+            // Beside the SDK routes of the same connector: errors in the same shape.
+            do throws(ConnectorHostError) {
+                let principal = try context.requirePrincipal()
+                let connector = try state.callableConnector(try parameter("connectorId", context), for: principal)
+                let arguments = try await request.collectBody(limit: 1 << 20)
+                let result = try await connector.callFunction(
+                    FunctionReference(try parameter("function", context)), arguments: arguments
+                )
+                return JSONBody.response(bytes: Array(#"{"result":"#.utf8) + result.json + Array("}".utf8))
+            } catch {
+                throw SDKRoutes.sdkError(error)
+            }
         }
     }
 }

@@ -102,6 +102,23 @@ import Testing
         }
     }
 
+    /// A connector's routes answer errors in one shape, custom functions included.
+    @Test func functionAndSDKRoutesAnswerErrorsInOneShape() async throws {
+        let server = try await ServerFixture.start(development: true, prepare: Self.trackerInPlugins)
+        let function = try await server.request("POST", "connectors/tracker/functions/sla_minutes", body: Data("[999]".utf8))
+        let sdk = try await server.request("GET", "connectors/tracker/sdk-api/api/1.0/entities/424242", headers: [
+            "connector-credentials": #"[{"key":"database","value":"\#(server.directory.path)/t.sqlite"}]"#,
+        ])
+        for answer in [function, sdk] {
+            let errors = answer.json["errors"] as? [String: Any]
+            #expect(errors?["code"] is String && errors?["message"] is String && errors?.keys.contains("detail") == true,
+                    "\(answer.text)")
+            #expect(answer.json["error"] == nil)
+        }
+        #expect(function.status == 400)
+        await server.stop()
+    }
+
     @Test func metricsCarryHealthRestartsRetriesAndRejections() async throws {
         let server = try await ServerFixture.start(development: true, prepare: Self.trackerInPlugins)
         let metrics = try await server.request("GET", "metrics")

@@ -20,7 +20,7 @@ enum ConnectorSDKAPI {
                 parameters: [connectorId, APISchema.path("function", "The function's entity ID or name")],
                 body: APISchema.body(.array(items: .fragment)),
                 success: .json("The function's return value", APISchema.object(["result": .fragment])),
-                errors: callErrors
+                errors: callErrors, shape: .sdk
             ),
             APIEndpoint(
                 .post, base + "/session", id: "openSession", tag: "connector SDK",
