@@ -138,7 +138,12 @@ enum CatalogueRoutes {
             let entry = try await record(distribution, storedAt: stored.path, sha256: stored.sha256, file: file.name,
                                          by: principal, state: state)
             if state.development {
-                try await CatalogueServing.serve(entry, state: state)
+                // Recorded either way: that it cannot be served yet is the developer's to read, not a refusal.
+                do throws(ConnectorHostError) {
+                    try await CatalogueServing.serve(entry, state: state)
+                } catch {
+                    state.logger.warning("uploaded connector not served", metadata: ["entry": "\(entry.id)", "error": "\(error)"])
+                }
             }
             return entry
         } catch {
