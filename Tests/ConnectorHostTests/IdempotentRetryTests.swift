@@ -34,6 +34,21 @@ import Testing
         #expect(fixture.runtime.invocations == 3)
     }
 
+    @Test func aCustomFunctionIsRepeatedAfterATimeoutOnlyWhenDeclaredIdempotent() async throws {
+        let plain = GuardFixture([.fail(.timeout), .reply(.ok)], interruptible: true)
+        await #expect(throws: ConnectorHostError.self) {
+            _ = try await plain.guarded.invokeCustom("charge", arguments: [])
+        }
+        #expect(plain.runtime.invocations == 1)
+
+        let declared = GuardFixture([.fail(.timeout), .reply(.ok)], interruptible: true)
+        let call = Task { try await declared.guarded.invokeCustom("lookup", arguments: [], idempotent: true) }
+        await declared.clock.waitForSleepers(1)
+        if let deadline = declared.clock.nextDeadline { declared.clock.advance(by: deadline - declared.clock.now) }
+        #expect(try await call.value == .null)
+        #expect(declared.runtime.invocations == 2)
+    }
+
     @Test func aTransientAnswerIsRepeatedEvenForACreate() async {
         // The plugin says nothing was done: repeating cannot duplicate.
         let fixture = GuardFixture([.reply(.transient), .reply(.ok)], interruptible: true)

@@ -78,6 +78,12 @@ final class ScriptedRuntime: PluginRuntime {
         _ function: String, arguments: [CustomValue], timeLimit: Duration?
     ) async throws(ConnectorHostError) -> CustomValue {
         count.add(1, ordering: .relaxed)
+        // The same script as standard calls: a failure step fails the function too.
+        let step = steps.withLock { steps -> Step in
+            guard steps.count > 1 else { return steps.first ?? .reply(.ok) }
+            return steps.removeFirst()
+        }
+        if case .fail(let code) = step { throw ConnectorHostError(code, "scripted \(code)") }
         return .null
     }
 
