@@ -42,7 +42,8 @@ struct ConformanceCommand: AsyncParsableCommand {
             try await reportingFailure { () throws(ConnectorHostError) in try JSONOutput.print(report) }
         } else {
             report.lines.forEach { print($0) }
-            print("\(report.checks(.pass).count) passed, \(report.checks(.fail).count) failed, \(report.checks(.skip).count) skipped")
+            let totals = report.totals
+            print("\(totals.passed) passed, \(totals.failed) failed, \(totals.skipped) skipped")
         }
         if !report.passed { throw ExitCode(1) }
     }

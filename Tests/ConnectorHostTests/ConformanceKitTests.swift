@@ -68,5 +68,11 @@ import Testing
         let checks = try #require(json["checks"] as? [[String: Any]])
         #expect(checks.filter { $0["outcome"] as? String == "fail" }.compactMap { $0["name"] as? String }
             == ["history.list records each change"])
+        #expect(json["passed"] as? Bool == false)
+        let totals = try #require(json["totals"] as? [String: Int])
+        #expect(totals == ["passed": 26, "failed": 1, "skipped": 0], "\(totals)")
+        // A report kept by the catalogue still reads back.
+        let report = try JSONDecoder().decode(ConformanceReport.self, from: Data(failing.standardOutput.utf8))
+        #expect(report.totals.failed == 1)
     }
 }

@@ -26,6 +26,37 @@ public struct ConformanceReport: Sendable, Hashable, Codable {
         checks.filter { $0.outcome == outcome }
     }
 
+    /// How many checks passed, failed and were skipped.
+    public struct Totals: Sendable, Hashable, Codable {
+        public var passed: Int
+        public var failed: Int
+        public var skipped: Int
+    }
+
+    public var totals: Totals {
+        Totals(passed: checks(.pass).count, failed: checks(.fail).count, skipped: checks(.skip).count)
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case plugin, version, checks
+    }
+
+    private enum SummaryKeys: String, CodingKey {
+        case passed, totals
+    }
+
+    // The checks, and above them what a reader (or a CI step) wants first:
+    // whether it passed, and how many of each outcome.
+    public func encode(to encoder: any Encoder) throws {
+        var summary = encoder.container(keyedBy: SummaryKeys.self)
+        try summary.encode(passed, forKey: .passed)
+        try summary.encode(totals, forKey: .totals)
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(plugin, forKey: .plugin)
+        try container.encode(version, forKey: .version)
+        try container.encode(checks, forKey: .checks)
+    }
+
     /// One line per check, as the CLI prints it.
     public var lines: [String] {
         checks.map { check in
