@@ -193,7 +193,7 @@ import Testing
         await host.shutdown()
     }
 
-    @Test func theCLIAndTheWireCarryTheSettingsToTheFunction() throws {
+    @Test func theCLICarriesTheSettingsAndTakesTheOneCallPath() throws {
         let directory = try TestSupport.temporaryDirectory()
         let database = directory.appendingPathComponent("t.sqlite").path
         let plugins = TestSupport.pluginDirectory
@@ -214,5 +214,15 @@ import Testing
         ])
         #expect(missing.status == 3, "not_found, as for an operation")
         #expect(missing.standardError.contains("no entity 7"))
+
+        // The CLI takes the path of the server and the Swift API: a session the
+        // plugin refuses is reopened once, and session.open answers what the plugin did.
+        let fixtures = try TestSupport.temporaryDirectory()
+        try TestSupport.populate(fixtures, with: ["custom.so": TestSupport.fixture("custom")])
+        let reopened = try CLI.run(["call", "--plugins", fixtures.path, "custom", "--function", "refuse_first_session"])
+        #expect(reopened.status == 0, "\(reopened.standardError)")
+        let opened = try CLI.run(["call", "--plugins", fixtures.path, "custom", "session.open", "--setting", "a=b"])
+        #expect(opened.status == 0, "\(opened.standardError)")
+        #expect(opened.standardOutput.contains(#""operation" : "session.open""#), "\(opened.standardOutput)")
     }
 }
