@@ -54,6 +54,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         // The REST server: registration, catalogue, control plane (Hummingbird 2).
@@ -76,6 +77,17 @@ let package = Package(
             name: "connector-host-bench",
             dependencies: [
                 "ConnectorHost", "ConnectorHostABI",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The README's embedding example: a Hummingbird service hosting connectors.
+        .executableTarget(
+            name: "connector-host-example",
+            dependencies: [
+                "ConnectorHost",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

@@ -26,6 +26,7 @@ public struct ConnectorServer: Sendable {
         let generated = try registry.ensureAdminToken(configured: configuration.adminToken)
         let metrics = PrometheusCollectorRegistry()
         var hostConfiguration = configuration.host
+        hostConfiguration.watchesPluginDirectory = configuration.watch
         hostConfiguration.metricsFactory = PrometheusMetricsFactory(registry: metrics)
         hostConfiguration.scanCache = registry
         hostConfiguration.admission = RegistryAdmission.admission(registry: registry, development: configuration.development)
@@ -97,9 +98,7 @@ public struct ConnectorServer: Sendable {
             onServerRunning: { channel in await onListening(channel.localAddress?.port ?? configuration.port) },
             logger: logger
         )
-        var services: [any Service] = [HostService(host: host)]
-        if configuration.watch { services.append(WatchService(host: host, logger: logger)) }
-        services.append(application)
+        var services: [any Service] = [host, application]
         // Shut down first (a group stops its services last to first): the
         // HTTP server waits for its running requests, so their calls must be
         // bounded before it does.
@@ -121,17 +120,6 @@ public struct ConnectorServer: Sendable {
     }
 }
 
-/// Keeps the host running while the server runs; on graceful shutdown, closes
-/// its sessions and stops its workers.
-struct HostService: Service {
-    let host: ConnectorHost
-
-    func run() async throws {
-        try? await gracefulShutdown()
-        await host.shutdown()
-    }
-}
-
 /// On graceful shutdown, ends the running calls within the deadline (see
 /// ``ConnectorHost/stopCalls(within:)``), so that the HTTP server's wait for its
 /// running requests is bounded.
@@ -145,20 +133,3 @@ struct CallDeadlineService: Service {
     }
 }
 
-/// Reloads plugins as their files change, until shutdown.
-struct WatchService: Service {
-    let host: ConnectorHost
-    let logger: Logger
-
-    func run() async throws {
-        let host = self.host
-        let logger = self.logger
-        await cancelWhenGracefulShutdown {
-            do throws(ConnectorHostError) {
-                try await host.watch()
-            } catch {
-                logger.error("cannot watch the plugin directory", metadata: ["error": "\(error)"])
-            }
-        }
-    }
-}

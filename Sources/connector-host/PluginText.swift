@@ -66,7 +66,7 @@ enum PluginText {
             if let seconds = status.secondsToRestart { health += " (in \(Int(seconds.rounded(.up))) s)" }
             if let reason = status.reason { health += ": \(reason)" }
             rows.append([
-                status.name, status.runtime, health, status.breaker, status.pid.map(String.init) ?? "-",
+                status.name, status.runtime, health, status.breakerState.rawValue, status.pid.map(String.init) ?? "-",
                 String(status.restarts), status.isolation ?? "-", status.lastCrash ?? "-",
             ])
         }

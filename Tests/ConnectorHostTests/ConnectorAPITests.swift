@@ -29,7 +29,7 @@ import Testing
         let updated = try await api.updateEntity(id, type: "bug", fields: ["priority": nil])
         #expect(updated["fields"]?["priority"] == nil || updated["fields"]?["priority"] == .null)
         let second = try #require(try await api.createEntity(type: "bug", fields: ["title": "Second"])["id"]?.stringValue)
-        let page = try await api.searchEntities(type: "bug", maxResults: 1)
+        let page = try await api.listEntities(type: "bug", maxResults: 1)
         #expect(page["entities"]?.arrayValue?.count == 1)
         #expect(page["totalCount"]?.integerValue == 2)
         #expect(try await api.deleteEntity(id, type: "bug")["deleted"]?.boolValue == true)

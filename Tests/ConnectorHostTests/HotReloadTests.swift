@@ -199,7 +199,7 @@ import Glibc
         let stale = answers.filter { $0.started > firstNew && $0.version != "2.0.0" }
         #expect(stale.isEmpty, "\(stale.count) calls started after the switch were answered by the old build")
         #expect(connector.status.version == "2.0.0")
-        #expect(connector.status.breaker == "closed")
+        #expect(connector.status.breakerState == .closed)
         #expect(connector.status.lastReloadError == nil)
         // The reloaded event comes once the old build has drained and stopped.
         let workers = rig.workers()
@@ -238,6 +238,50 @@ import Glibc
         #expect(connector.status.version == "1.0.0")
         #expect(rig.workers().count == 1)
         await rig.stop()
+    }
+
+    @Test func puttingTheServingBuildBackClearsTheRefusalAndSaysSo() async throws {
+        let rig = try await Rig(initial: "reload-v1")
+        var events = rig.host.reloadEvents().makeAsyncIterator()
+        let connector = try rig.host.connector(named: "reload")
+        try rig.install("reload-refuses-sessions")
+        _ = try await Rig.next(&events) { if case .refused = $0 { true } else { false } }
+        #expect(connector.status.lastReloadError != nil)
+
+        try rig.install("reload-v1")
+        let unchanged = try await Rig.next(&events) { event in
+            if case .reloaded = event { throw TestFailure("the serving build was loaded again") }
+            if case .unchanged = event { return true }
+            return false
+        }
+        if case .unchanged(let source, let plugin, _) = unchanged {
+            #expect(source == rig.pluginFile.path)
+            #expect(plugin == "reload")
+        }
+        #expect(connector.status.lastReloadError == nil, "the stale refusal is cleared")
+
+        // By name, as an operator knows it, as well as by path.
+        _ = try await rig.host.reload(named: "reload")
+        _ = try await Rig.next(&events) { if case .unchanged = $0 { true } else { false } }
+        await #expect(throws: ConnectorHostError.self) { try await rig.host.reload(named: "nope") }
+        await rig.stop()
+    }
+
+    @Test func theHostRemovesItsCopiesOfBuildsWhenItShutsDown() async throws {
+        let directory = try TestSupport.temporaryDirectory()
+        try TestSupport.populate(directory, with: ["reload.so": TestSupport.fixture("reload-v1")])
+        let host = try await ConnectorHost.start(
+            configuration: TestSupport.configuration(pluginDirectory: directory.path), logger: TestSupport.quietLogger
+        )
+        try FileManager.default.removeItem(at: directory.appendingPathComponent("reload.so"))
+        try FileManager.default.copyItem(
+            atPath: TestSupport.fixture("reload-v2"), toPath: directory.appendingPathComponent("reload.so").path
+        )
+        _ = try await host.reload(named: "reload")
+        let copies = try FileManager.default.contentsOfDirectory(atPath: host.buildsDirectory)
+        #expect(copies.count == 1, "the new build runs from a copy of its own: \(copies)")
+        await host.shutdown()
+        #expect(!FileManager.default.fileExists(atPath: host.buildsDirectory), "no copy is left behind")
     }
 
     @Test func threeBuildsInQuickSuccessionEndWithTheLastServing() async throws {

@@ -1,3 +1,5 @@
+import CoreMetrics
+import Foundation
 import Logging
 import Synchronization
 
@@ -15,6 +17,8 @@ public final class ConnectorHost: Sendable {
         /// The version of each plugin-directory file when the host last read
         /// it: a watch that starts later reloads the files changed since.
         var examined: [String: PluginFile.Version] = [:]
+        /// The copies of builds the host made, removed when it shuts down.
+        var stagedBuilds: Set<String> = []
 
         /// Serves `plugin` under `name`, or stops serving the name (nil); the
         /// build it replaces is retired, so that handles look the name up again.
@@ -34,10 +38,20 @@ public final class ConnectorHost: Sendable {
     let logger: Logger
     let reloadEventStreams = ReloadEventStreams()
     let shutdownSignal = ShutdownSignal()
+    /// The configured metrics backend, or the process-wide one as of `start`.
+    let metricsFactory: any MetricsFactory
+    /// Where reloaded builds are copied: the configured directory, or one of
+    /// this host's own (``ownsBuildsDirectory``).
+    let buildsDirectory: String
+    let ownsBuildsDirectory: Bool
 
     private init(configuration: HostConfiguration, logger: Logger) {
         self.configuration = configuration
         self.logger = logger
+        metricsFactory = configuration.metricsFactory ?? MetricsSystem.factory
+        ownsBuildsDirectory = configuration.buildsDirectory == nil
+        buildsDirectory = configuration.buildsDirectory ?? FileManager.default.temporaryDirectory
+            .appendingPathComponent("connector-host-builds-\(getpid())-\(UUID().uuidString.prefix(8))").path
         scanner = IsolatedScanner(
             settings: configuration.sandbox, clock: configuration.clock, cache: configuration.scanCache, logger: logger
         )
@@ -51,10 +65,15 @@ public final class ConnectorHost: Sendable {
     /// - Returns: A host serving every plugin discovery and admission accepted;
     ///   rejected files are in ``discovery`` and logged. A plugin whose worker
     ///   cannot start is served anyway: its status says why, and it is retried.
-    /// - Throws: `not_found` when the plugin directory cannot be read.
+    /// - Throws: `not_found` when the plugin directory cannot be read, or the
+    ///   sandbox worker executable (which scans every plugin) cannot be found.
     public static func start(configuration: HostConfiguration, logger: Logger) async throws(ConnectorHostError)
         -> ConnectorHost
     {
+        // Said once, now: later every plugin would be rejected with a spawn error.
+        for settings in [configuration.sandbox] + configuration.pluginSandbox.values {
+            if let problem = settings.workerExecutableProblem { throw ConnectorHostError(.notFound, problem) }
+        }
         let host = ConnectorHost(configuration: configuration, logger: logger)
         let examined = PluginDiscovery.versions(in: configuration.pluginDirectory)
         let discovery = try await PluginDiscovery.scan(directory: configuration.pluginDirectory, with: host.scanner) {
@@ -122,7 +141,7 @@ public final class ConnectorHost: Sendable {
         }
         let guarded = GuardedRuntime(
             runtime: runtime, policy: policy, clock: configuration.clock,
-            metrics: PluginMetrics(plugin: name, factory: configuration.metricsFactory), logger: logger,
+            metrics: PluginMetrics(plugin: name, factory: metricsFactory), logger: logger,
             shutdown: shutdownSignal
         )
         return HostedPlugin(path: path, fileSHA256: sha256, guarded: guarded, clock: configuration.clock)
@@ -275,7 +294,21 @@ public final class ConnectorHost: Sendable {
             }
         }
         reloadEventStreams.finish()
+        removeStagedBuilds()
         logger.info("shut down: every session closed, every worker stopped", metadata: ["plugins": "\(plugins.count)"])
+    }
+
+    /// Removes the copies of builds this host made, once no worker runs them.
+    private func removeStagedBuilds() {
+        let staged = state.withLock { state in
+            defer { state.stagedBuilds.removeAll() }
+            return state.stagedBuilds
+        }
+        if ownsBuildsDirectory {
+            try? FileManager.default.removeItem(atPath: buildsDirectory)
+        } else {
+            for path in staged { try? FileManager.default.removeItem(atPath: path) }
+        }
     }
 
     /// Whether shutdown has begun.

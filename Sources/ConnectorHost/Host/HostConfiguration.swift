@@ -22,8 +22,10 @@ public struct HostConfiguration: Sendable {
     public var pluginSandbox: [String: SandboxSettings] = [:]
     /// The time source of every rule; tests pass a ``ManualClock``.
     public var clock: any HostClock = SystemClock()
-    /// Where plugin metrics go; the process-wide swift-metrics factory by default.
-    public var metricsFactory: any MetricsFactory = MetricsSystem.factory
+    /// Where plugin metrics go. nil: the process-wide swift-metrics factory
+    /// as it is when the host starts (so a configuration made before
+    /// `MetricsSystem.bootstrap` still reports to the bootstrapped backend).
+    public var metricsFactory: (any MetricsFactory)?
     /// Remembers scan outcomes of unchanged files.
     public var scanCache: any ScanCache = InMemoryScanCache()
     /// Decides whether a plugin that passed every ABI check may be served (a
@@ -43,15 +45,18 @@ public struct HostConfiguration: Sendable {
     public typealias Admission = @Sendable (_ path: String, _ description: PluginDescription)
         async throws(ConnectorHostError) -> [String]
 
-    /// - Parameter pluginDirectory: The directory whose `*.so` files are the plugins.
-    /// Where each reloaded build is copied, under its SHA-256.
-    public var buildsDirectory: String = FileManager.default.temporaryDirectory
-        .appendingPathComponent("connector-host-builds").path
+    /// Where each reloaded build is copied, under its SHA-256. nil: a
+    /// directory of the host's own under the temporary directory. The host
+    /// removes the copies it made when it shuts down (and its own directory).
+    public var buildsDirectory: String?
     /// How long a replaced build may take to finish its running calls.
     public var drainDeadline: Duration = .seconds(30)
     /// How long running calls may take to finish once shutdown begins; those
     /// still running then fail with `unavailable`.
     public var shutdownDeadline: Duration = .seconds(10)
+    /// Whether the host, run as a service (``ConnectorHost/run()``), reloads
+    /// plugins as their files change (``ConnectorHost/watch(quietPeriod:)``).
+    public var watchesPluginDirectory = false
     /// The session configuration a new build is checked with before it serves.
     public var reloadCheckCredentials: [SessionSetting] = []
 

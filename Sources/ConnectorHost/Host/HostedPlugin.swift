@@ -78,7 +78,7 @@ package final class HostedPlugin: Sendable {
         let report = guarded.runtime.report
         var status = PluginStatus(
             name: description.manifest.name, version: description.manifest.version, path: path,
-            runtime: report.kind, health: .healthy, breaker: "\(guarded.breaker.state)", restarts: report.restarts,
+            runtime: report.kind, health: .healthy, breakerState: .init(guarded.breaker.state), restarts: report.restarts,
             abiVersion: description.abiVersion, fileSHA256: fileSHA256
         )
         status.lastCrash = report.lastCrash

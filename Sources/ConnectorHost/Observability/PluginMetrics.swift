@@ -5,6 +5,7 @@ import CoreMetrics
 /// service (or `serve`) chooses one.
 package struct PluginMetrics: Sendable {
     private let calls: Counter
+    private let hostCalls: Counter
     private let failures: [ConnectorHostError.Code: Counter]
     private let rejections: [ConnectorHostError.Code: Counter]
     private let retries: Counter
@@ -19,6 +20,7 @@ package struct PluginMetrics: Sendable {
     package init(plugin: String, factory: any MetricsFactory) {
         let dimensions = [("plugin", plugin)]
         calls = Counter(label: "connector_host_calls_total", dimensions: dimensions, factory: factory)
+        hostCalls = Counter(label: "connector_host_host_calls_total", dimensions: dimensions, factory: factory)
         failures = Dictionary(uniqueKeysWithValues: ConnectorHostError.Code.allCases.map { code in
             (code, Counter(label: "connector_host_failures_total", dimensions: dimensions + [("kind", code.description)],
                            factory: factory))
@@ -50,6 +52,13 @@ package struct PluginMetrics: Sendable {
     package func recordCall(duration: Duration) {
         calls.increment()
         latency.recordNanoseconds(Int64(clamping: duration.nanosecondCount))
+    }
+
+    /// Counts one call the host made on its own (a session opened for a
+    /// caller's call, the page-size probe, a reload's check): not a caller's
+    /// call, so it stays out of `connector_host_calls_total` and its failures.
+    package func recordHostCall() {
+        hostCalls.increment()
     }
 
     /// The refusals that never reach the plugin.

@@ -14,8 +14,9 @@ public struct PluginStatus: Sendable, Hashable, Encodable {
     /// With `quarantined`: why; with `degraded` and a closed breaker: what the
     /// worker did (used CPU with no call in flight, and was recycled).
     public var reason: String?
-    /// `closed`, `open` or `half_open`.
-    public var breaker: String
+    /// Where the circuit breaker stands (``Connector/breaker`` is the breaker
+    /// itself); `breaker` in JSON.
+    public var breakerState: BreakerState
     /// How isolated the sandbox worker is: `full`, `partial: missing …` or
     /// `none: missing …` (see ``SandboxIsolation``); `none` in process.
     public var isolation: String?
@@ -31,6 +32,29 @@ public struct PluginStatus: Sendable, Hashable, Encodable {
     public var fileSHA256: String?
     /// Why the last reload of this plugin failed (the build before it kept serving).
     public var lastReloadError: String?
+
+    enum CodingKeys: String, CodingKey {
+        case name, version, path, runtime, health, secondsToNextProbe, secondsToRestart, reason
+        case breakerState = "breaker"
+        case isolation, pid, restarts, lastCrash, abiVersion, fileSHA256, lastReloadError
+    }
+
+    /// A circuit breaker's position, without its counters.
+    public enum BreakerState: String, Sendable, Hashable, Encodable, CustomStringConvertible {
+        case closed
+        case open
+        case halfOpen = "half_open"
+
+        init(_ state: CircuitBreaker.State) {
+            switch state {
+            case .closed: self = .closed
+            case .open: self = .open
+            case .halfOpen: self = .halfOpen
+            }
+        }
+
+        public var description: String { rawValue }
+    }
 
     public enum Health: String, Sendable, Hashable, Encodable, CaseIterable {
         case healthy

@@ -25,6 +25,13 @@ extension ConnectorHost {
             let copy = try stageBuild(source)
             staged = copy.path
             if let previousName, let current = plugin(named: previousName), current.fileSHA256 == copy.sha256 {
+                let stale = current.lastReloadError
+                current.lastReloadError = nil
+                logger.info("plugin file unchanged; the build it holds is serving", metadata: [
+                    "plugin": "\(previousName)", "sha256": "\(copy.sha256)", "source": "\(source)",
+                    "cleared": "\(stale ?? "nothing")",
+                ])
+                reloadEventStreams.publish(.unchanged(source: source, plugin: previousName, sha256: copy.sha256))
                 return try connector(named: previousName)
             }
             reloadEventStreams.publish(.loading(source: source))
@@ -89,6 +96,21 @@ extension ConnectorHost {
         }
     }
 
+    /// Reloads the plugin served under `name` from the file it was loaded
+    /// from (see ``reload(pluginAt:)``).
+    ///
+    /// - Throws: `not_found` when no plugin-directory file serves the name;
+    ///   otherwise as ``reload(pluginAt:)``.
+    @discardableResult
+    public func reload(named name: String) async throws(ConnectorHostError) -> Connector {
+        guard let source = sourcePath(of: name) else {
+            throw ConnectorHostError(
+                .notFound, "no plugin-directory file serves a connector named '\(name)' (serving: \(connectorNames.joined(separator: ", ")))"
+            )
+        }
+        return try await reload(pluginAt: source)
+    }
+
     /// The plugin-directory files that changed, appeared or disappeared since
     /// the host last read them.
     func changesSinceExamined() -> [PluginFileChange] {
@@ -140,11 +162,14 @@ extension ConnectorHost {
         await plugin.guarded.runtime.shutdown()
     }
 
-    /// A session opens and closes on the new build.
+    /// A session opens and closes on the new build: the host's own calls,
+    /// which spend none of the callers' rate limit.
     private func check(_ plugin: HostedPlugin) async throws(ConnectorHostError) {
         let connector = Connector(plugin: plugin)
-        let session = try await connector.openSession(configuration.reloadCheckCredentials)
-        try await connector.closeSession(session)
+        let session = try await connector.openPooledSession(
+            configuration.reloadCheckCredentials, on: plugin, hostInitiated: true
+        ).id
+        _ = try await connector.call(.sessionClose, request: [], session: session, on: plugin, hostInitiated: true)
     }
 
     /// Copies a build to `<builds>/<sha256>.so`, a path no other build has.
@@ -154,10 +179,12 @@ extension ConnectorHost {
             throw ConnectorHostError(.notFound, "\(source): cannot read the file")
         }
         do {
-            return try ContentAddressedStore.store(contents, in: configuration.buildsDirectory)
+            let copy = try ContentAddressedStore.store(contents, in: buildsDirectory)
+            state.withLock { _ = $0.stagedBuilds.insert(copy.path) }
+            return copy
         } catch {
             throw ConnectorHostError(
-                .unavailable, "cannot copy \(source) into \(configuration.buildsDirectory): \(error.localizedDescription)"
+                .unavailable, "cannot copy \(source) into \(buildsDirectory): \(error.localizedDescription)"
             )
         }
     }

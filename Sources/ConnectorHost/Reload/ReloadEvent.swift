@@ -8,6 +8,10 @@ public enum ReloadEvent: Sendable {
     case loading(source: String)
     /// The build serves as `plugin`; the build it replaced has drained and stopped.
     case reloaded(source: String, plugin: String, version: String, sha256: String)
+    /// The file holds the build already serving as `plugin` (put back after a
+    /// refused build, or renamed in unchanged): nothing to load; a refused
+    /// build's ``PluginStatus/lastReloadError`` is cleared.
+    case unchanged(source: String, plugin: String, sha256: String)
     /// The build was refused (``PluginStatus/lastReloadError`` says the same);
     /// the running build keeps serving.
     case refused(source: String, error: ConnectorHostError)
@@ -17,7 +21,8 @@ public enum ReloadEvent: Sendable {
     /// The plugin-directory file the event is about.
     public var source: String {
         switch self {
-        case .loading(let source), .reloaded(let source, _, _, _), .refused(let source, _), .unloaded(let source, _):
+        case .loading(let source), .reloaded(let source, _, _, _), .unchanged(let source, _, _), .refused(let source, _),
+            .unloaded(let source, _):
             source
         }
     }

@@ -8,7 +8,7 @@ import Logging
 /// The time limit of each attempt is handed to the runtime, which is where a
 /// call can be cut off (a sandbox worker); in-process calls only see it.
 ///
-/// The rate limit, bulkhead and breaker admit a call once; their rejections
+/// The rate limit (callers' calls only), bulkhead and breaker admit a call once; their rejections
 /// (`rate_limited`, `bulkhead_full`, `circuit_open`) never reach the plugin and
 /// are never retried. Inside, failed attempts are retried with the policy's
 /// backoff when the plugin marked them transient (it says nothing was done),
@@ -130,10 +130,12 @@ package final class GuardedRuntime: Sendable {
         let started = clock.now
         do throws(ConnectorHostError) {
             guard !shutdown.isRaised else { throw ShutdownSignal.refusal }
-            try rateLimiter.admit(at: started)
+            // The rate limit is the callers': the host's own calls never spend
+            // it, and run only while a caller's call would be admitted.
+            if hostInitiated { try rateLimiter.check(at: started) } else { try rateLimiter.admit(at: started) }
             try bulkhead.enter()
         } catch {
-            refuse(label, error)
+            refuse(label, error, hostInitiated: hostInitiated)
             throw error
         }
         defer { bulkhead.leave() }
@@ -141,7 +143,7 @@ package final class GuardedRuntime: Sendable {
         do throws(ConnectorHostError) {
             ticket = try breaker.admit(at: started)
         } catch {
-            refuse(label, error)
+            refuse(label, error, hostInitiated: hostInitiated)
             throw error
         }
 
@@ -203,7 +205,11 @@ package final class GuardedRuntime: Sendable {
         } else {
             breaker.record(ticket, success: !Self.isFailure(outcome), at: ended)
         }
-        metrics.recordCall(duration: ended - started)
+        if hostInitiated {
+            metrics.recordHostCall()
+        } else {
+            metrics.recordCall(duration: ended - started)
+        }
         let failure = Self.failureCode(outcome)
         let report: Logger.Metadata = [
             "call": "\(label)", "outcome": "\(failure?.description ?? "ok")", "attempts": "\(retries + 1)",
@@ -227,17 +233,18 @@ package final class GuardedRuntime: Sendable {
         }
         switch outcome {
         case .success(let value):
-            if let code = value.failureCode { metrics.recordFailure(code) }
+            if let code = value.failureCode, !hostInitiated { metrics.recordFailure(code) }
             return value
         case .failure(let error):
-            metrics.recordFailure(error.code)
+            if !hostInitiated { metrics.recordFailure(error.code) }
             throw error
         }
     }
 
-    /// A refusal before any attempt: counted, and logged like any failed call.
-    private func refuse(_ label: String, _ error: ConnectorHostError) {
-        metrics.recordFailure(error.code)
+    /// A refusal before any attempt: counted (for a caller's call), and
+    /// logged like any failed call.
+    private func refuse(_ label: String, _ error: ConnectorHostError, hostInitiated: Bool) {
+        if !hostInitiated { metrics.recordFailure(error.code) }
         logger.warning("call failed", metadata: [
             "call": "\(label)", "outcome": "\(error.code)", "attempts": "0", "took": "0 s",
         ])

@@ -58,6 +58,17 @@ public final class RateLimiter: Sendable {
 
     /// Admits one call at `now`, a reading of this limiter's clock.
     package func admit(at now: Duration) throws(ConnectorHostError) {
+        try admit(at: now, spending: true)
+    }
+
+    /// Whether a call would be admitted at `now`, without spending a slot:
+    /// for the host's own calls on a caller's behalf (a session it opens),
+    /// which must not run while the callers' calls are refused.
+    package func check(at now: Duration) throws(ConnectorHostError) {
+        try admit(at: now, spending: false)
+    }
+
+    private func admit(at now: Duration, spending: Bool) throws(ConnectorHostError) {
         let limit = self.limit
         let window = self.window
         let refusal: Duration? = storage.withLock { storage in
@@ -65,7 +76,7 @@ public final class RateLimiter: Sendable {
             guard storage.count < limit else {
                 return storage.admissions[storage.oldest] + window - now
             }
-            storage.append(now)
+            if spending { storage.append(now) }
             return nil
         }
         if let retryAfter = refusal {

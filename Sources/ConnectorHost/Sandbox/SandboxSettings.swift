@@ -64,6 +64,18 @@ public struct SandboxSettings: Sendable {
         self.workerExecutable = workerExecutable ?? Self.defaultWorkerExecutable
     }
 
+    /// Why the worker executable cannot be run, naming where it was looked
+    /// for and how to build it; nil when it can.
+    var workerExecutableProblem: String? {
+        guard !FileManager.default.isExecutableFile(atPath: workerExecutable) else { return nil }
+        let variable = ProcessInfo.processInfo.environment["CONNECTOR_HOST_WORKER"].map { "set to \($0)" } ?? "unset"
+        return "the sandbox worker executable \(workerExecutable) is missing or not executable "
+            + "(looked at SandboxSettings.workerExecutable, then $CONNECTOR_HOST_WORKER (\(variable)), then "
+            + "connector-host-worker next to this process's executable); build it with "
+            + "`swift build --product connector-host-worker` and point CONNECTOR_HOST_WORKER or "
+            + "SandboxSettings.workerExecutable at it"
+    }
+
     /// `$CONNECTOR_HOST_WORKER`, else `connector-host-worker` next to this process's executable.
     public static var defaultWorkerExecutable: String {
         if let configured = ProcessInfo.processInfo.environment["CONNECTOR_HOST_WORKER"] { return configured }
