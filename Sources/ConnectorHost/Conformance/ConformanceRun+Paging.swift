@@ -9,8 +9,12 @@ extension ConformanceRun {
                 "maxResults": .integer(Int64(pageSize)),
             ])
             let ids = page["entities"]?.arrayValue?.compactMap { $0["id"]?.stringValue } ?? []
+            // A page repeating an entity already seen ends the walk: the
+            // duplicate fails the check, and a plugin ignoring startIndex
+            // would otherwise answer full pages until the limit.
+            let repeats = ids.contains(where: seen.contains)
             seen += ids
-            if ids.count < pageSize { break }
+            if ids.count < pageSize || repeats { break }
         }
         return seen
     }
