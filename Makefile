@@ -81,8 +81,11 @@ HOSTILE := segfault abort exit spin sleep stdout huge entry-crash entry-exit con
   malloc-body literal-body nul-body hang-once spin-after-return egress
 
 # The tracker with one conformance defect each: tracker-X.so is built with
-# -DTRACKER_DEFECT_X, and fails exactly the kit's check for X.
-TRACKER_DEFECTS := duplicate-page wrong-field-type history-gap attachment-byte
+# -DTRACKER_DEFECT_X, and fails exactly the kit's check for X; mandatory-only
+# and no-X lack operations, and fail every check that needs them.
+TRACKER_DEFECTS := duplicate-page wrong-field-type history-gap attachment-byte page-link-overlap \
+  upsert-forgets-links delete-keeps-link link-history-gap update-keeps-content substep-drops-fields \
+  history-recovery-without-flag mandatory-only no-entity-type-get no-link-upsert
 
 # Builds of one plugin, "reload", for the hot-reload tests: three versions, and
 # one whose session.open fails (its check fails).

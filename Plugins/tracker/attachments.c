@@ -191,7 +191,12 @@ ch_status tracker_attachment_update(ch_session *session, const ch_request *reque
             sqlite3_bind_int64(statement, 1, id);
             if (file_name) sqlite3_bind_text(statement, 2, file_name, -1, SQLITE_STATIC);
             if (content_type) sqlite3_bind_text(statement, 3, content_type, -1, SQLITE_STATIC);
+#ifdef TRACKER_DEFECT_UPDATE_KEEPS_CONTENT
+            /* A planted defect: attachment.update ignores new content. */
+            sqlite3_bind_int(statement, 4, 0);
+#else
             sqlite3_bind_int(statement, 4, content_given);
+#endif
             if (content_given) sqlite3_bind_blob64(statement, 5, bytes, length, SQLITE_STATIC);
             sqlite3_bind_int(statement, 6, comment_given);
             if (file_comment) sqlite3_bind_text(statement, 7, file_comment, -1, SQLITE_STATIC);

@@ -110,10 +110,18 @@ ch_status tracker_entity_type_get(ch_session *session, const ch_request *request
     tracker_text_append_json_string(&text, type->id);
     tracker_text_append_string(&text, ",\"name\":");
     tracker_text_append_json_string(&text, type->name);
+#ifdef TRACKER_DEFECT_HISTORY_RECOVERY_WITHOUT_FLAG
+    /* A planted defect: stories claim HISTORY_BASED recovery, and the
+     * descriptor does not declare CH_PLUGIN_HISTORY_RECOVERY. */
+    const char *recovery = strcmp(type->id, "story") == 0 ? "HISTORY_BASED" : "FIELD_BASED";
+#else
+    const char *recovery = "HISTORY_BASED";
+#endif
+    tracker_text_append_string(&text, ",\"multiStepUpdate\":\"DYNAMIC_SUB_STEPS\",\"recovery\":{\"type\":\"");
+    tracker_text_append_string(&text, recovery);
     tracker_text_append_string(
         &text,
-        ",\"multiStepUpdate\":\"DYNAMIC_SUB_STEPS\","
-        "\"recovery\":{\"type\":\"HISTORY_BASED\",\"fieldName\":\"updatedDate\"},"
+        "\",\"fieldName\":\"updatedDate\"},"
         "\"history\":{\"type\":\"FULL_STATE_BASED\",\"revisionDateFormat\":\"yyyy-MM-dd'T'HH:mm:ss.SSSX\","
         "\"isRevisionIdNumeric\":true,\"separateHistoryApis\":[\"ATTACHMENTS\",\"COMMENTS\",\"LINKS\"],"
         "\"sortableFields\":[\"updatedDate\"]},"

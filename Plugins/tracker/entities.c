@@ -458,7 +458,13 @@ ch_status tracker_entity_list(ch_session *session, const ch_request *request, ch
         sqlite3_finalize(statement);
         status = tracker_fail_sqlite(response, db, "listing entities");
     } else {
+#ifdef TRACKER_DEFECT_PAGE_LINK_OVERLAP
+        /* A planted defect: a page asked for by nextPageLink starts one entity
+         * early, repeating the last entity of the page before. */
+        sqlite3_bind_int64(statement, 6, page.after > 0 ? page.after - 1 : 0);
+#else
         sqlite3_bind_int64(statement, 6, page.after);
+#endif
         sqlite3_bind_int64(statement, 7, page.max_results + 1);
 #ifdef TRACKER_DEFECT_DUPLICATE_PAGE
         /* A planted defect: every page after the first starts one entity early,

@@ -10,6 +10,14 @@
 /* Runs sql with ?1 and ?2 bound to a and b and ?3 to text (unless NULL);
  * *value (when not NULL) receives the first column of the first row. Returns
  * SQLITE_ROW, SQLITE_DONE or the SQLite error. */
+#ifdef TRACKER_DEFECT_LINK_HISTORY_GAP
+/* A planted defect: link changes record no history revision. */
+#define commit_link_change(db, response, entity, user, removed, added) tracker_commit(db, response)
+#else
+#define commit_link_change(db, response, entity, user, removed, added) \
+    tracker_commit_change(db, response, TRACKER_HISTORY_LINK, entity, user, removed, added)
+#endif
+
 static int run_ids(sqlite3 *db, const char *sql, long long a, long long b, const char *text, long long *value) {
     sqlite3_stmt *statement = NULL;
     int result = sqlite3_prepare_v2(db, sql, -1, &statement, NULL);
@@ -310,13 +318,18 @@ ch_status tracker_link_upsert(ch_session *session, const ch_request *request, ch
     if (status != CH_STATUS_OK)
         tracker_abandon(db);
     else
-        status = tracker_commit_change(db, response, TRACKER_HISTORY_LINK, entity, state->username, removed.bytes,
+        status = commit_link_change(db, response, entity, state->username, removed.bytes,
                                        added.bytes);
     tracker_text_free(&removed);
     tracker_text_free(&added);
     if (status != CH_STATUS_OK) return status;
+#ifdef TRACKER_DEFECT_UPSERT_FORGETS_LINKS
+    /* A planted defect: the answer leaves out the entity's links. */
+    return tracker_reply(response, "{\"links\":[]}", 12);
+#else
     return tracker_reply_query_id(db, entity, response, "SELECT json_object('links', json(" TRACKER_LINKS_OF("?1") "))",
                                   "no entity %lld");
+#endif
 }
 
 ch_status tracker_link_delete(ch_session *session, const ch_request *request, ch_response *response) {
@@ -339,13 +352,19 @@ ch_status tracker_link_delete(ch_session *session, const ch_request *request, ch
             status = tracker_fail(response, CH_STATUS_NOT_FOUND, "entity %lld has no %s link to %lld", entity,
                                   link_type, linked);
     }
+#ifdef TRACKER_DEFECT_DELETE_KEEPS_LINK
+    /* A planted defect: the link is reported deleted, and stays. */
+    static const char delete_link[] =
+        "UPDATE links SET rank = rank WHERE entity_id = ?1 AND linked_entity_id = ?2 AND link_type = ?3";
+#else
+    static const char delete_link[] = "DELETE FROM links WHERE entity_id = ?1 AND linked_entity_id = ?2 AND link_type = ?3";
+#endif
     if (!before)
         tracker_abandon(db);
-    else if (run_ids(db, "DELETE FROM links WHERE entity_id = ?1 AND linked_entity_id = ?2 AND link_type = ?3", entity,
-                     linked, link_type, NULL) != SQLITE_DONE)
+    else if (run_ids(db, delete_link, entity, linked, link_type, NULL) != SQLITE_DONE)
         status = tracker_roll_back(db, response, "deleting a link");
     else
-        status = tracker_commit_change(db, response, TRACKER_HISTORY_LINK, entity, state->username, before, NULL);
+        status = commit_link_change(db, response, entity, state->username, before, NULL);
     sqlite3_free(before);
     sqlite3_free(link_type);
     if (status != CH_STATUS_OK) return status;

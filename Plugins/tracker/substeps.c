@@ -27,8 +27,13 @@ ch_status tracker_substep_list(ch_session *session, const ch_request *request, c
             "SELECT CASE WHEN json_type(?1, '$.fields.status') IS NOT NULL"
             "  AND (SELECT count(*) FROM json_each(?1, '$.fields')) > 1"
             "  AND (e.fields -> '$.status') IS NOT (?1 -> '$.fields.status')"
+#ifdef TRACKER_DEFECT_SUBSTEP_DROPS_FIELDS
+            /* A planted defect: the split keeps the status step only. */
+            " THEN json_array(json_object('fields', json_object('status', json(?1 -> '$.fields.status'))))"
+#else
             " THEN json_array(json_object('fields', json_remove(json_extract(?1, '$.fields'), '$.status')),"
             "  json_object('fields', json_object('status', json(?1 -> '$.fields.status'))))"
+#endif
             " ELSE json_array(json_object('fields', json(json_extract(?1, '$.fields')))) END"
             " FROM entities e WHERE e.id = ?2",
             -1, &statement, NULL) != SQLITE_OK)

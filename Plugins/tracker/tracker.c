@@ -54,13 +54,16 @@ static const ch_function functions[] = {
     {.entity_id = ID(4), .name = CH_OP_METADATA_GET, .operation = tracker_metadata_get},
     {.entity_id = ID(5), .name = CH_OP_SERVER_INFO, .operation = tracker_server_info},
     {.entity_id = ID(6), .name = CH_OP_ENTITY_TYPE_LIST, .operation = tracker_entity_type_list},
+#if !defined(TRACKER_DEFECT_MANDATORY_ONLY) && !defined(TRACKER_DEFECT_NO_ENTITY_TYPE_GET)
     {.entity_id = ID(7), .name = CH_OP_ENTITY_TYPE_GET, .operation = tracker_entity_type_get},
+#endif
     {.entity_id = ID(8), .name = CH_OP_LOOKUP_VALUES, .operation = tracker_lookup_values},
     {.entity_id = ID(9), .name = CH_OP_ENTITY_GET, .operation = tracker_entity_get},
     {.entity_id = ID(10), .name = CH_OP_ENTITY_CREATE, .operation = tracker_entity_create},
     {.entity_id = ID(11), .name = CH_OP_ENTITY_UPDATE, .operation = tracker_entity_update},
     {.entity_id = ID(12), .name = CH_OP_ENTITY_LIST, .operation = tracker_entity_list},
     {.entity_id = ID(13), .name = CH_OP_ENTITY_DELETE, .operation = tracker_entity_delete},
+#ifndef TRACKER_DEFECT_MANDATORY_ONLY
     {.entity_id = ID(14), .name = CH_OP_SUBSTEP_LIST, .operation = tracker_substep_list},
     {.entity_id = ID(15), .name = CH_OP_USER_SEARCH, .operation = tracker_user_search},
     {.entity_id = ID(16), .name = CH_OP_COMMENT_ADD, .operation = tracker_comment_add},
@@ -70,13 +73,16 @@ static const ch_function functions[] = {
     {.entity_id = ID(20), .name = CH_OP_ATTACHMENT_UPDATE, .operation = tracker_attachment_update},
     {.entity_id = ID(21), .name = CH_OP_ATTACHMENT_DELETE, .operation = tracker_attachment_delete},
     {.entity_id = ID(22), .name = CH_OP_ATTACHMENT_FILE_NAME, .operation = tracker_attachment_file_name},
+#ifndef TRACKER_DEFECT_NO_LINK_UPSERT
     {.entity_id = ID(23), .name = CH_OP_LINK_UPSERT, .operation = tracker_link_upsert},
+#endif
     {.entity_id = ID(24), .name = CH_OP_LINK_DELETE, .operation = tracker_link_delete},
     {.entity_id = ID(25), .name = CH_OP_LINK_SIBLINGS, .operation = tracker_link_siblings},
     {.entity_id = ID(26), .name = CH_OP_HISTORY_LIST, .operation = tracker_history_list},
     {.entity_id = ID(27), .name = CH_OP_HISTORY_ATTACHMENTS, .operation = tracker_history_attachments},
     {.entity_id = ID(28), .name = CH_OP_HISTORY_COMMENTS, .operation = tracker_history_comments},
     {.entity_id = ID(29), .name = CH_OP_HISTORY_LINKS, .operation = tracker_history_links},
+#endif
     CUSTOM(ID(50), "checksum", tracker_checksum, CH_TYPE_UINT32, one_string),
     CUSTOM(ID(51), "count_entities", tracker_count_entities, CH_TYPE_INT64, three_strings),
     CUSTOM(ID(52), "convert_hours", tracker_convert_hours, CH_TYPE_DOUBLE, double_and_string),
@@ -107,7 +113,11 @@ static const ch_plugin_descriptor descriptor = {
     /* Each session has its own SQLite connection (serialized mode), and write
      * transactions hold it: calls may overlap. Entity types recover from the
      * history, which records every change. */
+#if defined(TRACKER_DEFECT_MANDATORY_ONLY) || defined(TRACKER_DEFECT_HISTORY_RECOVERY_WITHOUT_FLAG)
+    .flags = CH_PLUGIN_THREAD_SAFE,
+#else
     .flags = CH_PLUGIN_THREAD_SAFE | CH_PLUGIN_HISTORY_RECOVERY,
+#endif
     .max_concurrency = 16,
     .name = TRACKER_NAME,
     .version = TRACKER_VERSION,

@@ -10,6 +10,16 @@
  *   TRACKER_DEFECT_WRONG_FIELD_TYPE server.info answers maxResults as a string
  *   TRACKER_DEFECT_HISTORY_GAP      entity.update records no history revision
  *   TRACKER_DEFECT_ATTACHMENT_BYTE  attachment.get flips every bit of the first byte
+ *   TRACKER_DEFECT_PAGE_LINK_OVERLAP a page asked for by nextPageLink repeats the last entity before it
+ *   TRACKER_DEFECT_UPSERT_FORGETS_LINKS link.upsert answers no links
+ *   TRACKER_DEFECT_DELETE_KEEPS_LINK link.delete answers deleted and keeps the link
+ *   TRACKER_DEFECT_LINK_HISTORY_GAP link changes record no history revision
+ *   TRACKER_DEFECT_UPDATE_KEEPS_CONTENT attachment.update ignores new content
+ *   TRACKER_DEFECT_SUBSTEP_DROPS_FIELDS substep.list splits a status change from the other fields and drops them
+ *   TRACKER_DEFECT_HISTORY_RECOVERY_WITHOUT_FLAG stories claim HISTORY_BASED recovery, undeclared
+ *   TRACKER_DEFECT_MANDATORY_ONLY   only the mandatory operations
+ *   TRACKER_DEFECT_NO_ENTITY_TYPE_GET every operation but entity_type.get
+ *   TRACKER_DEFECT_NO_LINK_UPSERT   every operation but link.upsert
  */
 #ifndef TRACKER_H
 #define TRACKER_H

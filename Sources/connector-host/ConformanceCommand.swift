@@ -7,11 +7,14 @@ struct ConformanceCommand: AsyncParsableCommand {
         abstract: "Check a plugin against the standard connector surface, live, in a sandbox worker.",
         discussion: """
             Runs the mandatory groups in their order of implementation (session, metadata, configuration, \
-            entities), then every optional group the plugin declares: response shapes against the documented \
-            ones, paging (no duplicates, no gaps, maxResults honoured), create-then-get, soft delete, not-found \
-            and invalid-input answers, attachment bytes, sibling rank order, history of every change. Prints \
-            one line per check: PASS, FAIL (what was expected, what came back) or SKIP (why). Exits 1 when a \
-            check fails. The checks create entities in the end system the settings point at: use a test system.
+            entities), then the optional groups: response shapes and allowed values against \
+            docs/operations.md, paging by startIndex and nextPageLink, create-then-get, soft delete, not-found \
+            and invalid-input answers, substep splits, attachment bytes and updates, links and their rank \
+            order, history of every change. Prints one line per check: PASS, FAIL (what was expected, what \
+            came back) or SKIP (why). A mandatory check that cannot run fails, naming what the plugin must \
+            add; only what the plugin does not implement is skipped. Exits 1 when a check fails. --json \
+            prints the report: passed, totals, and per check its operation, the request it sent and what was \
+            wrong. The checks create entities in the end system the settings point at: use a test system.
 
             Example:
               connector-host conformance build/plugins/tracker.so --setting database=/tmp/conformance.sqlite

@@ -1,9 +1,10 @@
+import ConnectorHost
 import Foundation
 import Testing
 
 /// The README's "Write your own connector" section, followed to the letter: its
-/// C example is extracted, built with the command the README gives, inspected
-/// and called.
+/// C example is extracted, built with the command the README gives, inspected,
+/// called, and checked by the conformance kit.
 @Suite struct ReadmeExampleTests {
     static func example() throws -> String {
         let readme = try String(contentsOf: TestSupport.root.appendingPathComponent("README.md"), encoding: .utf8)
@@ -13,10 +14,11 @@ import Testing
         return String(readme[start.upperBound..<end.lowerBound]) + "\n"
     }
 
-    @Test func exampleBuildsLoadsAndAnswers() throws {
+    /// Builds the example, verbatim, into a new plugin directory: that directory.
+    static func buildExample() throws -> URL {
         let directory = try TestSupport.temporaryDirectory()
         let source = directory.appendingPathComponent("my_connector.c")
-        try Data(try Self.example().utf8).write(to: source)
+        try Data(try example().utf8).write(to: source)
         let plugins = directory.appendingPathComponent("my-plugins")
         try FileManager.default.createDirectory(at: plugins, withIntermediateDirectories: true)
 
@@ -29,8 +31,12 @@ import Testing
         ]
         try compiler.run()
         compiler.waitUntilExit()
-        #expect(compiler.terminationStatus == 0, "the README example compiles without warnings")
+        guard compiler.terminationStatus == 0 else { throw TestFailure("the README example does not compile without warnings") }
+        return plugins
+    }
 
+    @Test func exampleBuildsLoadsAndAnswers() throws {
+        let plugins = try Self.buildExample()
         let inspect = try CLI.run(["inspect", plugins.appendingPathComponent("notes.so").path])
         #expect(inspect.status == 0, "\(inspect.standardError)")
         #expect(inspect.standardOutput.hasPrefix("notes 0.1.0 (ABI version 3)"))
@@ -41,6 +47,20 @@ import Testing
 
         let notFound = try CLI.run(["call", "--plugins", plugins.path, "notes", "entity.get", "--request", #"{"entityId":"1"}"#])
         #expect(notFound.status == 3)
-        #expect(notFound.standardError == "error: not_found: notes entity.get: not found: this connector has no notes yet\n")
+        #expect(notFound.standardError == "error: not_found: notes entity.get: not found: no such note\n")
+    }
+
+    @Test func theExamplePassesTheConformanceKitAsWritten() async throws {
+        let plugins = try Self.buildExample()
+        let report = await ConformanceKit.run(
+            pluginAt: plugins.appendingPathComponent("notes.so").path, credentials: [], sandbox: TestSupport.sandbox,
+            logger: TestSupport.quietLogger
+        )
+        #expect(report.passed, "\(report.lines.joined(separator: "\n"))")
+        #expect(report.totals.failed == 0)
+        #expect(report.checks(.skip).filter(\.mandatory).isEmpty, "\(report.checks(.skip))")
+        // Every check of the mandatory groups ran, nextPageLink walking included.
+        let mandatoryGroups = Set(APIGroup.allCases.filter(\.isMandatory).map(\.rawValue))
+        #expect(report.checks.filter { mandatoryGroups.contains($0.group) }.allSatisfy { $0.outcome == .pass })
     }
 }

@@ -5,7 +5,9 @@ import Logging
 /// worker: the mandatory groups in their order of implementation (session,
 /// metadata, configuration, entities), then every optional group the plugin
 /// declares. Each check passes, fails (saying what was expected and what came
-/// back) or is skipped (saying why).
+/// back) or is skipped, only when the plugin does not implement what it checks:
+/// a check of the mandatory surface, or of an optional operation the plugin
+/// implements, that cannot run fails, naming what the plugin must add.
 public enum ConformanceKit {
     /// Checks a plugin file: it is scanned and served by a host of its own, in
     /// a sandbox worker.
@@ -57,20 +59,29 @@ public enum ConformanceKit {
     /// Checks a connector that is already served.
     public static func run(_ connector: Connector, credentials: [SessionSetting]) async -> ConformanceReport {
         let run = ConformanceRun(connector: connector, credentials: credentials)
-        run.record("load", "descriptor passes every ABI check", .pass)
+        run.record(loadCheck(.pass))
         await run.checkSession()
         await run.checkMetadata()
         await run.checkConfiguration()
         await run.checkEntities()
-        await run.checkOptionalGroups()
-        await run.finish()
+        await run.checkSubsteps()
+        await run.checkUsers()
+        await run.checkComments()
+        await run.checkAttachments()
+        await run.checkLinks()
+        await run.checkHistory()
         let manifest = connector.description.manifest
         return ConformanceReport(plugin: manifest.name, version: manifest.version, checks: run.checks)
     }
 
     private static func failedLoad(_ name: String, _ why: String) -> ConformanceReport {
-        ConformanceReport(plugin: name, version: "", checks: [
-            ConformanceCheck(group: "load", name: "descriptor passes every ABI check", outcome: .fail, detail: why),
-        ])
+        ConformanceReport(plugin: name, version: "", checks: [loadCheck(.fail, why)])
+    }
+
+    private static func loadCheck(_ outcome: ConformanceCheck.Outcome, _ why: String? = nil) -> ConformanceCheck {
+        ConformanceCheck(
+            group: "load", name: "descriptor passes every ABI check", operation: nil, mandatory: true, outcome: outcome,
+            detail: why
+        )
     }
 }

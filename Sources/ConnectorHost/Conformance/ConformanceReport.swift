@@ -1,17 +1,3 @@
-/// One check of the conformance kit and how it went.
-public struct ConformanceCheck: Sendable, Hashable, Codable {
-    public enum Outcome: String, Sendable, Hashable, Codable {
-        case pass, fail, skip
-    }
-
-    /// The API group checked, or `load` for the plugin file itself.
-    public var group: String
-    public var name: String
-    public var outcome: Outcome
-    /// For a failure, what was expected and what came back; for a skip, why.
-    public var detail: String?
-}
-
 /// What the conformance kit found, check by check.
 public struct ConformanceReport: Sendable, Hashable, Codable {
     public var plugin: String

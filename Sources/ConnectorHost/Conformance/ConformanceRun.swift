@@ -1,17 +1,26 @@
 import Foundation
 import Synchronization
 
-/// The state of one conformance run: the checks so far, the session in use and
-/// what earlier checks learnt (entity types, fields, entities created).
+/// The state of one conformance run: the checks so far, what earlier checks
+/// learnt (entity types, fields, entities created), and what the check under
+/// way last sent.
+///
+/// Calls go through the connector's credentials path, the one the CLI, the
+/// REST server and embedders use, so a plugin is held to the host's own rules
+/// (page caps, the HISTORY_BASED recovery rule, reopening a lost session).
 final class ConformanceRun: Sendable {
     private struct State {
         var checks: [ConformanceCheck] = []
-        var session: SessionID?
+        var sessionOpens = false
+        var entityTypes: [String] = []
         var entityType: String?
+        var settings: JSONValue?
         var fields: [JSONValue] = []
         var maxResults = 50
-        /// Entities this run created, for later checks.
-        var created: [String] = []
+        /// Why the run cannot make an entity, once configuration is checked;
+        /// nil when it can.
+        var noEntity: String?
+        var lastRequest: ConformanceCheck.SentRequest?
     }
 
     let connector: Connector
@@ -26,50 +35,102 @@ final class ConformanceRun: Sendable {
     }
 
     var checks: [ConformanceCheck] { state.withLock { $0.checks } }
-    var session: SessionID? { state.withLock { $0.session } }
+    var sessionOpens: Bool { state.withLock { $0.sessionOpens } }
+    var entityTypes: [String] { state.withLock { $0.entityTypes } }
     var entityType: String? { state.withLock { $0.entityType } }
+    /// entity_type.get's answer for ``entityType``.
+    var settings: JSONValue? { state.withLock { $0.settings } }
     var fields: [JSONValue] { state.withLock { $0.fields } }
     var maxResults: Int { state.withLock { $0.maxResults } }
+    var noEntity: String? { state.withLock { $0.noEntity } }
 
     func implements(_ operation: StandardOperation) -> Bool {
         connector.description.implements(operation)
     }
 
-    func record(_ group: String, _ name: String, _ outcome: ConformanceCheck.Outcome, _ detail: String? = nil) {
-        state.withLock { $0.checks.append(ConformanceCheck(group: group, name: name, outcome: outcome, detail: detail)) }
-    }
-
-    func remember(session: SessionID?) { state.withLock { $0.session = session } }
-    func remember(entityType: String, fields: [JSONValue]) {
+    func remember(sessionOpens: Bool) { state.withLock { $0.sessionOpens = sessionOpens } }
+    func remember(entityTypes: [String]) {
         state.withLock {
-            $0.entityType = entityType
-            $0.fields = fields
+            $0.entityTypes = entityTypes
+            $0.entityType = entityTypes.first
+        }
+    }
+    func remember(settings: JSONValue) {
+        state.withLock {
+            $0.settings = settings
+            $0.fields = settings["fields"]?.arrayValue ?? []
         }
     }
     func remember(maxResults: Int) { state.withLock { $0.maxResults = maxResults } }
-    func remember(created id: String) { state.withLock { $0.created.append(id) } }
+    func remember(noEntity: String?) { state.withLock { $0.noEntity = noEntity } }
 
-    /// Runs one check: `body` returns nil to pass, or what went wrong.
-    func check(_ group: APIGroup, _ name: String, _ body: () async throws(ConnectorHostError) -> String?) async {
-        do {
-            if let problem = try await body() {
-                record(group.rawValue, name, .fail, problem)
+    func record(_ check: ConformanceCheck) {
+        state.withLock { $0.checks.append(check) }
+    }
+
+    /// Runs one check of `operations`, the first of which is the one checked
+    /// (and says whether the check is mandatory).
+    ///
+    /// A plugin that implements none of the optional ones skips an optional
+    /// check; one that implements only some fails it, since what it does
+    /// implement would go unchecked. `blocker`, what an earlier step did not give, fails the
+    /// check for the same reason. Otherwise `body` returns nil to pass, or what
+    /// went wrong.
+    func check(
+        _ group: APIGroup, _ name: String, of operations: [StandardOperation], unless blocker: String? = nil,
+        _ body: () async throws(ConnectorHostError) -> String?
+    ) async {
+        let checked = operations.first?.rawValue
+        let mandatory = operations.first?.isMandatory ?? false
+        func finish(_ outcome: ConformanceCheck.Outcome, _ detail: String?) {
+            let request = state.withLock { $0.lastRequest }
+            record(ConformanceCheck(
+                group: group.rawValue, name: name, operation: checked, mandatory: mandatory, outcome: outcome,
+                request: request, detail: detail
+            ))
+        }
+        state.withLock { $0.lastRequest = nil }
+        let missing = operations.filter { !implements($0) }
+        let optionalPresent = operations.filter { !$0.isMandatory && implements($0) }
+        if !missing.isEmpty {
+            if !mandatory, optionalPresent.isEmpty {
+                finish(.skip, "the plugin does not implement \(Self.list(missing))")
             } else {
-                record(group.rawValue, name, .pass)
+                finish(.fail, "cannot run: \(Self.list(optionalPresent)) is checked through \(Self.list(missing)); implement \(Self.list(missing))")
             }
+            return
+        }
+        if let blocker {
+            finish(.fail, "cannot run: \(blocker)")
+            return
+        }
+        do {
+            let problem = try await body()
+            finish(problem == nil ? .pass : .fail, problem)
         } catch {
-            record(group.rawValue, name, .fail, "\(error.code): \(error.message)")
+            finish(.fail, "\(error.code): \(error.message)")
         }
     }
 
-    func skip(_ group: APIGroup, _ name: String, _ why: String) {
-        record(group.rawValue, name, .skip, why)
+    /// Records a check of an optional feature the plugin does not offer.
+    func notOffered(_ group: APIGroup, _ name: String, of operation: StandardOperation, _ why: String) {
+        record(ConformanceCheck(
+            group: group.rawValue, name: name, operation: operation.rawValue, mandatory: false, outcome: .skip,
+            request: state.withLock { $0.lastRequest }, detail: why
+        ))
     }
 
-    /// Calls an operation in the run's session and parses the answer.
+    /// "a", "a and b", "a, b and c".
+    private static func list(_ operations: [StandardOperation]) -> String {
+        let names = operations.map(\.rawValue)
+        guard let last = names.last, names.count > 1 else { return names.first ?? "" }
+        return names.dropLast().joined(separator: ", ") + " and " + last
+    }
+
+    /// Calls an operation as any caller of the host would, and parses the answer.
     func call(_ operation: StandardOperation, _ request: JSONValue = [:]) async throws(ConnectorHostError) -> JSONValue {
-        let session = operation.needsSession ? self.session : nil
-        return try JSONValue(parsing: try await connector.call(operation, request: request.bytes, session: session))
+        state.withLock { $0.lastRequest = ConformanceCheck.SentRequest(operation: operation.rawValue, body: request) }
+        return try JSONValue(parsing: try await connector.call(operation, request: request.bytes, credentials: credentials))
     }
 
     /// The error code a call fails with, or nil when it succeeds.
@@ -82,97 +143,17 @@ final class ConformanceRun: Sendable {
         }
     }
 
+    /// "expected not_found, got …" for a call expected to fail with `expected`; nil when it did.
+    func expectFailure(
+        _ expected: ConnectorHostError.Code, _ operation: StandardOperation, _ request: JSONValue, _ what: String
+    ) async -> String? {
+        let code = await failureCode(operation, request)
+        return code == expected ? nil : "expected \(expected) for \(what), got \(code.map { "\($0)" } ?? "an answer")"
+    }
+
     /// Shape problems as one line, or nil.
     func shapeProblems(_ shape: ResponseShape, _ value: JSONValue) -> String? {
         let problems = shape.problems(in: value)
         return problems.isEmpty ? nil : "expected the documented shape; " + problems.prefix(3).joined(separator: "; ")
-    }
-
-    /// Closes the run's session.
-    func finish() async {
-        guard let session else { return }
-        _ = try? await connector.call(.sessionClose, request: [], session: session)
-        remember(session: nil)
-    }
-}
-
-extension ConformanceRun {
-    /// session: a session opens with the credentials, and closes.
-    func checkSession() async {
-        var opened: SessionID?
-        await check(.session, "session.open accepts the credentials") { () async throws(ConnectorHostError) -> String? in
-            opened = try await connector.openSession(credentials)
-            return nil
-        }
-        await check(.session, "session.close ends a session") { () async throws(ConnectorHostError) -> String? in
-            let extra = try await connector.openSession(credentials)
-            try await connector.closeSession(extra)
-            return nil
-        }
-        remember(session: opened)
-    }
-
-    /// metadata: the connector metadata has the documented shape.
-    func checkMetadata() async {
-        await check(.metadata, "metadata.get answers the documented shape") { () async throws(ConnectorHostError) -> String? in
-            shapeProblems(DocumentedShapes.connectorMetadata, try await call(.metadataGet))
-        }
-    }
-
-    /// configuration: server info, entity types, type settings and lookup values.
-    func checkConfiguration() async {
-        guard session != nil else {
-            for name in ["server.info", "entity_type.list", "lookup.values"] {
-                skip(.configuration, name, "needs a session, and session.open failed")
-            }
-            return
-        }
-        await check(.configuration, "server.info answers the documented shape") { () async throws(ConnectorHostError) -> String? in
-            let info = try await call(.serverInfo)
-            if let problems = shapeProblems(DocumentedShapes.serverInfo, info) { return problems }
-            guard let limit = info["maxResults"]?.integerValue, limit > 0 else {
-                return "expected maxResults to be a positive integer, got \(info["maxResults"].map { "\($0)" } ?? "nothing")"
-            }
-            remember(maxResults: Int(limit))
-            return nil
-        }
-        await check(.configuration, "entity_type.list answers the documented shape") { () async throws(ConnectorHostError) -> String? in
-            let types = try await call(.entityTypeList)
-            if let problems = shapeProblems(DocumentedShapes.entityTypes, types) { return problems }
-            guard let first = types.arrayValue?.first?["id"]?.stringValue else {
-                return "expected at least one entity type, got none"
-            }
-            remember(entityType: first, fields: [])
-            return nil
-        }
-        guard let type = entityType else {
-            skip(.configuration, "entity_type.get", "no entity type is known")
-            skip(.configuration, "lookup.values", "no entity type is known")
-            return
-        }
-        if implements(.entityTypeGet) {
-            await check(.configuration, "entity_type.get answers the documented shape") { () async throws(ConnectorHostError) -> String? in
-                let settings = try await call(.entityTypeGet, ["entityTypeId": .string(type)])
-                remember(entityType: type, fields: settings["fields"]?.arrayValue ?? [])
-                return shapeProblems(DocumentedShapes.entityTypeSettings, settings)
-            }
-        } else {
-            skip(.configuration, "entity_type.get", "the plugin does not implement it")
-        }
-        let lookupField = fields.first { $0["isLookup"]?.boolValue == true && $0["fieldType"]?.stringValue == "LOOKUP" }
-            ?? fields.first { $0["isLookup"]?.boolValue == true }
-        guard let fieldId = lookupField?["internalName"]?.stringValue else {
-            skip(.configuration, "lookup.values", "entity_type.get lists no lookup field to ask for")
-            return
-        }
-        await check(.configuration, "lookup.values answers the documented shape") { () async throws(ConnectorHostError) -> String? in
-            let values = try await call(.lookupValues, ["fieldId": .string(fieldId), "entityTypeId": .string(type)])
-            if let problems = shapeProblems(DocumentedShapes.lookupValues, values) { return problems }
-            return values.arrayValue?.isEmpty == false ? nil : "expected values for lookup field \(fieldId), got none"
-        }
-        await check(.configuration, "lookup.values of an unknown field is not found") { () async throws(ConnectorHostError) -> String? in
-            let code = await failureCode(.lookupValues, ["fieldId": .string("\(tag)-no-such-field"), "entityTypeId": .string(type)])
-            return code == .notFound || code == .invalidRequest ? nil : "expected not_found, got \(code.map { "\($0)" } ?? "an answer")"
-        }
     }
 }
