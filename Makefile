@@ -247,7 +247,7 @@ FUZZ_CFLAGS := -std=c99 -O1 -g -Wall -Wextra -Werror -Iinclude -ISources/CConnec
   -ISources/CConnectorHostFFI/include
 
 LIBRARY := Sources/ConnectorHost
-FUZZ_MODEL := $(addprefix $(LIBRARY)/,Errors/ConnectorHostError.swift Clock/Duration+Units.swift JSON/Base64.swift \
+FUZZ_MODEL := $(addprefix $(LIBRARY)/,Errors/ConnectorHostError.swift Clock/Duration+Units.swift JSON/Base64.swift JSON/JSONValue.swift \
   $(addprefix Plugin/,APIGroup.swift CustomValue.swift PluginDescription.swift PluginFunction.swift \
   PluginManifest.swift PluginSecret.swift ResilienceOverrides.swift StandardOperation.swift ValueType.swift))
 JSON_SCAN := Sources/CConnectorHostJSON/JSONScan.c

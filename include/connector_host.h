@@ -48,7 +48,8 @@
  *      may repeat after a timeout or a crash); CH_MAX_RESPONSE_BYTES;
  *      function_size 0 meaning sizeof(ch_function) of the descriptor's
  *      abi_version, so that CH_DESCRIPTOR_HEADER works from C++.
- *   3  CH_TYPE_CONTEXT and ch_function_context: a custom function may take
+ *   3  CH_TYPE_JSON: JSON documents in and out of custom functions.
+ *      CH_TYPE_CONTEXT and ch_function_context: a custom function may take
  *      its call's context as its first parameter -- the session opened with
  *      the caller's settings, the settings themselves, the call handle for
  *      is_cancelled and time_remaining_ns, and a status and message to fail
@@ -395,7 +396,13 @@ enum {
     CH_TYPE_BUFFER = 13,
     /** Version 3; first parameter only: ch_function_context *, the call's
      *  context (see ch_function_context). Callers pass no argument for it. */
-    CH_TYPE_CONTEXT = 14
+    CH_TYPE_CONTEXT = 14,
+    /** Version 3. Parameter: const char *, a NUL-terminated JSON document
+     *  (any JSON value the caller passed), owned by the host and valid during
+     *  the call only. Return: char *, a NUL-terminated JSON document allocated
+     *  with ch_host_api.allocate, or NULL for JSON null; the host frees it and
+     *  answers it as JSON (a text that is not JSON is a plugin error). */
+    CH_TYPE_JSON = 15
 };
 
 /** The most parameters a custom function may declare. */

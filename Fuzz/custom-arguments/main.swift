@@ -17,8 +17,10 @@ public func fuzzCustomArguments(_ data: UnsafePointer<UInt8>, _ size: Int) -> In
         entityId: 1, name: "fuzz", signature: FunctionSignature(returnType: .int32, parameterTypes: types)
     )
     guard let values = try? CustomFunctionCall.arguments(json, for: function, plugin: "fuzz") else { return 0 }
-    precondition(values.count == types.count)
-    for (value, type) in zip(values, types) {
+    // A context first is the host's to pass: the caller's arguments are the rest.
+    let arguments = function.signature?.argumentTypes ?? []
+    precondition(values.count == arguments.count)
+    for (value, type) in zip(values, arguments) {
         precondition(fits(value, type), "accepted \(value) as \(type)")
         precondition(JSONValidator.isValid(value.json), "the JSON of \(value) is not valid")
     }
@@ -51,6 +53,7 @@ private func fits(_ value: CustomValue, _ type: ValueType) -> Bool {
         default: return false
         }
     case .string: if case .string(let text) = value { return !text.utf8.contains(0) } else { return false }
-    case .void, .buffer: return false
+    case .json: return true
+    case .void, .buffer, .context: return false
     }
 }

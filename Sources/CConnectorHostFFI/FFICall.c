@@ -40,7 +40,8 @@ static ffi_type *type_of(uint32_t type) {
     case CH_TYPE_FLOAT: return &ffi_type_float;
     case CH_TYPE_DOUBLE: return &ffi_type_double;
     case CH_TYPE_STRING:
-    case CH_TYPE_CONTEXT: return &ffi_type_pointer;
+    case CH_TYPE_CONTEXT:
+    case CH_TYPE_JSON: return &ffi_type_pointer;
     case CH_TYPE_BUFFER:
         pthread_once(&buffer_type_once, lay_out_buffer_type);
         return &buffer_type;
@@ -87,7 +88,8 @@ int CConnectorHostFFI_call(void (*function)(void), uint32_t return_type, uint32_
     case CH_TYPE_UINT64: *(uint64_t *)result = (uint64_t)value.integral; break;
     case CH_TYPE_FLOAT: *(float *)result = value.single; break;
     case CH_TYPE_DOUBLE: *(double *)result = value.real; break;
-    case CH_TYPE_STRING: *(void **)result = value.pointer; break;
+    case CH_TYPE_STRING:
+    case CH_TYPE_JSON: *(void **)result = value.pointer; break;
     case CH_TYPE_BUFFER: *(ch_buffer *)result = value.buffer; break;
     }
     return 0;

@@ -115,7 +115,7 @@ import Testing
         ("echo_int32", "[]", "custom echo_int32 takes 1 argument (int32_t echo_int32(int32_t)); got 0"),
         ("echo_int32", "[1, 2]", "custom echo_int32 takes 1 argument (int32_t echo_int32(int32_t)); got 2"),
         ("echo_int32", "{\"a\": 1}", "the arguments of custom echo_int32 must be a JSON array"),
-        ("echo_int32", "[[1]]", "the arguments of custom echo_int32 must be a JSON array"),
+        ("echo_int32", "[[1]]", "argument 1 of custom echo_int32: expected int32 (-2147483648...2147483647), got a JSON array"),
     ])
     func wrongArgumentsAreRefused(function: String, arguments: String, message: String) async throws {
         let host = try await Self.host(.sandbox)
@@ -155,6 +155,27 @@ import Testing
         #expect(unknown?.message.hasPrefix("tracker has no function with 'nope' (custom functions: checksum, count_entities") == true)
         #expect(FunctionReference("200050") == .entityId(200050))
         #expect(FunctionReference("checksum") == .name("checksum"))
+        await host.shutdown()
+    }
+
+    @Test(arguments: Runtime.allCases)
+    func jsonDocumentsGoInAndComeOutAsJSON(_ runtime: Runtime) async throws {
+        let host = try await Self.host(runtime)
+        let custom = try host.connector(named: "custom")
+        let wrapped = try await custom.callFunction(.name("wrap_json"), arguments: Array(#"[{"a": [1, "two", null]}]"#.utf8))
+        #expect(String(decoding: wrapped.json, as: UTF8.self) == #"{"got":{"a":[1,"two",null]}}"#)
+        // One JSON parameter takes an object as it is, and any JSON value in an array.
+        let bare = try await custom.callFunction(.name("wrap_json"), arguments: Array(#"{"q": "x"}"#.utf8))
+        #expect(String(decoding: bare.json, as: UTF8.self) == #"{"got":{"q":"x"}}"#)
+        let scalar = try await custom.callFunction(.name("wrap_json"), arguments: Array("[42]".utf8))
+        #expect(String(decoding: scalar.json, as: UTF8.self) == #"{"got":42}"#)
+        #expect(try custom.customFunction(.name("wrap_json")).signature?.declaration(named: "wrap_json")
+            == "char * /* JSON */ wrap_json(const char * /* JSON */)")
+        let error = await #expect(throws: ConnectorHostError.self) {
+            _ = try await custom.callFunction(.name("not_json"), arguments: [])
+        }
+        #expect(error?.code == .pluginError)
+        #expect(error?.message.contains("returned text that is not JSON") == true)
         await host.shutdown()
     }
 

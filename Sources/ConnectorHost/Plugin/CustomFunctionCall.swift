@@ -22,10 +22,15 @@ package enum CustomFunctionCall {
             throw ConnectorHostError(.invalidRequest, "\(plugin) \(function.name) is a standard operation, not a custom function")
         }
         let values: [CustomValue]
-        do {
-            values = try JSONDecoder().decode([CustomValue].self, from: Data(json.isEmpty ? Array("[]".utf8) : json))
-        } catch {
-            throw ConnectorHostError(.invalidRequest, "the arguments of \(plugin) \(function.name) must be a JSON array of numbers, strings, booleans and nulls")
+        if signature.argumentTypes.elementsEqual([.json]), json.first(where: { ![0x20, 0x09, 0x0A, 0x0D].contains($0) }) == UInt8(ascii: "{") {
+            // A function of one JSON document takes an object as it is: `{"q": "x"}`, not `[{"q": "x"}]`.
+            values = [.json(try JSONValue(parsing: json))]
+        } else {
+            do {
+                values = try JSONDecoder().decode([CustomValue].self, from: Data(json.isEmpty ? Array("[]".utf8) : json))
+            } catch {
+                throw ConnectorHostError(.invalidRequest, "the arguments of \(plugin) \(function.name) must be a JSON array of its arguments")
+            }
         }
         let count = signature.argumentTypes.count
         guard values.count == count else {
@@ -196,6 +201,8 @@ package enum CustomFunctionCall {
         case .string:
             guard case .string(let text) = value else { return "string (JSON text)" }
             return text.utf8.contains(0) ? "string without NUL characters" : nil
+        case .json:
+            return nil
         case .void, .buffer, .context:
             return "a parameter type (\(type.rawValue) is not an argument a caller passes)"
         }
@@ -237,6 +244,10 @@ package enum CustomFunctionCall {
             guard case .string(let text) = value, let copy = strdup(text) else { return }
             strings.append(copy)
             slot.storeBytes(of: UnsafeMutableRawPointer(copy), as: UnsafeMutableRawPointer.self)
+        case .json:
+            guard let copy = strdup(String(decoding: value.json, as: UTF8.self)) else { return }
+            strings.append(copy)
+            slot.storeBytes(of: UnsafeMutableRawPointer(copy), as: UnsafeMutableRawPointer.self)
         case .void, .buffer, .context:
             break
         }
@@ -268,6 +279,21 @@ package enum CustomFunctionCall {
                 throw ConnectorHostError(.pluginError, "\(plugin) \(function) returned a string that is not valid UTF-8")
             }
             return .string(string)
+        case .json:
+            guard let text = result.load(as: UnsafeMutablePointer<CChar>?.self) else { return .null }
+            guard HostAllocator.owns(text) else {
+                throw ConnectorHostError(.pluginError, "\(plugin) \(function): \(HostAllocator.foreignBlock("the returned JSON"))")
+            }
+            defer { HostAllocator.release(text) }
+            let bytes = Array(UnsafeBufferPointer(start: UnsafeRawPointer(text).assumingMemoryBound(to: UInt8.self), count: strlen(text)))
+            guard bytes.count <= Int(CH_MAX_RESPONSE_BYTES) else {
+                throw ConnectorHostError(.pluginError, "\(plugin) \(function) returned \(bytes.count) bytes of JSON, over CH_MAX_RESPONSE_BYTES (\(CH_MAX_RESPONSE_BYTES))")
+            }
+            do {
+                return .json(try JSONValue(parsing: bytes))
+            } catch {
+                throw ConnectorHostError(.pluginError, "\(plugin) \(function) returned text that is not JSON: \(error.message)")
+            }
         case .buffer:
             let buffer = result.load(as: ch_buffer.self)
             guard let data = buffer.data else { return .bytes([]) }

@@ -1,4 +1,5 @@
 /// A value passed to or returned by a custom function, as JSON carries it.
+/// Scalars keep their C type; objects and arrays are ``json(_:)``.
 /// Integers keep all 64 bits: they are read from the JSON text, never through a
 /// `Double`.
 public enum CustomValue: Sendable, Hashable, Codable, CustomStringConvertible {
@@ -12,6 +13,8 @@ public enum CustomValue: Sendable, Hashable, Codable, CustomStringConvertible {
     case bytes([UInt8])
     /// A `void` result, or a NULL string.
     case null
+    /// A JSON document: an object or array argument, or a `CH_TYPE_JSON` result.
+    case json(JSONValue)
 
     public init(from decoder: Decoder) throws {
         let container = try decoder.singleValueContainer()
@@ -25,8 +28,10 @@ public enum CustomValue: Sendable, Hashable, Codable, CustomStringConvertible {
             self = .unsigned(value)
         } else if let value = try? container.decode(Double.self) {
             self = .double(value)
+        } else if let value = try? container.decode(String.self) {
+            self = .string(value)
         } else {
-            self = .string(try container.decode(String.self))
+            self = .json(try container.decode(JSONValue.self))
         }
     }
 
@@ -41,6 +46,7 @@ public enum CustomValue: Sendable, Hashable, Codable, CustomStringConvertible {
         case .string(let value): try container.encode(value)
         case .bytes(let value): try container.encode(Base64.encode(value))
         case .null: try container.encodeNil()
+        case .json(let value): try container.encode(value)
         }
     }
 
@@ -55,6 +61,7 @@ public enum CustomValue: Sendable, Hashable, Codable, CustomStringConvertible {
         case .string: "a string"
         case .bytes(let value): "\(value.count) bytes"
         case .null: "null"
+        case .json(let value): "a JSON \(value.typeName)"
         }
     }
 }

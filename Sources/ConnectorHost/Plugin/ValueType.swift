@@ -19,6 +19,8 @@ public enum ValueType: String, Sendable, Codable, CaseIterable {
     /// First parameter only: the call's `ch_function_context *` (ABI version
     /// 3), filled by the host; callers pass no argument for it.
     case context
+    /// Any JSON value, as NUL-terminated JSON text (ABI version 3).
+    case json
 
     /// The type a header `ch_value_type` value names, if it names one.
     init?(abiValue: ch_value_type) {
@@ -44,6 +46,7 @@ public enum ValueType: String, Sendable, Codable, CaseIterable {
         case .string: ch_value_type(CH_TYPE_STRING)
         case .buffer: ch_value_type(CH_TYPE_BUFFER)
         case .context: ch_value_type(CH_TYPE_CONTEXT)
+        case .json: ch_value_type(CH_TYPE_JSON)
         }
     }
 
@@ -57,12 +60,19 @@ public enum ValueType: String, Sendable, Codable, CaseIterable {
         case .string: "char *"
         case .buffer: "ch_buffer"
         case .context: "ch_function_context *"
+        case .json: "char * /* JSON */"
         default: "\(rawValue)_t"
         }
     }
 
     /// The C spelling of a parameter of this type: strings come in as `const char *`.
-    var parameterSpelling: String { self == .string ? "const char *" : cSpelling }
+    var parameterSpelling: String {
+        switch self {
+        case .string: "const char *"
+        case .json: "const char * /* JSON */"
+        default: cSpelling
+        }
+    }
 
     /// Whether a parameter may have this type (void and buffer are return
     /// types only; the context is a parameter, the first).

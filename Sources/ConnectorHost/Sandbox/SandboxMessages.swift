@@ -167,6 +167,11 @@ package enum SandboxProtocol {
             writer.write(UInt8(7))
             writer.write(UInt32(bytes.count))
             writer.write(bytes)
+        case .json(let document):
+            let bytes = document.bytes
+            writer.write(UInt8(8))
+            writer.write(UInt32(bytes.count))
+            writer.write(bytes)
         }
     }
 
@@ -182,6 +187,12 @@ package enum SandboxProtocol {
         case 7:
             let count = try reader.read(UInt32.self)
             return .bytes(Array(try reader.readBytes(Int(count))))
+        case 8:
+            let count = try reader.read(UInt32.self)
+            guard let document = try? JSONValue(parsing: Array(try reader.readBytes(Int(count)))) else {
+                throw .malformed("a JSON custom value that is not JSON")
+            }
+            return .json(document)
         case let tag: throw .malformed("custom value tag \(tag)")
         }
     }

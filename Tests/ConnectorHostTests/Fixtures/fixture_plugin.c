@@ -589,6 +589,21 @@ MAYBE_UNUSED static int32_t transient_once(ch_function_context *context) {
     return calls;
 }
 
+/* JSON in and out: the document it was given, wrapped as {"got": ...}. */
+MAYBE_UNUSED static char *wrap_json(const char *json) {
+    size_t size = strlen(json) + sizeof "{\"got\":}";
+    char *text = host->allocate(size);
+    if (text) snprintf(text, size, "{\"got\":%s}", json);
+    return text;
+}
+
+/* Declares a JSON result and returns text that is not JSON. */
+MAYBE_UNUSED static char *not_json(void) {
+    char *text = host->allocate(sizeof "{nope");
+    if (text) memcpy(text, "{nope", sizeof "{nope");
+    return text;
+}
+
 /* Breaks the memory rules: a message the host did not allocate. */
 MAYBE_UNUSED static int32_t literal_message(ch_function_context *context) {
     context->status = CH_STATUS_PERMANENT;
@@ -617,6 +632,7 @@ TYPE_LIST(seventeen, CH_TYPE_INT32, CH_TYPE_INT32, CH_TYPE_INT32, CH_TYPE_INT32,
 TYPE_LIST(unknown_type, 99)
 TYPE_LIST(buffer_type, CH_TYPE_BUFFER)
 TYPE_LIST(context_type, CH_TYPE_CONTEXT)
+TYPE_LIST(json_type, CH_TYPE_JSON)
 TYPE_LIST(context_and_string, CH_TYPE_CONTEXT, CH_TYPE_STRING)
 TYPE_LIST(string_and_context, CH_TYPE_STRING, CH_TYPE_CONTEXT)
 
@@ -649,7 +665,9 @@ TYPE_LIST(string_and_context, CH_TYPE_STRING, CH_TYPE_CONTEXT)
     CUSTOM(47, "describe_context", describe_context, CH_TYPE_STRING, context_type)     \
     CUSTOM(48, "refuse_first_session", refuse_first_session, CH_TYPE_UINT64, context_type) \
     CUSTOM(49, "transient_once", transient_once, CH_TYPE_INT32, context_type)          \
-    CUSTOM(50, "literal_message", literal_message, CH_TYPE_INT32, context_type)
+    CUSTOM(50, "literal_message", literal_message, CH_TYPE_INT32, context_type)       \
+    CUSTOM(51, "wrap_json", wrap_json, CH_TYPE_JSON, json_type)                        \
+    NO_PARAMETERS(52, "not_json", not_json, CH_TYPE_JSON)
 #elif defined(DEFECT_CONTEXT_OLD_ABI)
 #define EXTRA_FUNCTION CUSTOM(30, "fail_with", fail_with, CH_TYPE_INT32, context_and_string)
 #elif defined(DEFECT_CONTEXT_NOT_FIRST)
