@@ -21,6 +21,7 @@ BIN := .build/debug/connector-host
 VENV := $(BUILD)/venv
 SCHEMATHESIS_VERSION := 4.32.5
 SCHEMATHESIS_EXAMPLES ?= 20
+HTTPBIN_VERSION := 0.10.4
 
 # bubblewrap and libseccomp-dev confine the sandbox workers (see README, "How plugins run").
 # libarchive-dev unpacks uploaded distributions.
@@ -48,7 +49,12 @@ build: deps
 
 # --- plugins ---------------------------------------------------------------
 
-plugins: $(BUILD)/plugins/tracker.so $(BUILD)/plugins/hello-swift.so
+plugins: $(BUILD)/plugins/tracker.so $(BUILD)/plugins/hello-swift.so $(BUILD)/plugins/host-api.connector.yaml
+
+# A declarative connector is data: it is copied, not built.
+$(BUILD)/plugins/host-api.connector.yaml: Plugins/host-api/host-api.connector.yaml
+	@mkdir -p $(@D)
+	cp $< $@
 
 # The tracker's sources; its defect fixtures (below) build from them too.
 TRACKER_DEPENDENCIES := $(wildcard Plugins/tracker/*.c Plugins/tracker/*.h) $(HEADER)
@@ -169,7 +175,7 @@ $(BUILD)/fixtures/not-a-plugin.so: Tests/ConnectorHostTests/Fixtures/not-a-plugi
 
 # After the suite, no sandbox worker it started may be left: each carries the
 # run's marker in its environment.
-test: deps plugins fixtures $(VENV)/bin/schemathesis
+test: deps plugins fixtures $(VENV)/bin/schemathesis $(VENV)/.httpbin-$(HTTPBIN_VERSION)
 	$(SWIFT) build --build-tests
 	@run="test-$$$$-$$(date +%s%N)"; \
 	CONNECTOR_HOST_BIN=$(BIN) CONNECTOR_HOST_TEST_RUN=$$run $(SWIFT) test --skip-build; status=$$?; \
@@ -183,6 +189,12 @@ test: deps plugins fixtures $(VENV)/bin/schemathesis
 $(VENV)/bin/schemathesis:
 	python3 -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet 'schemathesis==$(SCHEMATHESIS_VERSION)'
+
+# httpbin, the real HTTP server the declarative-connector tests call
+# (Tests/http/httpbin_server.py starts it on a free loopback port).
+$(VENV)/.httpbin-$(HTTPBIN_VERSION): $(VENV)/bin/schemathesis
+	$(VENV)/bin/pip install --quiet 'httpbin==$(HTTPBIN_VERSION)'
+	@touch $@
 
 schemathesis: deps plugins $(VENV)/bin/schemathesis
 	$(SWIFT) build --product connector-host

@@ -22,6 +22,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         // The OpenAPI document's types; loading external references is not needed.
         .package(url: "https://github.com/mattpolzin/OpenAPIKit", from: "6.4.0", traits: []),
+        // Declarative connector documents in YAML.
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         // The public C header in include/, the contract plugins compile against.
@@ -43,6 +45,8 @@ let package = Package(
             cSettings: [.headerSearchPath("../../include")],
             linkerSettings: [.linkedLibrary("ffi")]
         ),
+        // HTTP for declarative connectors, through libcurl (Debian: libcurl4-openssl-dev).
+        .target(name: "CConnectorHostCurl", linkerSettings: [.linkedLibrary("curl")]),
         .target(
             name: "ConnectorHost",
             dependencies: [
@@ -50,7 +54,9 @@ let package = Package(
                 "CConnectorHostSystem",
                 "CConnectorHostFFI",
                 "CConnectorHostJSON",
+                "CConnectorHostCurl",
                 "CSQLite",
+                .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Crypto", package: "swift-crypto"),

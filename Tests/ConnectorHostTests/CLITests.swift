@@ -116,7 +116,7 @@ import Testing
         let unknownConnector = try CLI.run(["call", "--plugins", plugins, "jira", "server.info"])
         #expect(unknownConnector.status == 3)
         #expect(unknownConnector.standardError.contains("no connector named 'jira'"))
-        #expect(unknownConnector.standardError.contains("loaded: hello-swift, tracker"))
+        #expect(unknownConnector.standardError.contains("loaded: hello-swift, host-api, tracker"))
 
         let unknownOperation = try CLI.run(["call", "--plugins", plugins, "tracker", "entity.fetch"])
         #expect(unknownOperation.status == 3, "not_found, as the exit table says")
@@ -139,7 +139,7 @@ import Testing
         let result = try CLI.run(["health", "--plugins", TestSupport.pluginDirectory, "--json"])
         #expect(result.status == 0, "\(result.standardError)")
         let plugins = try #require(try TestSupport.object(Array(result.standardOutput.utf8))["plugins"] as? [[String: Any]])
-        #expect(plugins.map { $0["name"] as? String } == ["hello-swift", "tracker"])
+        #expect(plugins.map { $0["name"] as? String } == ["hello-swift", "host-api", "tracker"])
         for plugin in plugins {
             #expect(plugin["runtime"] as? String == "sandbox")
             #expect(plugin["health"] as? String == "healthy")

@@ -22,13 +22,19 @@ public enum PluginDiscovery {
         }
         let base = URL(fileURLWithPath: directory)
         return names
-            .filter { $0.hasSuffix(".so") && !$0.hasPrefix(".") }
+            .filter { PluginDiscovery.isPluginFileName($0) }
             .map { base.appendingPathComponent($0).path }
             .filter { path in
                 var isDirectory: ObjCBool = false
                 return FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && !isDirectory.boolValue
             }
             .sorted()
+    }
+
+    /// Whether a directory entry is a plugin: a shared object or a connector
+    /// document (``ConnectorDocument/fileSuffixes``), not hidden.
+    package static func isPluginFileName(_ name: String) -> Bool {
+        !name.hasPrefix(".") && (name.hasSuffix(".so") || ConnectorDocument.isDocument(name))
     }
 
     /// The version of every plugin file of `directory` now (none when it cannot be read).

@@ -122,7 +122,7 @@ public final class ConnectorHost: Sendable {
         let runtime: any PluginRuntime
         if configuration.trustedPlugins.contains(name) {
             do {
-                runtime = InProcessRuntime(image: try PluginImage.load(path, logger: logger), shutdown: shutdownSignal)
+                runtime = InProcessRuntime(image: try PluginLoader.load(path, logger: logger), shutdown: shutdownSignal)
             } catch {
                 logger.error("trusted plugin failed to load in process", metadata: ["error": "\(error)"])
                 return nil
@@ -156,7 +156,9 @@ public final class ConnectorHost: Sendable {
     public func connector(named name: String) throws(ConnectorHostError) -> Connector {
         let (plugin, known, rejected) = state.withLock { state in
             (state.plugins[name], state.plugins.keys.sorted(),
-             state.discovery.rejected.first { $0.path.hasSuffix("/\(name).so") })
+             state.discovery.rejected.first { rejected in
+                 (["\(name).so"] + ConnectorDocument.fileSuffixes.map { name + $0 }).contains { rejected.path.hasSuffix("/" + $0) }
+             })
         }
         guard let plugin else {
             var message = "no connector named '\(name)' in \(configuration.pluginDirectory)"

@@ -22,9 +22,14 @@ package enum CustomFunctionCall {
             throw ConnectorHostError(.invalidRequest, "\(plugin) \(function.name) is a standard operation, not a custom function")
         }
         let values: [CustomValue]
-        if signature.argumentTypes.elementsEqual([.json]), json.first(where: { ![0x20, 0x09, 0x0A, 0x0D].contains($0) }) == UInt8(ascii: "{") {
+        let start = json.first { ![0x20, 0x09, 0x0A, 0x0D].contains($0) }
+        let compact = json.filter { ![0x20, 0x09, 0x0A, 0x0D].contains($0) }
+        if signature.argumentTypes.elementsEqual([.json]), start == UInt8(ascii: "{") {
             // A function of one JSON document takes an object as it is: `{"q": "x"}`, not `[{"q": "x"}]`.
             values = [.json(try JSONValue(parsing: json))]
+        } else if signature.argumentTypes.elementsEqual([.json]), compact.isEmpty || compact == Array("[]".utf8) {
+            // ... and nothing at all as JSON null.
+            values = [.json(.null)]
         } else {
             do {
                 values = try JSONDecoder().decode([CustomValue].self, from: Data(json.isEmpty ? Array("[]".utf8) : json))

@@ -13,6 +13,11 @@ public struct PluginDescription: Sendable, Hashable, Codable {
     public var functions: [PluginFunction]
     /// What the plugin suggests for its own resilience policy.
     public var resilience: ResilienceOverrides
+    /// The `host:port` pairs the plugin's own definition says it reaches (a
+    /// declarative connector's base URL and token endpoint): its sandbox
+    /// worker may reach them through the egress proxy. Empty for a compiled
+    /// plugin, which is given hosts by the operator only.
+    public var egressHosts: [String] = []
 
     /// The API groups the plugin implements at least one operation of, in
     /// surface order.
@@ -33,5 +38,25 @@ public struct PluginDescription: Sendable, Hashable, Codable {
     /// Whether the plugin implements the standard operation.
     public func implements(_ operation: StandardOperation) -> Bool {
         functions.contains { $0.standardOperation == operation }
+    }
+}
+
+extension PluginDescription {
+    private enum CodingKeys: String, CodingKey {
+        case manifest, abiVersion, isThreadSafe, usesHistoryRecovery, maxConcurrency, functions, resilience, egressHosts
+    }
+
+    /// Fields added after the first version read as their defaults when a
+    /// stored description (a scan cache) lacks them.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        manifest = try container.decode(PluginManifest.self, forKey: .manifest)
+        abiVersion = try container.decode(UInt32.self, forKey: .abiVersion)
+        isThreadSafe = try container.decode(Bool.self, forKey: .isThreadSafe)
+        usesHistoryRecovery = try container.decodeIfPresent(Bool.self, forKey: .usesHistoryRecovery) ?? false
+        maxConcurrency = try container.decodeIfPresent(Int.self, forKey: .maxConcurrency)
+        functions = try container.decode([PluginFunction].self, forKey: .functions)
+        resilience = try container.decode(ResilienceOverrides.self, forKey: .resilience)
+        egressHosts = try container.decodeIfPresent([String].self, forKey: .egressHosts) ?? []
     }
 }

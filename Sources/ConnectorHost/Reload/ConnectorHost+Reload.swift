@@ -172,14 +172,15 @@ extension ConnectorHost {
         _ = try await connector.call(.sessionClose, request: [], session: session, on: plugin, hostInitiated: true)
     }
 
-    /// Copies a build to `<builds>/<sha256>.so`, a path no other build has.
+    /// Copies a build to `<builds>/<sha256>.so` (a document keeps its suffix), a path no other build has.
     private func stageBuild(_ source: String) throws(ConnectorHostError) -> (path: String, sha256: String) {
         _ = try PluginFile.status(source)
         guard let contents = FileManager.default.contents(atPath: source) else {
             throw ConnectorHostError(.notFound, "\(source): cannot read the file")
         }
         do {
-            let copy = try ContentAddressedStore.store(contents, in: buildsDirectory)
+            let suffix = ConnectorDocument.fileSuffixes.first { source.hasSuffix($0) } ?? ".so"
+            let copy = try ContentAddressedStore.store(contents, in: buildsDirectory, suffix: suffix)
             state.withLock { _ = $0.stagedBuilds.insert(copy.path) }
             return copy
         } catch {

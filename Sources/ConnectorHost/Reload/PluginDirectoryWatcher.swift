@@ -47,7 +47,7 @@ package final class PluginDirectoryWatcher: Sendable {
                     start = index + 1
                     guard let marker = entry.first else { continue }
                     let name = String(decoding: entry.dropFirst(), as: UTF8.self)
-                    guard name.hasSuffix(".so"), !name.hasPrefix(".") else { continue }
+                    guard PluginDiscovery.isPluginFileName(name) else { continue }
                     continuation.yield(PluginFileChange(
                         path: base.appendingPathComponent(name).path, kind: marker == UInt8(ascii: "-") ? .removed : .written
                     ))

@@ -8,7 +8,7 @@ import Synchronization
 /// limit is told so through `is_cancelled`/`time_remaining_ns` and reported by
 /// the policy when it returns. Only the sandbox can cut off a hung plugin.
 package final class InProcessRuntime: PluginRuntime {
-    private let image: PluginImage
+    private let image: any LoadedPlugin
     private let name: String
     private let sessions = Mutex<[SessionID: SessionSlot]>([:])
     private let isShutDown = Atomic<Bool>(false)
@@ -34,7 +34,7 @@ package final class InProcessRuntime: PluginRuntime {
     /// - Parameters:
     ///   - image: The loaded plugin.
     ///   - shutdown: The host's signal; once raised, `is_cancelled` answers yes.
-    package init(image: PluginImage, shutdown: ShutdownSignal? = nil) {
+    package init(image: any LoadedPlugin, shutdown: ShutdownSignal? = nil) {
         self.image = image
         shutdownSignal = shutdown
         name = image.description.manifest.name
@@ -75,7 +75,7 @@ package final class InProcessRuntime: PluginRuntime {
         _ request: CustomFunctionRequest, context: PluginCallContext
     ) throws(ConnectorHostError) -> CustomReply {
         guard let session = request.session else {
-            return try image.invokeCustom(request.function, arguments: request.arguments)
+            return try image.invokeCustom(request.function, arguments: request.arguments, context: nil)
         }
         // As for a standard operation: an unknown session is an invalid one.
         guard let slot = sessions.withLock({ $0[session] }) else {

@@ -103,7 +103,7 @@ public struct PluginReply: Sendable, Hashable {
         }
         throw ConnectorHostError(
             code, text + (message.map { ": \($0)" } ?? ""), detail: body.isEmpty ? nil : String(decoding: body, as: UTF8.self),
-            retryAfter: status == .rateLimited ? retryAfter : nil
+            retryAfter: status == .rateLimited || status == .transient ? retryAfter : nil
         )
     }
 }

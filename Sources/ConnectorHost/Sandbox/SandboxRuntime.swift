@@ -56,6 +56,9 @@ package final class SandboxRuntime: PluginRuntime {
         name = description.manifest.name
         self.pluginPath = pluginPath
         self.policy = policy
+        // A declarative connector's own definition names the hosts it reaches.
+        var settings = settings
+        settings.allowedHosts += description.egressHosts.filter { !settings.allowedHosts.contains($0) }
         self.settings = settings
         self.clock = clock
         self.logger = logger

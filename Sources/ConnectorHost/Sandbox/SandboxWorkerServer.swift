@@ -45,9 +45,9 @@ package enum SandboxWorkerServer {
                 logger.warning("no network: \(error.message)")
             }
         }
-        let image: PluginImage
+        let image: any LoadedPlugin
         do {
-            image = try PluginImage.load(hello.pluginPath, logger: logger)
+            image = try PluginLoader.load(hello.pluginPath, logger: logger)
         } catch {
             connection.send(Frame(.loadFailed, payload: SandboxProtocol.json(SandboxProtocol.Failure(error))))
             return 0

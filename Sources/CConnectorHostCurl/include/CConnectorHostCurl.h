@@ -1,0 +1,63 @@
+/* One HTTP exchange through libcurl, for declarative connectors. Swift cannot
+ * call curl_easy_setopt (a variadic function), so the whole transfer is set up
+ * and run here. */
+#ifndef CCONNECTORHOSTCURL_H
+#define CCONNECTORHOSTCURL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* What to send. Strings are NUL-terminated; headers are "Name: value". */
+typedef struct chc_request {
+    const char *method;
+    const char *url;
+    const char *const *headers;
+    size_t header_count;
+    const uint8_t *body;
+    size_t body_length;
+    /* Basic credentials "user:password" for CURLOPT_USERPWD, or NULL. */
+    const char *basic_credentials;
+    long connect_timeout_ms;
+    long timeout_ms;
+    long max_redirects;
+    /* A larger answer stops the transfer (chc_response.truncated). */
+    size_t max_response_bytes;
+    /* Polled during the transfer: non-zero aborts it. May be NULL. */
+    int (*is_cancelled)(void *context);
+    void *cancel_context;
+} chc_request;
+
+/* What came back; release with chc_response_free. */
+typedef struct chc_response {
+    long status;
+    uint8_t *body;
+    size_t body_length;
+    /* The last response's header block, as received. */
+    char *headers;
+    size_t headers_length;
+    double total_seconds;
+    /* 0, or the CURLcode of a failed transfer, with its message in error. */
+    int curl_code;
+    char error[256];
+    int truncated;
+    int cancelled;
+    /* Whether any byte of the request was sent (a failure after that may
+     * have reached the end system). */
+    int request_sent;
+} chc_response;
+
+/* A handle that keeps its connections alive between transfers (one per
+ * session, used by one transfer at a time); NULL when out of memory. */
+void *chc_handle_create(void);
+void chc_handle_destroy(void *handle);
+
+/* Runs one transfer on handle; always fills response (free it after). */
+void chc_perform(void *handle, const chc_request *request, chc_response *response);
+void chc_response_free(chc_response *response);
+
+/* text percent-encoded as a URL component; free with chc_free. NULL when out
+ * of memory. */
+char *chc_escape(const char *text, size_t length);
+void chc_free(void *pointer);
+
+#endif
