@@ -69,7 +69,7 @@ DEFECTS := wrong-magic future-abi short-descriptor empty-name empty-version empt
   function-out-of-range endpoint-in-range duplicate-id duplicate-name unknown-operation \
   missing-mandatory no-entry-point null-descriptor \
   custom-unknown-type custom-too-many custom-named-standard custom-buffer-parameter \
-  history-recovery-without-history
+  context-old-abi context-not-first history-recovery-without-history
 # Valid plugins for discovery: file:name:endpoint:start:end. twin repeats alpha's
 # name; omega's IDs overlap beta's.
 IDENTITIES := alpha:alpha:500001:500002:500100 beta:beta:600001:600002:600100 \
@@ -253,15 +253,17 @@ FUZZ_LIBRARY_multipart := $(LIBRARY)/Errors/ConnectorHostError.swift
 FUZZ_SERVER_multipart := Sources/ConnectorHostServer/MultipartForm.swift
 FUZZ_LIBRARY_archive := $(LIBRARY)/Errors/ConnectorHostError.swift
 FUZZ_SERVER_archive := Sources/ConnectorHostServer/DistributionArchive.swift
-FUZZ_LIBRARY_wire := $(FUZZ_MODEL) $(LIBRARY)/Runtime/PluginReply.swift $(LIBRARY)/Resilience/ResiliencePolicy.swift \
+FUZZ_CUSTOM_CALL := $(addprefix $(LIBRARY)/Runtime/,CustomFunctionRequest.swift CustomReply.swift PluginReply.swift SessionID.swift)
+FUZZ_LIBRARY_wire := $(FUZZ_MODEL) $(FUZZ_CUSTOM_CALL) $(LIBRARY)/Resilience/ResiliencePolicy.swift \
   $(addprefix $(LIBRARY)/Plugin/,ABISizes.swift DescriptorValidator.swift PluginDescription+Bounds.swift) \
   $(addprefix $(LIBRARY)/Sandbox/,Frame.swift WireBytes.swift SandboxMessages.swift)
 FUZZ_LIBRARY_descriptor := $(FUZZ_MODEL) \
   $(addprefix $(LIBRARY)/Plugin/,ABISizes.swift DescriptorValidator.swift PluginDescription+Bounds.swift)
 FUZZ_LIBRARY_json := $(addprefix $(LIBRARY)/,JSON/JSONValidator.swift JSON/JSONValue.swift Errors/ConnectorHostError.swift)
 FUZZ_C_json := $(JSON_SCAN)
-FUZZ_LIBRARY_custom-arguments := $(FUZZ_MODEL) $(LIBRARY)/JSON/JSONValidator.swift \
-  $(addprefix $(LIBRARY)/Plugin/,CustomFunctionCall.swift CustomValue+JSON.swift HostAllocator.swift)
+FUZZ_LIBRARY_custom-arguments := $(FUZZ_MODEL) $(FUZZ_CUSTOM_CALL) $(LIBRARY)/JSON/JSONValidator.swift \
+  $(addprefix $(LIBRARY)/Plugin/,CustomFunctionCall.swift CustomValue+JSON.swift HostAllocator.swift) \
+  $(LIBRARY)/Runtime/PluginCallContext.swift $(LIBRARY)/Host/ShutdownSignal.swift $(LIBRARY)/System/MonotonicClock.swift
 FUZZ_C_custom-arguments := $(JSON_SCAN) Sources/CConnectorHostFFI/FFICall.c
 FUZZ_LINK_custom-arguments := -lffi
 

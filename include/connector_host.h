@@ -22,8 +22,9 @@
  * that each side reads only the fields the other side knows:
  *   - the host never reads a descriptor field beyond descriptor->struct_size,
  *     nor a function-table field beyond descriptor->function_size;
- *   - a plugin never reads a ch_host_api, ch_request or ch_response field, nor
- *     writes a ch_response field, beyond that structure's struct_size.
+ *   - a plugin never reads a ch_host_api, ch_request, ch_response or
+ *     ch_function_context field, nor writes a ch_response or
+ *     ch_function_context field, beyond that structure's struct_size.
  *
  * Negotiation: the entry point receives the host's ch_host_api, which carries
  * the oldest and newest ABI versions the host serves. A plugin returns a
@@ -47,6 +48,12 @@
  *      may repeat after a timeout or a crash); CH_MAX_RESPONSE_BYTES;
  *      function_size 0 meaning sizeof(ch_function) of the descriptor's
  *      abi_version, so that CH_DESCRIPTOR_HEADER works from C++.
+ *   3  CH_TYPE_CONTEXT and ch_function_context: a custom function may take
+ *      its call's context as its first parameter -- the session opened with
+ *      the caller's settings, the settings themselves, the call handle for
+ *      is_cancelled and time_remaining_ns, and a status and message to fail
+ *      with, mapped like a standard operation's. Structures and host API
+ *      are otherwise those of version 2.
  *
  * -------------------------------------------------------------------------
  * Life cycle
@@ -89,7 +96,8 @@
  *     operation, a custom function (custom != NULL) named like one, an entry
  *     with both or neither pointer;
  *   - a custom function with an unknown value type or more than
- *     CH_MAX_PARAMETERS parameters;
+ *     CH_MAX_PARAMETERS parameters; CH_TYPE_CONTEXT anywhere but as the first
+ *     parameter, or in a descriptor whose abi_version is below 3;
  *   - a missing mandatory operation (see CH_OP_* below): the error lists every
  *     missing one; CH_PLUGIN_HISTORY_RECOVERY without "history.list".
  */
@@ -113,7 +121,7 @@ extern "C" {
 #define CH_PLUGIN_MAGIC 0x4348504Cu
 
 /** The ABI version this header describes. */
-#define CH_ABI_VERSION 2u
+#define CH_ABI_VERSION 3u
 
 /** The name of the exported entry point (see ch_plugin_entry_fn). */
 #define CH_PLUGIN_ENTRY_SYMBOL "connector_host_plugin"
@@ -384,7 +392,10 @@ enum {
     /** Return type only: a ch_buffer by value whose data was allocated with
      *  ch_host_api.allocate (or is NULL with length 0); the host frees it.
      *  Returned to callers as base64 text. */
-    CH_TYPE_BUFFER = 13
+    CH_TYPE_BUFFER = 13,
+    /** Version 3; first parameter only: ch_function_context *, the call's
+     *  context (see ch_function_context). Callers pass no argument for it. */
+    CH_TYPE_CONTEXT = 14
 };
 
 /** The most parameters a custom function may declare. */
@@ -399,6 +410,63 @@ typedef struct ch_buffer {
 /** A custom function's address, cast to this type in the function table; the
  *  host calls it with the declared signature. */
 typedef void (*ch_custom_fn)(void);
+
+/**
+ * Version 3. The context of one custom-function call, passed to a function
+ * whose first declared parameter type is CH_TYPE_CONTEXT; owned by the host,
+ * valid during the call only. Such a function is a first-class call: it runs
+ * in a session like a standard operation and fails like one.
+ *
+ *     static int64_t open_count(ch_function_context *context, const char *type) {
+ *         if (host->is_cancelled(context->call)) {
+ *             context->status = CH_STATUS_TRANSIENT;
+ *             return 0;
+ *         }
+ *         my_state *state = context->session->state;
+ *         ...
+ *     }
+ *     static const ch_value_type open_count_parameters[] = {CH_TYPE_CONTEXT, CH_TYPE_STRING};
+ *
+ * The session is the one the caller's settings open (session.open is called
+ * with them first when no session is open for them yet; sessions are shared
+ * with the standard operations of the same settings). When the function sets
+ * status to CH_STATUS_UNAUTHORIZED, the host opens a new session and calls
+ * it once more, as for a standard operation.
+ *
+ * To fail, the function sets status to a negative ch_status, and may set
+ * message; the caller then receives the error that status maps to, exactly as
+ * for a standard operation (CH_STATUS_TRANSIENT is retried under the plugin's
+ * policy). The return value of a failed call is ignored; a returned string or
+ * buffer is still freed.
+ */
+typedef struct ch_function_context {
+    /** sizeof(ch_function_context) as the host was compiled. */
+    uint32_t struct_size;
+    /** Set by the function with CH_STATUS_RATE_LIMITED: how long the end
+     *  system asks callers to wait, in milliseconds (0: unknown). */
+    uint32_t retry_after_ms;
+    /** The session the call runs in; its state is the plugin's, as set by
+     *  session.open. Never NULL. */
+    ch_session *session;
+    /** The caller's session settings, the same JSON array session.open
+     *  receives, UTF-8, NOT NUL-terminated; "[]" when the caller gave none.
+     *  Values marked sensitive must never be logged. */
+    const uint8_t *settings;
+    size_t settings_length;
+    /** Pass to ch_host_api.is_cancelled and time_remaining_ns. */
+    const ch_call *call;
+    /** CH_STATUS_OK when the call starts; the function sets a negative
+     *  ch_status to fail. */
+    ch_status status;
+    uint32_t reserved;
+    /** With a failing status: optional NUL-terminated UTF-8 text saying what
+     *  was wrong, allocated with ch_host_api.allocate; the host frees it. */
+    char *message;
+} ch_function_context;
+
+/** The size of a version 3 function context: the end of message. */
+#define CH_FUNCTION_CONTEXT_SIZE_V3 \
+    ((uint32_t)(offsetof(ch_function_context, message) + sizeof(char *)))
 
 /* ------------------------------------------------------------------------- */
 /* Function table                                                            */
@@ -428,7 +496,7 @@ typedef struct ch_function {
      *  CH_MAX_PARAMETERS). */
     uint32_t parameter_count;
     /** Custom functions only: parameter_count parameter types (never
-     *  CH_TYPE_VOID or CH_TYPE_BUFFER). */
+     *  CH_TYPE_VOID or CH_TYPE_BUFFER; CH_TYPE_CONTEXT only first). */
     const ch_value_type *parameter_types;
 
     /* --- version 2 and later --- */

@@ -51,8 +51,7 @@ private func decode(_ frame: Frame) {
     case .log:
         _ = try? SandboxProtocol.decodeLog(payload)
     case .customReply:
-        var reader = WireReader(payload[...])
-        _ = try? SandboxProtocol.read(CustomValue.self, from: &reader)
+        _ = try? SandboxProtocol.decodeCustomReply(payload)
     case .call:
         if let call = try? SandboxProtocol.Call(decoding: payload) {
             precondition((try? SandboxProtocol.Call(decoding: call.encoded)) == call, "call round trip")

@@ -1,9 +1,10 @@
 /* The tracker's custom functions: plain C functions with declared signatures,
- * which the host calls through libffi. Between them they use every value type
- * of the ABI. */
+ * which the host calls through libffi, and one that takes its call's context
+ * (entity_title). Between them they use every value type of the ABI. */
 #include <ctype.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "tracker.h"
@@ -169,4 +170,42 @@ ch_buffer tracker_export_csv(const char *database, const char *entity_type) {
 /* Writes a note to the host's log. */
 void tracker_note(const char *text) {
     tracker_host->log(tracker_host->context, CH_LOG_INFO, text);
+}
+
+/* Sets a custom function's failure: status and a host-allocated message. */
+static void fail_function(ch_function_context *context, ch_status status, const char *message) {
+    context->status = status;
+    size_t size = strlen(message) + 1;
+    context->message = tracker_host->allocate(size);
+    if (context->message) memcpy(context->message, message, size);
+}
+
+/* The title of an entity, read in the caller's session (its database): a
+ * custom function that takes its context, and fails the way a standard
+ * operation does (not found, invalid request, cancelled). */
+char *tracker_entity_title(ch_function_context *context, const char *entity_id) {
+    if (tracker_host->is_cancelled(context->call)) {
+        fail_function(context, CH_STATUS_TRANSIENT, "cancelled before the database was read");
+        return NULL;
+    }
+    char *end = NULL;
+    long long id = strtoll(entity_id, &end, 10);
+    if (!*entity_id || *end || id <= 0) {
+        fail_function(context, CH_STATUS_INVALID_REQUEST, "entity_id must be a positive whole number");
+        return NULL;
+    }
+    const tracker_session *session = context->session->state;
+    char *title = tracker_query_text(
+        session->db, "SELECT json_extract(fields, '$.title') FROM entities WHERE id = ?1 AND deleted = 0", id);
+    if (!title) {
+        char message[64];
+        snprintf(message, sizeof message, "no entity %lld", id);
+        fail_function(context, CH_STATUS_NOT_FOUND, message);
+        return NULL;
+    }
+    size_t size = strlen(title) + 1;
+    char *copy = tracker_host->allocate(size);
+    if (copy) memcpy(copy, title, size);
+    sqlite3_free(title);
+    return copy;
 }

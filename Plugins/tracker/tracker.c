@@ -42,6 +42,7 @@ static const ch_value_type double_and_string[] = {CH_TYPE_DOUBLE, CH_TYPE_STRING
 static const ch_value_type one_uint8[] = {CH_TYPE_UINT8};
 static const ch_value_type uint16_and_float[] = {CH_TYPE_UINT16, CH_TYPE_FLOAT};
 static const ch_value_type two_int64[] = {CH_TYPE_INT64, CH_TYPE_INT64};
+static const ch_value_type context_and_string[] = {CH_TYPE_CONTEXT, CH_TYPE_STRING};
 
 #define CUSTOM(id, function_name, symbol, returns, parameters)                                           \
     {.entity_id = (id), .name = (function_name), .custom = (ch_custom_fn)(symbol), .return_type = (returns), \
@@ -89,6 +90,7 @@ static const ch_function functions[] = {
     CUSTOM(ID(60), "slug", tracker_slug, CH_TYPE_STRING, one_string),
     CUSTOM(ID(61), "export_csv", tracker_export_csv, CH_TYPE_BUFFER, two_strings),
     CUSTOM(ID(62), "note", tracker_note, CH_TYPE_VOID, one_string),
+    CUSTOM(ID(63), "entity_title", tracker_entity_title, CH_TYPE_STRING, context_and_string),
 };
 
 /* The tracker is local and fast: it allows far more calls than the host's

@@ -305,5 +305,6 @@ uint64_t tracker_entity_number(const char *key);
 char *tracker_slug(const char *title);
 ch_buffer tracker_export_csv(const char *database, const char *entity_type);
 void tracker_note(const char *text);
+char *tracker_entity_title(ch_function_context *context, const char *entity_id);
 
 #endif

@@ -39,7 +39,8 @@ static ffi_type *type_of(uint32_t type) {
     case CH_TYPE_UINT64: return &ffi_type_uint64;
     case CH_TYPE_FLOAT: return &ffi_type_float;
     case CH_TYPE_DOUBLE: return &ffi_type_double;
-    case CH_TYPE_STRING: return &ffi_type_pointer;
+    case CH_TYPE_STRING:
+    case CH_TYPE_CONTEXT: return &ffi_type_pointer;
     case CH_TYPE_BUFFER:
         pthread_once(&buffer_type_once, lay_out_buffer_type);
         return &buffer_type;
@@ -55,9 +56,10 @@ int CConnectorHostFFI_call(void (*function)(void), uint32_t return_type, uint32_
         types[index] = type_of(parameter_types[index]);
         if (!types[index] || parameter_types[index] == CH_TYPE_VOID || parameter_types[index] == CH_TYPE_BUFFER)
             return -1;
+        if (parameter_types[index] == CH_TYPE_CONTEXT && index > 0) return -1;
     }
     ffi_type *returned = type_of(return_type);
-    if (!returned) return -1;
+    if (!returned || return_type == CH_TYPE_CONTEXT) return -1;
     ffi_cif cif;
     if (ffi_prep_cif(&cif, FFI_DEFAULT_ABI, parameter_count, returned, types) != FFI_OK) return -1;
 

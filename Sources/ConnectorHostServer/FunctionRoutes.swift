@@ -4,6 +4,8 @@ import Hummingbird
 /// `POST /connectors/{connectorId}/functions/{entityIdOrName}`: calls a custom
 /// function with the body's JSON array of arguments; answers `{"result": value}`,
 /// and errors as the connector's SDK routes do, `{"errors": {code, message, detail}}`.
+/// A function that takes its context runs in the session of the
+/// `connector-credentials` header, as an SDK route's operation does.
 enum FunctionRoutes {
     static func add(to router: Router<AppRequestContext>, state: ServerState) {
         router.post("connectors/:connectorId/functions/:function") { request, context in
@@ -13,7 +15,8 @@ enum FunctionRoutes {
                 let connector = try state.callableConnector(try parameter("connectorId", context), for: principal)
                 let arguments = try await request.collectBody(limit: 1 << 20)
                 let result = try await connector.callFunction(
-                    FunctionReference(try parameter("function", context)), arguments: arguments
+                    FunctionReference(try parameter("function", context)), arguments: arguments,
+                    credentials: try SDKRoutes.credentials(request)
                 )
                 return JSONBody.response(bytes: Array(#"{"result":"#.utf8) + result.json + Array("}".utf8))
             } catch {

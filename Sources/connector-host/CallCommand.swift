@@ -13,7 +13,9 @@ struct CallCommand: AsyncParsableCommand {
             to session.open as [{"key", "value", "sensitive"}]; sensitive values are never logged.
 
             With --function ID|NAME instead of an operation, calls a custom function the plugin declares \
-            (inspect lists them with their C signatures), with --args as a JSON array.
+            (inspect lists them with their C signatures), with --args as a JSON array. A function that takes \
+            its context (ch_function_context *) runs in the session of --setting like an operation; a plain \
+            C function takes no settings, and refuses them rather than drop them.
 
             Examples:
               connector-host call --plugins build/plugins tracker entity.list \\
@@ -84,13 +86,6 @@ struct CallCommand: AsyncParsableCommand {
         try await reportingFailure { () throws(ConnectorHostError) in
             let body = try readRequest()
             let operation = try self.operation.map(standardOperation)
-            if function != nil, !session.sessionSettings.isEmpty {
-                // Never dropped in silence: a custom function is plain C, called with no session.
-                throw ConnectorHostError(
-                    .invalidRequest,
-                    "--setting and --sensitive-setting configure a session, but a custom function is called without one; pass its inputs in --args"
-                )
-            }
             var configuration = HostConfiguration(pluginDirectory: directory.directory)
             configuration.sandbox = sandbox.applied(to: configuration.sandbox)
             configuration.pluginSandbox = sandbox.pluginSandboxes(base: configuration.sandbox)
@@ -99,28 +94,20 @@ struct CallCommand: AsyncParsableCommand {
             let host = try await ConnectorHost.start(configuration: configuration, logger: common.makeLogger(defaultLevel: .error))
             do throws(ConnectorHostError) {
                 let connector = try host.connector(named: connector)
+                let settings = self.session.sessionSettings
+                // The path the REST server and the Swift API take: pooled
+                // sessions, page caps, history checks, reopen-once; the host
+                // closes the session when it shuts down.
                 if let function {
-                    let result = try await connector.callFunction(FunctionReference(function), arguments: Array(args.utf8))
+                    let result = try await connector.callFunction(
+                        FunctionReference(function), arguments: Array(args.utf8), credentials: settings
+                    )
                     JSONOutput.printDocument(result.json)
                     await host.shutdown()
                     return
                 }
                 guard let operation else { return }
-                let response: [UInt8]
-                if operation.needsSession {
-                    let session = try await connector.openSession(self.session.sessionSettings)
-                    do throws(ConnectorHostError) {
-                        response =
-                            operation == .sessionOpen
-                            ? [UInt8]("{}".utf8) : try await connector.call(operation, request: body, session: session)
-                        try await connector.closeSession(session)
-                    } catch {
-                        try? await connector.closeSession(session)
-                        throw error
-                    }
-                } else {
-                    response = try await connector.call(operation, request: body, session: nil)
-                }
+                let response = try await connector.call(operation, request: body, credentials: settings)
                 JSONOutput.printDocument(response)
                 await host.shutdown()
             } catch {

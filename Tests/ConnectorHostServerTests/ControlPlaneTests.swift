@@ -30,7 +30,7 @@ import Testing
         let plugin = try #require((list.json["plugins"] as? [[String: Any]])?.first)
         #expect(plugin["name"] as? String == "tracker")
         #expect(plugin["version"] as? String == "1.0.0")
-        #expect(plugin["abiVersion"] as? Int == 2)
+        #expect(plugin["abiVersion"] as? Int == 3)
         #expect(plugin["runtime"] as? String == "sandbox")
         #expect(plugin["health"] as? String == "healthy")
         #expect(plugin["breaker"] as? String == "closed")

@@ -31,7 +31,7 @@ import Testing
         let older = try host.connector(named: "abi-older").description
         let future = try host.connector(named: "abi-future").description
         #expect(older.abiVersion == 1)
-        #expect(future.abiVersion == 2, "negotiated down to the newest version this host serves")
+        #expect(future.abiVersion == 3, "negotiated down to the newest version this host serves")
         #expect(older.functions.first { $0.name == "twice" }?.isIdempotent == false, "version 1 has no flags: zero")
         #expect(future.functions.first { $0.name == "twice" }?.isIdempotent == true)
         await host.shutdown()

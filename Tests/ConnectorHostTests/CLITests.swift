@@ -10,7 +10,7 @@ import Testing
         #expect(object["name"] as? String == "tracker")
         #expect(object["version"] as? String == "1.0.0")
         #expect(object["key"] as? String == "tracker-9f3c2a71")
-        #expect(object["abiVersion"] as? Int == 2)
+        #expect(object["abiVersion"] as? Int == 3)
         #expect(object["endpointEntityId"] as? Int == 200001)
         #expect(object["functionEntityStartId"] as? Int == 200002)
         #expect(object["functionEntityEndId"] as? Int == 200100)
@@ -25,7 +25,7 @@ import Testing
     @Test func inspectTextNeverShowsTheSecret() throws {
         let result = try CLI.run(["inspect", TestSupport.plugin("tracker")])
         #expect(result.status == 0)
-        #expect(result.standardOutput.hasPrefix("tracker 1.0.0 (ABI version 2)"))
+        #expect(result.standardOutput.hasPrefix("tracker 1.0.0 (ABI version 3)"))
         #expect(result.standardOutput.contains("200013  entity.delete"))
         #expect(!result.standardOutput.contains("tracker-secret"))
     }
@@ -126,7 +126,7 @@ import Testing
             "call", "--plugins", plugins, "tracker", "--function", "checksum", "--args", #"["x"]"#, "--setting", "a=b",
         ])
         #expect(droppedSettings.status == 2, "settings a custom function cannot take are refused, not dropped")
-        #expect(droppedSettings.standardError.contains("a custom function is called without one"))
+        #expect(droppedSettings.standardError.contains("is a plain C function without a context: it runs in no session and cannot receive settings"))
     }
 
     @Test func metadataIsCalledWithoutASession() throws {

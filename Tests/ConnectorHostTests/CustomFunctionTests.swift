@@ -181,13 +181,13 @@ import Testing
         for index in 0..<200 {
             let text = String(repeating: "x", count: index)
             #expect(try await worker.callCustom(
-                SandboxProtocol.CustomCall(function: "echo_string", timeLimit: 0, arguments: [.string(text)]),
+                SandboxProtocol.CustomCall(CustomFunctionRequest(function: "echo_string", arguments: [.string(text)]), timeLimit: 0),
                 timeLimit: .seconds(10), pluginName: "custom"
-            ) == .string(text))
+            ).value == .string(text))
             #expect(try await worker.callCustom(
-                SandboxProtocol.CustomCall(function: "echo_bytes", timeLimit: 0, arguments: [.string(text)]),
+                SandboxProtocol.CustomCall(CustomFunctionRequest(function: "echo_bytes", arguments: [.string(text)]), timeLimit: 0),
                 timeLimit: .seconds(10), pluginName: "custom"
-            ) == .bytes(Array(text.utf8)))
+            ).value == .bytes(Array(text.utf8)))
         }
         await worker.stop(within: .seconds(10))
         #expect(await worker.exit() == .exited(0))

@@ -18,9 +18,9 @@ import Testing
         Case(fixture: "null-descriptor", code: .abiMismatch, message: "the entry point returned NULL"),
         Case(fixture: "wrong-magic", code: .abiMismatch, message: "wrong magic: found 0xDEADBEEF, expected 0x4348504C"),
         Case(fixture: "future-abi", code: .abiMismatch,
-             message: "abi_version 99 is not served by this host, which serves ABI versions 1 to 2"),
+             message: "abi_version 99 is not served by this host, which serves ABI versions 1 to 3"),
         Case(fixture: "short-descriptor", code: .abiMismatch,
-             message: "struct_size is 16 bytes, but an ABI version 2 descriptor has at least"),
+             message: "struct_size is 16 bytes, but an ABI version 3 descriptor has at least"),
         Case(fixture: "empty-name", code: .manifestInvalid, message: "invalid manifest: name is empty"),
         Case(fixture: "empty-version", code: .manifestInvalid, message: "invalid manifest: version is empty"),
         Case(fixture: "empty-key", code: .manifestInvalid, message: "invalid manifest: key is empty"),
@@ -44,6 +44,10 @@ import Testing
              message: "custom function 'user.search' (entity ID 900032) is named like the standard operation 'user.search'"),
         Case(fixture: "custom-buffer-parameter", code: .manifestInvalid,
              message: "function 'takes_buffer' (entity ID 900032) parameter 1 has type buffer, which is allowed only as a return type"),
+        Case(fixture: "context-old-abi", code: .manifestInvalid,
+             message: "function 'fail_with' (entity ID 900032) takes CH_TYPE_CONTEXT, which needs abi_version 3 or later (the descriptor says 2)"),
+        Case(fixture: "context-not-first", code: .manifestInvalid,
+             message: "function 'fail_with' (entity ID 900032) parameter 2 has type context, which is allowed only as the first parameter"),
         Case(fixture: "history-recovery-without-history", code: .manifestInvalid,
              message: "CH_PLUGIN_HISTORY_RECOVERY is set (an entity type recovers from history), but history.list is missing"),
     ]
@@ -86,7 +90,7 @@ import Testing
         #expect("\(manifest.secret)" == "********")
         #expect(manifest.endpointEntityId == 500001)
         #expect(manifest.functionEntityIds == 500002...500100)
-        #expect(description.abiVersion == 2)
+        #expect(description.abiVersion == 3)
         #expect(description.isThreadSafe)
         #expect(description.maxConcurrency == nil)
         #expect(description.functions.count == 11)

@@ -37,15 +37,17 @@ import Testing
     @Test func aCustomFunctionIsRepeatedAfterATimeoutOnlyWhenDeclaredIdempotent() async throws {
         let plain = GuardFixture([.fail(.timeout), .reply(.ok)], interruptible: true)
         await #expect(throws: ConnectorHostError.self) {
-            _ = try await plain.guarded.invokeCustom("charge", arguments: [])
+            _ = try await plain.guarded.invokeCustom(CustomFunctionRequest(function: "charge", arguments: []))
         }
         #expect(plain.runtime.invocations == 1)
 
         let declared = GuardFixture([.fail(.timeout), .reply(.ok)], interruptible: true)
-        let call = Task { try await declared.guarded.invokeCustom("lookup", arguments: [], idempotent: true) }
+        let call = Task {
+            try await declared.guarded.invokeCustom(CustomFunctionRequest(function: "lookup", arguments: []), idempotent: true)
+        }
         await declared.clock.waitForSleepers(1)
         if let deadline = declared.clock.nextDeadline { declared.clock.advance(by: deadline - declared.clock.now) }
-        #expect(try await call.value == .null)
+        #expect(try await call.value == CustomReply(value: .null))
         #expect(declared.runtime.invocations == 2)
     }
 

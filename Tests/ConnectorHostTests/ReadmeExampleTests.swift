@@ -33,7 +33,7 @@ import Testing
 
         let inspect = try CLI.run(["inspect", plugins.appendingPathComponent("notes.so").path])
         #expect(inspect.status == 0, "\(inspect.standardError)")
-        #expect(inspect.standardOutput.hasPrefix("notes 0.1.0 (ABI version 2)"))
+        #expect(inspect.standardOutput.hasPrefix("notes 0.1.0 (ABI version 3)"))
 
         let call = try CLI.run(["call", "--plugins", plugins.path, "notes", "server.info"])
         #expect(call.status == 0, "\(call.standardError)")

@@ -75,16 +75,21 @@ final class ScriptedRuntime: PluginRuntime {
     }
 
     nonisolated(nonsending) func invokeCustom(
-        _ function: String, arguments: [CustomValue], timeLimit: Duration?
-    ) async throws(ConnectorHostError) -> CustomValue {
+        _ request: CustomFunctionRequest, timeLimit: Duration?
+    ) async throws(ConnectorHostError) -> CustomReply {
         count.add(1, ordering: .relaxed)
-        // The same script as standard calls: a failure step fails the function too.
+        // The same script as standard calls: a failure step fails the function
+        // too, a reply step is the status its context carries.
         let step = steps.withLock { steps -> Step in
             guard steps.count > 1 else { return steps.first ?? .reply(.ok) }
             return steps.removeFirst()
         }
-        if case .fail(let code) = step { throw ConnectorHostError(code, "scripted \(code)") }
-        return .null
+        switch step {
+        case .fail(let code): throw ConnectorHostError(code, "scripted \(code)")
+        case .reply(let status):
+            return CustomReply(value: .null, outcome: PluginReply(status: status, body: [], message: status == .ok ? nil : "scripted"))
+        default: return CustomReply(value: .null)
+        }
     }
 
     var report: RuntimeReport { RuntimeReport(kind: "in-process", phase: .running(pid: nil)) }

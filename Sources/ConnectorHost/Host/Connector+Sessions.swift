@@ -26,13 +26,25 @@ extension Connector {
         }
         var body = request
         if operation.isPaged { body = try await capPageSize(body, credentials: credentials, on: plugin) }
+        return try await inPooledSession(credentials, on: plugin) { (session) async throws(ConnectorHostError) in
+            let response = try await self.call(operation, request: body, session: session, on: plugin)
+            if operation == .entityTypeGet { try self.checkRecovery(response, of: plugin.description) }
+            return response
+        }
+    }
+
+    /// Runs `work` in the pooled session of `credentials`; when the plugin
+    /// answers that the session is not valid, opens a new one and runs it once
+    /// more. A session the plugin refused or lost with its worker is forgotten.
+    func inPooledSession<Value>(
+        _ credentials: [SessionSetting], on plugin: HostedPlugin,
+        _ work: (SessionID) async throws(ConnectorHostError) -> Value
+    ) async throws(ConnectorHostError) -> Value {
         var reopened = false
         while true {
             let session = try await pooledSession(credentials, on: plugin).id
             do {
-                let response = try await call(operation, request: body, session: session, on: plugin)
-                if operation == .entityTypeGet { try checkRecovery(response, of: plugin.description) }
-                return response
+                return try await work(session)
             } catch {
                 let lost = error.code == .unauthorized || error.code == .pluginCrashed
                 if lost { await plugin.sessions.discard(session, for: credentials) }

@@ -85,16 +85,20 @@ public final class Connector: Sendable {
         _ settings: [SessionSetting], on plugin: HostedPlugin, hostInitiated: Bool
     ) async throws(ConnectorHostError) -> SessionPool.Opened {
         let session = SessionID(rawValue: Self.nextSessionID.add(1, ordering: .relaxed).oldValue)
-        let body: [UInt8]
-        do {
-            body = Array(try JSONEncoder().encode(settings))
-        } catch {
-            throw ConnectorHostError(.invalidRequest, "the session settings cannot be encoded: \(error)")
-        }
+        let body = try Self.encoded(settings)
         let response = try await call(
             .sessionOpen, request: body, session: session, on: plugin, hostInitiated: hostInitiated
         )
         return SessionPool.Opened(id: session, response: response)
+    }
+
+    /// Settings as `session.open` receives them: a JSON array of `{key, value, sensitive}`.
+    static func encoded(_ settings: [SessionSetting]) throws(ConnectorHostError) -> [UInt8] {
+        do {
+            return Array(try JSONEncoder().encode(settings))
+        } catch {
+            throw ConnectorHostError(.invalidRequest, "the session settings cannot be encoded: \(error)")
+        }
     }
 
     /// Closes a session; the plugin releases what it holds for it.
@@ -156,16 +160,24 @@ public final class Connector: Sendable {
     /// Calls one of the plugin's custom functions with a JSON array of arguments.
     ///
     /// The arguments are checked against the function's declared C signature
-    /// (arity, type, range) before anything is sent to the plugin.
+    /// (arity, type, range) before anything is sent to the plugin. A function
+    /// that takes its context (`CH_TYPE_CONTEXT`) runs in the session of
+    /// `credentials`, as ``call(_:request:credentials:)`` runs an operation:
+    /// pooled, opened on first use, reopened once when the function answers
+    /// that the session is not valid.
     ///
     /// - Parameters:
     ///   - reference: The function's entity ID or name.
     ///   - arguments: A JSON array, e.g. `[42, "text", 2.5, true]`.
+    ///   - credentials: The session configuration of a function that takes its
+    ///     context; must be empty for a plain C function, which has no session.
     /// - Returns: The function's result.
     /// - Throws: `not_found` for an unknown function, `invalid_request` naming the
-    ///   argument that does not fit, and the guard's and runtime's errors.
+    ///   argument that does not fit (or settings for a function that cannot take
+    ///   them), the error the function reported through its context, and the
+    ///   guard's and runtime's errors.
     public func callFunction(
-        _ reference: FunctionReference, arguments: [UInt8]
+        _ reference: FunctionReference, arguments: [UInt8], credentials: [SessionSetting] = []
     ) async throws(ConnectorHostError) -> CustomValue {
         let plugin = try current()
         try checkNotPaused(plugin)
@@ -173,7 +185,24 @@ public final class Connector: Sendable {
         defer { plugin.endCall() }
         let function = try customFunction(reference, of: plugin.description)
         let values = try CustomFunctionCall.arguments(arguments, for: function, plugin: name)
-        return try await plugin.guarded.invokeCustom(function.name, arguments: values, idempotent: function.isIdempotent)
+        guard function.signature?.takesContext == true else {
+            guard credentials.isEmpty else {
+                // Never dropped in silence.
+                throw ConnectorHostError(
+                    .invalidRequest,
+                    "\(name) \(function.name) is a plain C function without a context: it runs in no session and cannot receive settings; pass its inputs as arguments"
+                )
+            }
+            let request = CustomFunctionRequest(function: function.name, arguments: values)
+            let reply = try await plugin.guarded.invokeCustom(request, idempotent: function.isIdempotent)
+            return try reply.result(plugin: name, function: function.name)
+        }
+        let settings = try Self.encoded(credentials)
+        return try await inPooledSession(credentials, on: plugin) { (session) async throws(ConnectorHostError) in
+            let request = CustomFunctionRequest(function: function.name, arguments: values, session: session, settings: settings)
+            let reply = try await plugin.guarded.invokeCustom(request, idempotent: function.isIdempotent)
+            return try reply.result(plugin: self.name, function: function.name)
+        }
     }
 
     /// Pauses the plugin (operator action): calls fail with `unavailable` until

@@ -27,14 +27,15 @@ package enum CustomFunctionCall {
         } catch {
             throw ConnectorHostError(.invalidRequest, "the arguments of \(plugin) \(function.name) must be a JSON array of numbers, strings, booleans and nulls")
         }
-        let count = signature.parameterTypes.count
+        let count = signature.argumentTypes.count
         guard values.count == count else {
+            let context = signature.takesContext ? " after the context the host passes" : ""
             throw ConnectorHostError(
                 .invalidRequest,
-                "\(plugin) \(function.name) takes \(count) argument\(count == 1 ? "" : "s") (\(signature.declaration(named: function.name))); got \(values.count)"
+                "\(plugin) \(function.name) takes \(count) argument\(count == 1 ? "" : "s")\(context) (\(signature.declaration(named: function.name))); got \(values.count)"
             )
         }
-        for (position, (value, type)) in zip(values, signature.parameterTypes).enumerated() {
+        for (position, (value, type)) in zip(values, signature.argumentTypes).enumerated() {
             if let problem = problem(with: value, as: type) {
                 throw ConnectorHostError(
                     .invalidRequest, "argument \(position + 1) of \(plugin) \(function.name): expected \(problem), got \(value)"
@@ -44,16 +45,78 @@ package enum CustomFunctionCall {
         return values
     }
 
+    /// What a function that takes its context (`CH_TYPE_CONTEXT`) is given.
+    package struct Context {
+        package var session: UnsafeMutablePointer<ch_session>
+        /// The caller's settings, the JSON array `session.open` received.
+        package var settings: [UInt8]
+        package var call: PluginCallContext
+
+        package init(session: UnsafeMutablePointer<ch_session>, settings: [UInt8], call: PluginCallContext) {
+            self.session = session
+            self.settings = settings
+            self.call = call
+        }
+    }
+
     /// Calls the function on this thread. The arguments must have passed ``arguments(_:for:plugin:)``.
     ///
-    /// - Returns: The result; memory the plugin returned is freed here, once.
-    /// - Throws: `plugin_error` when libffi cannot make the call or the plugin
-    ///   returns a string that is not UTF-8.
+    /// - Parameter context: What a function that takes its context receives;
+    ///   ignored for one that does not.
+    /// - Returns: The result, with the status and message the function set in
+    ///   its context; memory the plugin returned is freed here, once.
+    /// - Throws: `plugin_error` when libffi cannot make the call, the function
+    ///   takes a context and none was given, or the plugin broke the memory rules
+    ///   or returned a string that is not UTF-8.
     package static func invoke(
-        _ address: ch_custom_fn, _ function: PluginFunction, arguments: [CustomValue], plugin: String
-    ) throws(ConnectorHostError) -> CustomValue {
+        _ address: ch_custom_fn, _ function: PluginFunction, arguments: [CustomValue], plugin: String,
+        context: Context? = nil
+    ) throws(ConnectorHostError) -> CustomReply {
         let signature = function.signature ?? FunctionSignature(returnType: .void, parameterTypes: [])
-        let slots = UnsafeMutableRawPointer.allocate(byteCount: 8 * max(1, arguments.count), alignment: 8)
+        guard signature.takesContext else {
+            return CustomReply(value: try call(address, signature, function.name, arguments: arguments, plugin: plugin))
+        }
+        guard let context else {
+            throw ConnectorHostError(.pluginError, "\(plugin) \(function.name) takes a context, and was called without a session")
+        }
+        let settings = context.settings.isEmpty ? Array("[]".utf8) : context.settings
+        var frame = ch_function_context()
+        frame.struct_size = UInt32(MemoryLayout<ch_function_context>.size)
+        frame.status = ch_status(CH_STATUS_OK)
+        frame.session = context.session
+        let value = try withExtendedLifetime(context.call) { () throws(ConnectorHostError) -> CustomValue in
+            frame.call = OpaquePointer(Unmanaged.passUnretained(context.call).toOpaque())
+            return try settings.withUnsafeBufferPointer { (bytes) throws(ConnectorHostError) -> CustomValue in
+                frame.settings = bytes.baseAddress
+                frame.settings_length = bytes.count
+                return try withUnsafeMutablePointer(to: &frame) { (pointer) throws(ConnectorHostError) -> CustomValue in
+                    try call(address, signature, function.name, arguments: arguments, plugin: plugin, context: pointer)
+                }
+            }
+        }
+        var message: String?
+        if let text = frame.message {
+            guard HostAllocator.owns(text) else {
+                throw ConnectorHostError(
+                    .pluginError, "\(plugin) \(function.name): \(HostAllocator.foreignBlock("context->message"))"
+                )
+            }
+            message = String(cString: text)
+            HostAllocator.release(text)
+        }
+        let outcome = PluginReply(
+            status: .init(abiValue: frame.status), body: [], message: message,
+            retryAfter: frame.retry_after_ms > 0 ? .milliseconds(Int64(frame.retry_after_ms)) : nil
+        )
+        return CustomReply(value: outcome.status == .ok ? value : .null, outcome: outcome)
+    }
+
+    /// Makes the C call: the context pointer (if any) first, then the arguments.
+    private static func call(
+        _ address: ch_custom_fn, _ signature: FunctionSignature, _ name: String, arguments: [CustomValue], plugin: String,
+        context: UnsafeMutablePointer<ch_function_context>? = nil
+    ) throws(ConnectorHostError) -> CustomValue {
+        let slots = UnsafeMutableRawPointer.allocate(byteCount: 8 * max(1, signature.parameterTypes.count), alignment: 8)
         let result = UnsafeMutableRawPointer.allocate(byteCount: 16, alignment: 16)
         var strings: [UnsafeMutablePointer<CChar>] = []
         defer {
@@ -62,8 +125,12 @@ package enum CustomFunctionCall {
             result.deallocate()
         }
         var pointers: [UnsafeMutableRawPointer?] = []
-        for (index, (value, type)) in zip(arguments, signature.parameterTypes).enumerated() {
-            let slot = slots + 8 * index
+        if let context {
+            slots.storeBytes(of: UnsafeMutableRawPointer(context), as: UnsafeMutableRawPointer.self)
+            pointers.append(slots)
+        }
+        for (value, type) in zip(arguments, signature.argumentTypes) {
+            let slot = slots + 8 * pointers.count
             store(value, as: type, at: slot, strings: &strings)
             pointers.append(slot)
         }
@@ -77,9 +144,9 @@ package enum CustomFunctionCall {
             }
         }
         guard status == 0 else {
-            throw ConnectorHostError(.pluginError, "libffi cannot call \(plugin) \(signature.declaration(named: function.name))")
+            throw ConnectorHostError(.pluginError, "libffi cannot call \(plugin) \(signature.declaration(named: name))")
         }
-        return try load(signature.returnType, from: result, function: function.name, plugin: plugin)
+        return try load(signature.returnType, from: result, function: name, plugin: plugin)
     }
 
     /// What is wrong with `value` as a `type`, as "TYPE (RANGE)", or nil.
@@ -129,8 +196,8 @@ package enum CustomFunctionCall {
         case .string:
             guard case .string(let text) = value else { return "string (JSON text)" }
             return text.utf8.contains(0) ? "string without NUL characters" : nil
-        case .void, .buffer:
-            return "a parameter type (\(type.rawValue) is a return type only)"
+        case .void, .buffer, .context:
+            return "a parameter type (\(type.rawValue) is not an argument a caller passes)"
         }
     }
 
@@ -170,7 +237,7 @@ package enum CustomFunctionCall {
             guard case .string(let text) = value, let copy = strdup(text) else { return }
             strings.append(copy)
             slot.storeBytes(of: UnsafeMutableRawPointer(copy), as: UnsafeMutableRawPointer.self)
-        case .void, .buffer:
+        case .void, .buffer, .context:
             break
         }
     }
@@ -179,7 +246,7 @@ package enum CustomFunctionCall {
         _ type: ValueType, from result: UnsafeMutableRawPointer, function: String, plugin: String
     ) throws(ConnectorHostError) -> CustomValue {
         switch type {
-        case .void: return .null
+        case .void, .context: return .null
         case .bool: return .bool(result.load(as: UInt8.self) != 0)
         case .int8: return .signed(Int64(result.load(as: Int8.self)))
         case .uint8: return .unsigned(UInt64(result.load(as: UInt8.self)))

@@ -149,7 +149,7 @@ package enum DescriptorValidator {
             } else {
                 if let table = fields.functions {
                     entries = readFunctions(UnsafeRawPointer(table), count: Int(count), stride: functionSize,
-                                            range: range, problems: &problems)
+                                            range: range, version: version, problems: &problems)
                 }
                 let implemented = Set(entries.compactMap { $0.function.standardOperation })
                 let missing = StandardOperation.allCases.filter { $0.isMandatory && !implemented.contains($0) }
@@ -196,7 +196,7 @@ package enum DescriptorValidator {
     }
 
     private static func readFunctions(
-        _ table: UnsafeRawPointer, count: Int, stride: Int, range: ClosedRange<Int64>,
+        _ table: UnsafeRawPointer, count: Int, stride: Int, range: ClosedRange<Int64>, version: UInt32,
         problems: inout [String]
     ) -> [Entry] {
         var entries: [Entry] = []
@@ -235,7 +235,7 @@ package enum DescriptorValidator {
                 if StandardOperation(rawValue: name) != nil {
                     problems.append("custom \(label) is named like the standard operation '\(name)'; choose another name")
                 }
-                signature = readSignature(entry, label: label, problems: &problems)
+                signature = readSignature(entry, label: label, version: version, problems: &problems)
             }
             entries.append(Entry(
                 function: PluginFunction(
@@ -248,10 +248,14 @@ package enum DescriptorValidator {
         return entries
     }
 
-    private static func readSignature(_ entry: ch_function, label: String, problems: inout [String]) -> FunctionSignature {
+    private static func readSignature(
+        _ entry: ch_function, label: String, version: UInt32, problems: inout [String]
+    ) -> FunctionSignature {
         var returnType = ValueType.void
-        if let type = ValueType(abiValue: entry.return_type) {
+        if let type = ValueType(abiValue: entry.return_type), type.isReturnType {
             returnType = type
+        } else if ValueType(abiValue: entry.return_type) == .context {
+            problems.append("\(label) returns CH_TYPE_CONTEXT, which is a parameter type only (the first)")
         } else {
             problems.append("\(label) has an unknown return type \(entry.return_type)")
         }
@@ -273,6 +277,12 @@ package enum DescriptorValidator {
             }
             if !type.isParameterType {
                 problems.append("\(label) parameter \(position + 1) has type \(type.rawValue), which is allowed only as a return type")
+            }
+            if type == .context, position > 0 {
+                problems.append("\(label) parameter \(position + 1) has type context, which is allowed only as the first parameter")
+            }
+            if type == .context, version < 3 {
+                problems.append("\(label) takes CH_TYPE_CONTEXT, which needs abi_version 3 or later (the descriptor says \(version))")
             }
             parameters.append(type)
         }

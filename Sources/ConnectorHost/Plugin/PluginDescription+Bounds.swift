@@ -34,7 +34,9 @@ extension PluginDescription {
             if let signature = function.signature {
                 guard StandardOperation(rawValue: function.name) == nil,
                     signature.parameterTypes.count <= Int(CH_MAX_PARAMETERS),
-                    signature.parameterTypes.allSatisfy(\.isParameterType)
+                    signature.parameterTypes.allSatisfy(\.isParameterType),
+                    signature.returnType.isReturnType,
+                    !signature.argumentTypes.contains(.context)
                 else {
                     return "the signature of '\(function.name)'"
                 }

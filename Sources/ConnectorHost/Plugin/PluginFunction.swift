@@ -48,6 +48,15 @@ public struct FunctionSignature: Sendable, Hashable, Codable, CustomStringConver
         self.parameterTypes = parameterTypes
     }
 
+    /// Whether the function takes its call's context (`CH_TYPE_CONTEXT` as its
+    /// first parameter): it then runs in a session and may fail like a
+    /// standard operation.
+    public var takesContext: Bool { parameterTypes.first == .context }
+
+    /// The types of the arguments a caller passes: the parameters after the
+    /// context, if the function takes one.
+    public var argumentTypes: ArraySlice<ValueType> { parameterTypes.dropFirst(takesContext ? 1 : 0) }
+
     /// The signature as C would spell it, without the function name:
     /// `int64_t (const char *, double)`.
     public var description: String { declaration(named: "") }

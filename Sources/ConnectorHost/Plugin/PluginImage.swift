@@ -148,13 +148,18 @@ package final class PluginImage: @unchecked Sendable {
     /// - Parameters:
     ///   - name: The custom function's name.
     ///   - arguments: Arguments already checked against its signature.
-    /// - Returns: Its result.
+    ///   - context: What a function that takes its context receives.
+    /// - Returns: Its result, with the status it set in its context.
     /// - Throws: `not_found` for an unknown function, `plugin_error` when the call fails.
-    package func invokeCustom(_ name: String, arguments: [CustomValue]) throws(ConnectorHostError) -> CustomValue {
+    package func invokeCustom(
+        _ name: String, arguments: [CustomValue], context: CustomFunctionCall.Context? = nil
+    ) throws(ConnectorHostError) -> CustomReply {
         guard let (function, address) = customFunctions[name] else {
             throw ConnectorHostError(.notFound, "\(description.manifest.name) has no custom function '\(name)'")
         }
-        return try CustomFunctionCall.invoke(address, function, arguments: arguments, plugin: description.manifest.name)
+        return try CustomFunctionCall.invoke(
+            address, function, arguments: arguments, plugin: description.manifest.name, context: context
+        )
     }
 
     /// Moves what the plugin put in `response` into Swift values and frees it.

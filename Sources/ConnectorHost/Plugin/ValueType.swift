@@ -16,6 +16,9 @@ public enum ValueType: String, Sendable, Codable, CaseIterable {
     case double
     case string
     case buffer
+    /// First parameter only: the call's `ch_function_context *` (ABI version
+    /// 3), filled by the host; callers pass no argument for it.
+    case context
 
     /// The type a header `ch_value_type` value names, if it names one.
     init?(abiValue: ch_value_type) {
@@ -40,6 +43,7 @@ public enum ValueType: String, Sendable, Codable, CaseIterable {
         case .double: ch_value_type(CH_TYPE_DOUBLE)
         case .string: ch_value_type(CH_TYPE_STRING)
         case .buffer: ch_value_type(CH_TYPE_BUFFER)
+        case .context: ch_value_type(CH_TYPE_CONTEXT)
         }
     }
 
@@ -52,6 +56,7 @@ public enum ValueType: String, Sendable, Codable, CaseIterable {
         case .double: "double"
         case .string: "char *"
         case .buffer: "ch_buffer"
+        case .context: "ch_function_context *"
         default: "\(rawValue)_t"
         }
     }
@@ -59,6 +64,10 @@ public enum ValueType: String, Sendable, Codable, CaseIterable {
     /// The C spelling of a parameter of this type: strings come in as `const char *`.
     var parameterSpelling: String { self == .string ? "const char *" : cSpelling }
 
-    /// Whether a parameter may have this type (void and buffer are return types only).
+    /// Whether a parameter may have this type (void and buffer are return
+    /// types only; the context is a parameter, the first).
     public var isParameterType: Bool { self != .void && self != .buffer }
+
+    /// Whether a return value may have this type.
+    public var isReturnType: Bool { self != .context }
 }

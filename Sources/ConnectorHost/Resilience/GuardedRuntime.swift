@@ -14,8 +14,9 @@ import Logging
 /// backoff when the plugin marked them transient (it says nothing was done),
 /// or when they timed out or crashed — but then only for idempotent
 /// operations: such an attempt may have reached the end system, and repeating
-/// an `entity.create` would create the entity twice. Custom functions declare
-/// no idempotency, so they are never repeated after a timeout or a crash.
+/// an `entity.create` would create the entity twice. A custom function is
+/// repeated after a timeout or a crash only when it declared
+/// `CH_FUNCTION_IDEMPOTENT`.
 /// Before repeating a timeout it lets the runtime replace a worker the stuck
 /// call still occupies (``PluginRuntime/replaceIfStuck()``), so the retry does
 /// not queue behind it. The breaker learns the call's final outcome; of the
@@ -102,19 +103,21 @@ package final class GuardedRuntime: Sendable {
     /// Calls a custom function under the policy.
     ///
     /// - Parameters:
-    ///   - function: The custom function's name.
-    ///   - arguments: Arguments already checked against its signature.
+    ///   - request: The function, its checked arguments and, if it takes its
+    ///     context, its session and settings.
     ///   - idempotent: Whether it declared `CH_FUNCTION_IDEMPOTENT`.
-    /// - Returns: Its result.
+    /// - Returns: Its result and the status it set (a transient one is retried
+    ///   like a standard operation's).
     /// - Throws: A rejection, or the runtime's failure of the last attempt.
     nonisolated(nonsending) package func invokeCustom(
-        _ function: String, arguments: [CustomValue], idempotent: Bool = false
-    ) async throws(ConnectorHostError) -> CustomValue {
+        _ request: CustomFunctionRequest, idempotent: Bool = false
+    ) async throws(ConnectorHostError) -> CustomReply {
         let runtime = self.runtime
         let timeout = policy.timeout
-        return try await run(function, inSession: false, idempotent: idempotent, hostInitiated: false) {
-            () async throws(ConnectorHostError) in
-            try await runtime.invokeCustom(function, arguments: arguments, timeLimit: timeout)
+        return try await run(
+            request.function, inSession: request.session != nil, idempotent: idempotent, hostInitiated: false
+        ) { () async throws(ConnectorHostError) in
+            try await runtime.invokeCustom(request, timeLimit: timeout)
         }
     }
 
@@ -309,11 +312,14 @@ extension PluginReply: AttemptValue {
     }
 }
 
-extension CustomValue: AttemptValue {
-    // A custom function returns plain C values: it can only fail by crashing,
-    // hanging, or with arguments the host already refused.
-    var isTransient: Bool { false }
-    var countsAsFailure: Bool { false }
-    var failureCode: ConnectorHostError.Code? { nil }
-    func noting(_ note: String) -> CustomValue { self }
+/// A custom function fails through its context's status, judged as a standard
+/// operation's reply is (a plain C function always answers `ok`).
+extension CustomReply: AttemptValue {
+    var isTransient: Bool { outcome.isTransient }
+    var countsAsFailure: Bool { outcome.countsAsFailure }
+    var failureCode: ConnectorHostError.Code? { outcome.failureCode }
+
+    func noting(_ note: String) -> CustomReply {
+        CustomReply(value: value, outcome: outcome.noting(note))
+    }
 }

@@ -57,23 +57,36 @@ package final class InProcessRuntime: PluginRuntime {
     }
 
     nonisolated(nonsending) package func invokeCustom(
-        _ function: String, arguments: [CustomValue], timeLimit: Duration?
-    ) async throws(ConnectorHostError) -> CustomValue {
+        _ request: CustomFunctionRequest, timeLimit: Duration?
+    ) async throws(ConnectorHostError) -> CustomReply {
         guard !isShutDown.load(ordering: .acquiring) else {
             throw ConnectorHostError(.unavailable, "\(name) is shut down")
         }
-        guard let admission else { return try image.invokeCustom(function, arguments: arguments) }
-        return try await admission.withPermit { () throws(ConnectorHostError) -> CustomValue in
-            try image.invokeCustom(function, arguments: arguments)
+        let context = PluginCallContext(timeLimit: timeLimit, shutdown: shutdownSignal)
+        guard let admission else { return try invokeCustomSynchronously(request, context: context) }
+        return try await admission.withPermit { () throws(ConnectorHostError) -> CustomReply in
+            try invokeCustomSynchronously(request, context: context)
         }
     }
 
     /// Calls a custom function on this thread, without admission control (see
     /// ``invokeSynchronously(_:session:body:context:)``).
-    package func invokeCustomSynchronously(_ function: String, arguments: [CustomValue]) throws(ConnectorHostError)
-        -> CustomValue
-    {
-        try image.invokeCustom(function, arguments: arguments)
+    package func invokeCustomSynchronously(
+        _ request: CustomFunctionRequest, context: PluginCallContext
+    ) throws(ConnectorHostError) -> CustomReply {
+        guard let session = request.session else {
+            return try image.invokeCustom(request.function, arguments: request.arguments)
+        }
+        // As for a standard operation: an unknown session is an invalid one.
+        guard let slot = sessions.withLock({ $0[session] }) else {
+            throw ConnectorHostError(.unauthorized, "\(name) \(request.function): \(session) is not open; open a new session")
+        }
+        return try withExtendedLifetime(slot) { () throws(ConnectorHostError) -> CustomReply in
+            try image.invokeCustom(
+                request.function, arguments: request.arguments,
+                context: CustomFunctionCall.Context(session: slot.pointer, settings: request.settings, call: context)
+            )
+        }
     }
 
     /// Calls the plugin on this thread, without admission control: for the

@@ -32,16 +32,17 @@ package protocol PluginRuntime: Sendable {
         _ operation: StandardOperation, session: SessionID?, body: [UInt8], timeLimit: Duration?
     ) async throws(ConnectorHostError) -> PluginReply
 
-    /// Calls a custom function (no session: custom functions are plain C).
+    /// Calls a custom function: plain C, or one that takes its context and
+    /// then runs in the request's session, which must be open.
     ///
     /// - Parameters:
-    ///   - function: The custom function's name.
-    ///   - arguments: Arguments already checked against its declared signature.
+    ///   - request: The function, its checked arguments, session and settings.
     ///   - timeLimit: As for ``invoke(_:session:body:timeLimit:)``.
-    /// - Returns: Its result.
+    /// - Returns: Its result and the status it set, whatever that is.
+    /// - Throws: As ``invoke(_:session:body:timeLimit:)``.
     nonisolated(nonsending) func invokeCustom(
-        _ function: String, arguments: [CustomValue], timeLimit: Duration?
-    ) async throws(ConnectorHostError) -> CustomValue
+        _ request: CustomFunctionRequest, timeLimit: Duration?
+    ) async throws(ConnectorHostError) -> CustomReply
 
     /// Called by the guard before it retries an attempt that timed out, so the
     /// retry does not queue behind the stuck call: a runtime whose calls wait

@@ -4,7 +4,7 @@ import Foundation
 /// happens once per worker); calls and replies are binary.
 package enum SandboxProtocol {
     /// Bumped on any incompatible change; host and worker must agree.
-    package static let version = 1
+    package static let version = 2
 
     /// The first frame a host sends: what to load, and under which limits.
     package struct Hello: Codable, Sendable, Equatable {
@@ -86,35 +86,58 @@ package enum SandboxProtocol {
 
     /// One call of a custom function, its arguments already checked.
     package struct CustomCall: Sendable, Equatable {
-        package var function: String
+        package var request: CustomFunctionRequest
         /// Nanoseconds the plugin may take; 0: no limit.
         package var timeLimit: UInt64
-        package var arguments: [CustomValue]
 
-        package init(function: String, timeLimit: UInt64, arguments: [CustomValue]) {
-            self.function = function
+        package init(_ request: CustomFunctionRequest, timeLimit: UInt64) {
+            self.request = request
             self.timeLimit = timeLimit
-            self.arguments = arguments
         }
 
         package var encoded: [UInt8] {
             var writer = WireWriter()
-            writer.writeString(function)
+            writer.writeString(request.function)
             writer.write(timeLimit)
-            writer.write(UInt32(arguments.count))
-            for argument in arguments { SandboxProtocol.write(argument, to: &writer) }
+            writer.write(request.session?.rawValue ?? 0)
+            writer.write(UInt32(request.arguments.count))
+            for argument in request.arguments { SandboxProtocol.write(argument, to: &writer) }
+            writer.write(request.settings)
             return writer.bytes
         }
 
         package init(decoding payload: [UInt8]) throws(WireError) {
             var reader = WireReader(payload[...])
-            function = try reader.readString()
+            let function = try reader.readString()
             timeLimit = try reader.read(UInt64.self)
+            let session = try reader.read(UInt64.self)
             let count = try reader.read(UInt32.self)
             guard count <= 64 else { throw .malformed("\(count) arguments") }
-            arguments = []
+            var arguments: [CustomValue] = []
             for _ in 0..<count { arguments.append(try SandboxProtocol.read(CustomValue.self, from: &reader)) }
+            request = CustomFunctionRequest(
+                function: function, arguments: arguments, session: session == 0 ? nil : SessionID(rawValue: session),
+                settings: Array(reader.remaining)
+            )
         }
+    }
+
+    /// A custom function's answer: its status, retry hint and message as a
+    /// standard reply carries them, and its value as the body.
+    static func encode(_ reply: CustomReply) -> [UInt8] {
+        var value = WireWriter()
+        write(reply.value, to: &value)
+        var outcome = reply.outcome
+        outcome.body = value.bytes
+        return encode(outcome)
+    }
+
+    static func decodeCustomReply(_ payload: [UInt8]) throws(WireError) -> CustomReply {
+        var outcome = try decodeReply(payload)
+        var reader = WireReader(outcome.body[...])
+        let value = try read(CustomValue.self, from: &reader)
+        outcome.body = []
+        return CustomReply(value: value, outcome: outcome)
     }
 
     /// A custom value with its exact type: a tag, then the value.

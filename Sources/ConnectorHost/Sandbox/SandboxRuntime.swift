@@ -90,11 +90,11 @@ package final class SandboxRuntime: PluginRuntime {
     }
 
     nonisolated(nonsending) package func invokeCustom(
-        _ function: String, arguments: [CustomValue], timeLimit: Duration?
-    ) async throws(ConnectorHostError) -> CustomValue {
+        _ request: CustomFunctionRequest, timeLimit: Duration?
+    ) async throws(ConnectorHostError) -> CustomReply {
         let worker = try await currentWorker()
         return try await worker.callCustom(
-            SandboxProtocol.CustomCall(function: function, timeLimit: timeLimit?.nanosecondCount ?? 0, arguments: arguments),
+            SandboxProtocol.CustomCall(request, timeLimit: timeLimit?.nanosecondCount ?? 0),
             timeLimit: timeLimit, pluginName: name
         )
     }

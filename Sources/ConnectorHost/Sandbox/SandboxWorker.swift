@@ -219,18 +219,17 @@ package final class SandboxWorker: Sendable {
 
     /// Calls a custom function in the worker, like ``call(_:timeLimit:pluginName:)``.
     ///
-    /// - Returns: The function's result.
+    /// - Returns: The function's result and the status it set.
     nonisolated(nonsending) package func callCustom(
         _ call: SandboxProtocol.CustomCall, timeLimit: Duration?, pluginName: String
-    ) async throws(ConnectorHostError) -> CustomValue {
+    ) async throws(ConnectorHostError) -> CustomReply {
         let frame = try await exchange(
-            .customCall, payload: call.encoded, plugin: pluginName, operation: call.function, timeLimit: timeLimit
+            .customCall, payload: call.encoded, plugin: pluginName, operation: call.request.function, timeLimit: timeLimit
         )
         switch frame.kind {
         case .customReply:
-            var reader = WireReader(frame.payload[...])
             do {
-                return try SandboxProtocol.read(CustomValue.self, from: &reader)
+                return try SandboxProtocol.decodeCustomReply(frame.payload)
             } catch {
                 throw ConnectorHostError(.pluginError, "the sandbox worker sent a broken result: \(error)")
             }

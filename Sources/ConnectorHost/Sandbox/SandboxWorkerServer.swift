@@ -67,7 +67,7 @@ package enum SandboxWorkerServer {
                 case .standard(let call):
                     serve(call, id: id, runtime: runtime, context: context, connection: connection, frameLimit: frameLimit)
                 case .custom(let call):
-                    serveCustom(call, id: id, runtime: runtime, connection: connection, frameLimit: frameLimit)
+                    serveCustom(call, id: id, runtime: runtime, context: context, connection: connection, frameLimit: frameLimit)
                 }
             },
             reject: { id, error in connection.fail(id, error) }
@@ -106,21 +106,20 @@ package enum SandboxWorkerServer {
     }
 
     private static func serveCustom(
-        _ call: SandboxProtocol.CustomCall, id: UInt64, runtime: InProcessRuntime, connection: WorkerConnection,
-        frameLimit: Int
+        _ call: SandboxProtocol.CustomCall, id: UInt64, runtime: InProcessRuntime, context: PluginCallContext,
+        connection: WorkerConnection, frameLimit: Int
     ) {
         do {
-            let result = try runtime.invokeCustomSynchronously(call.function, arguments: call.arguments)
-            var writer = WireWriter()
-            SandboxProtocol.write(result, to: &writer)
-            guard writer.bytes.count + Frame.headerSize <= frameLimit else {
+            let reply = try runtime.invokeCustomSynchronously(call.request, context: context)
+            let payload = SandboxProtocol.encode(reply)
+            guard payload.count + Frame.headerSize <= frameLimit else {
                 connection.fail(id, ConnectorHostError(
                     .pluginError,
-                    "\(runtime.description.manifest.name) \(call.function) returned \(writer.bytes.count) bytes, over the sandbox frame limit of \(frameLimit) bytes"
+                    "\(runtime.description.manifest.name) \(call.request.function) returned \(payload.count) bytes, over the sandbox frame limit of \(frameLimit) bytes"
                 ))
                 return
             }
-            connection.send(Frame(.customReply, callID: id, payload: writer.bytes))
+            connection.send(Frame(.customReply, callID: id, payload: payload))
         } catch {
             connection.fail(id, error)
         }

@@ -64,7 +64,7 @@ typedef struct {
 } function_entry;
 #define ENTRY(id, label) {{.entity_id = id, .name = label, .operation = answer}, {0xAAAA, 0xBBBB}},
 #define NAME "abi-future"
-#define ABI 3u
+#define ABI 4u
 #endif
 
 static const function_entry functions[] = {

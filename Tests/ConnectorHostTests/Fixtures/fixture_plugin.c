@@ -6,7 +6,8 @@
  *   FIXTURE_NAME, FIXTURE_VERSION, FIXTURE_KEY, FIXTURE_SECRET,
  *   FIXTURE_ENDPOINT, FIXTURE_START, FIXTURE_END                 identity
  *   DEFECT_<what>                                                 one defect
- *   FIXTURE_CUSTOM                                                custom functions of every type
+ *   FIXTURE_CUSTOM                                                custom functions of every type, and
+ *       functions that take their context (fail_with, describe_context, ...)
  *   FIXTURE_REFUSE_SESSIONS                                       session.open answers unauthorized
  *   FIXTURE_SLOW_WRITES                                           entity.create and .update count themselves and
  *       answer only once the host gives up on them; entity.list answers the counts
@@ -78,6 +79,9 @@
 #endif
 #ifdef DEFECT_FUTURE_ABI
 #define FIXTURE_ABI 99
+#elif defined(DEFECT_CONTEXT_OLD_ABI)
+/* Declares a version 2 descriptor, yet takes CH_TYPE_CONTEXT (version 3). */
+#define FIXTURE_ABI 2
 #else
 #define FIXTURE_ABI CH_ABI_VERSION
 #endif
@@ -481,7 +485,8 @@ static ch_status echo(ch_session *session, const ch_request *request, ch_respons
 }
 
 #if defined(FIXTURE_CUSTOM) || defined(DEFECT_CUSTOM_UNKNOWN_TYPE) || defined(DEFECT_CUSTOM_TOO_MANY) || \
-    defined(DEFECT_CUSTOM_NAMED_STANDARD) || defined(DEFECT_CUSTOM_BUFFER_PARAMETER)
+    defined(DEFECT_CUSTOM_NAMED_STANDARD) || defined(DEFECT_CUSTOM_BUFFER_PARAMETER) ||                 \
+    defined(DEFECT_CONTEXT_OLD_ABI) || defined(DEFECT_CONTEXT_NOT_FIRST)
 /* Custom functions: each returns what it was given, so that every type can be
  * checked at its limits. A defect fixture uses one of them: the rest may stay
  * unused. */
@@ -520,6 +525,77 @@ MAYBE_UNUSED static double sum_mixed(int8_t a, uint8_t b, int16_t c, uint16_t d,
     return a + b + c + d + e + (double)f + (double)g + (double)h + i + j + k;
 }
 
+/* Functions that take their context (ABI version 3). */
+
+/* Fails with the status its argument names, and a message saying so. */
+MAYBE_UNUSED static int32_t fail_with(ch_function_context *context, const char *status) {
+    static const struct { const char *name; ch_status status; } statuses[] = {
+        {"invalid_request", CH_STATUS_INVALID_REQUEST}, {"not_found", CH_STATUS_NOT_FOUND},
+        {"unauthorized", CH_STATUS_UNAUTHORIZED}, {"rate_limited", CH_STATUS_RATE_LIMITED},
+        {"transient", CH_STATUS_TRANSIENT}, {"permanent", CH_STATUS_PERMANENT}, {"unknown", -99},
+    };
+    for (size_t index = 0; index < CH_COUNT(statuses); index++) {
+        if (strcmp(status, statuses[index].name) != 0) continue;
+        context->status = statuses[index].status;
+        if (context->status == CH_STATUS_RATE_LIMITED) context->retry_after_ms = 2500;
+        char text[64];
+        int length = snprintf(text, sizeof text, "failed as asked: %s", status);
+        context->message = host->allocate((size_t)length + 1);
+        if (context->message) memcpy(context->message, text, (size_t)length + 1);
+        return 7;
+    }
+    return 0;
+}
+
+/* What the context carries, as JSON text: the settings as received, the
+ * session's ID and the state session.open left, and the time left. */
+MAYBE_UNUSED static char *describe_context(ch_function_context *context) {
+    char text[1024];
+    int length = snprintf(text, sizeof text,
+                          "{\"settings\":%.*s,\"session\":%llu,\"state\":\"%s\",\"cancelled\":%s,\"remainingMs\":%llu,"
+                          "\"structSize\":%u}",
+                          (int)context->settings_length, (const char *)context->settings,
+                          (unsigned long long)context->session->id,
+                          context->session->state ? (const char *)context->session->state : "",
+                          host->is_cancelled(context->call) ? "true" : "false",
+                          (unsigned long long)(host->time_remaining_ns(context->call) / 1000000u),
+                          context->struct_size);
+    if (length < 0 || (size_t)length >= sizeof text) {
+        context->status = CH_STATUS_PERMANENT;
+        return NULL;
+    }
+    char *copy = host->allocate((size_t)length + 1);
+    if (copy) memcpy(copy, text, (size_t)length + 1);
+    return copy;
+}
+
+/* Refuses the first session it is called in as no longer valid: the host must
+ * open a new one and call again. Answers the session it succeeded in. */
+MAYBE_UNUSED static uint64_t refuse_first_session(ch_function_context *context) {
+    static uint64_t refused;
+    if (refused == 0 || refused == context->session->id) {
+        refused = context->session->id;
+        context->status = CH_STATUS_UNAUTHORIZED;
+        return 0;
+    }
+    return context->session->id;
+}
+
+/* Fails once with a transient error, then answers how often it was called. */
+MAYBE_UNUSED static int32_t transient_once(ch_function_context *context) {
+    static int32_t calls;
+    calls++;
+    if (calls == 1) context->status = CH_STATUS_TRANSIENT;
+    return calls;
+}
+
+/* Breaks the memory rules: a message the host did not allocate. */
+MAYBE_UNUSED static int32_t literal_message(ch_function_context *context) {
+    context->status = CH_STATUS_PERMANENT;
+    context->message = (char *)"a literal";
+    return 0;
+}
+
 #define TYPE_LIST(name, ...) MAYBE_UNUSED static const ch_value_type name[] = {__VA_ARGS__};
 TYPE_LIST(bool_type, CH_TYPE_BOOL)
 TYPE_LIST(int8_type, CH_TYPE_INT8)
@@ -540,6 +616,9 @@ TYPE_LIST(seventeen, CH_TYPE_INT32, CH_TYPE_INT32, CH_TYPE_INT32, CH_TYPE_INT32,
           CH_TYPE_INT32, CH_TYPE_INT32, CH_TYPE_INT32, CH_TYPE_INT32)
 TYPE_LIST(unknown_type, 99)
 TYPE_LIST(buffer_type, CH_TYPE_BUFFER)
+TYPE_LIST(context_type, CH_TYPE_CONTEXT)
+TYPE_LIST(context_and_string, CH_TYPE_CONTEXT, CH_TYPE_STRING)
+TYPE_LIST(string_and_context, CH_TYPE_STRING, CH_TYPE_CONTEXT)
 
 #define CUSTOM(offset, label, symbol, returns, parameters)                                                  \
     {.entity_id = FIXTURE_START + (offset), .name = (label), .custom = (ch_custom_fn)(symbol), .return_type = (returns), \
@@ -565,7 +644,16 @@ TYPE_LIST(buffer_type, CH_TYPE_BUFFER)
     CUSTOM(42, "echo_bytes", echo_bytes, CH_TYPE_BUFFER, string_type)                  \
     NO_PARAMETERS(43, "no_string", no_string, CH_TYPE_STRING)                          \
     NO_PARAMETERS(44, "bad_utf8", bad_utf8, CH_TYPE_STRING)                            \
-    CUSTOM(45, "sum_mixed", sum_mixed, CH_TYPE_DOUBLE, mixed_types)
+    CUSTOM(45, "sum_mixed", sum_mixed, CH_TYPE_DOUBLE, mixed_types)                    \
+    CUSTOM(46, "fail_with", fail_with, CH_TYPE_INT32, context_and_string)              \
+    CUSTOM(47, "describe_context", describe_context, CH_TYPE_STRING, context_type)     \
+    CUSTOM(48, "refuse_first_session", refuse_first_session, CH_TYPE_UINT64, context_type) \
+    CUSTOM(49, "transient_once", transient_once, CH_TYPE_INT32, context_type)          \
+    CUSTOM(50, "literal_message", literal_message, CH_TYPE_INT32, context_type)
+#elif defined(DEFECT_CONTEXT_OLD_ABI)
+#define EXTRA_FUNCTION CUSTOM(30, "fail_with", fail_with, CH_TYPE_INT32, context_and_string)
+#elif defined(DEFECT_CONTEXT_NOT_FIRST)
+#define EXTRA_FUNCTION CUSTOM(30, "fail_with", fail_with, CH_TYPE_INT32, string_and_context)
 #elif defined(DEFECT_CUSTOM_UNKNOWN_TYPE)
 #define EXTRA_FUNCTION CUSTOM(30, "strange", echo_int32, CH_TYPE_INT32, unknown_type)
 #elif defined(DEFECT_CUSTOM_TOO_MANY)
