@@ -55,9 +55,12 @@ enum SDKSessionSettings {
 
     /// Initialisation's answer, the plugin's pairs followed by the marker of
     /// `session`. An answer that is not a JSON array is the plugin's defect,
-    /// passed on as it is: the caller sees what the plugin said.
+    /// passed on as it is: the caller sees what the plugin said. A pair of the
+    /// plugin's under the marker's key is dropped: the client would send one
+    /// header for both.
     static func answer(_ response: [UInt8], marker: String) -> [UInt8] {
         guard case .array(var pairs)? = try? JSONValue(parsing: response) else { return response }
+        pairs.removeAll { $0["key"]?.stringValue?.lowercased() == SessionMarkers.key.lowercased() }
         pairs.append(.object(["key": .string(SessionMarkers.key), "value": .string(marker), "sensitive": .bool(true)]))
         return JSONValue.array(pairs).bytes
     }

@@ -34,7 +34,7 @@ enum ConnectorSDKAPI {
             APIEndpoint(
                 .post, "/connectors/{connectorId}/functions/{function}", id: "callCustomFunction", tag: "functions",
                 summary: "Call a custom function by entity ID or name with a JSON array of arguments",
-                parameters: [connectorId, APISchema.path("function", "The function's entity ID or name"), credentials],
+                parameters: [connectorId, APISchema.path("function", "The function's entity ID or name")] + sessionHeaders,
                 body: APISchema.body(.array(items: .fragment)),
                 success: .json("The function's return value", APISchema.object(["result": .fragment])),
                 errors: callErrors, shape: .sdk
