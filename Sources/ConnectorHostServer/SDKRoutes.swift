@@ -187,16 +187,21 @@ enum SDKRoutes {
                 let principal = try context.requirePrincipal()
                 let name = try base.connector(context, state: state)
                 let connector = try state.callableConnector(name, for: principal)
-                let marker = SDKSessionSettings.marker(request)
-                // A session already logged out, or forgotten by a restart, is logged out.
-                if let marker, state.sessionMarkers.session(marker, connector: name, principal: principal) == nil {
+                if let flag = request.uri.queryParameters["cleanupGlobalCache"], !["", "true", "false"].contains(flag) {
+                    throw ConnectorHostError(.invalidRequest, "query parameter cleanupGlobalCache must be true or false, not '\(flag)'")
+                }
+                let settings: [SessionSetting]
+                do throws(ConnectorHostError) {
+                    settings = try SDKSessionSettings.settings(
+                        request, connector: name, principal: principal, markers: state.sessionMarkers
+                    )
+                } catch {
+                    // A session already logged out, or forgotten by a restart, is logged out.
+                    guard error.code == .unauthorized else { throw error }
                     return JSONBody.response(bytes: Array("{}".utf8))
                 }
-                let settings = try SDKSessionSettings.settings(
-                    request, connector: name, principal: principal, markers: state.sessionMarkers
-                )
                 try await connector.closeSession(credentials: settings)
-                if let marker { state.sessionMarkers.forget(marker) }
+                if let marker = SDKSessionSettings.marker(request) { state.sessionMarkers.forget(marker) }
                 return JSONBody.response(bytes: Array("{}".utf8))
             } catch {
                 throw sdkError(error)

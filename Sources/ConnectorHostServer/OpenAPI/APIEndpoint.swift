@@ -82,6 +82,11 @@ struct APIEndpoint {
         let security: [OpenAPI.SecurityRequirement]?
         switch access {
         case .anyone: security = []
+        case .token where shape == .sdk:
+            // OpsHub sends every pair session initialisation answered back as a
+            // header, `Authorization` included when a plugin answers one (the
+            // OpsHub documents' own example): there the token is authToken's.
+            security = [[.component(named: "authToken"): []]]
         case .token: security = nil
         case .admin:
             security = [[.component(named: "adminAuthToken"): []], [.component(named: "adminBearer"): []]]

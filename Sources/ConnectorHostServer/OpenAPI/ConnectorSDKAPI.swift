@@ -181,8 +181,8 @@ enum ConnectorSDKAPI {
             description: "The session settings, a JSON array of {key, value, sensitive}. The host opens one session per connector and settings and reuses it."
         ),
         OpenAPI.Parameter(
-            name: SessionMarkers.key, context: .header(required: false), schema: .string(minLength: 1),
-            description: "The value session initialisation answered under this key: the settings it was initialised with. One this server did not give (a restart, a logout) answers 401: initialise again."
+            name: SessionMarkers.key, context: .header(required: false), schema: .string,
+            description: "The value session initialisation answered under this key: the settings it was initialised with. One this server did not give (a restart, a logout) answers 401: initialise again. Empty: none."
         ),
     ]
 
