@@ -14,11 +14,11 @@ ch_status tracker_metadata_get(ch_session *session, const ch_request *request, c
         "\"fields\":["
         "{\"internalName\":\"database\",\"displayName\":\"Database file\","
         "\"tooltip\":\"Path of the tracker's SQLite file; created when missing.\",\"required\":false,"
-        "\"fieldType\":\"TEXT\",\"lookup\":null,\"defaultValue\":\"tracker.sqlite\",\"fieldOrder\":1,"
+        "\"fieldType\":\"TEXT\",\"lookup\":null,\"defaultValue\":\"tracker.sqlite\",\"validation\":null,\"fieldOrder\":1,\"parent\":null,"
         "\"screens\":[\"SYSTEM_CONFIG\"]},"
         "{\"internalName\":\"username\",\"displayName\":\"User\","
         "\"tooltip\":\"The tracker user the integration acts as.\",\"required\":false,"
-        "\"fieldType\":\"TEXT\",\"lookup\":null,\"defaultValue\":\"integration\",\"fieldOrder\":2,"
+        "\"fieldType\":\"TEXT\",\"lookup\":null,\"defaultValue\":\"integration\",\"validation\":null,\"fieldOrder\":2,\"parent\":null,"
         "\"screens\":[\"SYSTEM_CONFIG\"]}"
         "]}";
     return tracker_reply(response, metadata, sizeof metadata - 1);
@@ -125,7 +125,8 @@ ch_status tracker_entity_type_get(ch_session *session, const ch_request *request
         "\"history\":{\"type\":\"FULL_STATE_BASED\",\"revisionDateFormat\":\"yyyy-MM-dd'T'HH:mm:ss.SSSX\","
         "\"isRevisionIdNumeric\":true,\"separateHistoryApis\":[\"ATTACHMENTS\",\"COMMENTS\",\"LINKS\"],"
         "\"sortableFields\":[\"updatedDate\"]},"
-        "\"entityWebUrl\":null,\"isUpdateAvailable\":true,"
+        "\"entityWebUrl\":{\"baseUrl\":\"https://tracker.example/\",\"trailingTemplate\":\"browse/{0}\","
+        "\"substitutes\":{\"0\":\"id\"}},\"isUpdateAvailable\":true,"
         "\"links\":{\"rank\":{\"orderType\":\"FLAT_SINGLE\"}},\"fields\":[");
     int first = 1;
     for (size_t index = 0; index < tracker_field_count; index++) {

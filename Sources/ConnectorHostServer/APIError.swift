@@ -6,7 +6,7 @@ import Hummingbird
 /// An error answer: the status comes from the host's taxonomy, the body from
 /// the API family the route belongs to.
 struct APIError: HTTPResponseError {
-    let status: HTTPResponse.Status
+    var status: HTTPResponse.Status
     let body: [UInt8]
     let retryAfter: Duration?
 

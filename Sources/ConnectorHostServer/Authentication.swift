@@ -3,7 +3,9 @@ import HTTPTypes
 import Hummingbird
 
 /// Every endpoint but `/healthz` needs a token, in the `authToken` header (as
-/// the Jitterbit API sends it) or as `Authorization: Bearer TOKEN`.
+/// the Jitterbit API sends it) or as `Authorization: Bearer TOKEN`. A refusal
+/// is a ``TokenRefused``, which ``JSONErrors`` answers in the shape of the
+/// path's API family.
 struct Authentication: RouterMiddleware {
     typealias Context = AppRequestContext
 
@@ -17,12 +19,12 @@ struct Authentication: RouterMiddleware {
         let token = Self.authTokenField.flatMap { request.headers[$0] }
             ?? request.headers[.authorization].flatMap { $0.hasPrefix("Bearer ") ? String($0.dropFirst(7)) : nil }
         guard let token, !token.isEmpty else {
-            throw ConnectorHostError(
+            throw TokenRefused(error: ConnectorHostError(
                 .unauthorized, "a token is needed: send it in the authToken header or as Authorization: Bearer TOKEN"
-            )
+            ))
         }
         guard let identity = try registry.identify(token) else {
-            throw ConnectorHostError(.unauthorized, "the token is not valid (unknown or revoked)")
+            throw TokenRefused(error: ConnectorHostError(.unauthorized, "the token is not valid (unknown or revoked)"))
         }
         var context = context
         context.principal = identity.principal

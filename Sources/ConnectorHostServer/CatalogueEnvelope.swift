@@ -27,8 +27,12 @@ struct CatalogueEnvelope<Result: Encodable>: Encodable {
         )
     }
 
+    /// Now, as Obsrv writes `ts`: seconds and a numeric offset,
+    /// `2024-11-19T09:28:47+00:00`. ISO 8601 formatting writes UTC as `Z`,
+    /// which Obsrv's own answers never do.
     static func now() -> String {
-        Date().formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
+        let text = Date().formatted(Date.ISO8601FormatStyle(timeZone: .gmt))
+        return text.hasSuffix("Z") ? String(text.dropLast()) + "+00:00" : text
     }
 }
 
@@ -57,10 +61,15 @@ enum CatalogueFailure {
     }
 }
 
-/// A catalogue entry as the Obsrv API shows it.
+/// A catalogue entry as the Obsrv API shows it. `connector_id` is the
+/// connector's identifier, as in Obsrv (`postgres-connector` of
+/// `postgres-connector-1.0.0`): here its name, which every version shares.
+/// The Jitterbit registration it belongs to is `registration_id`; `name` is
+/// the one a distribution's `metadata.json` gives it, or else its identifier.
 struct CatalogueEntryView: Encodable {
     let id: String
     let connector_id: String
+    let registration_id: String
     let name: String
     let type: String?
     let category: String?
@@ -81,8 +90,9 @@ struct CatalogueEntryView: Encodable {
 
     init(_ entry: CatalogueEntry) {
         id = entry.id
-        connector_id = entry.connectorId
-        name = entry.name
+        connector_id = entry.name
+        registration_id = entry.connectorId
+        name = entry.displayName ?? entry.name
         type = entry.type
         category = entry.category
         version = entry.version
@@ -92,8 +102,7 @@ struct CatalogueEntryView: Encodable {
         iconurl = entry.iconURL
         status = entry.status.rawValue
         scope = entry.scope?.rawValue
-        // A UI spec that is not JSON is shown as the text it is.
-        ui_spec = entry.uiSpec.map { text in (try? JSONValue(parsing: Array(text.utf8))) ?? .string(text) }
+        ui_spec = entry.uiSpec.map(Self.uiSpec)
         created_by = entry.createdBy
         updated_by = entry.updatedBy
         created_date = entry.createdDate
@@ -102,11 +111,22 @@ struct CatalogueEntryView: Encodable {
         validation_report = entry.validationReport.flatMap { try? JSONValue(parsing: Array($0.utf8)) }
     }
 
+    /// Obsrv's `ui_spec` is `{"schema": JSON Schema, "properties": UI hints}`.
+    /// A plugin's manifest (a bare `.so`) or a distribution's `ui-config.json`
+    /// may hold the JSON Schema alone: it is wrapped. A spec that is not JSON
+    /// is shown as the text it is.
+    static func uiSpec(_ text: String) -> JSONValue {
+        guard let spec = try? JSONValue(parsing: Array(text.utf8)) else { return .string(text) }
+        guard case .object(let members) = spec, members["schema"] == nil else { return spec }
+        return .object(["schema": spec, "properties": .object([:])])
+    }
+
     // Absent values are written as null, as Obsrv does.
     func encode(to encoder: Encoder) throws {
         var container = encoder.container(keyedBy: Key.self)
         try container.encode(id, forKey: .id)
         try container.encode(connector_id, forKey: .connector_id)
+        try container.encode(registration_id, forKey: .registration_id)
         try container.encode(name, forKey: .name)
         try container.encode(type, forKey: .type)
         try container.encode(category, forKey: .category)
@@ -127,7 +147,7 @@ struct CatalogueEntryView: Encodable {
     }
 
     enum Key: String, CodingKey {
-        case id, connector_id, name, type, category, version, description, licence, owner, iconurl, status, scope
+        case id, connector_id, registration_id, name, type, category, version, description, licence, owner, iconurl, status, scope
         case ui_spec, created_by, updated_by, created_date, updated_date, live_date, validation_report
     }
 }

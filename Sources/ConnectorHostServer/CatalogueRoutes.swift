@@ -40,6 +40,20 @@ enum CatalogueRoutes {
         let request: Body
     }
 
+    /// The API a path under `/v2` names and its error code (`segments` from
+    /// after `v2`), so that a failure before the route runs names them too.
+    static func api(of segments: [String]) -> (api: String, code: String) {
+        switch segments {
+        case ["connector", "register"]: ("api.connector.register", "FAILED_TO_REGISTER_CONNECTOR")
+        case ["connectors", "list"]: ("api.connectors.list", "CONNECTORS_LIST_INPUT_INVALID")
+        case let read where read.count == 3 && read[0] == "connectors" && read[1] == "read":
+            ("api.connectors.read", "CONNECTOR_NOT_FOUND")
+        case let status where status.count == 3 && status[0] == "connectors" && status[2] == "status":
+            ("api.connectors.status", "CONNECTOR_STATUS_UPDATE_FAILED")
+        default: ("api.not.found", "API_NOT_FOUND")
+        }
+    }
+
     static func add(to router: Router<AppRequestContext>, state: ServerState) {
         router.post("v2/connector/register") { request, context in
             let api = "api.connector.register"
@@ -55,14 +69,18 @@ enum CatalogueRoutes {
                 throw CatalogueFailure.error(api: api, code: "FAILED_TO_REGISTER_CONNECTOR", error)
             }
         }
-        router.get("v2/connectors/read/:id") { _, context in
+        router.get("v2/connectors/read/:id") { request, context in
             let api = "api.connectors.read"
             do throws(ConnectorHostError) {
                 let principal = try context.requirePrincipal()
                 let id = try parameter("id", context)
-                guard let entry = try state.registry.catalogueEntry(id: id), entry.isVisible(to: principal) else {
-                    throw ConnectorHostError(.notFound, "no connector '\(id)'")
+                let edit: Bool
+                switch request.uri.queryParameters["mode"].map(String.init) {
+                case nil, "": edit = false
+                case "edit": edit = true
+                case let other?: throw ConnectorHostError(.invalidRequest, "mode '\(other)' is not 'edit'; leave it out to read the Live version")
                 }
+                let entry = try CatalogueReading.entry(id, edit: edit, visibleTo: principal, registry: state.registry)
                 return JSONBody.response(CatalogueEnvelope.success(api: api, msgid: nil, result: CatalogueEntryView(entry)))
             } catch {
                 throw CatalogueFailure.error(api: api, code: "CONNECTOR_NOT_FOUND", error)

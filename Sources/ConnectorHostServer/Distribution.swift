@@ -110,6 +110,7 @@ struct Distribution {
     /// What Obsrv's `metadata.json` says that the catalogue keeps.
     private struct Metadata: Decodable {
         struct Inner: Decodable {
+            let name: String?
             let type: String?
             let category: String?
             let description: String?
@@ -123,7 +124,7 @@ struct Distribution {
 
         var catalogue: Registry.CatalogueMetadata {
             Registry.CatalogueMetadata(
-                type: metadata?.type, category: metadata?.category, description: metadata?.description,
+                displayName: metadata?.name, type: metadata?.type, category: metadata?.category, description: metadata?.description,
                 licence: metadata?.licence, owner: metadata?.owner, iconURL: metadata?.icon
             )
         }

@@ -16,6 +16,8 @@ struct MultipartForm {
         let name: String?
         /// The file name, for a file part.
         let fileName: String?
+        /// The part's own `Content-Type`, if it has one.
+        let contentType: String?
         let body: [UInt8]
     }
 
@@ -93,7 +95,7 @@ struct MultipartForm {
             let disposition = headers["content-disposition"] ?? ""
             parts.append(Part(
                 name: parameter("name", in: disposition), fileName: parameter("filename", in: disposition),
-                body: Array(body[start..<end])
+                contentType: headers["content-type"], body: Array(body[start..<end])
             ))
             position = end + delimiter.count
         }

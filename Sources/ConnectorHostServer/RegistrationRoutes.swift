@@ -1,4 +1,5 @@
 import ConnectorHost
+import HTTPTypes
 import Hummingbird
 
 /// The Jitterbit-compatible registration API under `/orgs/{orgId}/connector`.
@@ -17,7 +18,7 @@ enum RegistrationRoutes {
 
     struct Registered: Encodable {
         var status = true
-        var operation = "Register a connector"
+        var operation = Operation.register
         let id: String
         let key: String
         let secret: String
@@ -49,7 +50,7 @@ enum RegistrationRoutes {
 
     struct Listing: Encodable {
         var status = true
-        var operation = "List registered connectors"
+        var operation = Operation.list
         let registeredConnectorList: [Listed]
     }
 
@@ -64,11 +65,46 @@ enum RegistrationRoutes {
         let error: ConnectorHostError.Summary
     }
 
+    /// The operations, as Jitterbit names them in its answers.
+    enum Operation {
+        static let register = "Register a connector"
+        static let list = "List registered connectors"
+        static let delete = "Delete a connector"
+        static let deleteUIPayload = "Delete connector UI payload"
+        static let validate = "Validate connector security info"
+        /// A path under `/orgs` that is no operation.
+        static let unknown = "Unknown operation"
+    }
+
+    /// The operation a request under `/orgs` names, by the route it would take
+    /// (`segments` are the path's, from `orgs` on), so that a failure before
+    /// the route runs names it too.
+    static func operation(method: HTTPRequest.Method, path segments: [String]) -> String {
+        guard segments.count >= 3, segments[2] == "connector" else { return Operation.unknown }
+        switch (method, Array(segments.dropFirst(3))) {
+        case (.post, []): return Operation.register
+        case (.get, []): return Operation.list
+        case (.put, ["validate", "securityinfo"]): return Operation.validate
+        case (.delete, let rest) where rest.count == 1: return Operation.delete
+        case (.delete, let rest) where rest.count == 3 && rest[1] == "sdk" && rest[2] == "delete":
+            return Operation.deleteUIPayload
+        default: return Operation.unknown
+        }
+    }
+
+    /// A failure in the Jitterbit shape: `status: false` with the operation.
+    static func failure(_ operation: String, _ error: ConnectorHostError) -> APIError {
+        APIError(
+            status: .init(code: error.code.httpStatus), body: Failure(operation: operation, error: ConnectorHostError.Summary(error)),
+            retryAfter: error.retryAfter
+        )
+    }
+
     static func add(to router: Router<AppRequestContext>, state: ServerState) {
         let limit = 64 << 10
         let connectors = router.group("orgs/:orgId/connector")
         connectors.post { request, context in
-            try await answer("Register a connector") { () async throws(ConnectorHostError) -> Response in
+            try await answer(Operation.register) { () async throws(ConnectorHostError) -> Response in
                 let (org, principal) = try orgAccess(context, state)
                 let body = try await request.decodeJSON(RegisterBody.self, limit: limit)
                 let new = try state.registry.register(
@@ -85,32 +121,32 @@ enum RegistrationRoutes {
             }
         }
         connectors.get { _, context in
-            try await answer("List registered connectors") { () async throws(ConnectorHostError) -> Response in
+            try await answer(Operation.list) { () async throws(ConnectorHostError) -> Response in
                 let (org, _) = try orgAccess(context, state)
                 return JSONBody.response(Listing(registeredConnectorList: try state.registry.registrations(org: org).map(Listed.init)))
             }
         }
         connectors.delete(":connectorId") { _, context in
-            try await answer("Delete a connector") { () async throws(ConnectorHostError) -> Response in
+            try await answer(Operation.delete) { () async throws(ConnectorHostError) -> Response in
                 let (org, principal) = try orgAccess(context, state)
                 let id = try parameter("connectorId", context)
                 try state.registry.deleteRegistration(org: org, id: id, by: principal)
-                return JSONBody.response(Outcome(status: true, operation: "Delete a connector"))
+                return JSONBody.response(Outcome(status: true, operation: Operation.delete))
             }
         }
         connectors.delete(":connectorId/sdk/delete") { _, context in
-            try await answer("Delete connector UI payload") { () async throws(ConnectorHostError) -> Response in
+            try await answer(Operation.deleteUIPayload) { () async throws(ConnectorHostError) -> Response in
                 let (org, principal) = try orgAccess(context, state)
                 try state.registry.deleteUIPayload(org: org, id: try parameter("connectorId", context), by: principal)
-                return JSONBody.response(Outcome(status: true, operation: "Delete connector UI payload"))
+                return JSONBody.response(Outcome(status: true, operation: Operation.deleteUIPayload))
             }
         }
         connectors.put("validate/securityinfo") { request, context in
-            try await answer("Validate connector security info") { () async throws(ConnectorHostError) -> Response in
+            try await answer(Operation.validate) { () async throws(ConnectorHostError) -> Response in
                 let (org, _) = try orgAccess(context, state)
                 let body = try await request.decodeJSON(SecurityInfoBody.self, limit: limit)
                 let valid = try state.registry.validateSecurityInfo(org: org, name: body.name, key: body.key, secret: body.secret)
-                return JSONBody.response(Outcome(status: valid, operation: "Validate connector security info"))
+                return JSONBody.response(Outcome(status: valid, operation: Operation.validate))
             }
         }
     }
@@ -135,10 +171,7 @@ enum RegistrationRoutes {
         do {
             return try await body()
         } catch {
-            throw APIError(
-                status: .init(code: error.code.httpStatus), body: Failure(operation: operation, error: ConnectorHostError.Summary(error)),
-                retryAfter: error.retryAfter
-            )
+            throw failure(operation, error)
         }
     }
 }

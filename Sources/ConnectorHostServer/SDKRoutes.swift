@@ -4,18 +4,52 @@ import HTTPTypes
 import Hummingbird
 
 /// Every connector the caller may use, as an OpsHub "Build Your Own Connector"
-/// SDK base URL: `/connectors/{connectorId}/sdk-api/api/1.0`. Each path maps to
-/// one standard operation; path and query parameters become fields of the
-/// operation's request (docs/operations.md), the body its remaining fields.
+/// SDK base URL: `/connectors/{connectorId}/sdk-api/api/1.0`, and with
+/// `--sdk-default-connector NAME` that connector at `/sdk-api/api/1.0` too
+/// (OpsHub is given one base URL per connector). Each path maps to one
+/// standard operation; path and query parameters become fields of the
+/// operation's request (docs/operations.md), the body its remaining fields. A
+/// documented query parameter sent empty (`nextPageLink=`) is absent.
 ///
-/// The session configuration comes in the `connector-credentials` header as a
-/// JSON array of `{"key", "value", "sensitive"}` (none: the plugin's defaults);
-/// the host opens and reuses one session per connector and credential set.
-/// Errors answer `{"errors": {"code", "message", "detail"}}`: 401 when the
-/// session is not valid, 404 not found, 429 with Retry-After when a rate limit
-/// or an open circuit breaker refuses the call.
+/// The session settings come from the headers (``SDKSessionSettings``); the
+/// host opens and reuses one session per connector and settings. Errors answer
+/// `{"errors": {"code", "message", "detail"}}`: 401 when the session is not
+/// valid (OpsHub then initialises a new one), 403 for a refused token
+/// (``APIFamily/tokenRefused(_:)``), 404 not found, 429 with Retry-After when
+/// a rate limit or an open circuit breaker refuses the call.
 enum SDKRoutes {
-    static let base = "connectors/:connectorId/sdk-api/api/1.0"
+    /// Where the SDK routes are served.
+    enum Base: CaseIterable {
+        /// `/connectors/{connectorId}/sdk-api/api/1.0`.
+        case named
+        /// `/sdk-api/api/1.0`, for ``ServerConfiguration/sdkDefaultConnector``.
+        case `default`
+
+        var path: String {
+            switch self {
+            case .named: "connectors/:connectorId/sdk-api/api/1.0"
+            case .default: "sdk-api/api/1.0"
+            }
+        }
+
+        /// The connector a request names.
+        ///
+        /// - Throws: `not_found` at the default base of a server that serves none there.
+        func connector(_ context: AppRequestContext, state: ServerState) throws(ConnectorHostError) -> String {
+            switch self {
+            case .named:
+                return try parameter("connectorId", context)
+            case .default:
+                guard let name = state.configuration.sdkDefaultConnector else {
+                    throw ConnectorHostError(
+                        .notFound,
+                        "this server serves no connector at /sdk-api/api/1.0 (serve --sdk-default-connector NAME); call /connectors/{name}/sdk-api/api/1.0"
+                    )
+                }
+                return name
+            }
+        }
+    }
 
     /// How one route turns a request into an operation's request.
     struct Route {
@@ -108,16 +142,25 @@ enum SDKRoutes {
     }
 
     static func add(to router: Router<AppRequestContext>, state: ServerState) {
-        let group = router.group(RouterPath(base))
+        for base in Base.allCases {
+            add(base, to: router, state: state)
+        }
+    }
+
+    private static func add(_ base: Base, to router: Router<AppRequestContext>, state: ServerState) {
+        let group = router.group(RouterPath(base.path))
         for route in routes {
             group.on(RouterPath(route.path), method: route.method) { request, context in
                 do throws(ConnectorHostError) {
                     let principal = try context.requirePrincipal()
-                    let connector = try state.callableConnector(try parameter("connectorId", context), for: principal)
+                    let name = try base.connector(context, state: state)
+                    let connector = try state.callableConnector(name, for: principal)
                     let body = try await operationRequest(route, request: request, context: context, limit: state.configuration.maxBodySize)
-                    let credentials = try Self.credentials(request)
-                    let response = try await connector.call(route.operation, request: body.bytes, credentials: credentials)
-                    return JSONBody.response(bytes: response, status: route.operation == .entityCreate ? .created : .ok)
+                    let settings = try SDKSessionSettings.settings(
+                        request, connector: name, principal: principal, markers: state.sessionMarkers
+                    )
+                    let response = try await connector.call(route.operation, request: body.bytes, credentials: settings)
+                    return try SDKAnswer.response(response, of: route.operation, request: body)
                 } catch {
                     throw sdkError(error)
                 }
@@ -126,10 +169,40 @@ enum SDKRoutes {
         group.post("session") { request, context in
             do throws(ConnectorHostError) {
                 let principal = try context.requirePrincipal()
-                let connector = try state.callableConnector(try parameter("connectorId", context), for: principal)
+                let name = try base.connector(context, state: state)
+                let connector = try state.callableConnector(name, for: principal)
                 let settings = try await request.decodeJSON([SessionSetting].self, limit: 64 << 10)
                 let response = try await connector.call(.sessionOpen, credentials: settings)
-                return JSONBody.response(bytes: response)
+                let marker = state.sessionMarkers.marker(for: .init(connector: name, principal: principal, settings: settings))
+                return JSONBody.response(bytes: SDKSessionSettings.answer(response, marker: marker))
+            } catch {
+                throw sdkError(error)
+            }
+        }
+        // OpsHub's logout, once a sync is done: the session's values come as
+        // headers, as on every call; the path's session ID is OpsHub's own,
+        // and systemId and cleanupGlobalCache name caches the host does not keep.
+        group.post("cleanup/:sdkSessionId") { request, context in
+            do throws(ConnectorHostError) {
+                let principal = try context.requirePrincipal()
+                let name = try base.connector(context, state: state)
+                let connector = try state.callableConnector(name, for: principal)
+                if let flag = request.uri.queryParameters["cleanupGlobalCache"], !["", "true", "false"].contains(flag) {
+                    throw ConnectorHostError(.invalidRequest, "query parameter cleanupGlobalCache must be true or false, not '\(flag)'")
+                }
+                let settings: [SessionSetting]
+                do throws(ConnectorHostError) {
+                    settings = try SDKSessionSettings.settings(
+                        request, connector: name, principal: principal, markers: state.sessionMarkers
+                    )
+                } catch {
+                    // A session already logged out, or forgotten by a restart, is logged out.
+                    guard error.code == .unauthorized else { throw error }
+                    return JSONBody.response(bytes: Array("{}".utf8))
+                }
+                try await connector.closeSession(credentials: settings)
+                if let marker = SDKSessionSettings.marker(request) { state.sessionMarkers.forget(marker) }
+                return JSONBody.response(bytes: Array("{}".utf8))
             } catch {
                 throw sdkError(error)
             }
@@ -146,14 +219,17 @@ enum SDKRoutes {
         }
         let query = request.uri.queryParameters
         for name in route.queryFields {
-            guard let value = query[Substring(name)].map(String.init) else { continue }
+            // OpsHub fills every documented parameter, an unknown one with nothing.
+            guard let value = query[Substring(name)].map(String.init), !value.isEmpty else { continue }
             if integerFields.contains(name) {
                 guard let number = Int64(value) else {
                     throw ConnectorHostError(.invalidRequest, "query parameter \(name) must be an integer, not '\(value)'")
                 }
                 fields[name] = .integer(number)
             } else if listFields.contains(name) {
-                fields[name] = .array(value.split(separator: ",").map { .string(String($0)) })
+                let items = value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+                guard !items.isEmpty else { continue }
+                fields[name] = .array(items.map { .string($0) })
             } else if booleanFields.contains(name) {
                 fields[name] = .bool(value == "true")
             } else {
@@ -189,23 +265,13 @@ enum SDKRoutes {
                 throw ConnectorHostError(.invalidRequest, "the multipart body needs a 'file' part")
             }
             if let comment = form.text("fileComment") { fields["fileComment"] = .string(comment) }
-            if let type = form.part(named: "file").flatMap({ _ in form.text("contentType") }) {
+            // A contentType field names the type; otherwise the file part's own
+            // Content-Type does, as a browser or curl -F sends it.
+            if let file = form.part(named: "file"), let type = form.text("contentType") ?? file.contentType {
                 fields["contentType"] = .string(type)
             }
         }
         return .object(fields)
-    }
-
-    /// The session configuration of the `connector-credentials` header.
-    static func credentials(_ request: Request) throws(ConnectorHostError) -> [SessionSetting] {
-        guard let name = HTTPField.Name("connector-credentials"), let header = request.headers[name] else { return [] }
-        do {
-            return try JSONDecoder().decode([SessionSetting].self, from: Data(header.utf8))
-        } catch {
-            throw ConnectorHostError(
-                .invalidRequest, "the connector-credentials header must be a JSON array of {\"key\", \"value\", \"sensitive\"}"
-            )
-        }
     }
 
     /// `{"errors": {"code", "message", "detail"}}`, the OpsHub error shape.

@@ -19,6 +19,11 @@ public struct ServerConfiguration: Sendable {
     public var adminToken: String?
     /// Reload a plugin whenever its file in the plugin directory changes.
     public var watch = false
+    /// The connector whose OpsHub SDK routes are also served at
+    /// `/sdk-api/api/1.0`: an OpsHub system is given one base URL per
+    /// connector, and a deployment serving one connector per base URL has no
+    /// connector name to put in its paths. Nil: that base answers 404.
+    public var sdkDefaultConnector: String?
     /// The largest request body accepted, in bytes (uploads included).
     public var maxBodySize: Int = 64 << 20
 

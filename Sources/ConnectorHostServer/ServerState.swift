@@ -9,6 +9,8 @@ final class ServerState: Sendable {
     let configuration: ServerConfiguration
     let metrics: PrometheusCollectorRegistry
     let logger: Logger
+    /// The OpsHub session values handed out, and the settings each stands for.
+    let sessionMarkers = SessionMarkers()
 
     init(
         host: ConnectorHost, registry: Registry, configuration: ServerConfiguration, metrics: PrometheusCollectorRegistry,

@@ -43,6 +43,12 @@ struct ServeCommand: AsyncParsableCommand {
     ))
     var shutdownDeadline: Double = 10
 
+    @Option(help: ArgumentHelp(
+        "Also serve this connector's OpsHub SDK routes at /sdk-api/api/1.0, the base URL an OpsHub system is given when one connector is served per base URL.",
+        valueName: "name"
+    ))
+    var sdkDefaultConnector: String?
+
     @Option(name: .customLong("trust"), help: ArgumentHelp("Run this plugin in process, not in a sandbox worker.", valueName: "name"))
     var trusted: [String] = []
 
@@ -83,6 +89,7 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.port = port
         configuration.development = dev
         configuration.watch = watch
+        configuration.sdkDefaultConnector = sdkDefaultConnector
         configuration.adminToken = ProcessInfo.processInfo.environment["CONNECTOR_HOST_ADMIN_TOKEN"]
         let server = try await reportingFailure { () async throws(ConnectorHostError) in
             try await ConnectorServer.make(configuration: configuration, logger: logger)

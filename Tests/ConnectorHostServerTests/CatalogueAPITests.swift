@@ -34,7 +34,8 @@ import Testing
             #expect(entry.keys.contains(field), "\(field)")
         }
         #expect(entry["status"] as? String == "Draft")
-        #expect(entry["connector_id"] as? String == registration["id"] as? String)
+        #expect(entry["connector_id"] as? String == "widgets", "Obsrv's connector_id is the connector's identifier")
+        #expect(entry["registration_id"] as? String == registration["id"] as? String)
         #expect(entry["description"] as? String == "A test fixture.")
 
         let draft = try await server.request("POST", "v2/connectors/list", token: token,
@@ -78,7 +79,9 @@ import Testing
         #expect(entry["description"] as? String == "Gadgets from the warehouse")
         #expect(entry["licence"] as? String == "MIT")
         #expect(entry["iconurl"] as? String == "https://acme.example/g.svg")
-        let properties = ((entry["ui_spec"] as? [String: Any])?["properties"] as? [String: Any])?["apiKey"] as? [String: Any]
+        // ui-config.json is the JSON Schema; Obsrv's ui_spec holds it as its schema.
+        let schema = (entry["ui_spec"] as? [String: Any])?["schema"] as? [String: Any]
+        let properties = (schema?["properties"] as? [String: Any])?["apiKey"] as? [String: Any]
         #expect(properties?["encrypt"] as? Bool == true)
         await server.stop()
     }

@@ -42,8 +42,10 @@ final class ServerFixture: Sendable {
     ///   - logger: Where the server and its plugins log.
     ///   - reusing: The directory of a server started before (and stopped), to
     ///     start again on its registry, store and plugins.
+    ///   - sdkDefaultConnector: `--sdk-default-connector`.
     static func start(
         development: Bool = false, watch: Bool = false, reusing: URL? = nil, logger: Logger = quietLogger,
+        sdkDefaultConnector: String? = nil,
         prepare: (URL) async throws -> Void = { _ in }, configure: (inout HostConfiguration) -> Void = { _ in }
     ) async throws -> ServerFixture {
         let directory = reusing
@@ -63,6 +65,7 @@ final class ServerFixture: Sendable {
         configuration.port = 0
         configuration.development = development
         configuration.watch = watch
+        configuration.sdkDefaultConnector = sdkDefaultConnector
         configuration.host.buildsDirectory = directory.appendingPathComponent("builds").path
         configuration.adminToken = adminToken
         let server = try await ConnectorServer.make(configuration: configuration, logger: logger)

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs schemathesis, every check enabled, against a real `connector-host serve`
 # on a free loopback port, over a temporary registry and plugin store, with the
-# bundled plugins in development mode (as `make run` serves them). The server is
+# bundled plugins in development mode (as `make run` serves them), hello-swift also
+# at the OpsHub default base /sdk-api/api/1.0. The server is
 # stopped by its PID however the run ends.
 #
 #   Tests/schemathesis/run.sh BIN PLUGIN_DIR VENV EXAMPLES [schemathesis options...]
@@ -29,7 +30,8 @@ trap cleanup EXIT INT TERM
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
 token=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')
 CONNECTOR_HOST_ADMIN_TOKEN=$token "$bin" serve --plugins "$plugins" --db "$work/registry.sqlite" \
-  --plugin-store "$work/store" --host 127.0.0.1 --port "$port" --dev --log-level warning >"$work/server.log" 2>&1 &
+  --plugin-store "$work/store" --host 127.0.0.1 --port "$port" --dev --sdk-default-connector hello-swift \
+  --log-level warning >"$work/server.log" 2>&1 &
 server=$!
 
 for _ in $(seq 300); do

@@ -54,6 +54,19 @@ extension Connector {
         }
     }
 
+    /// Closes the pooled session of `credentials`, if one is open (a session
+    /// logout): the plugin releases what it holds for it, and the next call
+    /// with these credentials opens a new one.
+    ///
+    /// - Throws: The plugin's error closing it.
+    public func closeSession(credentials: [SessionSetting]) async throws(ConnectorHostError) {
+        let plugin = try current()
+        plugin.beginCall()
+        defer { plugin.endCall() }
+        guard let opened = await plugin.sessions.remove(for: credentials) else { return }
+        _ = try await call(.sessionClose, request: [], session: opened.id, on: plugin)
+    }
+
     /// The pooled session of `credentials`. Opening it is the host's own call
     /// unless the caller asked for `session.open`: after a crash the host
     /// reopens a session for the next call, and that success must not reset

@@ -35,6 +35,13 @@ final class SessionPool: Sendable {
         }
     }
 
+    /// Takes the session of `credentials` out of the pool, for the caller to
+    /// close; nil when none is open.
+    func remove(for credentials: [SessionSetting]) async -> Opened? {
+        guard let task = opening.withLock({ $0.removeValue(forKey: credentials) }) else { return nil }
+        return try? await task.value
+    }
+
     /// Forgets a session the plugin no longer accepts.
     func discard(_ session: SessionID, for credentials: [SessionSetting]) async {
         let task = opening.withLock { $0[credentials] }

@@ -4,6 +4,8 @@ import Foundation
 extension Registry {
     /// What a distribution's `metadata.json` may say over the plugin's own manifest.
     public struct CatalogueMetadata: Sendable, Hashable {
+        /// The name to show, e.g. "PostgreSQL".
+        public var displayName: String?
         public var type: String?
         public var category: String?
         public var description: String?
@@ -13,9 +15,10 @@ extension Registry {
         public var uiSpec: String?
 
         public init(
-            type: String? = nil, category: String? = nil, description: String? = nil, licence: String? = nil,
-            owner: String? = nil, iconURL: String? = nil, uiSpec: String? = nil
+            displayName: String? = nil, type: String? = nil, category: String? = nil, description: String? = nil,
+            licence: String? = nil, owner: String? = nil, iconURL: String? = nil, uiSpec: String? = nil
         ) {
+            self.displayName = displayName
             self.type = type
             self.category = category
             self.description = description
@@ -61,9 +64,10 @@ extension Registry {
                 """
                 INSERT INTO catalogue (id, connector_id, org_id, name, type, category, version, description, licence,
                   owner, iconurl, ui_spec, status, scope, file_path, file_sha256, created_by, updated_by,
-                  created_date, updated_date)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'Draft', NULL, ?, ?, ?, ?, ?, ?)
+                  created_date, updated_date, display_name)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'Draft', NULL, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (id) DO UPDATE SET connector_id = excluded.connector_id, type = excluded.type,
+                  display_name = excluded.display_name,
                   category = excluded.category, description = excluded.description, licence = excluded.licence,
                   owner = excluded.owner, iconurl = excluded.iconurl, ui_spec = excluded.ui_spec,
                   file_path = excluded.file_path, file_sha256 = excluded.file_sha256,
@@ -75,7 +79,7 @@ extension Registry {
                 Self.optional(metadata.licence ?? manifest.licence), Self.optional(metadata.owner ?? manifest.owner),
                 Self.optional(metadata.iconURL ?? manifest.iconURL), Self.optional(metadata.uiSpec ?? manifest.uiSpec),
                 .text(filePath), .text(sha256), .text(actor.description), .text(actor.description), .text(stamp),
-                .text(stamp)
+                .text(stamp), Self.optional(metadata.displayName)
             )
             try audit(transaction, actor: actor, action: "connector recorded as Draft", subject: id, detail: sha256)
             guard let entry = try transaction.row("SELECT * FROM catalogue WHERE id = ?", .text(id)).map(Self.entry) else {
@@ -180,7 +184,7 @@ extension Registry {
     static func entry(_ row: SQLiteRow) -> CatalogueEntry {
         CatalogueEntry(
             id: row.text("id") ?? "", connectorId: row.text("connector_id") ?? "", org: row.text("org_id") ?? "",
-            name: row.text("name") ?? "", type: row.text("type"), category: row.text("category"),
+            name: row.text("name") ?? "", displayName: row.text("display_name"), type: row.text("type"), category: row.text("category"),
             version: row.text("version") ?? "", description: row.text("description"), licence: row.text("licence"),
             owner: row.text("owner"), iconURL: row.text("iconurl"), uiSpec: row.text("ui_spec"),
             status: CatalogueStatus(rawValue: row.text("status") ?? "") ?? .draft,

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Connector registrations (the Jitterbit registration API) and their blocks
 /// of entity IDs.
 extension Registry {
@@ -43,8 +45,11 @@ extension Registry {
                 "UPDATE sequences SET value = ? WHERE name = 'next_registration_id'", .integer(next + 1)
             )
             let id = String(next)
-            let key = Credentials.hex(Credentials.randomBytes(16))
-            let secret = Credentials.newSecret(prefix: "")
+            // Jitterbit hands out both as UUIDs, and manifests and tools
+            // written against it expect that form; a random UUID still holds
+            // 122 random bits, and the secret is kept only as a salted hash.
+            let key = UUID().uuidString.lowercased()
+            let secret = UUID().uuidString.lowercased()
             let salt = Credentials.randomBytes(16)
             let registration = Registration(
                 id: id, org: org, name: name, version: version, key: key, endpointEntityId: start,

@@ -102,6 +102,11 @@ enum RegistryMigrations {
           updated_at TEXT NOT NULL
         )
         """,
+        // 3: the name a distribution's metadata.json gives a connector to
+        // show (Obsrv's `name`, e.g. "PostgreSQL" for postgres-connector).
+        """
+        ALTER TABLE catalogue ADD COLUMN display_name TEXT
+        """,
     ]
 
     /// Brings the database to the newest schema, in one transaction.

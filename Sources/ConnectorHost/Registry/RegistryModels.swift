@@ -81,6 +81,8 @@ public struct CatalogueEntry: Sendable, Hashable {
     public var connectorId: String
     public var org: String
     public var name: String
+    /// The name to show, from a distribution's metadata.json; nil: `name`.
+    public var displayName: String?
     public var type: String?
     public var category: String?
     public var version: String

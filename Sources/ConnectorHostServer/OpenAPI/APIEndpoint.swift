@@ -53,10 +53,11 @@ struct APIEndpoint {
 
     /// - Parameters:
     ///   - errors: The error statuses the route itself answers, in `shape`.
-    ///     401 (a missing, unknown or revoked token) is added for every
-    ///     endpoint that needs one, and 503 (the registry cannot be read) for
-    ///     every one that reads it; both may come in the host's shape, from the
-    ///     authentication in front of every route.
+    ///     A refused token (a missing, unknown or revoked one) is added for
+    ///     every endpoint that needs one — 401, and on the SDK routes 403
+    ///     (``APIFamily/tokenRefused(_:)``) — and 503 (the registry cannot be
+    ///     read) for every one that reads it; the authentication in front of
+    ///     every route answers them in the family's shape too.
     init(
         _ method: OpenAPI.BuiltinHttpMethod, _ path: String, id: String, tag: String, summary: String,
         description: String? = nil, access: Access = .token, parameters: [OpenAPI.Parameter] = [],
@@ -66,6 +67,7 @@ struct APIEndpoint {
         self.path = path
         var statuses = Set(errors)
         if access != .anyone { statuses.formUnion([401, 503]) }
+        if access != .anyone, shape == .sdk { statuses.insert(403) }
         if body != nil { statuses.formUnion([400, 413]) }
         var responses: OpenAPI.Response.Map = [
             .status(code: success.status): .b(OpenAPI.Response(
@@ -80,6 +82,11 @@ struct APIEndpoint {
         let security: [OpenAPI.SecurityRequirement]?
         switch access {
         case .anyone: security = []
+        case .token where shape == .sdk:
+            // OpsHub sends every pair session initialisation answered back as a
+            // header, `Authorization` included when a plugin answers one (the
+            // OpsHub documents' own example): there the token is authToken's.
+            security = [[.component(named: "authToken"): []]]
         case .token: security = nil
         case .admin:
             security = [[.component(named: "adminAuthToken"): []], [.component(named: "adminBearer"): []]]
@@ -92,14 +99,13 @@ struct APIEndpoint {
         )
     }
 
-    /// An error answer in the family's shape; where the authentication or the
-    /// body limit in front of the route can answer the same status, in the
+    /// An error answer in the family's shape; 413, which the body limit in
+    /// front of every route answers before the path's family is known, in the
     /// host's shape too.
     static func errorResponse(_ status: Int, shape: ErrorShape) -> OpenAPI.Response {
         let own = JSONSchema.reference(.component(named: shape.schemaName))
         let host = JSONSchema.reference(.component(named: ErrorShape.host.schemaName))
-        let answeredInFront = [401, 413, 503].contains(status)
-        let schema: JSONSchema = shape == .host || !answeredInFront ? own : .any(of: [own, host])
+        let schema: JSONSchema = shape == .host || status != 413 ? own : .any(of: [own, host])
         var headers: OpenAPI.Header.Map?
         if status == 429 || status == 503 {
             headers = ["Retry-After": .a(.component(named: "Retry-After"))]
@@ -112,7 +118,8 @@ struct APIEndpoint {
 
     static let statusDescriptions: [Int: String] = [
         400: "invalid_request: a malformed or missing parameter, header or body field",
-        401: "unauthorized: no token, an unknown or revoked one, one of another org, or not the admin's; on connector calls, also a session the plugin no longer accepts",
+        401: "unauthorized: no token, an unknown or revoked one, one of another org, or not the admin's; on connector calls, only a session that is not valid (initialise a new one)",
+        403: "unauthorized: no token, an unknown or revoked one (on connector calls, where 401 would make an OpsHub client initialise a new session forever)",
         404: "not_found: no such org, registration, catalogue entry, connector or entity, or none the caller may see",
         405: "The path does not take this method; Allow lists those it takes",
         409: "conflict: it exists already, or is in use",

@@ -30,9 +30,16 @@ enum CatalogueAPI {
             ),
             APIEndpoint(
                 .get, "/v2/connectors/read/{id}", id: "readConnector", tag: "catalogue",
-                summary: "One catalogue entry", parameters: [id],
+                summary: "One catalogue entry: a connector's Live version, or with mode=edit the one being edited",
+                parameters: [
+                    APISchema.path(
+                        "id",
+                        "The connector_id (the connector's name): its Live version, or with mode=edit its newest Draft or InValidation version; or a catalogue ID, NAME-VERSION: that version"
+                    ),
+                    APISchema.query("mode", APISchema.oneOf(["edit"], required: false), "edit: the version being edited"),
+                ],
                 success: .json("The entry", envelope("api.connectors.read", APISchema.ref("CatalogueEntry"))),
-                errors: [404], shape: .catalogue
+                errors: [400, 404], shape: .catalogue
             ),
             APIEndpoint(
                 .post, "/v2/connectors/list", id: "listConnectors", tag: "catalogue",
@@ -81,7 +88,7 @@ enum CatalogueAPI {
         APISchema.object([
             "id": APISchema.oneOf([api]),
             "ver": APISchema.oneOf(["v2"]),
-            "ts": .string(format: .dateTime),
+            "ts": .string(format: .dateTime, description: "Seconds and a numeric offset, e.g. 2024-11-19T09:28:47+00:00"),
             "params": APISchema.object([
                 "status": APISchema.oneOf(["SUCCESS"]),
                 "msgid": .string(description: "The request's params.msgid, or a new one"),
@@ -99,12 +106,13 @@ enum CatalogueAPI {
                 description: "A catalogue entry as Obsrv shows it; absent values are null",
                 properties: [
                     "id": APISchema.string("NAME-VERSION"),
-                    "connector_id": APISchema.string("The registration's ID"),
-                    "name": .string, "type": text, "category": text, "version": .string, "description": text,
+                    "connector_id": APISchema.string("The connector's identifier, its name, which every version shares"),
+                    "registration_id": APISchema.string("The registration (Jitterbit ID) the plugin's key and secret belong to"),
+                    "name": APISchema.string("The name a distribution's metadata.json gives it, or else connector_id"), "type": text, "category": text, "version": .string, "description": text,
                     "licence": text, "owner": text, "iconurl": text,
                     "status": APISchema.oneOf(statuses),
                     "scope": .string(nullable: true, allowedValues: ["catalogue", "org"]),
-                    "ui_spec": .fragment(nullable: true, description: "JSON Schema of the session settings, fields marked encrypt; the text itself when it is not JSON"),
+                    "ui_spec": .fragment(nullable: true, description: "{schema: JSON Schema of the session settings (fields marked encrypt), properties: UI hints}, a bare schema wrapped so; the text itself when it is not JSON"),
                     "created_by": .string, "updated_by": .string,
                     "created_date": .string(format: .dateTime), "updated_date": .string(format: .dateTime),
                     "live_date": .string(format: .dateTime, nullable: true),

@@ -2,14 +2,31 @@ import ConnectorHost
 import OpenAPIKit30
 
 /// The OpsHub SDK routes (generated from ``SDKRoutes/routes``, the table the
-/// router serves), the session route and custom functions.
+/// router serves) at both bases, the session and logout routes, and custom
+/// functions.
 ///
 /// A plugin's answer is passed through as it gave it; the shapes below are the
 /// ones docs/operations.md asks of a plugin, with their members optional since
 /// the host does not rewrite what a plugin returns.
 enum ConnectorSDKAPI {
-    static let base = "/connectors/{connectorId}/sdk-api/api/1.0"
     static let callErrors = [400, 404, 409, 429, 502, 504]
+
+    /// A base's path template, and what sets its endpoints apart.
+    static func base(_ base: SDKRoutes.Base) -> String {
+        switch base {
+        case .named: "/connectors/{connectorId}/sdk-api/api/1.0"
+        case .default: "/sdk-api/api/1.0"
+        }
+    }
+
+    static func parameters(_ base: SDKRoutes.Base) -> [OpenAPI.Parameter] {
+        base == .named ? [APISchema.path("connectorId", "The connector's name")] : []
+    }
+
+    /// Operation IDs are unique in a document: the default base's carry a suffix.
+    static func operationId(_ id: String, _ base: SDKRoutes.Base) -> String {
+        base == .named ? id : id + "AtDefaultBase"
+    }
 
     static var endpoints: [APIEndpoint] {
         let connectorId = APISchema.path("connectorId", "The connector's name")
@@ -17,20 +34,43 @@ enum ConnectorSDKAPI {
             APIEndpoint(
                 .post, "/connectors/{connectorId}/functions/{function}", id: "callCustomFunction", tag: "functions",
                 summary: "Call a custom function by entity ID or name with a JSON array of arguments",
-                parameters: [connectorId, APISchema.path("function", "The function's entity ID or name"), credentials],
+                parameters: [connectorId, APISchema.path("function", "The function's entity ID or name")] + sessionHeaders,
                 body: APISchema.body(.array(items: .fragment)),
                 success: .json("The function's return value", APISchema.object(["result": .fragment])),
                 errors: callErrors, shape: .sdk
             ),
-            APIEndpoint(
-                .post, base + "/session", id: "openSession", tag: "connector SDK",
-                summary: "Open (and check) the session for a credential set",
-                parameters: [connectorId],
-                body: APISchema.body(.array(items: APISchema.ref("SessionSetting"))),
-                success: .json("The settings the plugin returned, to send back on later calls", .array(items: APISchema.ref("SessionSetting"))),
-                errors: callErrors, shape: .sdk
+        ] + SDKRoutes.Base.allCases.flatMap { base in
+            [session(base), cleanup(base)] + SDKRoutes.routes.map { endpoint($0, base: base) }
+        }
+    }
+
+    static func session(_ base: SDKRoutes.Base) -> APIEndpoint {
+        APIEndpoint(
+            .post, Self.base(base) + "/session", id: operationId("openSession", base), tag: "connector SDK",
+            summary: "Initialise (open and check) the session for a set of settings",
+            parameters: parameters(base),
+            body: APISchema.body(.array(items: APISchema.ref("SessionSetting"))),
+            success: .json(
+                "The pairs the plugin returned, then X-Connector-Session: all to send back as request headers on later calls",
+                .array(items: APISchema.ref("SessionSetting"))
             ),
-        ] + SDKRoutes.routes.map(endpoint)
+            errors: callErrors, shape: .sdk
+        )
+    }
+
+    static func cleanup(_ base: SDKRoutes.Base) -> APIEndpoint {
+        APIEndpoint(
+            .post, Self.base(base) + "/cleanup/{sdkSessionId}", id: operationId("cleanupSession", base), tag: "connector SDK",
+            summary: "Session logout: close the session the headers name",
+            description: "The session is the one the headers name, as on every call; one already logged out, or forgotten by a restart, is logged out. systemId and cleanupGlobalCache are accepted and name nothing the host keeps.",
+            parameters: parameters(base) + [
+                APISchema.path("sdkSessionId", "OpsHub's own ID of the session"),
+                APISchema.query("systemId", .string),
+                APISchema.query("cleanupGlobalCache", .boolean),
+            ] + sessionHeaders,
+            success: .json("Logged out", .object(properties: [:])),
+            errors: callErrors, shape: .sdk
+        )
     }
 
     /// The path template of a route: its router parameters named after the
@@ -38,7 +78,7 @@ enum ConnectorSDKAPI {
     /// fill different fields from one position (`GET entities/{entityId}`,
     /// `POST entities/{entityTypeId}`), the names are joined, so that the
     /// document has one template per router path, as the router has.
-    static func template(_ route: SDKRoutes.Route) -> String {
+    static func template(_ route: SDKRoutes.Route, base: SDKRoutes.Base) -> String {
         let segments = route.path.split(separator: "/").map { segment -> String in
             guard segment.hasPrefix(":") else { return String(segment) }
             let parameter = String(segment.dropFirst())
@@ -49,13 +89,14 @@ enum ConnectorSDKAPI {
             return "{" + ([first] + names.dropFirst().map { $0.prefix(1).uppercased() + $0.dropFirst() })
                 .joined(separator: "Or") + "}"
         }
-        return base + "/" + segments.joined(separator: "/")
+        return Self.base(base) + "/" + segments.joined(separator: "/")
     }
 
-    static func endpoint(_ route: SDKRoutes.Route) -> APIEndpoint {
-        let path = template(route)
-        var parameters = [APISchema.path("connectorId", "The connector's name")]
-        let templated = path.split(separator: "/").filter { $0.hasPrefix("{") }.dropFirst()
+    static func endpoint(_ route: SDKRoutes.Route, base: SDKRoutes.Base) -> APIEndpoint {
+        let path = template(route, base: base)
+        let baseParameters = Self.parameters(base)
+        var parameters = baseParameters
+        let templated = path.split(separator: "/").filter { $0.hasPrefix("{") }.dropFirst(baseParameters.count)
         for (name, field) in zip(templated, route.pathFields.map(\.field)) {
             let name = String(name.dropFirst().dropLast())
             parameters.append(APISchema.path(name, name == field ? "The \(field)" : "Here: the \(field)"))
@@ -63,17 +104,14 @@ enum ConnectorSDKAPI {
         for name in route.queryFields {
             parameters.append(queryParameter(name))
         }
-        parameters.append(credentials)
+        parameters += sessionHeaders
         let operation = route.operation
         return APIEndpoint(
-            method(route), path, id: operationId(operation), tag: "connector SDK",
+            method(route), path, id: operationId(operationId(operation), base), tag: "connector SDK",
             summary: summaries[operation] ?? operation.rawValue,
             description: "The standard operation `\(operation.rawValue)` (docs/operations.md); path and query parameters become its request fields.",
             parameters: parameters, body: body(route),
-            success: .json(
-                operation == .entityCreate ? "The created entity, with its id" : "The plugin's answer",
-                responseSchema(operation), status: operation == .entityCreate ? 201 : 200
-            ),
+            success: success(operation),
             errors: callErrors, shape: .sdk
         )
     }
@@ -123,12 +161,30 @@ enum ConnectorSDKAPI {
             .joined()
     }
 
-    /// The session settings, as a JSON array in one header.
-    static let credentials = OpenAPI.Parameter(
-        name: "connector-credentials", context: .header(required: false),
-        content: [.json: .init(schema: .array(items: APISchema.ref("SessionSetting")))],
-        description: "The session configuration, a JSON array of {key, value, sensitive}; absent: the plugin's defaults. The host opens one session per connector and settings and reuses it."
-    )
+    static func success(_ operation: StandardOperation) -> APIEndpoint.Success {
+        switch operation {
+        case .entityCreate:
+            .json("The created entity, with its id", responseSchema(operation), status: 201)
+        case .attachmentGet:
+            .init(description: "The attachment's content, as base64 text", schema: .string(format: .byte), contentType: .txt)
+        default:
+            .json("The plugin's answer", responseSchema(operation))
+        }
+    }
+
+    /// The headers that name the session settings (SDKSessionSettings): the
+    /// first present wins; neither: the plugin's defaults.
+    static let sessionHeaders = [
+        OpenAPI.Parameter(
+            name: "connector-credentials", context: .header(required: false),
+            content: [.json: .init(schema: .array(items: APISchema.ref("SessionSetting")))],
+            description: "The session settings, a JSON array of {key, value, sensitive}. The host opens one session per connector and settings and reuses it."
+        ),
+        OpenAPI.Parameter(
+            name: SessionMarkers.key, context: .header(required: false), schema: .string,
+            description: "The value session initialisation answered under this key: the settings it was initialised with. One this server did not give (a restart, a logout) answers 401: initialise again. Empty: none."
+        ),
+    ]
 
     static func queryParameter(_ name: String) -> OpenAPI.Parameter {
         if SDKRoutes.integerFields.contains(name) {

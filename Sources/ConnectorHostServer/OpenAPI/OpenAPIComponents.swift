@@ -25,12 +25,13 @@ enum OpenAPIComponents {
         description: "Seconds to wait before trying again: sent with every 429 the host's rate limit, circuit breaker or bulkhead answers, and when a plugin's own rate limit says when"
     )
 
-    /// What any path answers to a method it does not take. It is no
-    /// operation's answer, so it lives here, named, rather than under each.
+    /// What any path answers to a method it does not take, in the shape of
+    /// the path's family. It is no operation's answer, so it lives here,
+    /// named, rather than under each.
     static let methodNotAllowed = OpenAPI.Response(
         description: "The path does not take this method; Allow lists those it takes",
         headers: ["Allow": .b(OpenAPI.Header(schema: .string, description: "The methods the path takes, e.g. `GET, POST`", required: true))],
-        content: [.json: .init(schema: APISchema.ref("HostError"))]
+        content: [.json: .init(schema: .any(of: ["HostError", "SDKError", "RegistrationFailure", "CatalogueFailure"].map { APISchema.ref($0) }))]
     )
 
     static let errorCodes = ConnectorHostError.Code.allCases.map(\.description)

@@ -29,8 +29,9 @@ enum OpenAPIDocument {
                 description: """
                     Registration (Jitterbit-compatible), catalogue (Obsrv-compatible), control plane and connector \
                     calls (OpsHub SDK-compatible). Each family answers errors in its own shape (HostError, \
-                    RegistrationFailure, CatalogueFailure, SDKError); a missing or invalid token and a registry that \
-                    cannot be used may be answered in the host's shape on any route. Operations marked x-admin-only \
+                    RegistrationFailure, CatalogueFailure, SDKError), also for a refused token, an unknown path or a \
+                    method a path does not take under the family's prefix; a refused token is 403 on the connector \
+                    SDK routes, where 401 means that the session is not valid. Operations marked x-admin-only \
                     take only the admin token (security adminAuthToken or adminBearer). Any path answers a method it \
                     does not take with 405 and an Allow header (components.responses.MethodNotAllowed).
                     """,
