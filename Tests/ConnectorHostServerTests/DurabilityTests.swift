@@ -13,6 +13,8 @@ import FoundationNetworking
     final class ServerProcess: Sendable {
         let process: Process
         let port: Int
+        /// Connections to this process only: the next one may get its port.
+        private let session = URLSession(configuration: .ephemeral)
 
         init(database: String, plugins: String) throws {
             let binary = ProcessInfo.processInfo.environment["CONNECTOR_HOST_BIN"].map {
@@ -47,7 +49,7 @@ import FoundationNetworking
             request.httpMethod = method
             request.setValue(ServerFixture.adminToken, forHTTPHeaderField: "authToken")
             if let json { request.httpBody = try JSONSerialization.data(withJSONObject: json) }
-            let (data, response) = try await URLSession.shared.data(for: request)
+            let (data, response) = try await session.data(for: request)
             return ((response as? HTTPURLResponse)?.statusCode ?? 0,
                     (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] ?? [:])
         }

@@ -20,6 +20,9 @@ final class ServerFixture: Sendable {
     let server: ConnectorServer
     let base: URL
     private let task: Task<Void, any Error>
+    /// This server's own connections: a port may go to another server once
+    /// this one stops, and no connection to this one may be reused for it.
+    private let session = URLSession(configuration: .ephemeral)
 
     private init(directory: URL, server: ConnectorServer, base: URL, task: Task<Void, any Error>) {
         self.directory = directory
@@ -80,6 +83,7 @@ final class ServerFixture: Sendable {
 
     /// Stops the server and its workers.
     func stop() async {
+        session.invalidateAndCancel()
         task.cancel()
         _ = await task.result
     }
@@ -113,7 +117,7 @@ final class ServerFixture: Sendable {
         if let body { request.httpBody = body }
         if let contentType { request.setValue(contentType, forHTTPHeaderField: "Content-Type") }
         for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
-        let (data, response) = try await URLSession.shared.data(for: request)
+        let (data, response) = try await session.data(for: request)
         let http = response as? HTTPURLResponse
         var headers: [String: String] = [:]
         for (key, value) in http?.allHeaderFields ?? [:] {

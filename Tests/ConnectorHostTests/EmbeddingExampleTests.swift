@@ -31,10 +31,13 @@ import FoundationNetworking
         try process.run()
         defer { if process.isRunning { process.terminate() } }
         let port = try Self.port(from: output)
+        // Connections of its own: the port may have served another test's server before.
+        let session = URLSession(configuration: .ephemeral)
+        defer { session.invalidateAndCancel() }
 
         func get(_ path: String) async throws -> (Int, [String: Any]) {
             let url = try #require(URL(string: "http://127.0.0.1:\(port)/\(path)"))
-            let (data, response) = try await URLSession.shared.data(from: url)
+            let (data, response) = try await session.data(from: url)
             return ((response as? HTTPURLResponse)?.statusCode ?? 0,
                     (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] ?? [:])
         }
@@ -59,7 +62,7 @@ import FoundationNetworking
         }
         #expect(version == "2.0.0", "the watcher reloaded the new build")
 
-        let metrics = try await URLSession.shared.data(from: try #require(URL(string: "http://127.0.0.1:\(port)/metrics"))).0
+        let metrics = try await session.data(from: try #require(URL(string: "http://127.0.0.1:\(port)/metrics"))).0
         #expect(String(decoding: metrics, as: UTF8.self).contains(#"connector_host_calls_total{plugin="reload"}"#),
                 "the injected backend has the host's metrics")
 

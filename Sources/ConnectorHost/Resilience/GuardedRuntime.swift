@@ -194,7 +194,9 @@ package final class GuardedRuntime: Sendable {
             logger.info("retrying", metadata: [
                 "call": "\(label)", "attempt": "\(retries + 1)", "after": "\(Self.failureCode(outcome)?.description ?? "")",
             ])
-            let delay = policy.jitter ? jitter(policy.delay(beforeRetry: retries)) : policy.delay(beforeRetry: retries)
+            let computed = policy.jitter ? jitter(policy.delay(beforeRetry: retries)) : policy.delay(beforeRetry: retries)
+            // The end system's own Retry-After, when it gave one, is waited out (up to the cap of any wait).
+            let delay = max(computed, min(Self.retryAfter(outcome) ?? .zero, policy.backoffCap))
             guard (try? await clock.sleep(for: delay)) != nil else { break }
         }
         let ended = clock.now
@@ -260,6 +262,14 @@ package final class GuardedRuntime: Sendable {
         }
     }
 
+    /// How long the attempt's answer asked the caller to wait, if it did.
+    private static func retryAfter<Value: AttemptValue>(_ outcome: Result<Value, ConnectorHostError>) -> Duration? {
+        switch outcome {
+        case .success(let value): value.retryAfter
+        case .failure(let error): error.retryAfter
+        }
+    }
+
     /// Transient plugin errors, timeouts and crashes.
     private static func isRetryable<Value: AttemptValue>(_ outcome: Result<Value, ConnectorHostError>) -> Bool {
         switch outcome {
@@ -294,6 +304,8 @@ protocol AttemptValue: Sendable {
     var countsAsFailure: Bool { get }
     /// The failure kind metrics count it as, if any.
     var failureCode: ConnectorHostError.Code? { get }
+    /// How long the end system asked callers to wait, if it did.
+    var retryAfter: Duration? { get }
     /// The value with a note for whoever reads its message.
     func noting(_ note: String) -> Self
 }
@@ -325,6 +337,7 @@ extension CustomReply: AttemptValue {
     var isTransient: Bool { outcome.isTransient }
     var countsAsFailure: Bool { outcome.countsAsFailure }
     var failureCode: ConnectorHostError.Code? { outcome.failureCode }
+    var retryAfter: Duration? { outcome.retryAfter }
 
     func noting(_ note: String) -> CustomReply {
         CustomReply(value: value, outcome: outcome.noting(note))
