@@ -22,6 +22,7 @@ VENV := $(BUILD)/venv
 SCHEMATHESIS_VERSION := 4.32.5
 SCHEMATHESIS_EXAMPLES ?= 20
 HTTPBIN_VERSION := 0.10.4
+AUTHLIB_VERSION := 1.9.10
 
 # bubblewrap and libseccomp-dev confine the sandbox workers (see README, "How plugins run").
 # libarchive-dev unpacks uploaded distributions.
@@ -175,7 +176,7 @@ $(BUILD)/fixtures/not-a-plugin.so: Tests/ConnectorHostTests/Fixtures/not-a-plugi
 
 # After the suite, no sandbox worker it started may be left: each carries the
 # run's marker in its environment.
-test: deps plugins fixtures $(VENV)/bin/schemathesis $(VENV)/.httpbin-$(HTTPBIN_VERSION)
+test: deps plugins fixtures $(VENV)/bin/schemathesis $(VENV)/.http-servers-$(HTTPBIN_VERSION)-$(AUTHLIB_VERSION)
 	$(SWIFT) build --build-tests
 	@run="test-$$$$-$$(date +%s%N)"; \
 	CONNECTOR_HOST_BIN=$(BIN) CONNECTOR_HOST_TEST_RUN=$$run $(SWIFT) test --skip-build; status=$$?; \
@@ -190,10 +191,11 @@ $(VENV)/bin/schemathesis:
 	python3 -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet 'schemathesis==$(SCHEMATHESIS_VERSION)'
 
-# httpbin, the real HTTP server the declarative-connector tests call
-# (Tests/http/httpbin_server.py starts it on a free loopback port).
-$(VENV)/.httpbin-$(HTTPBIN_VERSION): $(VENV)/bin/schemathesis
-	$(VENV)/bin/pip install --quiet 'httpbin==$(HTTPBIN_VERSION)'
+# The real servers the declarative-connector tests call, each started on a
+# free loopback port by a script of Tests/http: httpbin, and an OAuth2
+# authorization server made with Authlib.
+$(VENV)/.http-servers-$(HTTPBIN_VERSION)-$(AUTHLIB_VERSION): $(VENV)/bin/schemathesis
+	$(VENV)/bin/pip install --quiet 'httpbin==$(HTTPBIN_VERSION)' 'authlib==$(AUTHLIB_VERSION)'
 	@touch $@
 
 schemathesis: deps plugins $(VENV)/bin/schemathesis

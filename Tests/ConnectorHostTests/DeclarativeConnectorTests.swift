@@ -60,7 +60,7 @@ import Testing
 
     @Test(arguments: Runtime.allCases)
     func everyAuthTypeReachesTheEndSystem(_ runtime: Runtime) async throws {
-        let port = try HTTPBin.shared().port
+        let port = try LoopbackServer.httpbin().port
         let host = try await Self.host([
             "open.connector.yaml": Self.document(name: "open", auth: "auth_type: none", operations: """
                   - {name: get, method: GET, path: /get}
@@ -136,7 +136,7 @@ import Testing
 
     @Test(arguments: Runtime.allCases)
     func parametersGoWhereTheyAreDeclared(_ runtime: Runtime) async throws {
-        let port = try HTTPBin.shared().port
+        let port = try LoopbackServer.httpbin().port
         let host = try await Self.host(
             ["echo.connector.yaml": Self.document(name: "echo", auth: "auth_type: none", operations: Self.anything, port: port)],
             runtime: runtime
@@ -176,7 +176,7 @@ import Testing
     }
 
     @Test func statusesMapToTheTaxonomy() async throws {
-        let port = try HTTPBin.shared().port
+        let port = try LoopbackServer.httpbin().port
         let host = try await Self.host(["codes.connector.yaml": Self.document(name: "codes", auth: "auth_type: none", operations: """
               - name: status
                 method: GET
@@ -243,7 +243,7 @@ import Testing
     }
 
     @Test func aChangedDocumentIsReloadedWithItsNewOperations() async throws {
-        let port = try HTTPBin.shared().port
+        let port = try LoopbackServer.httpbin().port
         let host = try await Self.host(["echo.connector.yaml": Self.document(name: "echo", auth: "auth_type: none", operations: """
               - {name: get, method: GET, path: /get}
             """, port: port)])
@@ -259,7 +259,7 @@ import Testing
     }
 
     @Test func theCLIValidatesAndTestsAsTheBuildersPanelDoes() throws {
-        let port = try HTTPBin.shared().port
+        let port = try LoopbackServer.httpbin().port
         let directory = try TestSupport.temporaryDirectory()
         let file = directory.appendingPathComponent("basic.connector.yaml")
         try Data(Self.document(name: "basic", auth: """

@@ -75,7 +75,8 @@ final class OAuth2TokenCache: @unchecked Sendable {
             throw Failure(status: .transient, message: "the token endpoint \(tokenURL) answered \(response.status)")
         default:
             // The credentials are wrong: asking again cannot help.
-            let reason = answer?["error_description"]?.stringValue ?? answer?["error"]?.stringValue ?? "no reason given"
+            let said = [answer?["error"]?.stringValue, answer?["error_description"]?.stringValue].compactMap { $0 }
+            let reason = said.isEmpty ? "no reason given" : said.joined(separator: ": ")
             throw Failure(
                 status: .unauthorized, message: "the token endpoint \(tokenURL) refused the credentials (\(response.status): \(reason))"
             )
