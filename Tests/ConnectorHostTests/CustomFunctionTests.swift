@@ -13,7 +13,9 @@ import Testing
     }
 
     /// A host serving the custom-function fixture and the tracker.
-    static func host(_ runtime: Runtime) async throws -> ConnectorHost {
+    ///
+    /// - Parameter adjust: Changes the policy every plugin gets.
+    static func host(_ runtime: Runtime, adjust: (inout ResilienceOverrides) -> Void = { _ in }) async throws -> ConnectorHost {
         let directory = try TestSupport.temporaryDirectory()
         try TestSupport.populate(directory, with: [
             "custom.so": TestSupport.fixture("custom"), "tracker.so": TestSupport.plugin("tracker"),
@@ -22,6 +24,7 @@ import Testing
         if runtime == .inProcess { configuration.trustedPlugins = ["custom", "tracker"] }
         var generous = ResilienceOverrides()
         generous.rateLimitPerMinute = 100_000
+        adjust(&generous)
         configuration.resilience = generous
         return try await ConnectorHost.start(configuration: configuration, logger: TestSupport.quietLogger)
     }

@@ -49,15 +49,6 @@ import Testing
         return document
     }
 
-    static func failure(_ work: () async throws(ConnectorHostError) -> JSONValue) async -> ConnectorHostError? {
-        do {
-            _ = try await work()
-            return nil
-        } catch {
-            return error
-        }
-    }
-
     @Test(arguments: Runtime.allCases)
     func everyAuthTypeReachesTheEndSystem(_ runtime: Runtime) async throws {
         let port = try LoopbackServer.httpbin().port
@@ -103,7 +94,7 @@ import Testing
         let basic = [SessionSetting(key: "username", value: "alice"), SessionSetting(key: "password", value: "s3cret", sensitive: true)]
         #expect(try await Self.call(host, "basic", "check", "{}", basic)["authenticated"]?.boolValue == true)
         let wrong = [SessionSetting(key: "username", value: "alice"), SessionSetting(key: "password", value: "nope", sensitive: true)]
-        let refused = await Self.failure { () throws(ConnectorHostError) in try await Self.call(host, "basic", "check", "{}", wrong) }
+        let refused = await hostError { () throws(ConnectorHostError) in try await Self.call(host, "basic", "check", "{}", wrong) }
         #expect(refused?.code == .unauthorized, "a 401 is an invalid session: \(refused?.message ?? "")")
         let bearer = try await Self.call(host, "bearer", "check", "{}", [SessionSetting(key: "token", value: "t0k3n")])
         #expect(bearer["token"]?.stringValue == "t0k3n")
@@ -112,7 +103,7 @@ import Testing
         let queried = try await Self.call(host, "queried", "get", "{}", [SessionSetting(key: "api_key", value: "k&1")])
         #expect(queried["args"]?["appid"]?.stringValue == "k&1")
 
-        let missing = await Self.failure { () throws(ConnectorHostError) in
+        let missing = await hostError { () throws(ConnectorHostError) in
             try await Self.call(host, "basic", "check", "{}", [SessionSetting(key: "username", value: "alice")])
         }
         #expect(missing?.code == .invalidRequest)
@@ -156,7 +147,7 @@ import Testing
             (#"{"item": "a", "q": "x", "limit": "ten"}"#, #"the parameter "limit" of send must be an integer, got a string"#),
             (#"{"item": "a", "q": "x", "colour": "red"}"#, #""colour" is not a parameter of send"#),
         ] {
-            let error = await Self.failure { () throws(ConnectorHostError) in try await Self.call(host, "echo", "send", parameters) }
+            let error = await hostError { () throws(ConnectorHostError) in try await Self.call(host, "echo", "send", parameters) }
             #expect(error?.code == .invalidRequest)
             #expect(error?.message.contains(expected) == true, "\(error?.message ?? "")")
         }
@@ -188,7 +179,7 @@ import Testing
                 parameters: [{name: code, location: path, type: integer}]
             """, port: port)])
         func failure(_ operation: String, _ code: Int) async -> ConnectorHostError? {
-            await Self.failure { () throws(ConnectorHostError) in try await Self.call(host, "codes", operation, #"{"code": \#(code)}"#) }
+            await hostError { () throws(ConnectorHostError) in try await Self.call(host, "codes", operation, #"{"code": \#(code)}"#) }
         }
         #expect(try await Self.call(host, "codes", "status", #"{"code": 204}"#) == .null, "2xx without a body is null")
         #expect(await failure("status", 404)?.code == .notFound)

@@ -13,29 +13,10 @@ import Testing
     /// The custom-function fixture and the tracker, retrying after 1 ms so a
     /// transient failure is repeated without waiting on the wall clock.
     static func host(_ runtime: Runtime) async throws -> ConnectorHost {
-        let directory = try TestSupport.temporaryDirectory()
-        try TestSupport.populate(directory, with: [
-            "custom.so": TestSupport.fixture("custom"), "tracker.so": TestSupport.plugin("tracker"),
-        ])
-        var configuration = TestSupport.configuration(pluginDirectory: directory.path)
-        if runtime == .inProcess { configuration.trustedPlugins = ["custom", "tracker"] }
-        var overrides = ResilienceOverrides()
-        overrides.rateLimitPerMinute = 100_000
-        overrides.retryDelay = .milliseconds(1)
-        overrides.jitter = false
-        overrides.timeout = .seconds(20)
-        configuration.resilience = overrides
-        return try await ConnectorHost.start(configuration: configuration, logger: TestSupport.quietLogger)
-    }
-
-    private static func failure(
-        _ work: () async throws(ConnectorHostError) -> CustomValue
-    ) async -> ConnectorHostError? {
-        do {
-            _ = try await work()
-            return nil
-        } catch {
-            return error
+        try await CustomFunctionTests.host(runtime) { overrides in
+            overrides.retryDelay = .milliseconds(1)
+            overrides.jitter = false
+            overrides.timeout = .seconds(20)
         }
     }
 
@@ -57,14 +38,14 @@ import Testing
         #expect(title == .string("Crash on save"))
 
         let absent = try TestSupport.json(["999"])
-        let missing = await Self.failure { () throws(ConnectorHostError) in
+        let missing = await hostError { () throws(ConnectorHostError) in
             try await tracker.callFunction(.name("entity_title"), arguments: absent, credentials: credentials)
         }
         #expect(missing?.code == .notFound)
         #expect(missing?.message == "tracker entity_title: not found: no entity 999")
 
         let notANumber = try TestSupport.json(["x"])
-        let malformed = await Self.failure { () throws(ConnectorHostError) in
+        let malformed = await hostError { () throws(ConnectorHostError) in
             try await tracker.callFunction(.name("entity_title"), arguments: notANumber, credentials: credentials)
         }
         #expect(malformed?.code == .invalidRequest)
@@ -110,7 +91,7 @@ import Testing
         let custom = try host.connector(named: "custom")
         func fail(_ status: String) async -> ConnectorHostError? {
             let arguments = Array("[\"\(status)\"]".utf8)
-            return await Self.failure { () throws(ConnectorHostError) in
+            return await hostError { () throws(ConnectorHostError) in
                 try await custom.callFunction(.name("fail_with"), arguments: arguments)
             }
         }
@@ -162,7 +143,7 @@ import Testing
     func aMessageTheHostDidNotAllocateIsNamedNotFreed(_ runtime: Runtime) async throws {
         let host = try await Self.host(runtime)
         let custom = try host.connector(named: "custom")
-        let error = await Self.failure { () throws(ConnectorHostError) in
+        let error = await hostError { () throws(ConnectorHostError) in
             try await custom.callFunction(.name("literal_message"), arguments: [])
         }
         #expect(error?.code == .pluginError)
@@ -177,13 +158,13 @@ import Testing
         let function = try custom.customFunction(.name("fail_with"))
         #expect(function.signature?.declaration(named: "fail_with") == "int32_t fail_with(ch_function_context *, const char *)")
         #expect(function.signature?.takesContext == true)
-        let arity = await Self.failure { () throws(ConnectorHostError) in
+        let arity = await hostError { () throws(ConnectorHostError) in
             try await custom.callFunction(.name("fail_with"), arguments: Array("[]".utf8))
         }
         #expect(arity?.code == .invalidRequest)
         #expect(arity?.message.hasPrefix("custom fail_with takes 1 argument after the context the host passes") == true)
 
-        let plain = await Self.failure { () throws(ConnectorHostError) in
+        let plain = await hostError { () throws(ConnectorHostError) in
             try await custom.callFunction(
                 .name("echo_int32"), arguments: Array("[1]".utf8), credentials: [SessionSetting(key: "a", value: "b")]
             )

@@ -92,7 +92,7 @@ import FoundationNetworking
             "secured.connector.yaml": Self.document(port: server.port, clientAuth: "basic"),
         ])
         let requestsBefore = try await Self.stats(server)["token_requests"] ?? 0
-        let refused = await DeclarativeConnectorTests.failure { () throws(ConnectorHostError) in
+        let refused = await hostError { () throws(ConnectorHostError) in
             try await Self.me(basic, Self.credentials("basic-client", secret: "wrong"))
         }
         #expect(refused?.code == .unauthorized)

@@ -86,6 +86,16 @@ enum TestSupport {
     }
 }
 
+/// The host's error a call failed with; nil when it succeeded.
+func hostError<Value>(_ work: () async throws(ConnectorHostError) -> Value) async -> ConnectorHostError? {
+    do {
+        _ = try await work()
+        return nil
+    } catch {
+        return error
+    }
+}
+
 struct TestFailure: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }

@@ -1,7 +1,7 @@
 """An OAuth2 authorization server for the client-credentials grant (Authlib),
 with one protected API, for the declarative-connector tests.
 
-Prints the port on its first line, serves until its standard input closes.
+Served as loopback.py says: port on the first line, until standard input closes.
 Clients: "basic-client" authenticates with HTTP Basic (client_secret_basic),
 "post-client" in the form body (client_secret_post); both have the secret
 "s3cret". Tokens last EXPIRES_IN seconds (first argument, default 3600).
@@ -12,7 +12,6 @@ Clients: "basic-client" authenticates with HTTP Basic (client_secret_basic),
   GET  /stats        {"tokens_issued", "token_requests"}
 """
 import logging
-import os
 import secrets
 import sys
 import threading
@@ -21,7 +20,8 @@ import time
 from authlib.integrations.flask_oauth2 import AuthorizationServer
 from authlib.oauth2.rfc6749 import ClientMixin, grants
 from flask import Flask, jsonify, request
-from werkzeug.serving import make_server
+
+from loopback import serve
 
 logging.disable(logging.WARNING)
 EXPIRES_IN = int(sys.argv[1]) if len(sys.argv) > 1 else 3600
@@ -115,17 +115,5 @@ def get_stats():
         return jsonify(stats)
 
 
-def main():
-    http = make_server("127.0.0.1", 0, app, threaded=True)
-    print(http.server_port, flush=True)
-
-    def stop_when_parent_ends():
-        sys.stdin.read()
-        os._exit(0)
-
-    threading.Thread(target=stop_when_parent_ends, daemon=True).start()
-    http.serve_forever()
-
-
 if __name__ == "__main__":
-    main()
+    serve(app)
