@@ -94,13 +94,14 @@ public func fuzzDescriptor(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     fields.max_concurrency = input.mostly(UInt32(input.byte() % 8))
 
     // The table's stride is what the plugin says it is; the memory behind it is
-    // laid out with that stride, as a plugin built for a later ABI would.
+    // laid out with that stride, as a plugin built for a later (larger) or an
+    // earlier (smaller) ABI would: each entry holds the fields its size covers.
     let baseSize = MemoryLayout<ch_function>.size
     let functionSize = input.byte() < 240 ? baseSize : Int(input.byte() % 128)
     fields.function_size = UInt32(functionSize)
     let count = Int(input.byte() % 24)
-    let stride = max(functionSize, baseSize)
-    let table = arena.allocate(count * stride)
+    let stride = functionSize == 0 ? ABISizes.functionStrideV2 : functionSize
+    let table = arena.allocate(count * stride + baseSize)
     for index in 0..<count {
         var entry = ch_function()
         entry.entity_id = input.id(near: 1001)
@@ -118,7 +119,10 @@ public func fuzzDescriptor(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
             for position in 0..<parameters { types[position] = ch_value_type(input.byte() % 16) }
             entry.parameter_types = UnsafePointer(types)
         }
-        table.storeBytes(of: entry, toByteOffset: index * stride, as: ch_function.self)
+        withUnsafeBytes(of: entry) { bytes in
+            guard let base = bytes.baseAddress else { return }
+            (table + index * stride).copyMemory(from: base, byteCount: min(stride, baseSize))
+        }
     }
     if input.byte() != 0 { fields.functions = UnsafePointer(table.assumingMemoryBound(to: ch_function.self)) }
     fields.function_count = count

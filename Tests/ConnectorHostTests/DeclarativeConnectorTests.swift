@@ -197,6 +197,36 @@ import Testing
         await host.shutdown()
     }
 
+    @Test func retryAfterIsReadInSecondsAndAsAnHTTPDate() {
+        #expect(DeclarativeExchange.retryAfter("120") == .seconds(120))
+        #expect(DeclarativeExchange.retryAfter("Wed, 21 Oct 2015 07:28:00 GMT") == .zero, "a date passed: now")
+        let later = Date().addingTimeInterval(90)
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "GMT")
+        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
+        let wait = DeclarativeExchange.retryAfter(formatter.string(from: later))
+        #expect(wait.map { $0 > .seconds(80) && $0 <= .seconds(90) } == true, "\(String(describing: wait))")
+        #expect(DeclarativeExchange.retryAfter("soon") == nil)
+    }
+
+    /// The attempt's time limit bounds the transfer: a slow end system is cut off.
+    @Test func aSlowAnswerIsCutOffAtTheTimeLimit() async throws {
+        let port = try LoopbackServer.httpbin().port
+        let host = try await Self.host(["slow.connector.yaml": Self.document(name: "slow", auth: "auth_type: none", operations: """
+              - name: wait
+                method: GET
+                path: /delay/{seconds}
+                parameters: [{name: seconds, location: path, type: integer}]
+            resilience: {timeout_seconds: 1, max_retries: 0}
+            """, port: port)])
+        let started = ContinuousClock.now
+        let error = await hostError { () throws(ConnectorHostError) in try await Self.call(host, "slow", "wait", #"{"seconds": 5}"#) }
+        #expect(error?.code == .timeout || error?.code == .pluginError, "\(String(describing: error))")
+        #expect(ContinuousClock.now - started < .seconds(4), "cut off near its 1-second limit, not after 5 seconds")
+        await host.shutdown()
+    }
+
     @Test func aDocumentThatBreaksTheRulesListsEveryProblem() throws {
         let text = """
             name: Bad
