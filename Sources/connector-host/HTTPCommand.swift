@@ -13,7 +13,7 @@ struct HTTPCommand: AsyncParsableCommand {
             directory as NAME.connector.yaml and the host serves it like a compiled plugin: each operation is a \
             function, called with a JSON object of parameters in the session of the credentials.
             """,
-        subcommands: [HTTPValidateCommand.self, HTTPTestCommand.self]
+        subcommands: [HTTPValidateCommand.self, HTTPTestCommand.self, HTTPImportCommand.self]
     )
 }
 
@@ -184,6 +184,46 @@ struct HTTPTestCommand: AsyncParsableCommand {
             print("")
             print(mismatches.isEmpty ? "schema: the answer matches" : "schema: \(mismatches.count) mismatch\(mismatches.count == 1 ? "" : "es")")
             for mismatch in mismatches { print("  \(mismatch)") }
+        }
+    }
+}
+
+/// `connector-host http import openapi.yaml`.
+struct HTTPImportCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "import",
+        abstract: "Draft a connector document from an OpenAPI 3.0 or 3.1 description.",
+        discussion: """
+            Operations come from paths and methods (named after their operationId), parameters with their \
+            location, type, required and default (a JSON request body's properties become body parameters), auth \
+            from securitySchemes, response schemas from each 2xx JSON response. What cannot be carried over is \
+            said on stderr, and so is what must be fixed before the draft serves.
+
+            Example:
+              connector-host http import openapi.yaml --output api.connector.yaml
+            """
+    )
+
+    @Argument(help: "The OpenAPI description, YAML or JSON.")
+    var file: String
+
+    @Option(help: ArgumentHelp("Where to write the draft (default: standard output).", valueName: "file"))
+    var output: String?
+
+    func run() async throws {
+        try await reportingFailure { () throws(ConnectorHostError) in
+            let draft = try OpenAPIImport.draft(fromFileAt: file)
+            if let output {
+                do {
+                    try Data(draft.yaml.utf8).write(to: URL(fileURLWithPath: output))
+                } catch {
+                    throw ConnectorHostError(.invalidRequest, "cannot write \(output): \(error.localizedDescription)")
+                }
+            } else {
+                print(draft.yaml, terminator: draft.yaml.hasSuffix("\n") ? "" : "\n")
+            }
+            for note in draft.notes { printToStandardError("note: \(note)") }
+            for problem in draft.problems { printToStandardError("to fix before it serves: \(problem)") }
         }
     }
 }
