@@ -289,7 +289,10 @@ struct DocumentReader {
                 continue
             }
             unknownFields(
-                fields, ["name", "operation", "display_name", "description", "method", "path", "parameters", "response_schema", "idempotent"],
+                fields, [
+                    "name", "operation", "display_name", "description", "method", "path", "parameters", "response_schema",
+                    "idempotent", "pagination",
+                ],
                 at: path
             )
             // The builder's own examples write `operation: NAME`.
@@ -317,7 +320,8 @@ struct DocumentReader {
             let idempotent = flag(fields, "idempotent", at: path) ?? ["GET", "PUT", "DELETE"].contains(method)
             result.append(ConnectorDocument.Operation(
                 name: name, displayName: text(fields, "display_name", at: path), description: text(fields, "description", at: path),
-                method: method, path: route, parameters: parameters, responseSchema: schema, idempotent: idempotent
+                method: method, path: route, parameters: parameters, responseSchema: schema, idempotent: idempotent,
+                pagination: fields["pagination"].flatMap { pagination($0, at: "\(path).pagination") }
             ))
         }
         return result
@@ -360,6 +364,49 @@ struct DocumentReader {
             ))
         }
         return result
+    }
+
+    private mutating func pagination(_ value: JSONValue, at path: String) -> ConnectorDocument.Pagination? {
+        guard let fields = value.objectValue else {
+            problem(path, "must be a mapping, got a \(value.typeName)")
+            return nil
+        }
+        unknownFields(fields, [
+            "type", "items", "page_size", "max_pages", "offset_parameter", "limit_parameter", "page_parameter", "size_parameter",
+            "first_page", "cursor_parameter", "next_cursor",
+        ], at: path)
+        let items = text(fields, "items", at: path) ?? ""
+        if !items.isEmpty, !items.hasPrefix("/") { problem("\(path).items", "must be a JSON pointer such as /results, got \"\(items)\"") }
+        let pageSize = fields["page_size"]?.integerValue ?? 50
+        if !(1...10_000).contains(pageSize) { problem("\(path).page_size", "must be a whole number from 1 to 10000") }
+        let maxPages = fields["max_pages"]?.integerValue ?? 100
+        if !(1...10_000).contains(maxPages) { problem("\(path).max_pages", "must be a whole number from 1 to 10000") }
+        let style: ConnectorDocument.Pagination.Style
+        switch text(fields, "type", at: path, required: true) ?? "" {
+        case "offset":
+            style = .offset(
+                offsetParameter: text(fields, "offset_parameter", at: path) ?? "offset",
+                limitParameter: text(fields, "limit_parameter", at: path) ?? "limit"
+            )
+        case "page":
+            style = .page(
+                pageParameter: text(fields, "page_parameter", at: path) ?? "page",
+                sizeParameter: text(fields, "size_parameter", at: path),
+                firstPage: Int(fields["first_page"]?.integerValue ?? 1)
+            )
+        case "cursor":
+            let next = text(fields, "next_cursor", at: path, required: true) ?? ""
+            if !next.hasPrefix("/") { problem("\(path).next_cursor", "must be a JSON pointer to the next cursor, such as /next") }
+            style = .cursor(cursorParameter: text(fields, "cursor_parameter", at: path) ?? "cursor", nextCursor: next)
+        case "link":
+            style = .link
+        case let other:
+            if !other.isEmpty { problem("\(path).type", "must be one of offset, page, cursor, link, got \"\(other)\"") }
+            return nil
+        }
+        return ConnectorDocument.Pagination(
+            style: style, items: items, pageSize: Int(clamping: pageSize), maxPages: Int(clamping: maxPages)
+        )
     }
 
     private mutating func checkPlaceholders(_ route: String, _ parameters: [ConnectorDocument.Parameter], at path: String) {

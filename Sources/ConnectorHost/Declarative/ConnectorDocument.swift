@@ -97,6 +97,30 @@ public struct ConnectorDocument: Sendable, Hashable {
         /// Whether a call may be repeated after it may have reached the end
         /// system: GET, PUT and DELETE are by default, POST and PATCH are not.
         public var idempotent: Bool
+        /// How a list operation's pages are walked; nil: one request.
+        public var pagination: Pagination?
+    }
+
+    /// A list operation's pages, walked by the host: the items of every page
+    /// come back as one `{"items", "pages", "complete"}` answer.
+    public struct Pagination: Sendable, Hashable {
+        public enum Style: Sendable, Hashable {
+            /// `offset` and `limit` query parameters.
+            case offset(offsetParameter: String, limitParameter: String)
+            /// A page number (from `firstPage`) and, optionally, a page size parameter.
+            case page(pageParameter: String, sizeParameter: String?, firstPage: Int)
+            /// The next cursor read from each answer at a JSON pointer, sent back as a parameter.
+            case cursor(cursorParameter: String, nextCursor: String)
+            /// The `Link: <…>; rel="next"` header of each answer.
+            case link
+        }
+
+        public var style: Style
+        /// A JSON pointer to each answer's item array (empty: the answer is the array).
+        public var items: String
+        public var pageSize: Int
+        /// The walk stops here, saying it is not complete.
+        public var maxPages: Int
     }
 
     public struct Parameter: Sendable, Hashable {

@@ -14,8 +14,10 @@ struct DeclarativeExchange {
     /// before its expiry a token is replaced.
     static let tokenMargin: Duration = .seconds(60)
 
-    /// Sends the request and answers its JSON (or its text), or the failure.
+    /// Sends the request and answers its JSON (or its text), or the failure;
+    /// a paged operation's pages are walked (``walk(_:parameters:call:)``).
     func run(parameters: [String: JSONValue], call: PluginCallContext?) -> CustomReply {
+        if let pagination = operation.pagination { return walk(pagination, parameters: parameters, call: call) }
         let request: HTTPRequest
         do {
             request = try build(parameters: parameters, timeLeft: call.map { .nanoseconds(Int64(clamping: $0.remainingNanoseconds)) })
