@@ -69,6 +69,30 @@ import FoundationNetworking
         await host.shutdown()
     }
 
+    /// The authorization-code grant: a refresh token supplied as a credential,
+    /// which the server rotates; each refresh must use the newest one.
+    @Test func aRotatedRefreshTokenReplacesTheOldOne() async throws {
+        let server = try LoopbackServer.start("oauth2_server.py")
+        let document = Self.document(port: server.port, clientAuth: "basic")
+            .replacingOccurrences(of: "grant_type: client_credentials", with: "grant_type: authorization_code")
+            .replacingOccurrences(of: "credential_schema:", with: """
+                credential_schema:
+                  refresh_token: {label: Refresh token, type: password, required: true}
+                """)
+        let host = try await DeclarativeConnectorTests.host(["secured.connector.yaml": document])
+        let credentials = Self.credentials("basic-client") + [SessionSetting(key: "refresh_token", value: "r0", sensitive: true)]
+        #expect(try await Self.me(host, credentials)["client"]?.stringValue == "basic-client")
+        // The server now refuses r0; after a refused access token only the rotated one works.
+        let session = URLSession(configuration: .ephemeral)
+        defer { session.invalidateAndCancel() }
+        var revoke = URLRequest(url: try #require(URL(string: "\(server.url)/revoke-all")))
+        revoke.httpMethod = "POST"
+        _ = try await session.data(for: revoke)
+        #expect(try await Self.me(host, credentials)["client"]?.stringValue == "basic-client")
+        #expect(try await Self.stats(server)["refreshes"] == 2, "two refreshes, the second with the rotated token")
+        await host.shutdown()
+    }
+
     @Test func aTokenAboutToExpireIsReplacedBeforeItIsUsed() async throws {
         // 60 seconds is the margin: such a token is replaced at once.
         let server = try LoopbackServer.start("oauth2_server.py", ["60"])

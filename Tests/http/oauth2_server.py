@@ -1,15 +1,17 @@
-"""An OAuth2 authorization server for the client-credentials grant (Authlib),
-with one protected API, for the declarative-connector tests.
+"""An OAuth2 authorization server for the client-credentials and refresh-token
+grants (Authlib), with one protected API, for the declarative-connector tests.
 
 Served as loopback.py says: port on the first line, until standard input closes.
 Clients: "basic-client" authenticates with HTTP Basic (client_secret_basic),
 "post-client" in the form body (client_secret_post); both have the secret
 "s3cret". Tokens last EXPIRES_IN seconds (first argument, default 3600).
+The refresh token "r0" (scope "read") is valid once: each refresh answers a
+new one (rotation) and the one used stops being valid.
 
   POST /token        the token endpoint
   GET  /api/me       needs a valid bearer token: {"client", "token"}
-  POST /revoke-all   every token issued so far stops being valid
-  GET  /stats        {"tokens_issued", "token_requests"}
+  POST /revoke-all   every access token issued so far stops being valid
+  GET  /stats        {"tokens_issued", "token_requests", "refreshes"}
 """
 import logging
 import secrets
@@ -54,7 +56,7 @@ class Client(ClientMixin):
         return False
 
     def check_grant_type(self, grant_type):
-        return grant_type == "client_credentials"
+        return grant_type in ("client_credentials", "refresh_token")
 
 
 CLIENTS = {
@@ -63,7 +65,8 @@ CLIENTS = {
 }
 lock = threading.Lock()
 tokens = {}  # access token -> (client id, expiry)
-stats = {"tokens_issued": 0, "token_requests": 0}
+refresh_tokens = {"r0": "basic-client"}  # refresh token -> client id; each valid once
+stats = {"tokens_issued": 0, "token_requests": 0, "refreshes": 0}
 
 app = Flask(__name__)
 
@@ -72,6 +75,44 @@ def save_token(token, request):
     with lock:
         stats["tokens_issued"] += 1
         tokens[token["access_token"]] = (request.client.client_id, time.time() + token["expires_in"])
+        if "refresh_token" in token:
+            refresh_tokens[token["refresh_token"]] = request.client.client_id
+
+
+class RefreshToken:
+    def __init__(self, token, client_id):
+        self.token = token
+        self.client_id = client_id
+
+    def get_scope(self):
+        return "read"
+
+    def check_client(self, client):
+        return client.client_id == self.client_id
+
+    def is_expired(self):
+        return False
+
+    def is_revoked(self):
+        return False
+
+
+class Refresh(grants.RefreshTokenGrant):
+    TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic", "client_secret_post"]
+    INCLUDE_NEW_REFRESH_TOKEN = True
+
+    def authenticate_refresh_token(self, refresh_token):
+        with lock:
+            client_id = refresh_tokens.get(refresh_token)
+        return RefreshToken(refresh_token, client_id) if client_id else None
+
+    def authenticate_user(self, refresh_token):
+        return {"id": refresh_token.client_id}
+
+    def revoke_old_credential(self, refresh_token):
+        with lock:
+            refresh_tokens.pop(refresh_token.token, None)
+            stats["refreshes"] += 1
 
 
 class ClientCredentials(grants.ClientCredentialsGrant):
@@ -79,9 +120,11 @@ class ClientCredentials(grants.ClientCredentialsGrant):
 
 
 # Read when the server is made: set first.
-app.config["OAUTH2_TOKEN_EXPIRES_IN"] = {"client_credentials": EXPIRES_IN}
+app.config["OAUTH2_TOKEN_EXPIRES_IN"] = {"client_credentials": EXPIRES_IN, "refresh_token": EXPIRES_IN}
+app.config["OAUTH2_REFRESH_TOKEN_GENERATOR"] = True
 server = AuthorizationServer(app, query_client=CLIENTS.get, save_token=save_token)
 server.register_grant(ClientCredentials)
+server.register_grant(Refresh)
 
 
 @app.post("/token")
