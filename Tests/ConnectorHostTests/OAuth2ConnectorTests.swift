@@ -90,6 +90,11 @@ import FoundationNetworking
         _ = try await session.data(for: revoke)
         #expect(try await Self.me(host, credentials)["client"]?.stringValue == "basic-client")
         #expect(try await Self.stats(server)["refreshes"] == 2, "two refreshes, the second with the rotated token")
+
+        // A new session of the same credentials starts from the newest token, not the spent one.
+        try await host.connector(named: "secured").closeSession(credentials: credentials)
+        #expect(try await Self.me(host, credentials)["client"]?.stringValue == "basic-client")
+        #expect(try await Self.stats(server)["refreshes"] == 3)
         await host.shutdown()
     }
 

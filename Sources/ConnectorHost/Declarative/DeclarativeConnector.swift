@@ -14,6 +14,10 @@ package final class DeclarativeConnector: LoadedPlugin {
     private let logger: Logger
     /// What each open session holds, by session ID.
     private let sessions = Mutex<[UInt64: DeclarativeSession]>([:])
+    /// The newest refresh token the server rotated in, by the one the
+    /// credentials gave: the old one is spent, so a new session starts from
+    /// the newest (for as long as this process serves the connector).
+    private let rotatedRefreshTokens = Mutex<[String: String]>([:])
 
     package init(document: ConnectorDocument, logger: Logger) {
         self.document = document
@@ -56,7 +60,11 @@ package final class DeclarativeConnector: LoadedPlugin {
             case .failure(let problem):
                 return PluginReply(status: .invalidRequest, body: [], message: problem.message)
             case .success(let credentials):
-                let state = DeclarativeSession(credentials: credentials)
+                let given = credentials["refresh_token"]
+                let newest = given.flatMap { given in rotatedRefreshTokens.withLock { $0[given] } } ?? given
+                let state = DeclarativeSession(credentials: credentials, refreshToken: newest) { [weak self] rotated in
+                    if let given { self?.rotatedRefreshTokens.withLock { $0[given] = rotated } }
+                }
                 sessions.withLock { $0[session.pointee.id] = state }
                 return PluginReply(status: .ok, body: Array("[]".utf8))
             }
@@ -186,8 +194,14 @@ final class DeclarativeSession: Sendable {
     let connections = HTTPConnectionPool()
     let tokens: OAuth2TokenCache
 
-    init(credentials: [String: String]) {
+    /// - Parameters:
+    ///   - refreshToken: The refresh token to start from (the newest known).
+    ///   - onRotation: Told each refresh token the server rotates in.
+    init(
+        credentials: [String: String], refreshToken: String? = nil,
+        onRotation: @escaping @Sendable (String) -> Void = { _ in }
+    ) {
         self.credentials = credentials
-        tokens = OAuth2TokenCache(refreshToken: credentials["refresh_token"])
+        tokens = OAuth2TokenCache(refreshToken: refreshToken ?? credentials["refresh_token"], onRotation: onRotation)
     }
 }

@@ -10,9 +10,12 @@ final class OAuth2TokenCache: @unchecked Sendable {
     private var token: String?
     private var expiresAt: Date = .distantPast
     private var refreshToken: String?
+    /// Told each refresh token the server rotates in.
+    private let onRotation: @Sendable (String) -> Void
 
-    init(refreshToken: String?) {
+    init(refreshToken: String?, onRotation: @escaping @Sendable (String) -> Void = { _ in }) {
         self.refreshToken = refreshToken
+        self.onRotation = onRotation
     }
 
     /// Forgets the token (the end system refused it): the next call fetches one.
@@ -69,7 +72,10 @@ final class OAuth2TokenCache: @unchecked Sendable {
             let lifetime = answer?["expires_in"]?.integerValue ?? 3600
             token = accessToken
             expiresAt = Date().addingTimeInterval(Double(max(0, lifetime - 60)))
-            if let rotated = answer?["refresh_token"]?.stringValue, !rotated.isEmpty { refreshToken = rotated }
+            if let rotated = answer?["refresh_token"]?.stringValue, !rotated.isEmpty, rotated != refreshToken {
+                refreshToken = rotated
+                onRotation(rotated)
+            }
             return accessToken
         case 408, 409, 423, 425, 429, 500..<600:
             throw Failure(status: .transient, message: "the token endpoint \(tokenURL) answered \(response.status)")
