@@ -41,9 +41,10 @@ package final class ProcessSpawner: Sendable {
     private let queue = Mutex<[Request]>([])
     private let wakeUp = DispatchSemaphore(value: 0)
 
+    // No SIGPIPE disposition is touched: an embedder did not ask for that.
+    // Every write to a worker is a send() with MSG_NOSIGNAL, which fails with
+    // EPIPE when the worker died, without the signal.
     private init() {
-        // A write to a worker that died must fail with EPIPE, not kill the host.
-        signal(SIGPIPE, SIG_IGN)
         let thread = Thread { [self] in serveRequests() }
         thread.name = "connector-host-spawner"
         thread.start()
