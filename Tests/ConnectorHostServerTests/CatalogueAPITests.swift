@@ -3,7 +3,7 @@ import Foundation
 import Testing
 
 /// The Obsrv-compatible catalogue and publishing, over HTTP.
-@Suite struct CatalogueAPITests {
+@Suite(.timeLimit(.minutes(5))) struct CatalogueAPITests {
     /// Registers a connector for `org` and builds a plugin with its identity.
     static func registeredPlugin(
         _ server: ServerFixture, token: String, org: String, name: String

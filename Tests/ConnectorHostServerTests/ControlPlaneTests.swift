@@ -3,7 +3,7 @@ import Foundation
 import Testing
 
 /// Plugins, health, metrics and the API description, over HTTP.
-@Suite struct ControlPlaneTests {
+@Suite(.timeLimit(.minutes(5))) struct ControlPlaneTests {
     static func devServer() async throws -> ServerFixture {
         try await ServerFixture.start(development: true) { directory in
             try FileManager.default.copyItem(

@@ -5,7 +5,7 @@ import Testing
 
 /// The libarchive reader on its own, with small limits: what it writes is
 /// counted as it is written, and what a distribution may not hold is refused.
-@Suite struct DistributionArchiveTests {
+@Suite(.timeLimit(.minutes(5))) struct DistributionArchiveTests {
     static func directory() throws -> URL {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("archive-test-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)

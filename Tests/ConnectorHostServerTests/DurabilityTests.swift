@@ -8,7 +8,7 @@ import FoundationNetworking
 
 /// A server killed with SIGKILL in the middle of registrations restarts with a
 /// consistent registry: no half registration, no block handed out twice.
-@Suite struct DurabilityTests {
+@Suite(.timeLimit(.minutes(5))) struct DurabilityTests {
     /// `connector-host serve` as a process of its own.
     final class ServerProcess: Sendable {
         let process: Process

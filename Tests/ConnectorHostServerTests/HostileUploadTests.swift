@@ -5,7 +5,7 @@ import Testing
 /// Bytes an org sends to the upload and attachment routes that once crashed the
 /// server or filled its disk: each is refused with a 4xx JSON error, and the
 /// server keeps serving.
-@Suite struct HostileUploadTests {
+@Suite(.timeLimit(.minutes(5))) struct HostileUploadTests {
     /// The body of the crash: a part whose header name holds a byte >= 0x80.
     static let crashBody = Data("--x\r\n".utf8) + Data([0xC3, 0xA9]) + Data(": v\r\n\r\nd\r\n--x--".utf8)
 

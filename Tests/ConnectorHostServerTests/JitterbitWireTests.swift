@@ -5,7 +5,7 @@ import Testing
 /// A client written against Jitterbit's connector registration API documents:
 /// each documented request sent as documented (`authToken` header, JSON
 /// bodies), each answer checked field by field.
-@Suite struct JitterbitWireTests {
+@Suite(.timeLimit(.minutes(5))) struct JitterbitWireTests {
     /// The form of the documented key and secret, e.g. `6d093654-d…2-10cad6797d6e`.
     static func isUUID(_ text: Any?) -> Bool {
         guard let text = text as? String else { return false }

@@ -5,7 +5,7 @@ import Testing
 
 /// The multipart/form-data parser on its own: what it reads, and that
 /// everything else is refused with `invalid_request` rather than a trap.
-@Suite struct MultipartFormTests {
+@Suite(.timeLimit(.minutes(5))) struct MultipartFormTests {
     static let type = "multipart/form-data; boundary=x"
 
     static func form(_ text: String, type: String = MultipartFormTests.type) throws(ConnectorHostError) -> MultipartForm {

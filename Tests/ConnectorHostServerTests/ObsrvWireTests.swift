@@ -5,7 +5,7 @@ import Testing
 /// A client written against Obsrv's connector API documents: each documented
 /// request sent as documented, each answer's envelope and result checked field
 /// by field.
-@Suite struct ObsrvWireTests {
+@Suite(.timeLimit(.minutes(5))) struct ObsrvWireTests {
     /// `2024-07-31T18:17:54+05:30`: seconds and a numeric offset.
     static func isObsrvTimestamp(_ text: Any?) -> Bool {
         guard let text = text as? String else { return false }

@@ -4,7 +4,7 @@ import OpenAPIKit30
 import Testing
 
 /// The OpenAPI document against OpenAPIKit's validation and against the router.
-@Suite struct OpenAPIDocumentTests {
+@Suite(.timeLimit(.minutes(5))) struct OpenAPIDocumentTests {
     /// `GET /plugins/{name}` and `GET /plugins/:name` alike: `GET /plugins/{}`.
     static func normalized(_ method: String, _ path: String) -> String {
         let segments = path.split(separator: "/").map { $0.hasPrefix(":") || $0.hasPrefix("{") ? "{}" : String($0) }

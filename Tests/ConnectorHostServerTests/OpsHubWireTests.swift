@@ -6,7 +6,7 @@ import Testing
 /// against the bundled tracker served at `/sdk-api/api/1.0` (one connector per
 /// base URL, as OpsHub is configured): each documented request sent as
 /// documented, each answer checked field by field.
-@Suite struct OpsHubWireTests {
+@Suite(.timeLimit(.minutes(5))) struct OpsHubWireTests {
     static let base = "sdk-api/api/1.0"
 
     static func start() async throws -> ServerFixture {

@@ -3,7 +3,7 @@ import Foundation
 import Testing
 
 /// The Jitterbit-compatible registration API, over HTTP.
-@Suite struct RegistrationAPITests {
+@Suite(.timeLimit(.minutes(5))) struct RegistrationAPITests {
     @Test func registerListValidateDelete() async throws {
         let server = try await ServerFixture.start()
         let token = try await server.org("acme")

@@ -4,7 +4,7 @@ import Hummingbird
 import Testing
 
 /// Which methods a path takes, as the 405 answer says, and the body limit's 413.
-@Suite struct RouteTableTests {
+@Suite(.timeLimit(.minutes(5))) struct RouteTableTests {
     static func table() -> RouteTable {
         let router = Router(context: AppRequestContext.self)
         router.get("items/:id") { _, _ in "" }

@@ -5,7 +5,7 @@ import Testing
 /// The OpsHub-compatible SDK routes, over HTTP, against the bundled tracker:
 /// every route reaches its operation with the path, query and body fields the
 /// operation expects.
-@Suite struct SDKRoutesTests {
+@Suite(.timeLimit(.minutes(5))) struct SDKRoutesTests {
     static let sdk = "connectors/tracker/sdk-api/api/1.0"
 
     static func start(configure: (inout HostConfiguration) -> Void = { _ in }) async throws -> ServerFixture {

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 /// The built `connector-host` binary, run as a user would.
-@Suite struct CLITests {
+@Suite(.timeLimit(.minutes(5))) struct CLITests {
     @Test func inspectJSONHasTheManifestAndNeverTheSecret() throws {
         let result = try CLI.run(["inspect", TestSupport.plugin("tracker"), "--json"])
         #expect(result.status == 0, "\(result.standardError)")

@@ -1,7 +1,7 @@
 @testable import ConnectorHost
 import Testing
 
-@Suite struct CapabilityTests {
+@Suite(.timeLimit(.minutes(5))) struct CapabilityTests {
     @Test func trackerImplementsEveryGroup() async throws {
         let tracker = try await ConnectorHost.inspect(pluginAt: TestSupport.plugin("tracker"), logger: TestSupport.quietLogger)
         #expect(tracker.capabilities == APIGroup.allCases)

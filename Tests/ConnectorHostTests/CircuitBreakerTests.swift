@@ -2,7 +2,7 @@ import ConnectorHost
 import Synchronization
 import Testing
 
-@Suite struct CircuitBreakerTests {
+@Suite(.timeLimit(.minutes(5))) struct CircuitBreakerTests {
     final class Transitions: Sendable {
         let list = Mutex<[CircuitBreaker.Transition]>([])
         var count: Int { list.withLock { $0.count } }

@@ -4,7 +4,7 @@ import Testing
 
 /// The conformance kit against the bundled tracker, and against trackers
 /// built with one defect each: every defect fails exactly its own check.
-@Suite struct ConformanceKitTests {
+@Suite(.timeLimit(.minutes(5))) struct ConformanceKitTests {
     static func report(_ path: String) async throws -> ConformanceReport {
         let directory = try TestSupport.temporaryDirectory()
         let database = SessionSetting(key: "database", value: directory.appendingPathComponent("tracker.sqlite").path)

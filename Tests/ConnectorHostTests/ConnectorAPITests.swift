@@ -4,7 +4,7 @@ import Testing
 
 /// The typed operations against the bundled tracker, in a sandbox worker: each
 /// method builds the documented request and the tracker answers it.
-@Suite struct ConnectorAPITests {
+@Suite(.timeLimit(.minutes(5))) struct ConnectorAPITests {
     static func api(in directory: URL? = nil) async throws -> (ConnectorHost, ConnectorAPI) {
         let directory = try directory ?? TestSupport.temporaryDirectory()
         try TestSupport.populate(directory, with: ["tracker.so": TestSupport.plugin("tracker")])

@@ -5,7 +5,7 @@ import Testing
 
 /// Custom functions through libffi, in a sandbox worker and in process: every
 /// type at its limits, and every wrong argument refused before the call.
-@Suite struct CustomFunctionTests {
+@Suite(.timeLimit(.minutes(5))) struct CustomFunctionTests {
     enum Runtime: String, CaseIterable, CustomTestStringConvertible {
         case sandbox
         case inProcess = "in-process"

@@ -3,7 +3,7 @@ import Testing
 
 /// Every rejection reason of the loader, each against a fixture plugin with
 /// exactly that defect (built by `make fixtures`).
-@Suite struct DescriptorValidationTests {
+@Suite(.timeLimit(.minutes(5))) struct DescriptorValidationTests {
     struct Case: CustomTestStringConvertible, Sendable {
         let fixture: String
         let code: ConnectorHostError.Code

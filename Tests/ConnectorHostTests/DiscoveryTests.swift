@@ -2,7 +2,7 @@ import ConnectorHost
 import Foundation
 import Testing
 
-@Suite struct DiscoveryTests {
+@Suite(.timeLimit(.minutes(5))) struct DiscoveryTests {
     /// Good, bad, conflicting and non-plugin files in one directory.
     @Test func mixedDirectory() async throws {
         let directory = try TestSupport.temporaryDirectory()

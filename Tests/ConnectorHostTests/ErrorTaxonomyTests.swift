@@ -1,7 +1,7 @@
 import ConnectorHost
 import Testing
 
-@Suite struct ErrorTaxonomyTests {
+@Suite(.timeLimit(.minutes(5))) struct ErrorTaxonomyTests {
     @Test func everyCodeHasItsOwnExitStatusAndAnHTTPStatus() {
         let codes = ConnectorHostError.Code.allCases
         #expect(codes.map(\.description) == [

@@ -1,7 +1,7 @@
 @testable import ConnectorHost
 import Testing
 
-@Suite struct FrameTests {
+@Suite(.timeLimit(.minutes(5))) struct FrameTests {
     func decode(_ bytes: [UInt8], limit: Int = 1 << 20) throws(WireError) -> [Frame] {
         var decoder = FrameDecoder(limit: limit)
         bytes.withUnsafeBytes { decoder.append($0) }

@@ -7,7 +7,7 @@ import Testing
 /// are first-class calls: they run in the session of the caller's settings,
 /// see the settings, the deadline and cancellation, and fail with the host's
 /// taxonomy exactly as a standard operation does — in either runtime.
-@Suite struct FunctionContextTests {
+@Suite(.timeLimit(.minutes(5))) struct FunctionContextTests {
     typealias Runtime = CustomFunctionTests.Runtime
 
     /// The custom-function fixture and the tracker, retrying after 1 ms so a

@@ -3,7 +3,7 @@ import Testing
 
 /// The Swift reference plugin proves the ABI from Swift (`@_cdecl` entry point,
 /// host allocator, host log).
-@Suite struct HelloSwiftTests {
+@Suite(.timeLimit(.minutes(5))) struct HelloSwiftTests {
     @Test func loadsAndAnswers() async throws {
         let host = try await ConnectorHost.start(
             configuration: HostConfiguration(pluginDirectory: TestSupport.pluginDirectory), logger: TestSupport.quietLogger

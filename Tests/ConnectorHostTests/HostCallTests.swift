@@ -5,7 +5,7 @@ import Testing
 /// What an embedder sees of the host itself: its own calls never spend a
 /// plugin's rate limit nor count as the embedder's calls, and a missing worker
 /// executable fails `start`, saying where it looked.
-@Suite struct HostCallTests {
+@Suite(.timeLimit(.minutes(5))) struct HostCallTests {
     @Test func theHostsOwnCallsLeaveTheRateLimitToTheCallers() async throws {
         let directory = try TestSupport.temporaryDirectory()
         try TestSupport.populate(directory, with: ["tracker.so": TestSupport.plugin("tracker")])

@@ -2,7 +2,7 @@
 import Foundation
 import Testing
 
-@Suite struct JSONValidatorTests {
+@Suite(.timeLimit(.minutes(5))) struct JSONValidatorTests {
     @Test(arguments: [
         "{}", "[]", "null", "true", "false", "0", "-0", "12.5e-3", "\"\"", " {\"a\" : [1, 2, {\"b\": null}]} ",
         "\"\\u00e9\\n\\t\\\\\\\"\"", "\"café\"", "\"日本語\"", "\"😀\"", "[[[[[]]]]]", "{\"a\":{\"b\":{\"c\":[true,false]}}}",

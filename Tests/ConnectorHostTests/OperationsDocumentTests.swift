@@ -4,7 +4,7 @@ import Testing
 
 /// docs/operations.md against the conformance kit's own definitions: the
 /// table of allowed values lists exactly what the kit accepts.
-@Suite struct OperationsDocumentTests {
+@Suite(.timeLimit(.minutes(5))) struct OperationsDocumentTests {
     /// The "Allowed values" table: each row's key and the values in backticks.
     static func documentedValues() throws -> [String: [String]] {
         let text = try String(contentsOf: TestSupport.root.appendingPathComponent("docs/operations.md"), encoding: .utf8)

@@ -2,7 +2,7 @@
 import Testing
 
 /// What a plugin learns of its call through `is_cancelled` and `time_remaining_ns`.
-@Suite struct PluginCallContextTests {
+@Suite(.timeLimit(.minutes(5))) struct PluginCallContextTests {
     @Test func theTimeRemainingStartsAtTheLimitAndNeverExceedsIt() {
         let context = PluginCallContext(timeLimit: .seconds(10))
         let remaining = context.remainingNanoseconds

@@ -1,7 +1,7 @@
 import ConnectorHost
 import Testing
 
-@Suite struct RateLimitAndBulkheadTests {
+@Suite(.timeLimit(.minutes(5))) struct RateLimitAndBulkheadTests {
     @Test func rejectsTheCallOverTheLimitWithTheTimeToTheNextSlot() throws {
         let clock = ManualClock()
         let limiter = RateLimiter(limit: 3, clock: clock)

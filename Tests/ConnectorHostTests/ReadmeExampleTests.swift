@@ -5,7 +5,7 @@ import Testing
 /// The README's "Write your own connector" section, followed to the letter: its
 /// C example is extracted, built with the command the README gives, inspected,
 /// called, and checked by the conformance kit.
-@Suite struct ReadmeExampleTests {
+@Suite(.timeLimit(.minutes(5))) struct ReadmeExampleTests {
     static func example() throws -> String {
         let readme = try String(contentsOf: TestSupport.root.appendingPathComponent("README.md"), encoding: .utf8)
         let marker = "<!-- readme-example: my_connector.c -->\n```c\n"

@@ -3,7 +3,7 @@ import Testing
 
 /// Refusals say when to come back, rounded up, and never count against the
 /// plugin; a probe is one attempt.
-@Suite struct RefusalTruthTests {
+@Suite(.timeLimit(.minutes(5))) struct RefusalTruthTests {
     @Test(arguments: [
         (Duration.milliseconds(4860), 5), (.seconds(4), 4), (.milliseconds(1), 1), (.zero, 1), (.seconds(-3), 1),
         (.milliseconds(29_001), 30),

@@ -1,7 +1,7 @@
 import ConnectorHost
 import Testing
 
-@Suite struct ResponseShapeTests {
+@Suite(.timeLimit(.minutes(5))) struct ResponseShapeTests {
     @Test func namesEveryDifference() throws {
         let info = try JSONValue(parsing: Array(#"{"maxResults": "50", "timeZone": 3}"#.utf8))
         #expect(DocumentedShapes.serverInfo.problems(in: info) == [

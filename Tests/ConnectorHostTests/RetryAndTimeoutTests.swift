@@ -1,7 +1,7 @@
 import ConnectorHost
 import Testing
 
-@Suite struct RetryAndTimeoutTests {
+@Suite(.timeLimit(.minutes(5))) struct RetryAndTimeoutTests {
     /// Runs a call that retries, advancing the clock past each wait, and returns
     /// the waits it asked for.
     func drive(_ fixture: GuardFixture, expectedWaits: Int) async -> (GuardFixture.Outcome, [Duration]) {

@@ -13,7 +13,7 @@ import Glibc
 /// reach its files or its network) first require the worker's isolation to be
 /// `full`, which this project's machines (and CI) give; the rest also run
 /// without namespaces.
-@Suite struct SandboxIsolationTests {
+@Suite(.timeLimit(.minutes(5))) struct SandboxIsolationTests {
     struct Fixture {
         let host: ConnectorHost
         let name: String

@@ -9,7 +9,7 @@ import Glibc
 
 /// Hostile plugins in real sandbox workers: the host survives, reports what
 /// happened, keeps the other plugins answering and brings the worker back.
-@Suite struct SandboxTests {
+@Suite(.timeLimit(.minutes(5))) struct SandboxTests {
     struct Fixture {
         let host: ConnectorHost
         let clock: ManualClock

@@ -3,7 +3,7 @@ import Testing
 
 /// Calls routed by credentials: sessions opened lazily, reused, reopened once
 /// when the plugin says a session is no longer valid; pages capped.
-@Suite struct SessionRoutingTests {
+@Suite(.timeLimit(.minutes(5))) struct SessionRoutingTests {
     func connector(_ steps: [ScriptedRuntime.Step]) -> (Connector, ScriptedRuntime) {
         let fixture = GuardFixture(steps, interruptible: false)
         let connector = Connector(plugin: HostedPlugin(path: "/scripted.so", fileSHA256: nil, guarded: fixture.guarded, clock: fixture.clock))

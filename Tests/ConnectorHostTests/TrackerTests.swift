@@ -3,7 +3,7 @@ import Foundation
 import Testing
 
 /// The reference connector, driven through the loader and an in-process runtime.
-@Suite struct TrackerTests {
+@Suite(.timeLimit(.minutes(5))) struct TrackerTests {
     /// A started host on the bundled plugins and an open tracker session on a
     /// fresh database file.
     struct Fixture {
