@@ -25,12 +25,19 @@ import FoundationNetworking
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Self.binary)
         process.arguments = ["--plugins", plugins.path, "--data-directory", directory.path, "--port", "0"]
+        // Its output and its log (standard error) in one stream, read as events come.
         let output = Pipe()
         process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
+        process.standardError = output
+        let (exits, exited) = AsyncStream.makeStream(of: Int32.self)
+        process.terminationHandler = { ended in
+            exited.yield(ended.terminationStatus)
+            exited.finish()
+        }
         try process.run()
         defer { if process.isRunning { process.terminate() } }
-        let port = try Self.port(from: output)
+        var log = ExampleOutput(pipe: output)
+        let port = try log.port()
         // Connections of its own: the port may have served another test's server before.
         let session = URLSession(configuration: .ephemeral)
         defer { session.invalidateAndCancel() }
@@ -55,12 +62,10 @@ import FoundationNetworking
         guard rename(staged.path, plugins.appendingPathComponent("reload.so").path) == 0 else {
             throw TestFailure("rename failed: \(errno)")
         }
-        var version: String?
-        for _ in 0..<300 where version != "2.0.0" {
-            version = try await get("connectors/reload/server-info").1["version"] as? String
-            if version != "2.0.0" { try await Task.sleep(for: .milliseconds(50)) }
-        }
-        #expect(version == "2.0.0", "the watcher reloaded the new build")
+        // The host logs the reload once new calls go to the new build.
+        try log.read { $0.contains("version=2.0.0") && $0.contains("plugin reloaded") }
+        #expect(try await get("connectors/reload/server-info").1["version"] as? String == "2.0.0",
+                "the watcher reloaded the new build")
 
         let metrics = try await session.data(from: try #require(URL(string: "http://127.0.0.1:\(port)/metrics"))).0
         #expect(String(decoding: metrics, as: UTF8.self).contains(#"connector_host_calls_total{plugin="reload"}"#),
@@ -69,30 +74,39 @@ import FoundationNetworking
         let workers = Self.descendants(of: process.processIdentifier)
         #expect(!workers.isEmpty, "the plugins run in worker processes")
         kill(process.processIdentifier, SIGTERM)
-        for _ in 0..<400 where process.isRunning { try await Task.sleep(for: .milliseconds(25)) }
-        #expect(!process.isRunning, "SIGTERM ends the service")
-        #expect(process.terminationStatus == 0)
-        var alive = workers
-        for _ in 0..<200 where !alive.isEmpty {
-            alive = alive.filter { kill($0, 0) == 0 && !Self.isZombie($0) }
-            if !alive.isEmpty { try await Task.sleep(for: .milliseconds(25)) }
-        }
+        var statuses = exits.makeAsyncIterator()
+        #expect(await statuses.next() == 0, "SIGTERM ends the service cleanly")
+        // Its shutdown waited for them: none is left, at most a zombie not yet reaped.
+        let alive = workers.filter { kill($0, 0) == 0 && !Self.isZombie($0) }
         #expect(alive.isEmpty, "every worker is gone: \(alive)")
     }
 
-    /// Reads the port from "listening on http://127.0.0.1:PORT".
-    static func port(from output: Pipe) throws -> Int {
-        var seen = Data()
-        while true {
-            let chunk = output.fileHandleForReading.availableData
-            guard !chunk.isEmpty else { throw TestFailure("the example did not start: \(String(decoding: seen, as: UTF8.self))") }
-            seen.append(chunk)
-            let text = String(decoding: seen, as: UTF8.self)
-            if let range = text.range(of: #"listening on http://127\.0\.0\.1:\d+"#, options: .regularExpression),
-                let port = Int(text[range].split(separator: ":").last ?? "")
-            {
-                return port
+    /// What the example writes, read up to the line a test waits for.
+    struct ExampleOutput {
+        let pipe: Pipe
+        private var seen = ""
+
+        init(pipe: Pipe) { self.pipe = pipe }
+
+        /// Reads until the text so far satisfies `done`; returns it.
+        @discardableResult
+        mutating func read(until done: (String) -> Bool) throws -> String {
+            while !done(seen) {
+                let chunk = pipe.fileHandleForReading.availableData
+                guard !chunk.isEmpty else { throw TestFailure("the example ended first; it wrote: \(seen)") }
+                seen += String(decoding: chunk, as: UTF8.self)
             }
+            return seen
+        }
+
+        /// The port of "listening on http://127.0.0.1:PORT".
+        mutating func port() throws -> Int {
+            let pattern = #"listening on http://127\.0\.0\.1:\d+"#
+            let text = try read { $0.range(of: pattern, options: .regularExpression) != nil }
+            guard let range = text.range(of: pattern, options: .regularExpression),
+                let port = Int(text[range].split(separator: ":").last ?? "")
+            else { throw TestFailure("no port in: \(text)") }
+            return port
         }
     }
 

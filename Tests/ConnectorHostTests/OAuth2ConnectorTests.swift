@@ -40,6 +40,15 @@ import FoundationNetworking
         return try #require(try JSONSerialization.jsonObject(with: data) as? [String: Int])
     }
 
+    /// Every access token the server issued stops being valid.
+    static func revokeAll(_ server: LoopbackServer) async throws {
+        let session = URLSession(configuration: .ephemeral)
+        defer { session.invalidateAndCancel() }
+        var revoke = URLRequest(url: try #require(URL(string: "\(server.url)/revoke-all")))
+        revoke.httpMethod = "POST"
+        _ = try await session.data(for: revoke)
+    }
+
     static func me(_ host: ConnectorHost, _ credentials: [SessionSetting]) async throws(ConnectorHostError) -> JSONValue {
         try await DeclarativeConnectorTests.call(host, "secured", "me", "{}", credentials)
     }
@@ -59,11 +68,7 @@ import FoundationNetworking
         #expect(try await Self.stats(server)["tokens_issued"] == 1, "one fetch, however many callers")
 
         // The API stops accepting the token: it is replaced once and the call repeated.
-        let session = URLSession(configuration: .ephemeral)
-        defer { session.invalidateAndCancel() }
-        var revoke = URLRequest(url: try #require(URL(string: "\(server.url)/revoke-all")))
-        revoke.httpMethod = "POST"
-        _ = try await session.data(for: revoke)
+        try await Self.revokeAll(server)
         #expect(try await Self.me(host, credentials)["client"]?.stringValue == "basic-client")
         #expect(try await Self.stats(server)["tokens_issued"] == 2)
         await host.shutdown()
@@ -83,11 +88,7 @@ import FoundationNetworking
         let credentials = Self.credentials("basic-client") + [SessionSetting(key: "refresh_token", value: "r0", sensitive: true)]
         #expect(try await Self.me(host, credentials)["client"]?.stringValue == "basic-client")
         // The server now refuses r0; after a refused access token only the rotated one works.
-        let session = URLSession(configuration: .ephemeral)
-        defer { session.invalidateAndCancel() }
-        var revoke = URLRequest(url: try #require(URL(string: "\(server.url)/revoke-all")))
-        revoke.httpMethod = "POST"
-        _ = try await session.data(for: revoke)
+        try await Self.revokeAll(server)
         #expect(try await Self.me(host, credentials)["client"]?.stringValue == "basic-client")
         #expect(try await Self.stats(server)["refreshes"] == 2, "two refreshes, the second with the rotated token")
 

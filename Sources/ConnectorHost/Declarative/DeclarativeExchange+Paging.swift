@@ -16,7 +16,7 @@ extension DeclarativeExchange {
         for number in 1...pagination.maxPages {
             var request: HTTPRequest
             do {
-                request = try build(parameters: parameters, timeLeft: call.map { .nanoseconds(Int64(clamping: $0.remainingNanoseconds)) })
+                request = try build(parameters: parameters, timeLeft: Self.timeLeft(of: call))
             } catch {
                 return CustomReply(value: .null, outcome: PluginReply(status: error.status, body: [], message: error.message))
             }

@@ -16,23 +16,19 @@ struct DeclarativeExchange {
 
     /// Sends the request and answers its JSON (or its text), or the failure;
     /// a paged operation's pages are walked (``walk(_:parameters:call:)``).
+    ///
+    /// A 401 answers `unauthorized`, on which the host opens a new session
+    /// (with a token cache of its own) and calls once more: that is how a
+    /// refused OAuth2 token is replaced once and the call repeated once.
     func run(parameters: [String: JSONValue], call: PluginCallContext?) -> CustomReply {
         if let pagination = operation.pagination { return walk(pagination, parameters: parameters, call: call) }
         let request: HTTPRequest
         do {
-            request = try build(parameters: parameters, timeLeft: call.map { .nanoseconds(Int64(clamping: $0.remainingNanoseconds)) })
+            request = try build(parameters: parameters, timeLeft: Self.timeLeft(of: call))
         } catch {
             return CustomReply(value: .null, outcome: PluginReply(status: error.status, body: [], message: error.message))
         }
-        var response = session.connections.perform(request, call: call)
-        // A refused token is replaced once, and the call repeated once.
-        if response.failure == nil, response.status == 401, document.auth.oauth2 != nil {
-            session.tokens.invalidate()
-            if let repeated = try? build(parameters: parameters, timeLeft: call.map { .nanoseconds(Int64(clamping: $0.remainingNanoseconds)) }) {
-                response = session.connections.perform(repeated, call: call)
-            }
-        }
-        return reply(to: response)
+        return reply(to: session.connections.perform(request, call: call))
     }
 
     /// A failure before anything was sent.
@@ -111,6 +107,11 @@ struct DeclarativeExchange {
             request.connectTimeout = min(request.connectTimeout, timeLeft)
         }
         return request
+    }
+
+    /// How long the call has left; nil without a call (a test from the CLI).
+    static func timeLeft(of call: PluginCallContext?) -> Duration? {
+        call.map { .nanoseconds(Int64(clamping: $0.remainingNanoseconds)) }
     }
 
     /// A parameter's value as text in a path, query or header.

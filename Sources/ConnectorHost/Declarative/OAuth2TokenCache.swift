@@ -3,7 +3,8 @@ import Foundation
 /// One session's OAuth2 access token: fetched on first use, kept until a
 /// minute before it expires, fetched by one caller at a time however many wait
 /// for it (the others get the token that caller fetched). A refresh token the
-/// server rotates replaces the old one.
+/// server rotates replaces the old one. A token the API refuses goes with its
+/// session: the host opens a new one.
 final class OAuth2TokenCache: @unchecked Sendable {
     // Guarded by `lock`, which a fetch holds: callers that arrive meanwhile wait for its token.
     private let lock = NSLock()
@@ -16,11 +17,6 @@ final class OAuth2TokenCache: @unchecked Sendable {
     init(refreshToken: String?, onRotation: @escaping @Sendable (String) -> Void = { _ in }) {
         self.refreshToken = refreshToken
         self.onRotation = onRotation
-    }
-
-    /// Forgets the token (the end system refused it): the next call fetches one.
-    func invalidate() {
-        lock.withLock { token = nil }
     }
 
     /// A failure to get a token.

@@ -22,13 +22,13 @@ package enum CustomFunctionCall {
             throw ConnectorHostError(.invalidRequest, "\(plugin) \(function.name) is a standard operation, not a custom function")
         }
         let values: [CustomValue]
-        let start = json.first { ![0x20, 0x09, 0x0A, 0x0D].contains($0) }
-        let compact = json.filter { ![0x20, 0x09, 0x0A, 0x0D].contains($0) }
-        if signature.argumentTypes.elementsEqual([.json]), start == UInt8(ascii: "{") {
-            // A function of one JSON document takes an object as it is: `{"q": "x"}`, not `[{"q": "x"}]`.
+        // A function of one JSON document takes an object as it is (`{"q": "x"}`,
+        // not `[{"q": "x"}]`), and nothing at all as JSON null.
+        let oneDocument = signature.argumentTypes.elementsEqual([.json])
+        let significant = json.lazy.filter { ![0x20, 0x09, 0x0A, 0x0D].contains($0) }
+        if oneDocument, significant.first == UInt8(ascii: "{") {
             values = [.json(try JSONValue(parsing: json))]
-        } else if signature.argumentTypes.elementsEqual([.json]), compact.isEmpty || compact == Array("[]".utf8) {
-            // ... and nothing at all as JSON null.
+        } else if oneDocument, significant.isEmpty || significant.elementsEqual("[]".utf8) {
             values = [.json(.null)]
         } else {
             do {
