@@ -94,6 +94,32 @@ import Glibc
         await fixture.shutDownAndCheckNoWorkerIsLeft()
     }
 
+    /// A descriptor number is reused by the next socket: a goodbye or cancel sent
+    /// to a worker that has already ended must go nowhere, never to the worker
+    /// that took its place (which would read it before its hello and exit).
+    @Test func framesForAnEndedWorkerNeverReachItsSuccessor() async throws {
+        let clock = SystemClock()
+        for _ in 0..<20 {
+            let ended = try await SandboxLoader.load(
+                pluginPath: TestSupport.fixture("custom"), policy: ResiliencePolicy(), settings: TestSupport.sandbox,
+                clock: clock, logger: TestSupport.quietLogger
+            ).worker
+            ended.kill()
+            _ = await ended.exit()
+            let successor = try await SandboxLoader.load(
+                pluginPath: TestSupport.fixture("custom"), policy: ResiliencePolicy(), settings: TestSupport.sandbox,
+                clock: clock, logger: TestSupport.quietLogger
+            ).worker
+            ended.shutdown()
+            ended.cancelAllCalls()
+            #expect(try await successor.callCustom(
+                SandboxProtocol.CustomCall(CustomFunctionRequest(function: "echo_string", arguments: [.string("still here")]), timeLimit: 0),
+                timeLimit: .seconds(10), pluginName: "custom"
+            ).value == .string("still here"))
+            await successor.stop(within: .seconds(10))
+        }
+    }
+
     @Test func everyCallInFlightFailsWhenTheWorkerDies() async throws {
         let fixture = try await Fixture.make("hostile-sleep") { $0.pluginResilience["hostile-sleep"]?.timeout = .seconds(600) }
         let plugin = try fixture.host.connector(named: "hostile-sleep")

@@ -516,7 +516,7 @@ package final class SandboxWorker: Sendable {
             kill()
         }
         exitWatch?.wait()
-        Descriptors.close(socket)
+        outbox.release()
         let exit = workerExit(Descriptors.waitForExit(pid))
         let reason = violation.map { "broke the sandbox protocol (\($0)) and was killed" } ?? "\(exit)"
         let ended = ConnectorHostError(.pluginCrashed, "the plugin's sandbox worker (pid \(pid)) \(reason)")
