@@ -81,6 +81,7 @@ public struct ConnectorServer: Sendable {
         CatalogueRoutes.add(to: router, state: state)
         FunctionRoutes.add(to: router, state: state)
         SDKRoutes.add(to: router, state: state)
+        BuilderRoutes.add(to: router, state: state)
     }
 
     /// Serves until SIGINT or SIGTERM (or until the task is cancelled), then
