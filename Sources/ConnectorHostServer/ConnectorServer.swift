@@ -82,6 +82,7 @@ public struct ConnectorServer: Sendable {
         FunctionRoutes.add(to: router, state: state)
         SDKRoutes.add(to: router, state: state)
         BuilderRoutes.add(to: router, state: state)
+        ConsoleRoutes.add(to: router)
     }
 
     /// Serves until SIGINT or SIGTERM (or until the task is cancelled), then
