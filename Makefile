@@ -5,6 +5,7 @@
 #   make plugins  build every plugin under Plugins/ to build/plugins/NAME.so
 #   make schemathesis       the API against its OpenAPI document, briefly (part of make test)
 #   make schemathesis-full  the same, with many more examples per operation
+#   make test-console       the web console in headless Chromium (part of make test)
 #   make fuzz     build the libFuzzer harnesses under Fuzz/ and run each for FUZZ_SECONDS
 #
 # The plugin rules are plain cc / swiftc commands: copy them to build your own.
@@ -27,23 +28,33 @@ AUTHLIB_VERSION := 1.9.10
 # bubblewrap and libseccomp-dev confine the sandbox workers (see README, "How plugins run").
 # libarchive-dev unpacks uploaded distributions.
 APT_PACKAGES := libffi-dev libcurl4-openssl-dev libsqlite3-dev bubblewrap libseccomp-dev libarchive-dev
+BROWSER_PACKAGES := chromium chromium-driver
+SELENIUM_VERSION := 4.40.0
 
 # Flags for a C plugin: position-independent, only CH_EXPORT symbols visible.
 PLUGIN_CFLAGS := -std=c99 -O2 -g -Wall -Wextra -Werror -pedantic -fPIC -fvisibility=hidden -Iinclude
 HEADER := include/connector_host.h include/module.modulemap
 
-.PHONY: all deps build plugins fixtures test test-leaks schemathesis schemathesis-full fuzz fuzz-short fuzz-build run bench clean
+.PHONY: all deps browser-deps build plugins fixtures test test-console test-leaks schemathesis schemathesis-full fuzz fuzz-short fuzz-build run bench clean
 
 all: build plugins
 
-# Installs the Debian -dev packages that are missing (as root, or with sudo).
-deps:
-	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+# Installs the Debian packages of $(1) that are missing (as root, or with sudo).
+define apt_install
+	@missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing:$$missing"; \
 	  if [ "$$(id -u)" = 0 ]; then sudo=""; else sudo="sudo"; fi; \
 	  $$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq $$missing; \
 	fi
+endef
+
+deps:
+	$(call apt_install,$(APT_PACKAGES))
+
+# The console's browser tests: headless Chromium and its driver.
+browser-deps:
+	$(call apt_install,$(BROWSER_PACKAGES))
 
 build: deps
 	$(SWIFT) build
@@ -85,7 +96,7 @@ IDENTITIES := alpha:alpha:500001:500002:500100 beta:beta:600001:600002:600100 \
 # Misbehaving plugins for the sandbox: each hostile-X.so is built with -DHOSTILE_X.
 HOSTILE := segfault abort exit spin sleep stdout huge entry-crash entry-exit constructor-crash constructor-spin \
   kill-host environment read-file connect ptrace grandchild memory exec late-crash \
-  malloc-body literal-body nul-body hang-once spin-after-return egress
+  malloc-body literal-body nul-body hang-once spin-after-return egress crash-while-marked
 
 # The tracker with one conformance defect each: tracker-X.so is built with
 # -DTRACKER_DEFECT_X, and fails exactly the kit's check for X; mandatory-only
@@ -176,7 +187,8 @@ $(BUILD)/fixtures/not-a-plugin.so: Tests/ConnectorHostTests/Fixtures/not-a-plugi
 
 # After the suite, no sandbox worker it started may be left: each carries the
 # run's marker in its environment.
-test: deps plugins fixtures $(VENV)/bin/schemathesis $(VENV)/.http-servers-$(HTTPBIN_VERSION)-$(AUTHLIB_VERSION)
+test: deps browser-deps plugins fixtures $(VENV)/bin/schemathesis $(VENV)/.http-servers-$(HTTPBIN_VERSION)-$(AUTHLIB_VERSION) \
+  $(VENV)/.selenium-$(SELENIUM_VERSION)
 	$(SWIFT) build --build-tests
 	@run="test-$$$$-$$(date +%s%N)"; \
 	CONNECTOR_HOST_BIN=$(BIN) CONNECTOR_HOST_TEST_RUN=$$run $(SWIFT) test --skip-build; status=$$?; \
@@ -184,6 +196,19 @@ test: deps plugins fixtures $(VENV)/bin/schemathesis $(VENV)/.http-servers-$(HTT
 	if [ "$$left" -gt 0 ]; then echo "error: $$left sandbox worker(s) outlived the test run"; exit 1; fi; \
 	exit $$status
 	Tests/schemathesis/run.sh $(BIN) $(BUILD)/plugins $(VENV) $(SCHEMATHESIS_EXAMPLES)
+	$(VENV)/bin/python Tests/console/console_test.py $(BIN) $(BUILD)/plugins $(BUILD)/fixtures
+
+# The web console in headless Chromium (part of make test): screenshots of
+# each page land in build/screenshots/.
+test-console: deps browser-deps plugins fixtures $(VENV)/.http-servers-$(HTTPBIN_VERSION)-$(AUTHLIB_VERSION) \
+  $(VENV)/.selenium-$(SELENIUM_VERSION)
+	$(SWIFT) build --product connector-host
+	$(SWIFT) build --product connector-host-worker
+	$(VENV)/bin/python Tests/console/console_test.py $(BIN) $(BUILD)/plugins $(BUILD)/fixtures
+
+$(VENV)/.selenium-$(SELENIUM_VERSION): $(VENV)/bin/schemathesis
+	$(VENV)/bin/pip install --quiet 'selenium==$(SELENIUM_VERSION)'
+	@touch $@
 
 # --- the API against its OpenAPI document ------------------------------------
 

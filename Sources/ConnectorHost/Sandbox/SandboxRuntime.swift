@@ -277,6 +277,12 @@ package final class SandboxRuntime: PluginRuntime {
             return worker
         } catch {
             recordCrash(reason: error.message)
+            // One more turn of a crash loop: the next start is due after the
+            // delay, not on the next call, so that a plugin that crashes at
+            // every start ends quarantined, as one that crashes later does.
+            if case .restarting = state.withLock({ $0.phase }) {
+                Task { _ = try? await self.currentWorker() }
+            }
             throw error
         }
     }

@@ -273,11 +273,11 @@ function showPlugins() {
   if (session.me.admin) headings.push('Actions');
   show(el('section', { class: 'panel' },
     el('h2', { text: 'Plugins' }),
-    el('p', { class: 'muted', text: 'Refreshed every two seconds. Calls per second and latency: the last complete ten seconds.' }),
+    el('p', { class: 'muted', text: 'Refreshed every second. Calls per second and latency: the last complete ten seconds.' }),
     el('div', { class: 'table-wrap' },
       el('table', { id: 'plugins' }, el('thead', {}, el('tr', {}, headings.map((text) => el('th', { scope: 'col', text })))), board.body))));
   refreshPlugins();
-  session.refresh = setInterval(refreshPlugins, 2000);
+  session.refresh = setInterval(refreshPlugins, 1000);
 }
 
 // ----------------------------------------------------------------- builder
@@ -409,7 +409,7 @@ function showProblems(problems) {
 
 function textInput(label, object, key, attributes = {}) {
   const input = el('input', {
-    type: 'text', value: object[key] ?? '', ...attributes,
+    type: 'text', value: object[key] ?? '', 'data-field': key, ...attributes,
     oninput: () => field(object, key, attributes.type === 'number' ? (input.value === '' ? '' : Number(input.value)) : input.value),
   });
   return el('label', {}, el('span', { text: label }), input);
@@ -417,6 +417,7 @@ function textInput(label, object, key, attributes = {}) {
 
 function selectInput(label, object, key, options, fallback, onchange) {
   const select = el('select', {
+    'data-field': key,
     onchange: () => {
       field(object, key, select.value);
       if (onchange) onchange();
@@ -426,7 +427,7 @@ function selectInput(label, object, key, options, fallback, onchange) {
 }
 
 function checkbox(label, object, key, fallback) {
-  const box = el('input', { type: 'checkbox', checked: object[key] ?? fallback, onchange: () => field(object, key, box.checked) });
+  const box = el('input', { type: 'checkbox', 'data-field': key, checked: object[key] ?? fallback, onchange: () => field(object, key, box.checked) });
   return el('label', { class: 'inline' }, box, el('span', { text: label }));
 }
 

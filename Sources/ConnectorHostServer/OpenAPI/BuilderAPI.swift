@@ -4,13 +4,16 @@ import OpenAPIKit30
 enum BuilderAPI {
     static var endpoints: [APIEndpoint] {
         let id = APISchema.path("id", "The draft's ID")
-        let documentBody = APISchema.body(.object(
-            description: "Exactly one of the two",
-            properties: [
-                "document": .fragment(.init(required: false, description: "The connector document as JSON, valid or not")),
-                "yaml": .string(required: false, description: "The connector document as YAML text"),
-            ]
-        ))
+        let documentBody = APISchema.body(.one(of: [
+            .object(
+                properties: ["document": .fragment(.init(description: "The connector document as JSON, valid or not"))],
+                additionalProperties: .a(false)
+            ),
+            .object(
+                properties: ["yaml": .string(description: "The connector document as YAML text")],
+                additionalProperties: .a(false)
+            ),
+        ]))
         let draft = APIEndpoint.Success.json("The draft", APISchema.ref("BuilderDraft"))
         return [
             APIEndpoint(

@@ -101,7 +101,7 @@ static const ch_host_api *host;
 #define MAYBE_UNUSED_HOSTILE __attribute__((unused))
 
 #if defined(HOSTILE_SEGFAULT) || defined(HOSTILE_ENTRY_CRASH) || defined(HOSTILE_CONSTRUCTOR_CRASH) || \
-    defined(HOSTILE_LATE_CRASH)
+    defined(HOSTILE_LATE_CRASH) || defined(HOSTILE_CRASH_WHILE_MARKED)
 /* A real invalid write (a raised signal could be caught and returned from).
  * The pointer is read from a volatile so the compiler cannot see it is NULL
  * and drop the write as undefined behaviour. */
@@ -411,6 +411,32 @@ static void *crash_later(void *unused) {
 __attribute__((constructor)) static void start_crashing(void) {
     pthread_t thread;
     if (pthread_create(&thread, NULL, crash_later, NULL) == 0) pthread_detach(thread);
+}
+#endif
+#ifdef HOSTILE_CRASH_WHILE_MARKED
+/* A crash loop an operator can start and end: once a file named crash-marker
+ * is in the worker's working directory (its data directory), the worker
+ * crashes within a tenth of a second, and every worker started while it is
+ * there crashes half a second into loading; once the file is gone, the plugin
+ * loads and is healthy. A worker that scans the plugin at startup, before the
+ * file exists, reads it fine. */
+#include <pthread.h>
+#include <unistd.h>
+static void *crash_once_marked(void *unused) {
+    (void)unused;
+    const struct timespec tenth = {0, 100000000};
+    while (access("crash-marker", F_OK) != 0) nanosleep(&tenth, NULL);
+    crash();
+    return NULL;
+}
+__attribute__((constructor)) static void crash_while_marked(void) {
+    if (access("crash-marker", F_OK) == 0) {
+        const struct timespec half = {0, 500000000};
+        nanosleep(&half, NULL);
+        crash();
+    }
+    pthread_t thread;
+    if (pthread_create(&thread, NULL, crash_once_marked, NULL) == 0) pthread_detach(thread);
 }
 #endif
 #ifdef HOSTILE_CONSTRUCTOR_SPIN
