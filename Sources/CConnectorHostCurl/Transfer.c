@@ -1,8 +1,12 @@
 #include "CConnectorHostCurl.h"
 
+#include <arpa/inet.h>
 #include <curl/curl.h>
+#include <netinet/in.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 typedef struct growing {
     uint8_t *bytes;
@@ -60,6 +64,57 @@ static int on_progress(void *context, curl_off_t download_total, curl_off_t down
     return 0;
 }
 
+/* Whether an IPv4 address (host order) is one the public internet routes. */
+static int ipv4_is_public(uint32_t address) {
+    uint8_t first = address >> 24, second = (address >> 16) & 0xff;
+    if (first == 0 || first == 10 || first == 127 || first >= 224) return 0; /* this, private, loopback, multicast, reserved */
+    if (first == 169 && second == 254) return 0;                             /* link-local: cloud metadata */
+    if (first == 172 && (second & 0xf0) == 16) return 0;                     /* private */
+    if (first == 192 && second == 168) return 0;                             /* private */
+    if (first == 100 && (second & 0xc0) == 64) return 0;                     /* shared (carrier-grade NAT) */
+    if (first == 192 && second == 0 && ((address >> 8) & 0xff) == 0) return 0; /* IETF protocol assignments */
+    if (first == 198 && (second & 0xfe) == 18) return 0;                     /* benchmarking */
+    return 1;
+}
+
+static int address_is_public(const struct sockaddr *address) {
+    if (address->sa_family == AF_INET) {
+        return ipv4_is_public(ntohl(((const struct sockaddr_in *)address)->sin_addr.s_addr));
+    }
+    if (address->sa_family == AF_INET6) {
+        const uint8_t *bytes = ((const struct sockaddr_in6 *)address)->sin6_addr.s6_addr;
+        static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+        if (memcmp(bytes, mapped, 12) == 0) {
+            return ipv4_is_public((uint32_t)bytes[12] << 24 | (uint32_t)bytes[13] << 16 | (uint32_t)bytes[14] << 8 | bytes[15]);
+        }
+        static const uint8_t zeros[15] = {0};
+        if (memcmp(bytes, zeros, 15) == 0) return 0;          /* :: and ::1 */
+        if ((bytes[0] & 0xfe) == 0xfc) return 0;               /* unique local */
+        if (bytes[0] == 0xfe && (bytes[1] & 0xc0) == 0x80) return 0; /* link-local */
+        if (bytes[0] == 0xff) return 0;                        /* multicast */
+        return 1;
+    }
+    return 0;
+}
+
+typedef struct address_guard {
+    int refused;
+    char address[INET6_ADDRSTRLEN];
+} address_guard;
+
+static curl_socket_t open_public_socket(void *context, curlsocktype purpose, struct curl_sockaddr *address) {
+    (void)purpose;
+    address_guard *guard = context;
+    if (!address_is_public(&address->addr)) {
+        guard->refused = 1;
+        const void *raw = address->family == AF_INET6 ? (const void *)&((struct sockaddr_in6 *)&address->addr)->sin6_addr
+                                                      : (const void *)&((struct sockaddr_in *)&address->addr)->sin_addr;
+        if (!inet_ntop(address->family, raw, guard->address, sizeof guard->address)) strcpy(guard->address, "?");
+        return CURL_SOCKET_BAD;
+    }
+    return socket(address->family, address->socktype, address->protocol);
+}
+
 void *chc_handle_create(void) { return curl_easy_init(); }
 
 void chc_handle_destroy(void *handle) {
@@ -110,6 +165,11 @@ void chc_perform(void *handle, const chc_request *request, chc_response *respons
     curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L);
     curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(curl, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+    address_guard guard = {0};
+    if (request->refuse_non_public_addresses) {
+        curl_easy_setopt(curl, CURLOPT_OPENSOCKETFUNCTION, open_public_socket);
+        curl_easy_setopt(curl, CURLOPT_OPENSOCKETDATA, &guard);
+    }
     char error[CURL_ERROR_SIZE] = {0};
     curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error);
 
@@ -128,7 +188,11 @@ void chc_perform(void *handle, const chc_request *request, chc_response *respons
     response->truncated = body.over;
     response->cancelled = state.cancelled;
     response->curl_code = (int)code;
-    if (code != CURLE_OK) {
+    response->address_refused = guard.refused;
+    if (guard.refused) {
+        snprintf(response->error, sizeof response->error,
+                 "refused to connect to %s: not a public address (loopback, private or link-local)", guard.address);
+    } else if (code != CURLE_OK) {
         const char *text = error[0] ? error : curl_easy_strerror(code);
         strncpy(response->error, text, sizeof response->error - 1);
     }

@@ -151,6 +151,28 @@ import Testing
         await server.stop()
     }
 
+    @Test func aTenantsTestCannotReachTheHostsOwnNetwork() async throws {
+        let server = try await ServerFixture.start()
+        let a = try await server.org("a")
+        for base in [server.base.absoluteString, "http://localhost:\(server.base.port ?? 0)", "http://169.254.169.254",
+                     "http://10.0.0.1", "http://[::1]:\(server.base.port ?? 0)"] {
+            var document = Self.hostDocument(server)
+            document["base_url"] = base
+            let created = try await server.request("POST", "builder/drafts", token: a, json: ["document": document])
+            let id = try #require(created.json["id"] as? String)
+            let tested = try await server.request("POST", "builder/drafts/\(id)/test", token: a, json: [
+                "operation": "health", "credentials": ["api_key": a],
+            ])
+            #expect(tested.status == 200, "\(tested.text)")
+            #expect(tested.json["passed"] as? Bool == false, "\(base): \(tested.text)")
+            let error = (tested.json["result"] as? [String: Any])?["error"] as? [String: Any]
+            #expect(error?["code"] as? String == "invalid_request", "\(base): \(tested.text)")
+            #expect((error?["message"] as? String)?.contains("not a public address") == true, "\(base): \(tested.text)")
+            #expect((tested.json["result"] as? [String: Any])?["status"] == nil, "no answer came from \(base)")
+        }
+        await server.stop()
+    }
+
     @Test func hostileDocumentsAreRefusedWithAReason() async throws {
         let server = try await ServerFixture.start()
         let both = try await server.request("POST", "builder/drafts", json: ["document": [:], "yaml": "name: x"])

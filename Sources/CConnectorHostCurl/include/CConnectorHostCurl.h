@@ -25,6 +25,11 @@ typedef struct chc_request {
     /* Polled during the transfer: non-zero aborts it. May be NULL. */
     int (*is_cancelled)(void *context);
     void *cancel_context;
+    /* Non-zero: refuse to connect to a loopback, private, link-local, shared
+     * or otherwise non-public address, checked on the address actually
+     * connected to (so a name that resolves there, or a redirect, is refused
+     * too). */
+    int refuse_non_public_addresses;
 } chc_request;
 
 /* What came back; release with chc_response_free. */
@@ -44,6 +49,8 @@ typedef struct chc_response {
     /* Whether any byte of the request was sent (a failure after that may
      * have reached the end system). */
     int request_sent;
+    /* Whether a connection was refused for its address (refuse_non_public_addresses). */
+    int address_refused;
 } chc_response;
 
 /* A handle that keeps its connections alive between transfers (one per

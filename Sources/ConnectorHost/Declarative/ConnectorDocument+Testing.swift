@@ -60,10 +60,13 @@ extension ConnectorDocument {
     ///   - parameters: Its parameters by name.
     ///   - settings: The test credentials.
     ///   - timeout: How long the exchange may take.
+    ///   - publicAddressesOnly: Refuse to connect to a loopback, private or
+    ///     link-local address (a tenant's test must not reach the host's own
+    ///     network); the refusal is the result's `invalid_request` error.
     /// - Throws: `not_found` for an unknown operation.
     public func test(
         operation operationName: String, parameters: [String: JSONValue], settings: [SessionSetting],
-        timeout: Duration = .seconds(30)
+        timeout: Duration = .seconds(30), publicAddressesOnly: Bool = false
     ) throws(ConnectorHostError) -> OperationTestResult {
         guard let operation = operations.first(where: { $0.name == operationName }) else {
             throw ConnectorHostError(
@@ -84,15 +87,20 @@ extension ConnectorDocument {
         }.map(\.value)
         let session = DeclarativeSession(credentials: credentials)
         let exchange = DeclarativeExchange(document: self, operation: operation, session: session)
-        let request: HTTPRequest
+        var request: HTTPRequest
         do {
             request = try exchange.build(parameters: parameters, timeLeft: timeout)
         } catch {
             result.error = ConnectorHostError(error.status.errorCode ?? .pluginError, error.message)
             return result
         }
+        request.refuseNonPublicAddresses = publicAddressesOnly
         result.request = Self.masked(request, secrets: secrets)
         let response = session.connections.perform(request, call: nil)
+        if response.addressRefused {
+            result.error = ConnectorHostError(.invalidRequest, response.failure ?? "refused to connect to a non-public address")
+            return result
+        }
         result.seconds = response.seconds
         if response.failure == nil {
             result.status = response.status

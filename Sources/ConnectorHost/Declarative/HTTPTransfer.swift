@@ -14,6 +14,9 @@ struct HTTPRequest: Sendable {
     var timeout: Duration = .seconds(30)
     var maxRedirects = 5
     var maxResponseBytes = HTTPRequest.defaultMaxResponseBytes
+    /// Refuse to connect to a loopback, private or link-local address (checked
+    /// on the address connected to, after resolution and on every redirect).
+    var refuseNonPublicAddresses = false
 
     /// As much as a custom function may answer (`CH_MAX_RESPONSE_BYTES`).
     static let defaultMaxResponseBytes = 16 << 20
@@ -31,6 +34,8 @@ struct HTTPResponse: Sendable {
     var cancelled: Bool
     /// Whether the request may have reached the end system.
     var requestSent: Bool
+    /// Whether a connection was refused for its address (``HTTPRequest/refuseNonPublicAddresses``).
+    var addressRefused = false
 
     /// The first header of this name, compared without case.
     func header(_ name: String) -> String? {
@@ -83,7 +88,8 @@ final class HTTPConnectionPool: Sendable {
                                         guard let context else { return 0 }
                                         return Unmanaged<PluginCallContext>.fromOpaque(context).takeUnretainedValue().isCancelled ? 1 : 0
                                     },
-                                    cancel_context: context
+                                    cancel_context: context,
+                                    refuse_non_public_addresses: request.refuseNonPublicAddresses ? 1 : 0
                                 )
                                 chc_perform(handle.pointer, &settings, &raw)
                             }
@@ -100,7 +106,8 @@ final class HTTPConnectionPool: Sendable {
         }
         return HTTPResponse(
             status: raw.status, headers: Self.parseHeaders(headerText), body: body, seconds: raw.total_seconds,
-            failure: failure, truncated: raw.truncated != 0, cancelled: raw.cancelled != 0, requestSent: raw.request_sent != 0
+            failure: failure, truncated: raw.truncated != 0, cancelled: raw.cancelled != 0, requestSent: raw.request_sent != 0,
+            addressRefused: raw.address_refused != 0
         )
     }
 
