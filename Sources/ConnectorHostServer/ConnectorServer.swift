@@ -23,6 +23,9 @@ public struct ConnectorServer: Sendable {
         -> ConnectorServer
     {
         let registry = try Registry(path: configuration.databasePath)
+        // A registry in memory keeps its connections' key in memory too.
+        let vault = configuration.databasePath == ":memory:" && configuration.connectionKeyPath == nil
+            ? ConnectionVault() : try ConnectionVault(keyFile: configuration.resolvedConnectionKeyPath)
         let generated = try registry.ensureAdminToken(configured: configuration.adminToken)
         let metrics = PrometheusCollectorRegistry()
         var hostConfiguration = configuration.host
@@ -42,7 +45,8 @@ public struct ConnectorServer: Sendable {
         var serverConfiguration = configuration
         serverConfiguration.host = hostConfiguration
         let state = ServerState(
-            host: host, registry: registry, configuration: serverConfiguration, metrics: metrics, logger: logger
+            host: host, registry: registry, vault: vault, configuration: serverConfiguration, metrics: metrics,
+            logger: logger
         )
         await CatalogueServing.restore(state: state)
         // What operators paused stays paused across restarts, and a build
@@ -83,6 +87,7 @@ public struct ConnectorServer: Sendable {
         SDKRoutes.add(to: router, state: state)
         BuilderRoutes.add(to: router, state: state)
         ConsoleRoutes.add(to: router)
+        ConnectionRoutes.add(to: router, state: state)
     }
 
     /// Serves until SIGINT or SIGTERM (or until the task is cancelled), then

@@ -16,7 +16,7 @@ enum FunctionRoutes {
                 let connector = try state.callableConnector(name, for: principal)
                 let arguments = try await request.collectBody(limit: 1 << 20)
                 let settings = try SDKSessionSettings.settings(
-                    request, connector: name, principal: principal, markers: state.sessionMarkers
+                    request, connector: connector, principal: principal, state: state
                 )
                 let result = try await connector.callFunction(
                     FunctionReference(try parameter("function", context)), arguments: arguments, credentials: settings

@@ -157,7 +157,7 @@ enum SDKRoutes {
                     let connector = try state.callableConnector(name, for: principal)
                     let body = try await operationRequest(route, request: request, context: context, limit: state.configuration.maxBodySize)
                     let settings = try SDKSessionSettings.settings(
-                        request, connector: name, principal: principal, markers: state.sessionMarkers
+                        request, connector: connector, principal: principal, state: state
                     )
                     let response = try await connector.call(route.operation, request: body.bytes, credentials: settings)
                     return try SDKAnswer.response(response, of: route.operation, request: body)
@@ -193,7 +193,7 @@ enum SDKRoutes {
                 let settings: [SessionSetting]
                 do throws(ConnectorHostError) {
                     settings = try SDKSessionSettings.settings(
-                        request, connector: name, principal: principal, markers: state.sessionMarkers
+                        request, connector: connector, principal: principal, state: state
                     )
                 } catch {
                     // A session already logged out, or forgotten by a restart, is logged out.

@@ -7,10 +7,12 @@ import Hummingbird
 ///
 /// 1. `connector-credentials`, a JSON array of `{"key", "value", "sensitive"}`
 ///    (the host's own header), when present;
-/// 2. otherwise `X-Connector-Session`, the session value initialisation
+/// 2. otherwise `connector-connection`, the ID of a saved connection of the
+///    caller's org for this connector (``ConnectionRoutes``);
+/// 3. otherwise `X-Connector-Session`, the session value initialisation
 ///    answered (``SessionMarkers``), which stands for the settings the
 ///    session was initialised with;
-/// 3. otherwise none: the plugin's defaults.
+/// 4. otherwise none: the plugin's defaults.
 ///
 /// The other pairs initialisation answered come back as headers too and are
 /// not settings: they are the plugin's, which keeps its session state itself.
@@ -18,13 +20,15 @@ import Hummingbird
 /// never are.
 enum SDKSessionSettings {
     static let credentialsHeader = HTTPField.Name("connector-credentials")
+    static let connectionHeader = HTTPField.Name("connector-connection")
     static let markerHeader = HTTPField.Name(SessionMarkers.key)
 
     /// - Throws: `invalid_request` for a `connector-credentials` header that is
-    ///   not the JSON array; `unauthorized` (401: initialise a new session)
-    ///   for a marker this server did not give this caller for this connector.
+    ///   not the JSON array; what ``ConnectionRoutes/settings(ofConnection:connector:principal:state:)``
+    ///   throws for a connection; `unauthorized` (401: initialise a new
+    ///   session) for a marker this server did not give this caller for this connector.
     static func settings(
-        _ request: Request, connector: String, principal: Principal, markers: SessionMarkers
+        _ request: Request, connector: Connector, principal: Principal, state: ServerState
     ) throws(ConnectorHostError) -> [SessionSetting] {
         if let name = credentialsHeader, let header = request.headers[name] {
             do {
@@ -36,8 +40,11 @@ enum SDKSessionSettings {
                 )
             }
         }
+        if let name = connectionHeader, let id = request.headers[name] {
+            return try ConnectionRoutes.settings(ofConnection: id, connector: connector, principal: principal, state: state)
+        }
         if let marker = marker(request) {
-            guard let session = markers.session(marker, connector: connector, principal: principal) else {
+            guard let session = state.sessionMarkers.session(marker, connector: connector.name, principal: principal) else {
                 throw ConnectorHostError(
                     .unauthorized,
                     "the session \(SessionMarkers.key) names is not open on this server (logged out, or the server restarted): initialize a new session"

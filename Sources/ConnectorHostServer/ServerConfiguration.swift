@@ -24,11 +24,20 @@ public struct ServerConfiguration: Sendable {
     /// connector, and a deployment serving one connector per base URL has no
     /// connector name to put in its paths. Nil: that base answers 404.
     public var sdkDefaultConnector: String?
+    /// The key file of saved connections' sealed settings (created with mode
+    /// 0600 at first start); nil for `connection-key` beside the registry file.
+    public var connectionKeyPath: String?
     /// The largest request body accepted, in bytes (uploads included).
     public var maxBodySize: Int = 64 << 20
 
     public init(host: HostConfiguration) {
         self.host = host
+    }
+
+    /// The connection key file: as configured, or `connection-key` beside the registry.
+    var resolvedConnectionKeyPath: String {
+        connectionKeyPath
+            ?? URL(fileURLWithPath: databasePath).deletingLastPathComponent().appendingPathComponent("connection-key").path
     }
 
     /// The plugin store: as configured, or `plugin-store` beside the registry.

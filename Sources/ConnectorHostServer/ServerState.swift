@@ -6,6 +6,8 @@ import Prometheus
 final class ServerState: Sendable {
     let host: ConnectorHost
     let registry: Registry
+    /// Seals and opens saved connections' settings.
+    let vault: ConnectionVault
     let configuration: ServerConfiguration
     let metrics: PrometheusCollectorRegistry
     let logger: Logger
@@ -13,11 +15,12 @@ final class ServerState: Sendable {
     let sessionMarkers = SessionMarkers()
 
     init(
-        host: ConnectorHost, registry: Registry, configuration: ServerConfiguration, metrics: PrometheusCollectorRegistry,
-        logger: Logger
+        host: ConnectorHost, registry: Registry, vault: ConnectionVault, configuration: ServerConfiguration,
+        metrics: PrometheusCollectorRegistry, logger: Logger
     ) {
         self.host = host
         self.registry = registry
+        self.vault = vault
         self.configuration = configuration
         self.metrics = metrics
         self.logger = logger

@@ -25,6 +25,12 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Where uploaded plugin files are kept (default: plugin-store beside --db).", valueName: "dir"))
     var pluginStore: String?
 
+    @Option(help: ArgumentHelp(
+        "The key of saved connections' sealed settings, created with mode 0600 at first start (default: connection-key beside --db).",
+        valueName: "path"
+    ))
+    var connectionKey: String?
+
     @Option(help: "The address to listen on.")
     var host = "127.0.0.1"
 
@@ -85,6 +91,7 @@ struct ServeCommand: AsyncParsableCommand {
         var configuration = ServerConfiguration(host: hostConfiguration)
         configuration.databasePath = db
         configuration.pluginStore = pluginStore
+        configuration.connectionKeyPath = connectionKey
         configuration.address = host
         configuration.port = port
         configuration.development = dev

@@ -127,6 +127,21 @@ enum RegistryMigrations {
           PRIMARY KEY (draft_id, operation, definition_sha256)
         )
         """,
+        // 5: saved connections: an org's settings for one connector, sealed
+        // (ConnectionVault), for the version they were saved or moved to.
+        """
+        CREATE TABLE connections (
+          id TEXT PRIMARY KEY,
+          org_id TEXT NOT NULL REFERENCES orgs(id),
+          connector TEXT NOT NULL,
+          version TEXT NOT NULL,
+          name TEXT NOT NULL,
+          sealed_settings BLOB NOT NULL,
+          created_at TEXT NOT NULL,
+          updated_at TEXT NOT NULL,
+          UNIQUE (org_id, connector, name)
+        )
+        """,
     ]
 
     /// Brings the database to the newest schema, in one transaction.

@@ -181,6 +181,10 @@ enum ConnectorSDKAPI {
             description: "The session settings, a JSON array of {key, value, sensitive}. The host opens one session per connector and settings and reuses it."
         ),
         OpenAPI.Parameter(
+            name: "connector-connection", context: .header(required: false), schema: .string,
+            description: "The ID of a saved connection (POST /connections) of the caller's org for this connector, whose settings the call runs with; one saved for another version than the one serving answers 409."
+        ),
+        OpenAPI.Parameter(
             name: SessionMarkers.key, context: .header(required: false), schema: .string,
             description: "The value session initialisation answered under this key: the settings it was initialised with. One this server did not give (a restart, a logout) answers 401: initialise again. Empty: none."
         ),

@@ -1,0 +1,139 @@
+import ConnectorHost
+import Foundation
+import Testing
+
+/// Saved connections against a real server and the bundled tracker: settings
+/// sealed at rest and never answered back, calls that run with them, one org
+/// kept out of another's, versions moved on purpose, and sealed bytes that
+/// do not open once changed.
+@Suite(.timeLimit(.minutes(5))) struct ConnectionTests {
+    static let secret = "s3cr3t-" + UUID().uuidString
+
+    static func settings(_ server: ServerFixture, user: String = "integration") -> [[String: Any]] {
+        [
+            ["key": "database", "value": server.directory.appendingPathComponent("tracker.sqlite").path, "sensitive": false],
+            ["key": "username", "value": user, "sensitive": false],
+            ["key": "api_token", "value": secret, "sensitive": true],
+        ]
+    }
+
+    static func serverInfo(_ server: ServerFixture, connection: String, token: String) async throws -> ServerFixture.Answer {
+        try await server.request("GET", "\(SDKRoutesTests.sdk)/server-info", token: token, headers: ["connector-connection": connection])
+    }
+
+    @Test func settingsAreSealedAtRestAndASensitiveValueIsNeverAnsweredBack() async throws {
+        let server = try await SDKRoutesTests.start()
+        let a = try await server.org("a")
+        let created = try await server.request("POST", "connections", token: a, json: [
+            "connector": "tracker", "name": "production", "settings": Self.settings(server),
+        ])
+        #expect(created.status == 201, "\(created.text)")
+        #expect(created.json["version"] as? String == "1.0.0", "the version serving")
+        #expect(created.json["org"] as? String == "a")
+        let listed = try await server.request("GET", "connections", token: a)
+        for answer in [created, listed] {
+            #expect(!answer.text.contains(Self.secret), "\(answer.text)")
+            #expect(answer.text.contains("********"))
+        }
+
+        let key = server.directory.appendingPathComponent("connection-key").path
+        let attributes = try FileManager.default.attributesOfItem(atPath: key)
+        #expect((attributes[.posixPermissions] as? Int) == 0o600)
+        #expect((attributes[.size] as? Int) == 32)
+        for file in ["registry.sqlite", "registry.sqlite-wal"] {
+            let bytes = (try? Data(contentsOf: server.directory.appendingPathComponent(file))) ?? Data()
+            #expect(bytes.range(of: Data(Self.secret.utf8)) == nil, "\(file) holds the secret in clear")
+            #expect(bytes.range(of: Data("integration".utf8)) == nil, "\(file) holds a setting in clear")
+        }
+        await server.stop()
+    }
+
+    @Test func aCallRunsWithItsConnectionsSettingsAndNoOtherOrgCanUseIt() async throws {
+        let server = try await SDKRoutesTests.start()
+        let a = try await server.org("a")
+        let b = try await server.org("b")
+        let good = try await server.request("POST", "connections", token: a, json: [
+            "connector": "tracker", "name": "integration", "settings": Self.settings(server),
+        ])
+        let mallory = try await server.request("POST", "connections", token: a, json: [
+            "connector": "tracker", "name": "mallory", "settings": Self.settings(server, user: "mallory"),
+        ])
+        let goodID = try #require(good.json["id"] as? String)
+        let malloryID = try #require(mallory.json["id"] as? String)
+
+        let answered = try await Self.serverInfo(server, connection: goodID, token: a)
+        #expect(answered.status == 200, "\(answered.text)")
+        #expect(answered.json["maxResults"] as? Int == 50)
+        let refused = try await Self.serverInfo(server, connection: malloryID, token: a)
+        #expect(refused.text.contains("no tracker user named 'mallory'"), "the connection's own settings: \(refused.text)")
+
+        #expect(try await Self.serverInfo(server, connection: goodID, token: b).status == 404, "another org's connection")
+        #expect(try await server.request("GET", "connections/\(goodID)", token: b).status == 404)
+        #expect(try await server.request("DELETE", "connections/\(goodID)", token: b).status == 404)
+        #expect((try await server.request("GET", "connections", token: b).json["connections"] as? [Any])?.isEmpty == true)
+        let duplicate = try await server.request("POST", "connections", token: a, json: [
+            "connector": "tracker", "name": "integration", "settings": [] as [Any],
+        ])
+        #expect(duplicate.status == 409, "\(duplicate.text)")
+        #expect(try await server.request("DELETE", "connections/\(goodID)", token: a).status == 204)
+        #expect(try await Self.serverInfo(server, connection: goodID, token: a).status == 404)
+        await server.stop()
+    }
+
+    @Test func aConnectionSavedForAnotherVersionIsMovedOnPurpose() async throws {
+        let server = try await SDKRoutesTests.start()
+        let a = try await server.org("a")
+        let created = try await server.request("POST", "connections", token: a, json: [
+            "connector": "tracker", "name": "old", "version": "0.9.0", "settings": Self.settings(server),
+        ])
+        let id = try #require(created.json["id"] as? String)
+        let refused = try await Self.serverInfo(server, connection: id, token: a)
+        #expect(refused.status == 409, "\(refused.text)")
+        #expect(refused.text.contains("is for tracker 0.9.0, and 1.0.0 is serving"), "\(refused.text)")
+
+        let moved = try await server.request("PUT", "connections/\(id)", token: a, json: ["version": "1.0.0"])
+        #expect(moved.json["version"] as? String == "1.0.0", "\(moved.text)")
+        #expect(try await Self.serverInfo(server, connection: id, token: a).status == 200)
+        await server.stop()
+    }
+
+    @Test func sealedSettingsThatWereChangedDoNotOpen() async throws {
+        let server = try await SDKRoutesTests.start()
+        let a = try await server.org("a")
+        let first = try await server.request("POST", "connections", token: a, json: [
+            "connector": "tracker", "name": "first", "settings": Self.settings(server),
+        ])
+        let second = try await server.request("POST", "connections", token: a, json: [
+            "connector": "tracker", "name": "second", "settings": Self.settings(server, user: "mallory"),
+        ])
+        let firstID = try #require(first.json["id"] as? String)
+        let secondID = try #require(second.json["id"] as? String)
+        // Another row's sealed bytes, copied under the first: bound to the second, they do not open.
+        try Self.sqlite(server, "UPDATE connections SET sealed_settings = (SELECT sealed_settings FROM connections WHERE id = '\(secondID)') WHERE id = '\(firstID)'")
+        let swapped = try await Self.serverInfo(server, connection: firstID, token: a)
+        #expect(swapped.status == 503, "\(swapped.text)")
+        #expect(swapped.text.contains("do not open with this server's connection key"), "\(swapped.text)")
+        // One flipped byte.
+        try Self.sqlite(server, """
+            UPDATE connections SET sealed_settings = substr(sealed_settings, 1, 20)
+              || CASE WHEN substr(sealed_settings, 21, 1) = X'00' THEN X'01' ELSE X'00' END || substr(sealed_settings, 22)
+            WHERE id = '\(secondID)'
+            """)
+        #expect(try await server.request("GET", "connections/\(secondID)", token: a).status == 503)
+        await server.stop()
+    }
+
+    /// Runs `statement` on the server's registry file from another process,
+    /// as anyone with the file could.
+    static func sqlite(_ server: ServerFixture, _ statement: String) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = [
+            "python3", "-c", "import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); c.execute(sys.argv[2]); c.commit()",
+            server.directory.appendingPathComponent("registry.sqlite").path, statement,
+        ]
+        try process.run()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+    }
+}
