@@ -78,6 +78,10 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "OpenAPIKit30", package: "OpenAPIKit"),
+            ],
+            // The web console, compiled into the library: no file to find at run time.
+            resources: [
+                .embedInCode("Console/index.html"), .embedInCode("Console/console.js"), .embedInCode("Console/console.css"),
             ]
         ),
         // make bench: latency and throughput of the call paths.

@@ -2,7 +2,7 @@ import ConnectorHost
 import HTTPTypes
 import Hummingbird
 
-/// Every endpoint but `/healthz` needs a token, in the `authToken` header (as
+/// Every endpoint but `/healthz` and the console's page needs a token, in the `authToken` header (as
 /// the Jitterbit API sends it) or as `Authorization: Bearer TOKEN`. A refusal
 /// is a ``TokenRefused``, which ``JSONErrors`` answers in the shape of the
 /// path's API family.
@@ -15,7 +15,9 @@ struct Authentication: RouterMiddleware {
     func handle(
         _ request: Request, context: AppRequestContext, next: (Request, AppRequestContext) async throws -> Response
     ) async throws -> Response {
-        if request.uri.path == "/healthz" { return try await next(request, context) }
+        if request.uri.path == "/healthz" || ConsoleRoutes.paths.contains(request.uri.path) {
+            return try await next(request, context)
+        }
         let token = Self.authTokenField.flatMap { request.headers[$0] }
             ?? request.headers[.authorization].flatMap { $0.hasPrefix("Bearer ") ? String($0.dropFirst(7)) : nil }
         guard let token, !token.isEmpty else {

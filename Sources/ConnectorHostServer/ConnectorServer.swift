@@ -83,6 +83,8 @@ public struct ConnectorServer: Sendable {
         CatalogueRoutes.add(to: router, state: state)
         FunctionRoutes.add(to: router, state: state)
         SDKRoutes.add(to: router, state: state)
+        BuilderRoutes.add(to: router, state: state)
+        ConsoleRoutes.add(to: router)
     }
 
     /// Serves until SIGINT or SIGTERM (or until the task is cancelled), then

@@ -32,6 +32,24 @@ enum ControlPlaneRoutes {
         let plugins: [PluginView]
     }
 
+    /// One plugin's recent calls, in `GET /activity`.
+    struct PluginActivity: Encodable {
+        let name: String
+        let windows: [CallWindow]
+    }
+
+    struct ActivityList: Encodable {
+        let windowSeconds = Int(RecentCalls.windowLength.components.seconds)
+        let plugins: [PluginActivity]
+    }
+
+    /// Who the token is, for the console.
+    struct Identity: Encodable {
+        let principal: String
+        let org: String?
+        let admin: Bool
+    }
+
     static func add(to router: Router<AppRequestContext>, state: ServerState) {
         router.get("healthz") { _, _ in
             JSONBody.response(["status": "ok"])
@@ -58,6 +76,21 @@ enum ControlPlaneRoutes {
                 views.append(PluginView(status: status.seen(by: principal, as: visibility), plugin: nil))
             }
             return JSONBody.response(PluginList(plugins: views))
+        }
+        router.get("me") { _, context in
+            let principal = try context.requirePrincipal()
+            return JSONBody.response(Identity(principal: principal.description, org: principal.orgID, admin: principal == .admin))
+        }
+        router.get("activity") { _, context in
+            // Call rates are the owner's business: of another org's published
+            // connector, a tenant sees none.
+            let principal = try context.requirePrincipal()
+            var plugins: [PluginActivity] = []
+            for status in state.host.statuses where try state.visibility(ofPluginNamed: status.name, to: principal) == .full {
+                guard let windows = state.host.recentCalls(ofPluginNamed: status.name) else { continue }
+                plugins.append(PluginActivity(name: status.name, windows: windows))
+            }
+            return JSONBody.response(ActivityList(plugins: plugins))
         }
         router.get("plugins/:name") { _, context in
             let principal = try context.requirePrincipal()

@@ -54,11 +54,9 @@ extension ConnectorDocument {
         } else {
             guard let text = String(validating: bytes, as: UTF8.self) else { return (nil, ["(document): not UTF-8 text"]) }
             do {
-                value = try JSONValue(yaml: Yams.load(yaml: text))
-            } catch let error as ConnectorHostError {
-                return (nil, ["(document): \(error.message)"])
+                value = try JSONValue(yamlText: text)
             } catch {
-                return (nil, ["(document): not a YAML document: \(error)"])
+                return (nil, ["(document): \(error.message)"])
             }
         }
         var reader = DocumentReader()
@@ -80,34 +78,6 @@ extension ConnectorDocument {
             }
         }
         return slug
-    }
-}
-
-extension JSONValue {
-    /// A YAML document as JSON values: mappings with string keys, sequences,
-    /// and scalars as YAML resolved them.
-    init(yaml: Any?) throws(ConnectorHostError) {
-        switch yaml {
-        case nil, is NSNull: self = .null
-        case let value as Bool: self = .bool(value)
-        case let value as Int: self = .integer(Int64(value))
-        case let value as Double: self = value.isFinite ? .number(value) : .string("\(value)")
-        case let value as String: self = .string(value)
-        case let value as [Any]:
-            var elements: [JSONValue] = []
-            for element in value { elements.append(try JSONValue(yaml: element)) }
-            self = .array(elements)
-        case let value as [String: Any]:
-            var members: [String: JSONValue] = [:]
-            for (key, member) in value { members[key] = try JSONValue(yaml: member) }
-            self = .object(members)
-        case let value as [AnyHashable: Any]:
-            throw ConnectorHostError(
-                .manifestInvalid, "a mapping with a key that is not text (\(value.keys.map { "\($0)" }.sorted().prefix(3).joined(separator: ", ")))"
-            )
-        default:
-            self = .string("\(yaml.map { "\($0)" } ?? "")")
-        }
     }
 }
 

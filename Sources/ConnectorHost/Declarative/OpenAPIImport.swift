@@ -29,19 +29,27 @@ public enum OpenAPIImport {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw ConnectorHostError(.notFound, "\(path): cannot read the file")
         }
+        return try draft(from: String(decoding: data, as: UTF8.self), source: path)
+    }
+
+    /// A draft from the text of a description (JSON or YAML).
+    ///
+    /// - Parameter source: Where the text came from, for messages.
+    /// - Throws: `invalid_request` for text that is not an OpenAPI 3 description.
+    public static func draft(from text: String, source: String) throws(ConnectorHostError) -> Draft {
         let root: JSONValue
-        do {
-            if path.hasSuffix(".json") {
-                root = try JSONValue(parsing: Array(data))
-            } else {
-                root = try JSONValue(yaml: Yams.load(yaml: String(decoding: data, as: UTF8.self)))
+        if let json = try? JSONValue(parsing: Array(text.utf8)) {
+            root = json
+        } else {
+            do {
+                root = try JSONValue(yamlText: text)
+            } catch {
+                throw ConnectorHostError(.invalidRequest, "\(source): neither JSON nor YAML: \(error.message)")
             }
-        } catch {
-            throw ConnectorHostError(.invalidRequest, "\(path): neither JSON nor YAML")
         }
         guard let version = root["openapi"]?.stringValue, version.hasPrefix("3.") else {
             throw ConnectorHostError(
-                .invalidRequest, "\(path): not an OpenAPI 3 description (no \"openapi: 3.x\"; Swagger 2.0 is not read)"
+                .invalidRequest, "\(source): not an OpenAPI 3 description (no \"openapi: 3.x\"; Swagger 2.0 is not read)"
             )
         }
         var importer = Importer(root: root)
@@ -50,7 +58,7 @@ public enum OpenAPIImport {
         do {
             yaml = try Yams.serialize(node: document)
         } catch {
-            throw ConnectorHostError(.invalidRequest, "\(path): the draft cannot be written as YAML: \(error)")
+            throw ConnectorHostError(.invalidRequest, "\(source): the draft cannot be written as YAML: \(error)")
         }
         let problems: [String]
         do {

@@ -45,6 +45,8 @@ public final class ConnectorHost: Sendable {
     /// this host's own (``ownsBuildsDirectory``).
     let buildsDirectory: String
     let ownsBuildsDirectory: Bool
+    /// Each plugin name's recent calls, kept across reloads.
+    let recentCallsByName = Mutex<[String: RecentCalls]>([:])
 
     private init(configuration: HostConfiguration, logger: Logger) {
         self.configuration = configuration
@@ -142,8 +144,8 @@ public final class ConnectorHost: Sendable {
         }
         let guarded = GuardedRuntime(
             runtime: runtime, policy: policy, clock: configuration.clock,
-            metrics: PluginMetrics(plugin: name, factory: metricsFactory), logger: logger,
-            shutdown: shutdownSignal
+            metrics: PluginMetrics(plugin: name, factory: metricsFactory), recentCalls: recentCalls(named: name),
+            logger: logger, shutdown: shutdownSignal
         )
         return HostedPlugin(path: path, fileSHA256: sha256, guarded: guarded, clock: configuration.clock)
     }

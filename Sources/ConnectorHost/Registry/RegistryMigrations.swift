@@ -107,6 +107,26 @@ enum RegistryMigrations {
         """
         ALTER TABLE catalogue ADD COLUMN display_name TEXT
         """,
+        // 4: the builder's drafts of declarative connectors, per org (NULL:
+        // the admin's), and the tests each operation passed, tied to the
+        // definition they tested.
+        """
+        CREATE TABLE builder_drafts (
+          id TEXT PRIMARY KEY,
+          org_id TEXT REFERENCES orgs(id),
+          document TEXT NOT NULL,
+          created_at TEXT NOT NULL,
+          updated_at TEXT NOT NULL
+        );
+        CREATE TABLE builder_test_passes (
+          draft_id TEXT NOT NULL REFERENCES builder_drafts(id) ON DELETE CASCADE,
+          operation TEXT NOT NULL,
+          definition_sha256 TEXT NOT NULL,
+          example TEXT NOT NULL,
+          passed_at TEXT NOT NULL,
+          PRIMARY KEY (draft_id, operation, definition_sha256)
+        )
+        """,
     ]
 
     /// Brings the database to the newest schema, in one transaction.

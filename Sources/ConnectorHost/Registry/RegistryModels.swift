@@ -13,6 +13,11 @@ public enum Principal: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
+    /// The org it acts for; nil for the admin.
+    public var orgID: String? {
+        if case .org(let id) = self { id } else { nil }
+    }
+
     /// Whether this principal may act for `org`.
     public func mayAct(for org: String) -> Bool {
         switch self {

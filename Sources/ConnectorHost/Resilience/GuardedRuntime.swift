@@ -30,6 +30,8 @@ package final class GuardedRuntime: Sendable {
     private let clock: any HostClock
     private let jitter: @Sendable (Duration) -> Duration
     package let metrics: PluginMetrics
+    /// The callers' calls of the last minutes, kept across reloads by the host.
+    package let recentCalls: RecentCalls
     private let logger: Logger
     /// The plugin's name, kept apart: reading it from the description copies that.
     private let name: String
@@ -44,12 +46,14 @@ package final class GuardedRuntime: Sendable {
     ///   - clock: The time source of every rule.
     ///   - jitter: Draws a wait from `0...limit`; injected so tests are exact.
     ///   - metrics: Where calls, failures and latency are counted.
+    ///   - recentCalls: Where the callers' calls of the last minutes are counted.
     ///   - logger: Where breaker transitions are logged.
     ///   - shutdown: The host's shutdown signal.
     package init(
         runtime: any PluginRuntime, policy: ResiliencePolicy, clock: any HostClock,
         jitter: @escaping @Sendable (Duration) -> Duration = GuardedRuntime.uniformJitter,
-        metrics: PluginMetrics, logger: Logger, shutdown: ShutdownSignal = ShutdownSignal()
+        metrics: PluginMetrics, recentCalls: RecentCalls? = nil, logger: Logger,
+        shutdown: ShutdownSignal = ShutdownSignal()
     ) {
         self.runtime = runtime
         self.shutdown = shutdown
@@ -57,6 +61,7 @@ package final class GuardedRuntime: Sendable {
         self.clock = clock
         self.jitter = jitter
         self.metrics = metrics
+        self.recentCalls = recentCalls ?? RecentCalls(clock: clock)
         self.logger = logger
         let name = runtime.description.manifest.name
         self.name = name
@@ -207,12 +212,13 @@ package final class GuardedRuntime: Sendable {
         } else {
             breaker.record(ticket, success: !Self.isFailure(outcome), at: ended)
         }
+        let failure = Self.failureCode(outcome)
         if hostInitiated {
             metrics.recordHostCall()
         } else {
             metrics.recordCall(duration: ended - started)
+            recentCalls.record(duration: ended - started, failed: failure != nil)
         }
-        let failure = Self.failureCode(outcome)
         let report: Logger.Metadata = [
             "call": "\(label)", "outcome": "\(failure?.description ?? "ok")", "attempts": "\(retries + 1)",
             "took": "\((ended - started).secondsText)",
@@ -246,7 +252,10 @@ package final class GuardedRuntime: Sendable {
     /// A refusal before any attempt: counted (for a caller's call), and
     /// logged like any failed call.
     private func refuse(_ label: String, _ error: ConnectorHostError, hostInitiated: Bool) {
-        if !hostInitiated { metrics.recordFailure(error.code) }
+        if !hostInitiated {
+            metrics.recordFailure(error.code)
+            recentCalls.recordRefusal()
+        }
         logger.warning("call failed", metadata: [
             "call": "\(label)", "outcome": "\(error.code)", "attempts": "0", "took": "0 s",
         ])

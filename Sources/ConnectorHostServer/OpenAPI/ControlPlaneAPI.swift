@@ -38,6 +38,41 @@ enum ControlPlaneAPI {
                 success: .json("The plugins", APISchema.object(["plugins": .array(items: APISchema.ref("PluginStatus"))]))
             ),
             APIEndpoint(
+                .get, "/", id: "getConsole", tag: "console", summary: "The web console's page; no token needed (it asks for one)",
+                access: .anyone, success: .init(description: "The page", schema: .string, contentType: .html)
+            ),
+            APIEndpoint(
+                .get, "/console/console.js", id: "getConsoleScript", tag: "console", summary: "The web console's script",
+                access: .anyone, success: .init(description: "JavaScript", schema: .string, contentType: .javascript)
+            ),
+            APIEndpoint(
+                .get, "/console/console.css", id: "getConsoleStyle", tag: "console", summary: "The web console's style sheet",
+                access: .anyone, success: .init(description: "CSS", schema: .string, contentType: .css)
+            ),
+            APIEndpoint(
+                .get, "/me", id: "getIdentity", tag: "control plane", summary: "Who the token is: the admin or an org",
+                success: .json("The token's principal", APISchema.object([
+                    "principal": APISchema.string("`admin` or `org:ID`"),
+                    "org": .string(required: false, nullable: true, description: "The org's ID; absent for the admin"),
+                    "admin": .boolean,
+                ]))
+            ),
+            APIEndpoint(
+                .get, "/activity", id: "getActivity", tag: "control plane",
+                summary: "Calls per second, failures and p50/p99 latency of each plugin the caller owns, over the last five minutes",
+                success: .json("Windows of ten seconds per plugin, oldest first", APISchema.object([
+                    "windowSeconds": .integer,
+                    "plugins": .array(items: APISchema.object([
+                        "name": .string,
+                        "windows": .array(items: .object(properties: [
+                            "secondsAgo": .integer, "calls": .integer, "failures": .integer, "callsPerSecond": .number,
+                            "p50Milliseconds": .number(required: false, nullable: true),
+                            "p99Milliseconds": .number(required: false, nullable: true),
+                        ])),
+                    ])),
+                ]))
+            ),
+            APIEndpoint(
                 .get, "/plugins/{name}", id: "getPlugin", tag: "control plane",
                 summary: "One plugin, with its functions and their signatures", parameters: [name],
                 success: .json("The plugin", APISchema.ref("PluginDetail")), errors: [404]

@@ -122,7 +122,7 @@ enum OpenAPIComponents {
                 "detail": .string(required: false),
             ]),
         ]
-        for (name, schema) in CatalogueAPI.schemas {
+        for (name, schema) in Array(CatalogueAPI.schemas) + Array(BuilderAPI.schemas) {
             schemas[name] = schema
         }
         return schemas

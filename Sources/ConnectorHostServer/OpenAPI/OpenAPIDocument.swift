@@ -12,6 +12,7 @@ import OpenAPIKit30
 enum OpenAPIDocument {
     static var endpoints: [APIEndpoint] {
         ControlPlaneAPI.endpoints + RegistrationAPI.endpoints + CatalogueAPI.endpoints + ConnectorSDKAPI.endpoints
+            + BuilderAPI.endpoints
     }
 
     static let document: OpenAPI.Document = {

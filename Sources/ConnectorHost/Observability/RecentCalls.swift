@@ -1,0 +1,115 @@
+import Foundation
+import Synchronization
+
+/// A plugin's callers' calls over the last minutes, in windows of ten
+/// seconds: how many, how many failed, and latency percentiles, for a
+/// dashboard's small charts. Kept per plugin name, so that a reload does not
+/// blank them; the host's own calls are not counted.
+package final class RecentCalls: Sendable {
+    package static let windowLength: Duration = .seconds(10)
+    package static let windowCount = 30
+
+    private struct Window {
+        var index: Int64
+        var calls = 0
+        var failures = 0
+        var latencies = [UInt32](repeating: 0, count: LatencyBins.count)
+    }
+
+    private let clock: any HostClock
+    private let windows = Mutex<[Window]>([])
+
+    package init(clock: any HostClock) {
+        self.clock = clock
+    }
+
+    private var currentIndex: Int64 {
+        Int64(max(clock.now / Self.windowLength, 0).rounded(.down))
+    }
+
+    /// Counts one call that took `duration`.
+    package func record(duration: Duration, failed: Bool) {
+        let index = currentIndex
+        let bin = LatencyBins.bin(of: duration)
+        windows.withLock { windows in
+            if windows.last?.index != index {
+                windows.append(Window(index: index))
+                windows.removeAll { $0.index <= index - Int64(Self.windowCount) }
+            }
+            windows[windows.count - 1].calls += 1
+            if failed { windows[windows.count - 1].failures += 1 }
+            windows[windows.count - 1].latencies[bin] += 1
+        }
+    }
+
+    /// Counts one call refused before it reached the plugin (rate limit,
+    /// bulkhead, open breaker): a failure with no latency.
+    package func recordRefusal() {
+        let index = currentIndex
+        windows.withLock { windows in
+            if windows.last?.index != index {
+                windows.append(Window(index: index))
+                windows.removeAll { $0.index <= index - Int64(Self.windowCount) }
+            }
+            windows[windows.count - 1].calls += 1
+            windows[windows.count - 1].failures += 1
+        }
+    }
+
+    /// The last ``windowCount`` windows, oldest first, the current one
+    /// (still filling) last; windows without calls included.
+    package func summary() -> [CallWindow] {
+        let index = currentIndex
+        let kept = windows.withLock { $0 }
+        let seconds = Double(Self.windowLength.components.seconds)
+        return (0..<Int64(Self.windowCount)).reversed().map { age in
+            let window = kept.first { $0.index == index - age } ?? Window(index: index - age)
+            return CallWindow(
+                secondsAgo: Int(age) * Int(seconds), calls: window.calls, failures: window.failures,
+                callsPerSecond: Double(window.calls) / seconds,
+                p50Milliseconds: LatencyBins.percentile(0.50, of: window.latencies),
+                p99Milliseconds: LatencyBins.percentile(0.99, of: window.latencies)
+            )
+        }
+    }
+}
+
+/// Ten seconds of a plugin's callers' calls.
+public struct CallWindow: Sendable, Hashable, Codable {
+    /// How long ago the window started, in seconds: 0 for the one filling now.
+    public var secondsAgo: Int
+    public var calls: Int
+    public var failures: Int
+    public var callsPerSecond: Double
+    /// The median latency, to within a fifth; nil without calls.
+    public var p50Milliseconds: Double?
+    /// The 99th percentile latency, to within a fifth; nil without calls.
+    public var p99Milliseconds: Double?
+}
+
+/// Latency bins on a log scale, four per doubling from 10 µs: a percentile is
+/// read to within a fifth of its value from 94 counters.
+enum LatencyBins {
+    static let count = 94
+    private static let smallestMicroseconds = 10.0
+
+    static func bin(of duration: Duration) -> Int {
+        let microseconds = Double(duration.components.seconds) * 1e6 + Double(duration.components.attoseconds) / 1e12
+        guard microseconds > smallestMicroseconds else { return 0 }
+        let bin = Int((4 * log2(microseconds / smallestMicroseconds)).rounded(.up))
+        return min(max(bin, 0), count - 1)
+    }
+
+    /// The upper bound of the bin where `fraction` of the calls are reached, in milliseconds.
+    static func percentile(_ fraction: Double, of bins: [UInt32]) -> Double? {
+        let total = bins.reduce(0) { $0 + Int($1) }
+        guard total > 0 else { return nil }
+        let rank = max(1, Int((fraction * Double(total)).rounded(.up)))
+        var seen = 0
+        for (bin, count) in bins.enumerated() {
+            seen += Int(count)
+            if seen >= rank { return smallestMicroseconds * pow(2, Double(bin) / 4) / 1000 }
+        }
+        return nil
+    }
+}

@@ -1,0 +1,109 @@
+import OpenAPIKit30
+
+/// The Connector Builder's API, as `BuilderRoutes` answers it.
+enum BuilderAPI {
+    static var endpoints: [APIEndpoint] {
+        let id = APISchema.path("id", "The draft's ID")
+        let documentBody = APISchema.body(.object(
+            description: "Exactly one of the two",
+            properties: [
+                "document": .fragment(.init(required: false, description: "The connector document as JSON, valid or not")),
+                "yaml": .string(required: false, description: "The connector document as YAML text"),
+            ]
+        ))
+        let draft = APIEndpoint.Success.json("The draft", APISchema.ref("BuilderDraft"))
+        return [
+            APIEndpoint(
+                .get, "/builder/drafts", id: "listDrafts", tag: "builder", summary: "The drafts the caller's org may see (admin: all)",
+                success: .json("The drafts, newest change first", APISchema.object(["drafts": .array(items: APISchema.ref("BuilderDraft"))]))
+            ),
+            APIEndpoint(
+                .post, "/builder/drafts", id: "createDraft", tag: "builder",
+                summary: "Save a new draft; an invalid document is saved with its problems by field path",
+                body: documentBody, success: .json("The draft", APISchema.ref("BuilderDraft"), status: 201)
+            ),
+            APIEndpoint(
+                .get, "/builder/drafts/{id}", id: "getDraft", tag: "builder", summary: "One draft", parameters: [id],
+                success: draft, errors: [404]
+            ),
+            APIEndpoint(
+                .put, "/builder/drafts/{id}", id: "updateDraft", tag: "builder",
+                summary: "Replace a draft's document; tests passed stay tied to the definitions they tested",
+                parameters: [id], body: documentBody, success: draft, errors: [404]
+            ),
+            APIEndpoint(
+                .delete, "/builder/drafts/{id}", id: "deleteDraft", tag: "builder", summary: "Delete a draft", parameters: [id],
+                success: .init(status: 204, description: "Deleted", schema: .any(of: [])), errors: [404]
+            ),
+            APIEndpoint(
+                .post, "/builder/drafts/{id}/test", id: "testDraftOperation", tag: "builder",
+                summary: "Send one operation's request with test credentials that are never stored; a pass is kept as an example",
+                parameters: [id],
+                body: APISchema.body(.object(properties: [
+                    "operation": .string,
+                    "parameters": .object(required: false, description: "The operation's parameters by name"),
+                    "credentials": .object(
+                        required: false, description: "Test credentials by field name; used for this request only",
+                        additionalProperties: .init(.string)
+                    ),
+                ])),
+                success: .json("The test panel", APISchema.object([
+                    "result": APISchema.ref("OperationTestResult"),
+                    "passed": .boolean,
+                    "kept": .boolean(description: "Whether the exchange was kept as the example of this definition"),
+                ])),
+                errors: [404, 422]
+            ),
+            APIEndpoint(
+                .post, "/builder/documents/yaml", id: "renderDocument", tag: "builder",
+                summary: "A document as YAML (from JSON) or as JSON (from YAML), with its problems",
+                body: documentBody,
+                success: .json("Both forms and the problems", APISchema.object([
+                    "document": .fragment(.init(description: "The document as JSON")), "yaml": .string,
+                    "problems": .array(items: .string),
+                ]))
+            ),
+            APIEndpoint(
+                .post, "/builder/imports/openapi", id: "importOpenAPI", tag: "builder",
+                summary: "A draft document from an OpenAPI 3.0 or 3.1 description (JSON or YAML text)",
+                body: APISchema.body(APISchema.object(["text": APISchema.string("The description")])),
+                success: .json("The draft document, what the import left out, and its problems", APISchema.object([
+                    "document": .fragment(.init(description: "The document as JSON")), "yaml": .string,
+                    "notes": .array(items: .string), "problems": .array(items: .string),
+                ]))
+            ),
+        ]
+    }
+
+    static var schemas: OpenAPI.ComponentDictionary<JSONSchema> {
+        [
+            "BuilderDraft": APISchema.object([
+                "id": .string,
+                "org": .string(nullable: true, description: "null for an admin's draft"),
+                "document": .fragment(.init(description: "The document as saved, valid or not")),
+                "yaml": .string,
+                "problems": .array(items: .string(description: "`field.path: what is wrong`")),
+                "createdAt": .string(format: .dateTime),
+                "updatedAt": .string(format: .dateTime),
+                "passedTests": .array(items: APISchema.object([
+                    "operation": .string, "definitionSHA256": .string, "passedAt": .string(format: .dateTime),
+                    "example": .fragment(.init(description: "The exchange, secrets removed")),
+                ])),
+                "untestedOperations": .array(items: .string(description: "Operations with no passing test of their current definition")),
+            ]),
+            "OperationTestResult": .object(properties: [
+                "operation": .string,
+                "request": .object(required: false, properties: [
+                    "method": .string, "url": .string, "headers": .object(additionalProperties: .init(.string)),
+                    "body": .fragment(.init(required: false)),
+                ]),
+                "status": .integer(required: false),
+                "headers": .object(additionalProperties: .init(.string)),
+                "body": .fragment(.init(required: false)),
+                "seconds": .number,
+                "schemaMismatches": .array(required: false, items: .string),
+                "error": .object(required: false),
+            ]),
+        ]
+    }
+}

@@ -1,0 +1,207 @@
+import ConnectorHost
+@testable import ConnectorHostServer
+import Foundation
+import Testing
+
+/// The Connector Builder's API against a real server, whose own REST API is
+/// the end system the drafts call (no mock): drafts saved with their problems,
+/// YAML and back, tests with credentials that are never stored, and one org's
+/// drafts out of another's reach.
+@Suite(.timeLimit(.minutes(5))) struct BuilderAPITests {
+    /// A draft for the server's own API: `health` (no parameter) and
+    /// `get_draft` (a path parameter), authenticated with an API key header.
+    static func hostDocument(_ server: ServerFixture, draftPath: String = "/builder/drafts/{id}") -> [String: Any] {
+        [
+            "name": "Host Self",
+            "base_url": server.base.absoluteString,
+            "version": "1.0.0",
+            "auth_type": "api_key",
+            "header_name": "authToken",
+            "credential_schema": ["api_key": ["label": "Token", "type": "password", "required": true, "sensitive": true]],
+            "operations": [
+                ["name": "health", "method": "GET", "path": "/healthz",
+                 "response_schema": ["type": "object", "required": ["status"]]],
+                ["name": "get_draft", "method": "GET", "path": draftPath,
+                 "parameters": [["name": "id", "location": "path", "type": "string", "required": true]]],
+            ],
+        ]
+    }
+
+    @Test func aDraftIsSavedInvalidWithEveryProblemByPathAndPassesOnceFixed() async throws {
+        let server = try await ServerFixture.start()
+        let created = try await server.request("POST", "builder/drafts", json: ["document": [
+            "name": "Broken", "auth_type": "magic",
+            "operations": [["name": "x", "method": "FETCH", "path": "/items/{id}"]],
+        ]])
+        #expect(created.status == 201, "\(created.text)")
+        let problems = try #require(created.json["problems"] as? [String])
+        #expect(problems.contains { $0.hasPrefix("base_url:") }, "\(problems)")
+        #expect(problems.contains { $0.hasPrefix("auth_type:") }, "\(problems)")
+        #expect(problems.contains { $0.hasPrefix("operations[0].method:") }, "\(problems)")
+        #expect(problems.contains { $0.hasPrefix("operations[0].path:") }, "\(problems)")
+        let id = try #require(created.json["id"] as? String)
+
+        let fixed = try await server.request("PUT", "builder/drafts/\(id)", json: ["document": Self.hostDocument(server)])
+        #expect(fixed.status == 200, "\(fixed.text)")
+        #expect(fixed.json["problems"] as? [String] == [])
+        #expect(fixed.json["untestedOperations"] as? [String] == ["health", "get_draft"])
+        let listed = try await server.request("GET", "builder/drafts")
+        #expect((listed.json["drafts"] as? [[String: Any]])?.map { $0["id"] as? String } == [id])
+        await server.stop()
+    }
+
+    @Test func theYAMLFormAndTheJSONFormAreOneDocument() async throws {
+        let server = try await ServerFixture.start()
+        var document = Self.hostDocument(server)
+        // Strings YAML would read as something else stay strings.
+        document["description"] = "123"
+        document["documentation_url"] = "http://example.test/docs#yes"
+        let rendered = try await server.request("POST", "builder/documents/yaml", json: ["document": document])
+        #expect(rendered.status == 200, "\(rendered.text)")
+        let yaml = try #require(rendered.json["yaml"] as? String)
+        #expect(yaml.hasPrefix("name: Host Self\n"), "fields in the builder's order: \(yaml)")
+        #expect(yaml.contains("description: \"123\""), "\(yaml)")
+
+        let saved = try await server.request("POST", "builder/drafts", json: ["yaml": yaml])
+        #expect(saved.status == 201, "\(saved.text)")
+        let back = try #require(saved.json["document"] as? [String: Any])
+        #expect(back["description"] as? String == "123")
+        #expect(NSDictionary(dictionary: back).isEqual(to: document), "\(back)")
+        #expect(saved.json["yaml"] as? String == yaml)
+        await server.stop()
+    }
+
+    @Test func aTestSendsTheRequestMasksTheSecretAndKeepsThePassForItsDefinition() async throws {
+        let server = try await ServerFixture.start()
+        let created = try await server.request("POST", "builder/drafts", json: ["document": Self.hostDocument(server)])
+        let id = try #require(created.json["id"] as? String)
+        let credentials = ["api_key": ServerFixture.adminToken]
+
+        let tested = try await server.request("POST", "builder/drafts/\(id)/test", json: [
+            "operation": "get_draft", "parameters": ["id": id], "credentials": credentials,
+        ])
+        #expect(tested.status == 200, "\(tested.text)")
+        #expect(tested.json["passed"] as? Bool == true, "\(tested.text)")
+        #expect(tested.json["kept"] as? Bool == true)
+        let result = try #require(tested.json["result"] as? [String: Any])
+        #expect(result["status"] as? Int == 200)
+        #expect((result["request"] as? [String: Any])?["url"] as? String == "\(server.base.absoluteString)/builder/drafts/\(id)")
+        #expect(((result["body"] as? [String: Any])?["id"] as? String) == id, "the response is the draft itself")
+        #expect(!tested.text.contains(ServerFixture.adminToken), "the key never comes back: \(tested.text)")
+
+        let after = try await server.request("GET", "builder/drafts/\(id)")
+        #expect(after.json["untestedOperations"] as? [String] == ["health"])
+        #expect(!after.text.contains(ServerFixture.adminToken), "nor is it stored")
+        let passes = try #require(after.json["passedTests"] as? [[String: Any]])
+        #expect(passes.map { $0["operation"] as? String } == ["get_draft"])
+
+        // A changed definition is untested again.
+        let edited = try await server.request("PUT", "builder/drafts/\(id)", json: [
+            "document": Self.hostDocument(server, draftPath: "/builder/drafts/{id}/"),
+        ])
+        #expect(edited.json["untestedOperations"] as? [String] == ["health", "get_draft"])
+        await server.stop()
+    }
+
+    @Test func aFailingTestSaysWhyAndIsNotKept() async throws {
+        let server = try await ServerFixture.start()
+        let created = try await server.request("POST", "builder/drafts", json: ["document": Self.hostDocument(server)])
+        let id = try #require(created.json["id"] as? String)
+        let refused = try await server.request("POST", "builder/drafts/\(id)/test", json: [
+            "operation": "get_draft", "parameters": ["id": id], "credentials": ["api_key": "not-a-token"],
+        ])
+        #expect(refused.status == 200, "\(refused.text)")
+        #expect(refused.json["passed"] as? Bool == false)
+        let result = try #require(refused.json["result"] as? [String: Any])
+        #expect(result["status"] as? Int == 401)
+        #expect((result["error"] as? [String: Any])?["code"] as? String == "unauthorized", "\(refused.text)")
+
+        let missing = try await server.request("POST", "builder/drafts/\(id)/test", json: [
+            "operation": "get_draft", "credentials": ["api_key": ServerFixture.adminToken],
+        ])
+        #expect(missing.json["passed"] as? Bool == false)
+        #expect(((missing.json["result"] as? [String: Any])?["error"] as? [String: Any])?["code"] as? String == "invalid_request")
+        #expect(((missing.json["result"] as? [String: Any])?["request"]) == nil, "nothing was sent")
+
+        let unknown = try await server.request("POST", "builder/drafts/\(id)/test", json: ["operation": "nope"])
+        #expect(unknown.status == 404, "\(unknown.text)")
+        let after = try await server.request("GET", "builder/drafts/\(id)")
+        #expect((after.json["passedTests"] as? [Any])?.isEmpty == true)
+        await server.stop()
+    }
+
+    @Test func anOrgSeesAndChangesOnlyItsOwnDrafts() async throws {
+        let server = try await ServerFixture.start()
+        let a = try await server.org("a")
+        let b = try await server.org("b")
+        let created = try await server.request("POST", "builder/drafts", token: a, json: ["document": Self.hostDocument(server)])
+        let id = try #require(created.json["id"] as? String)
+        #expect(created.json["org"] as? String == "a")
+
+        #expect(try await server.request("GET", "builder/drafts/\(id)", token: b).status == 404)
+        #expect(try await server.request("PUT", "builder/drafts/\(id)", token: b, json: ["document": [:]]).status == 404)
+        #expect(try await server.request("DELETE", "builder/drafts/\(id)", token: b).status == 404)
+        #expect(try await server.request("POST", "builder/drafts/\(id)/test", token: b, json: ["operation": "health"]).status == 404)
+        #expect((try await server.request("GET", "builder/drafts", token: b).json["drafts"] as? [Any])?.isEmpty == true)
+
+        #expect(try await server.request("GET", "builder/drafts/\(id)", token: a).status == 200)
+        #expect(try await server.request("GET", "builder/drafts/\(id)").status == 200, "the admin sees every org's")
+        #expect(try await server.request("DELETE", "builder/drafts/\(id)", token: a).status == 204)
+        #expect(try await server.request("GET", "builder/drafts/\(id)", token: a).status == 404)
+        await server.stop()
+    }
+
+    @Test func hostileDocumentsAreRefusedWithAReason() async throws {
+        let server = try await ServerFixture.start()
+        let both = try await server.request("POST", "builder/drafts", json: ["document": [:], "yaml": "name: x"])
+        #expect(both.status == 400, "\(both.text)")
+        let neither = try await server.request("POST", "builder/drafts", json: [:])
+        #expect(neither.status == 400)
+        let notYAML = try await server.request("POST", "builder/drafts", json: ["yaml": "name: [unclosed"])
+        #expect(notYAML.status == 400, "\(notYAML.text)")
+        let oversized = try await server.request("POST", "builder/drafts", json: [
+            "yaml": "description: " + String(repeating: "x", count: ConnectorDocumentText.sizeLimit),
+        ])
+        #expect(oversized.status == 400 || oversized.status == 413, "\(oversized.status)")
+        // A billion laughs: aliases that would expand beyond any memory.
+        let laughs = (1...9).map { level in
+            "l\(level): &l\(level) [" + Array(repeating: "*l\(level - 1)", count: 9).joined(separator: ",") + "]"
+        }.joined(separator: "\n")
+        let expanded = try await server.request("POST", "builder/documents/yaml", json: ["yaml": "l0: &l0 lol\n" + laughs])
+        #expect(expanded.status == 400, "\(expanded.status): \(expanded.text.prefix(200))")
+        #expect((try await server.request("GET", "builder/drafts").json["drafts"] as? [Any])?.isEmpty == true)
+        await server.stop()
+    }
+
+    @Test func anOpenAPIDescriptionBecomesADraftDocument() async throws {
+        let server = try await ServerFixture.start()
+        let description = """
+            openapi: 3.0.3
+            info: {title: Pets, version: 1.0.0}
+            servers: [{url: "https://pets.example.test/v1"}]
+            paths:
+              /pets/{petId}:
+                get:
+                  operationId: getPet
+                  parameters:
+                    - {name: petId, in: path, required: true, schema: {type: integer}}
+                  responses:
+                    "200":
+                      description: A pet
+                      content:
+                        application/json:
+                          schema: {type: object, properties: {name: {type: string}}}
+            """
+        let imported = try await server.request("POST", "builder/imports/openapi", json: ["text": description])
+        #expect(imported.status == 200, "\(imported.text)")
+        let document = try #require(imported.json["document"] as? [String: Any])
+        #expect(document["base_url"] as? String == "https://pets.example.test/v1")
+        let operations = try #require(document["operations"] as? [[String: Any]])
+        #expect(operations.map { $0["path"] as? String } == ["/pets/{petId}"])
+        #expect(imported.json["problems"] as? [String] == [], "\(imported.text)")
+
+        let swagger = try await server.request("POST", "builder/imports/openapi", json: ["text": "swagger: '2.0'"])
+        #expect(swagger.status == 400, "\(swagger.text)")
+        await server.stop()
+    }
+}
