@@ -34,7 +34,9 @@ public enum OpenAPIImport {
 
     /// A draft from the text of a description (JSON or YAML).
     ///
-    /// - Parameter source: Where the text came from, for messages.
+    /// - Parameters:
+    ///   - text: The OpenAPI 3 description.
+    ///   - source: Where the text came from, for messages.
     /// - Throws: `invalid_request` for text that is not an OpenAPI 3 description.
     public static func draft(from text: String, source: String) throws(ConnectorHostError) -> Draft {
         let root: JSONValue
