@@ -7,6 +7,8 @@
 #   make schemathesis-full  the same, with many more examples per operation
 #   make test-console       the web console in headless Chromium (part of make test)
 #   make fuzz     build the libFuzzer harnesses under Fuzz/ and run each for FUZZ_SECONDS
+#   make docs     the API documentation (DocC) of the libraries, offline, into build/docs
+#   make docs-check  fail, listing them, when public symbols lack a doc-comment summary (part of make test)
 #
 # The plugin rules are plain cc / swiftc commands: copy them to build your own.
 
@@ -35,7 +37,7 @@ SELENIUM_VERSION := 4.40.0
 PLUGIN_CFLAGS := -std=c99 -O2 -g -Wall -Wextra -Werror -pedantic -fPIC -fvisibility=hidden -Iinclude
 HEADER := include/connector_host.h include/module.modulemap
 
-.PHONY: all deps browser-deps build plugins fixtures test test-console test-leaks schemathesis schemathesis-full fuzz fuzz-short fuzz-build run bench clean
+.PHONY: all deps browser-deps build plugins fixtures test test-console test-leaks schemathesis schemathesis-full fuzz fuzz-short fuzz-build run bench docs docs-check clean
 
 all: build plugins
 
@@ -190,6 +192,7 @@ $(BUILD)/fixtures/not-a-plugin.so: Tests/ConnectorHostTests/Fixtures/not-a-plugi
 test: deps browser-deps plugins fixtures $(VENV)/bin/schemathesis $(VENV)/.http-servers-$(HTTPBIN_VERSION)-$(AUTHLIB_VERSION) \
   $(VENV)/.selenium-$(SELENIUM_VERSION)
 	$(SWIFT) build --build-tests
+	$(MAKE) --no-print-directory docs-check
 	@run="test-$$$$-$$(date +%s%N)"; \
 	CONNECTOR_HOST_BIN=$(BIN) CONNECTOR_HOST_TEST_RUN=$$run $(SWIFT) test --skip-build; status=$$?; \
 	left=$$(grep -lsa "CONNECTOR_HOST_TEST_RUN=$$run" /proc/[0-9]*/environ | wc -l); \
@@ -209,6 +212,33 @@ test-console: deps browser-deps plugins fixtures $(VENV)/.http-servers-$(HTTPBIN
 $(VENV)/.selenium-$(SELENIUM_VERSION): $(VENV)/bin/schemathesis
 	$(VENV)/bin/pip install --quiet 'selenium==$(SELENIUM_VERSION)'
 	@touch $@
+
+# --- API documentation -----------------------------------------------------------
+#
+# DocC, through swift-docc-plugin: each library's doc comments and its catalogue
+# (Sources/NAME/NAME.docc) become build/docs/NAME, a static site: serve
+# build/docs and open /NAME/documentation/name. No network is needed.
+DOCS := $(BUILD)/docs
+DOCUMENTED := ConnectorHost ConnectorHostServer
+
+docs: deps
+	@mkdir -p $(DOCS)
+	@for target in $(DOCUMENTED); do \
+	  $(SWIFT) package --disable-sandbox generate-documentation --target $$target --output-path $(DOCS)/$$target \
+	    --transform-for-static-hosting --hosting-base-path $$target --warnings-as-errors || exit 1; \
+	done
+	@echo "documentation: $(DOCS)/{$$(echo $(DOCUMENTED) | tr ' ' ',')}/index.html"
+
+# Every public symbol of the libraries has a summary (the symbol graphs of the
+# debug build, read by scripts/check-doc-summaries.py), and the Embedding
+# article's code is the example target's, as written.
+docs-check:
+	@mkdir -p $(BUILD)
+	@$(SWIFT) package dump-symbol-graph --minimum-access-level public --skip-synthesized-members > $(BUILD)/symbol-graph.log 2>&1 \
+	  || { cat $(BUILD)/symbol-graph.log; exit 1; }
+	@python3 scripts/check-doc-summaries.py "$$(sed -n 's/^Files written to //p' $(BUILD)/symbol-graph.log)" $(DOCUMENTED)
+	@python3 scripts/check-article-code.py Sources/ConnectorHost/ConnectorHost.docc/Embedding.md \
+	  Sources/connector-host-example/main.swift
 
 # --- the API against its OpenAPI document ------------------------------------
 

@@ -24,6 +24,8 @@ let package = Package(
         .package(url: "https://github.com/mattpolzin/OpenAPIKit", from: "6.4.0", traits: []),
         // Declarative connector documents in YAML.
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        // make docs: `swift package generate-documentation` for the library products.
+        .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
     ],
     targets: [
         // The public C header in include/, the contract plugins compile against.

@@ -4,7 +4,7 @@ import Hummingbird
 /// The request context of every route: who is calling, once authenticated.
 public struct AppRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
-    /// Set by ``Authentication`` for every route but `/healthz`.
+    /// Who is calling: set by the server's token authentication for every route but `/healthz`.
     public var principal: Principal? {
         didSet { caller.principal = principal }
     }

@@ -9,7 +9,9 @@ import ServiceLifecycle
 /// stops taking requests and finishes the running ones, then the host closes
 /// its sessions and stops its workers, then the registry closes.
 public struct ConnectorServer: Sendable {
+    /// The connector host serving the plugins.
     public let host: ConnectorHost
+    /// The registry of orgs, tokens, registrations and the catalogue.
     public let registry: Registry
     /// An admin token generated at this first start, to show once.
     public let generatedAdminToken: String?

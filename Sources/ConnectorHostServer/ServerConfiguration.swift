@@ -10,7 +10,9 @@ public struct ServerConfiguration: Sendable {
     /// Where uploaded plugin files are kept, by content; nil for `plugin-store`
     /// beside the registry file.
     public var pluginStore: String?
+    /// The address the server listens on.
     public var address: String = "127.0.0.1"
+    /// The port the server listens on (0: any free port).
     public var port: Int = 8080
     /// Development mode: every loaded plugin takes calls, registered or not.
     public var development = false
@@ -30,6 +32,7 @@ public struct ServerConfiguration: Sendable {
     /// The largest request body accepted, in bytes (uploads included).
     public var maxBodySize: Int = 64 << 20
 
+    /// A server configuration with the defaults, around the host's configuration.
     public init(host: HostConfiguration) {
         self.host = host
     }

@@ -25,6 +25,7 @@ public struct SystemClock: HostClock {
     private let clock = ContinuousClock()
     private let origin: ContinuousClock.Instant
 
+    /// A clock whose origin is the moment it is made.
     public init() { origin = clock.now }
 
     public var now: Duration { origin.duration(to: clock.now) }

@@ -17,10 +17,12 @@ public final class ManualClock: HostClock {
 
     private let state = Mutex(State())
 
+    /// A clock at instant zero, with no sleeper.
     public init() {}
 
     public var now: Duration { state.withLock { $0.now } }
 
+    /// Suspends until the clock is advanced to `deadline` (at once if it is there already).
     public func sleep(until deadline: Duration) async throws {
         let id = state.withLock { state -> UInt64 in
             state.nextID += 1

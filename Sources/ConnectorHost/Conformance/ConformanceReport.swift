@@ -1,7 +1,10 @@
 /// What the conformance kit found, check by check.
 public struct ConformanceReport: Sendable, Hashable, Codable {
+    /// The name of the plugin checked.
     public var plugin: String
+    /// The version of the plugin checked.
     public var version: String
+    /// Every check, in the order the kit ran them.
     public var checks: [ConformanceCheck]
 
     /// No check failed.
@@ -14,11 +17,15 @@ public struct ConformanceReport: Sendable, Hashable, Codable {
 
     /// How many checks passed, failed and were skipped.
     public struct Totals: Sendable, Hashable, Codable {
+        /// Checks that passed.
         public var passed: Int
+        /// Checks that failed.
         public var failed: Int
+        /// Checks skipped because the plugin lacks what they need.
         public var skipped: Int
     }
 
+    /// How many checks passed, failed and were skipped.
     public var totals: Totals {
         Totals(passed: checks(.pass).count, failed: checks(.fail).count, skipped: checks(.skip).count)
     }

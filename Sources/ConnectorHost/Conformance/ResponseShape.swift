@@ -2,12 +2,19 @@
 /// kit checks it: which fields exist, their JSON types, which are required,
 /// which strings are enumerations.
 public indirect enum ResponseShape: Sendable {
+    /// An object with these members; others may be present too.
     case object([String: Field])
+    /// An array whose every element has this shape.
     case array(of: ResponseShape)
+    /// A string.
     case string
+    /// A string, one of these.
     case oneOf([String])
+    /// An integer.
     case integer
+    /// A number, integer or not.
     case number
+    /// A boolean.
     case bool
     /// Anything, including null.
     case any

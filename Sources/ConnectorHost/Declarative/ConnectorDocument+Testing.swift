@@ -4,20 +4,29 @@ import Foundation
 /// sent (secrets masked), the answer, the time, and the answer checked
 /// against the operation's response schema.
 public struct OperationTestResult: Sendable, Encodable {
+    /// The request as it was sent, with every secret replaced by `********`.
     public struct SentRequest: Sendable, Encodable {
+        /// The HTTP method.
         public var method: String
+        /// The full URL with its query, secrets masked.
         public var url: String
+        /// The headers by name; an `Authorization` header keeps only its scheme.
         public var headers: [String: String]
+        /// The JSON body, secrets masked; nil when none was sent.
         public var body: JSONValue?
     }
 
+    /// The name of the operation tested.
     public var operation: String
+    /// The request as sent; nil when it could not be built (a missing parameter or credential).
     public var request: SentRequest?
     /// The HTTP status; nil when no answer came.
     public var status: Int?
+    /// The answer's headers by name; empty when no answer came.
     public var headers: [String: String]
     /// The answer: JSON, or its text.
     public var body: JSONValue?
+    /// How long the exchange took, in seconds.
     public var seconds: Double
     /// Where the answer does not match the response schema, by JSON pointer;
     /// nil when the operation has no schema (or no answer came).

@@ -13,7 +13,7 @@ public enum ConnectorDocumentText {
     /// The document in a YAML or JSON text (JSON is YAML).
     ///
     /// - Throws: `invalid_request` for text over ``sizeLimit`` or text that is
-    ///   not YAML (``JSONValue/init(yamlText:)``).
+    ///   not YAML (read with a budget, so that aliases cannot expand beyond memory).
     public static func parse(_ text: String) throws(ConnectorHostError) -> JSONValue {
         guard text.utf8.count <= sizeLimit else {
             throw ConnectorHostError(.invalidRequest, "the document is larger than \(sizeLimit) bytes")

@@ -8,6 +8,7 @@ import Yams
 /// operation's 2xx JSON response. What cannot be carried over is said in
 /// ``Draft/notes``; the draft is checked as a document would be.
 public enum OpenAPIImport {
+    /// A connector document drafted from an OpenAPI description, with what the import could not carry over.
     public struct Draft: Sendable {
         /// The connector document, YAML.
         public var yaml: String
@@ -19,6 +20,9 @@ public enum OpenAPIImport {
 
     private static let methods = ["get", "post", "put", "delete", "patch"]
 
+    /// Drafts a connector document from the OpenAPI 3 description in a JSON
+    /// (`.json`) or YAML file.
+    ///
     /// - Throws: `not_found` for an unreadable file; `invalid_request` for
     ///   one that is not an OpenAPI 3 description.
     public static func draft(fromFileAt path: String) throws(ConnectorHostError) -> Draft {
@@ -30,7 +34,9 @@ public enum OpenAPIImport {
 
     /// A draft from the text of a description (JSON or YAML).
     ///
-    /// - Parameter source: Where the text came from, for messages.
+    /// - Parameters:
+    ///   - text: The OpenAPI 3 description.
+    ///   - source: Where the text came from, for messages.
     /// - Throws: `invalid_request` for text that is not an OpenAPI 3 description.
     public static func draft(from text: String, source: String) throws(ConnectorHostError) -> Draft {
         let root: JSONValue

@@ -13,7 +13,9 @@ public struct DiscoveryReport: Sendable {
 
 /// A plugin file that passed every check.
 public struct DiscoveredPlugin: Sendable {
+    /// The plugin file's path.
     public var path: String
+    /// What the plugin's validated descriptor says.
     public var description: PluginDescription
     /// Conflicts this plugin won: later files rejected because of it.
     public var warnings: [String]
@@ -21,6 +23,8 @@ public struct DiscoveredPlugin: Sendable {
 
 /// A plugin file that cannot be used.
 public struct RejectedPlugin: Sendable {
+    /// The plugin file's path.
     public var path: String
+    /// Why it cannot be used: the failed check, or the conflict that lost it its place.
     public var error: ConnectorHostError
 }

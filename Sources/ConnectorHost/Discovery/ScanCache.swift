@@ -4,7 +4,9 @@ import Synchronization
 /// Identifies one version of a plugin file: an unchanged file has the same key,
 /// so its scan result can be reused, failures included.
 public struct ScanKey: Sendable, Hashable, Codable {
+    /// The file's path.
     public var path: String
+    /// The file's size in bytes.
     public var size: Int64
     /// Modification time, nanoseconds since the epoch.
     public var modified: Int64
@@ -28,14 +30,18 @@ public struct ScanKey: Sendable, Hashable, Codable {
 
 /// What scanning a file found: a plugin, or why the file is rejected.
 public enum ScanOutcome: Sendable, Hashable {
+    /// The file is a usable plugin, described.
     case accepted(PluginDescription)
+    /// The file is not a usable plugin, and why.
     case rejected(ConnectorHostError)
 }
 
 /// Remembers scan outcomes by ``ScanKey``, so that an unchanged file — a bad one
 /// too — is not run again on every scan.
 public protocol ScanCache: Sendable {
+    /// The outcome stored for this version of a file; nil when it was never scanned, or not kept.
     func outcome(for key: ScanKey) async -> ScanOutcome?
+    /// Keeps the outcome of scanning this version of a file.
     func store(_ outcome: ScanOutcome, for key: ScanKey) async
 }
 
@@ -43,6 +49,7 @@ public protocol ScanCache: Sendable {
 public final class InMemoryScanCache: ScanCache {
     private let entries = Mutex<[ScanKey: ScanOutcome]>([:])
 
+    /// An empty cache.
     public init() {}
 
     public func outcome(for key: ScanKey) async -> ScanOutcome? {

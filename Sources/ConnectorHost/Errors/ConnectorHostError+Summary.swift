@@ -2,9 +2,12 @@ extension ConnectorHostError {
     /// An error as JSON shows it everywhere — REST bodies, `--json` output, the
     /// registry's scan cache: `{"code", "message"}`.
     public struct Summary: Sendable, Hashable, Codable {
+        /// The error code's wire name, e.g. `not_found`.
         public var code: String
+        /// The error's message.
         public var message: String
 
+        /// The summary of `error`.
         public init(_ error: ConnectorHostError) {
             code = error.code.description
             message = error.message

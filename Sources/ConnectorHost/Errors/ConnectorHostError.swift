@@ -15,6 +15,8 @@ public struct ConnectorHostError: Error, Sendable, Hashable {
     /// (`rate_limited`, `circuit_open`, `bulkhead_full`) and plugin rate limits.
     public var retryAfter: Duration?
 
+    /// An error of the taxonomy, with its message.
+    ///
     /// - Parameters:
     ///   - code: The kind of failure.
     ///   - message: What was wrong and what to do.

@@ -6,7 +6,7 @@
 ///     let bug = try await api.createEntity(type: "bug", fields: ["title": "Crash on save"])
 ///
 /// Every method answers the operation's response as a ``JSONValue``; decode it
-/// into your own `Decodable` type with ``JSONValue/decoded(as:)``:
+/// into your own `Decodable` type with ``JSONValue/decoded(as:using:)``:
 ///
 ///     struct Page: Decodable { let entities: [Bug]; let nextPageLink: String? }
 ///     let page = try await api.listEntities(type: "bug").decoded(as: Page.self)

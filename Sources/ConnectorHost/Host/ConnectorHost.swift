@@ -32,6 +32,7 @@ public final class ConnectorHost: Sendable {
         }
     }
 
+    /// The configuration the host was started with, as it was given.
     public let configuration: HostConfiguration
     let state = Mutex(State())
     let scanner: IsolatedScanner

@@ -64,6 +64,7 @@ public struct HostConfiguration: Sendable {
     /// build, and why. A server keeps it, so that a restart does not lift it.
     public var onQuarantine: @Sendable (_ plugin: String, _ sha256: String?, _ reason: String) -> Void = { _, _, _ in }
 
+    /// A configuration with the defaults, serving the plugins of `pluginDirectory`.
     public init(pluginDirectory: String) {
         self.pluginDirectory = pluginDirectory
     }

@@ -21,7 +21,9 @@ public enum PluginSignature {
 
     /// Signs the build at `path`.
     ///
-    /// - Parameter privateKey: The publisher's private key, base64.
+    /// - Parameters:
+    ///   - path: The plugin file.
+    ///   - privateKey: The publisher's private key, base64.
     /// - Returns: The signature, base64, to write to ``signaturePath(of:)``.
     /// - Throws: `invalid_request` for a malformed key, `not_found` for a file that cannot be read.
     public static func sign(fileAt path: String, privateKey: String) throws(ConnectorHostError) -> String {

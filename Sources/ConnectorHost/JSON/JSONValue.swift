@@ -3,12 +3,19 @@ import Foundation
 /// A JSON document as a Swift value: to build requests and read responses
 /// without a model type for each. Integers keep all 64 bits.
 public enum JSONValue: Sendable, Hashable, Codable {
+    /// JSON `null`.
     case null
+    /// `true` or `false`.
     case bool(Bool)
+    /// An integer that fits in 64 bits, kept exactly.
     case integer(Int64)
+    /// Any other number, as a `Double`.
     case number(Double)
+    /// A string.
     case string(String)
+    /// An array.
     case array([JSONValue])
+    /// An object; its members are unordered.
     case object([String: JSONValue])
 
     /// Parses JSON bytes.
@@ -73,11 +80,13 @@ public enum JSONValue: Sendable, Hashable, Codable {
         return nil
     }
 
+    /// The text of a string; nil for any other value.
     public var stringValue: String? {
         if case .string(let value) = self { return value }
         return nil
     }
 
+    /// The value of an integer, or of a number with no fractional part that fits in 64 bits; nil for any other value.
     public var integerValue: Int64? {
         switch self {
         case .integer(let value): value
@@ -86,16 +95,19 @@ public enum JSONValue: Sendable, Hashable, Codable {
         }
     }
 
+    /// The value of a boolean; nil for any other value.
     public var boolValue: Bool? {
         if case .bool(let value) = self { return value }
         return nil
     }
 
+    /// The elements of an array; nil for any other value.
     public var arrayValue: [JSONValue]? {
         if case .array(let value) = self { return value }
         return nil
     }
 
+    /// The members of an object; nil for any other value.
     public var objectValue: [String: JSONValue]? {
         if case .object(let value) = self { return value }
         return nil

@@ -1,11 +1,16 @@
 /// One plugin's state as `health`, `GET /plugins` and embedders see it,
 /// computed from the clock: no call is needed to see a breaker's next probe.
 public struct PluginStatus: Sendable, Hashable, Encodable {
+    /// The connector's name.
     public var name: String
+    /// The version being served.
     public var version: String
+    /// The file the plugin is served from: the one discovered or loaded, or
+    /// after a reload the host's copy of the build (see ``HostConfiguration/buildsDirectory``).
     public var path: String
     /// `sandbox` or `in-process`.
     public var runtime: String
+    /// Whether the plugin takes calls, and if not, why.
     public var health: Health
     /// With `degraded`: seconds until the breaker lets the next probe through.
     public var secondsToNextProbe: Double?
@@ -41,8 +46,11 @@ public struct PluginStatus: Sendable, Hashable, Encodable {
 
     /// A circuit breaker's position, without its counters.
     public enum BreakerState: String, Sendable, Hashable, Encodable, CustomStringConvertible {
+        /// Calls go through.
         case closed
+        /// Calls are refused until the recovery time has passed.
         case open
+        /// One probe is out to test the plugin.
         case halfOpen = "half_open"
 
         init(_ state: CircuitBreaker.State) {
@@ -56,7 +64,9 @@ public struct PluginStatus: Sendable, Hashable, Encodable {
         public var description: String { rawValue }
     }
 
+    /// A plugin's health, as `health` prints it and `/plugins` answers it.
     public enum Health: String, Sendable, Hashable, Encodable, CaseIterable {
+        /// Takes calls; none of the other states applies.
         case healthy
         /// The circuit breaker is open or half-open, or the worker was recycled
         /// for using CPU with no call in flight (see `reason`).
@@ -65,7 +75,9 @@ public struct PluginStatus: Sendable, Hashable, Encodable {
         case restarting
         /// Crashed too often; takes no calls until restarted or replaced.
         case quarantined
+        /// The worker is being started; calls wait for it.
         case starting
+        /// The host shut the plugin's runtime down; it takes no more calls.
         case stopped
         /// An operator paused it; it takes no calls until resumed.
         case paused

@@ -78,8 +78,11 @@ package final class RecentCalls: Sendable {
 public struct CallWindow: Sendable, Hashable, Codable {
     /// How long ago the window started, in seconds: 0 for the one filling now.
     public var secondsAgo: Int
+    /// The callers' calls in the window, refused ones included.
     public var calls: Int
+    /// The calls that failed, refusals (rate limit, bulkhead, open breaker) included.
     public var failures: Int
+    /// The calls divided by the window's ten seconds.
     public var callsPerSecond: Double
     /// The median latency, to within a fifth; nil without calls.
     public var p50Milliseconds: Double?

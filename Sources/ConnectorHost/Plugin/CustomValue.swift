@@ -3,11 +3,17 @@
 /// Integers keep all 64 bits: they are read from the JSON text, never through a
 /// `Double`.
 public enum CustomValue: Sendable, Hashable, Codable, CustomStringConvertible {
+    /// A `bool`.
     case bool(Bool)
+    /// A signed integer: the result of a signed C type, or an integer argument that fits in `Int64`.
     case signed(Int64)
+    /// An unsigned integer: the result of an unsigned C type, or an integer argument too large for `Int64`.
     case unsigned(UInt64)
+    /// A `float` result.
     case float(Float)
+    /// A `double` result, or a number argument that is not an integer.
     case double(Double)
+    /// Text: a `const char *` argument, or a `char *` result.
     case string(String)
     /// A `ch_buffer` result; JSON carries it as base64 text.
     case bytes([UInt8])

@@ -1,7 +1,9 @@
 /// Names a function of a plugin the way callers do: by its entity ID (as a
 /// Jitterbit activity is addressed) or by its name.
 public enum FunctionReference: Sendable, Hashable, CustomStringConvertible {
+    /// The function with this entity ID.
     case entityId(Int64)
+    /// The function with this name.
     case name(String)
 
     /// Reads a reference as typed on a command line or in a URL: digits are an

@@ -1,5 +1,6 @@
 /// Everything a validated descriptor says about a plugin, as Swift values.
 public struct PluginDescription: Sendable, Hashable, Codable {
+    /// The plugin's registration and catalogue metadata.
     public var manifest: PluginManifest
     /// The ABI version the plugin's descriptor follows.
     public var abiVersion: UInt32
@@ -10,6 +11,7 @@ public struct PluginDescription: Sendable, Hashable, Codable {
     /// The most calls the plugin takes at once: 1 unless thread-safe; nil for no
     /// limit of its own.
     public var maxConcurrency: Int?
+    /// The function table: standard operations and custom functions, in the descriptor's order.
     public var functions: [PluginFunction]
     /// What the plugin suggests for its own resilience policy.
     public var resilience: ResilienceOverrides

@@ -11,6 +11,7 @@ public struct PluginFunction: Sendable, Hashable, Codable {
     /// operation that cannot duplicate data.
     public var isIdempotent: Bool
 
+    /// A function-table entry: a standard operation without a signature, a custom function with one.
     public init(entityId: Int64, name: String, signature: FunctionSignature? = nil, isIdempotent: Bool = false) {
         self.entityId = entityId
         self.name = name
@@ -40,9 +41,12 @@ public struct PluginFunction: Sendable, Hashable, Codable {
 
 /// The C signature a custom function declares in the descriptor.
 public struct FunctionSignature: Sendable, Hashable, Codable, CustomStringConvertible {
+    /// The type the function returns.
     public var returnType: ValueType
+    /// The parameters' types, in order.
     public var parameterTypes: [ValueType]
 
+    /// A signature of these types.
     public init(returnType: ValueType, parameterTypes: [ValueType]) {
         self.returnType = returnType
         self.parameterTypes = parameterTypes

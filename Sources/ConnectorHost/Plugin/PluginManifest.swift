@@ -3,6 +3,7 @@
 public struct PluginManifest: Sendable, Hashable, Codable {
     /// The connector's name, unique on a host.
     public var name: String
+    /// The connector's version, e.g. `1.2.0`.
     public var version: String
     /// The registration key.
     public var key: String
@@ -12,11 +13,17 @@ public struct PluginManifest: Sendable, Hashable, Codable {
     public var endpointEntityId: Int64
     /// The entity IDs its functions take theirs from.
     public var functionEntityIds: ClosedRange<Int64>
+    /// Catalogue metadata: e.g. `source`, `destination` or `both`.
     public var type: String?
+    /// Catalogue metadata: e.g. `issue-tracker` or `crm`.
     public var category: String?
+    /// Catalogue metadata: what the connector does.
     public var description: String?
+    /// Catalogue metadata: e.g. an SPDX identifier such as `Apache-2.0`.
     public var licence: String?
+    /// Catalogue metadata: who maintains the connector.
     public var owner: String?
+    /// Catalogue metadata: where the connector's icon is.
     public var iconURL: String?
     /// JSON Schema text of the connector's configuration form.
     public var uiSpec: String?

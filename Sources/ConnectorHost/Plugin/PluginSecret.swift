@@ -5,6 +5,7 @@ public struct PluginSecret: Sendable, Hashable, Codable, CustomStringConvertible
     /// The secret itself.
     public let revealed: String
 
+    /// Wraps a secret so that printing it shows `********`.
     public init(_ revealed: String) { self.revealed = revealed }
 
     public init(from decoder: Decoder) throws {
@@ -16,5 +17,6 @@ public struct PluginSecret: Sendable, Hashable, Codable, CustomStringConvertible
         try container.encode(revealed)
     }
 
+    /// Always `********`: a secret never reaches a log or a message.
     public var description: String { "********" }
 }

@@ -2,33 +2,61 @@
 /// surface, with the fixed name a plugin's function table uses (`CH_OP_*` in
 /// the header) and the one standard signature.
 public enum StandardOperation: String, Sendable, Codable, CaseIterable {
+    /// `session.open`: opens a session with the end system from a list of settings; mandatory.
     case sessionOpen = "session.open"
+    /// `session.close`: releases a session; mandatory.
     case sessionClose = "session.close"
+    /// `metadata.get`: the configuration a session needs, answered without a session; mandatory.
     case metadataGet = "metadata.get"
+    /// `server.info`: the end system's page size, time zone, locale and integration user; mandatory.
     case serverInfo = "server.info"
+    /// `entity_type.list`: the entity types, with their direction and poller type; mandatory.
     case entityTypeList = "entity_type.list"
+    /// `entity_type.get`: one entity type's settings and fields.
     case entityTypeGet = "entity_type.get"
+    /// `lookup.values`: the values a lookup field may take; mandatory.
     case lookupValues = "lookup.values"
+    /// `entity.get`: one entity by ID; mandatory.
     case entityGet = "entity.get"
+    /// `entity.create`: creates an entity and answers it with its ID; mandatory, never retried.
     case entityCreate = "entity.create"
+    /// `entity.update`: changes the fields given (null clears one) and answers the entity; mandatory.
     case entityUpdate = "entity.update"
+    /// `entity.list`: one page of the entities a query selects; mandatory.
     case entityList = "entity.list"
+    /// `entity.delete`: soft-deletes an entity; mandatory.
     case entityDelete = "entity.delete"
+    /// `substep.list`: the steps an update is to be applied in, in order.
     case substepList = "substep.list"
+    /// `user.search`: users by exactly one of email, username or display name.
     case userSearch = "user.search"
+    /// `comment.add`: adds a comment to an entity; never retried.
     case commentAdd = "comment.add"
+    /// `comment.list`: an entity's comments, oldest first.
     case commentList = "comment.list"
+    /// `attachment.get`: an attachment's content, base64.
     case attachmentGet = "attachment.get"
+    /// `attachment.create`: attaches a file, sent base64, to an entity; never retried.
     case attachmentCreate = "attachment.create"
+    /// `attachment.update`: changes what is given of an attachment.
     case attachmentUpdate = "attachment.update"
+    /// `attachment.delete`: deletes an attachment.
     case attachmentDelete = "attachment.delete"
+    /// `attachment.file_name`: the file name a link or image URL names.
     case attachmentFileName = "attachment.file_name"
+    /// `link.upsert`: adds or changes links of an entity, optionally ranked among siblings.
     case linkUpsert = "link.upsert"
+    /// `link.delete`: removes one link of an entity.
     case linkDelete = "link.delete"
+    /// `link.siblings`: the children of a parent in rank order.
     case linkSiblings = "link.siblings"
+    /// `history.list`: a page of an entity type's revisions; needed for history-based recovery.
     case historyList = "history.list"
+    /// `history.attachments`: revisions of entities' attachments.
     case historyAttachments = "history.attachments"
+    /// `history.comments`: revisions of entities' comments.
     case historyComments = "history.comments"
+    /// `history.links`: revisions of entities' links.
     case historyLinks = "history.links"
 
     /// The API group the operation belongs to.

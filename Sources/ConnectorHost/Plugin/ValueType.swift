@@ -2,19 +2,33 @@ import ConnectorHostABI
 
 /// A C type a custom function takes or returns (`CH_TYPE_*` in the header).
 public enum ValueType: String, Sendable, Codable, CaseIterable {
+    /// Return type only: nothing (JSON null).
     case void
+    /// C `bool`; JSON true or false.
     case bool
+    /// `int8_t`.
     case int8
+    /// `uint8_t`.
     case uint8
+    /// `int16_t`.
     case int16
+    /// `uint16_t`.
     case uint16
+    /// `int32_t`.
     case int32
+    /// `uint32_t`.
     case uint32
+    /// `int64_t`.
     case int64
+    /// `uint64_t`.
     case uint64
+    /// C `float`.
     case float
+    /// C `double`.
     case double
+    /// NUL-terminated UTF-8: `const char *` in, `char *` allocated with the host's allocator out (NULL for JSON null).
     case string
+    /// Return type only: a `ch_buffer` allocated with the host's allocator, returned to callers as base64 text.
     case buffer
     /// First parameter only: the call's `ch_function_context *` (ABI version
     /// 3), filled by the host; callers pass no argument for it.

@@ -74,8 +74,11 @@ extension Registry {
     /// Keeps a passing test of one operation, as an example of the definition it tested.
     ///
     /// - Parameters:
+    ///   - id: The draft's ID.
+    ///   - operation: The name of the operation that passed.
     ///   - definitionSHA256: ``ConnectorDocumentText/definitionDigest(ofOperation:in:)`` of the tested document.
     ///   - example: The exchange, with every secret already removed.
+    ///   - principal: Who ran the test; the draft must be one it may see.
     public func recordTestPass(
         draft id: String, operation: String, definitionSHA256: String, example: JSONValue, by principal: Principal
     ) throws(ConnectorHostError) {
@@ -127,7 +130,9 @@ public struct BuilderDraft: Sendable, Encodable {
     public var org: String?
     /// The document as saved, valid or not.
     public var document: JSONValue
+    /// When the draft was created: ISO 8601 with fractional seconds.
     public var createdAt: String
+    /// When it was last saved: ISO 8601 with fractional seconds.
     public var updatedAt: String
     /// Every passing test kept, oldest first per operation.
     public var passedTests: [BuilderTestPass]
@@ -145,9 +150,12 @@ public struct BuilderDraft: Sendable, Encodable {
 
 /// A test an operation passed: what was sent and answered, secrets removed.
 public struct BuilderTestPass: Sendable, Codable {
+    /// The name of the operation tested.
     public var operation: String
     /// The fingerprint of the definition it tested.
     public var definitionSHA256: String
+    /// When it last passed with this definition: ISO 8601 with fractional seconds.
     public var passedAt: String
+    /// The exchange of that test, with every secret removed: what was sent and what came back.
     public var example: JSONValue
 }

@@ -6,14 +6,22 @@ extension Registry {
     public struct CatalogueMetadata: Sendable, Hashable {
         /// The name to show, e.g. "PostgreSQL".
         public var displayName: String?
+        /// The connector's type, over the manifest's.
         public var type: String?
+        /// Its category, over the manifest's.
         public var category: String?
+        /// What it does, over the manifest's.
         public var description: String?
+        /// Its licence, over the manifest's.
         public var licence: String?
+        /// Who maintains it, over the manifest's.
         public var owner: String?
+        /// Its icon, over the manifest's.
         public var iconURL: String?
+        /// JSON Schema text of its configuration form, over the manifest's.
         public var uiSpec: String?
 
+        /// Metadata with the given fields; each nil one leaves the manifest's value.
         public init(
             displayName: String? = nil, type: String? = nil, category: String? = nil, description: String? = nil,
             licence: String? = nil, owner: String? = nil, iconURL: String? = nil, uiSpec: String? = nil
@@ -101,7 +109,7 @@ extension Registry {
     /// - Parameters:
     ///   - statuses: Entries in any of these statuses.
     ///   - categories: Entries in any of these categories.
-    ///   - visibleTo: Only what this principal may see: its org's entries and
+    ///   - principal: Only what this principal may see: its org's entries and
     ///     what is published to the whole catalogue.
     public func catalogue(
         statuses: [CatalogueStatus] = [], categories: [String] = [], visibleTo principal: Principal = .admin

@@ -70,10 +70,15 @@ public final class Registry: Sendable {
 
 /// One line of the audit trail.
 public struct AuditEntry: Sendable, Hashable, Codable {
+    /// When it happened: ISO 8601 with fractional seconds.
     public var at: String
+    /// Who did it: `admin`, or `org:` and the org's ID.
     public var actor: String
+    /// What was done, in words, e.g. `connector registered` or `token revoked`.
     public var action: String
+    /// What it was done to: a registration, catalogue entry, org or token ID.
     public var subject: String?
+    /// More about it, e.g. the name and version registered or a file's SHA-256.
     public var detail: String?
 }
 

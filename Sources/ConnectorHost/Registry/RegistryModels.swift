@@ -5,6 +5,7 @@ public enum Principal: Sendable, Hashable, CustomStringConvertible {
     /// Sees and changes only its org's registrations and connectors.
     case org(String)
 
+    /// `admin`, or `org:` and the org's ID: how the audit trail names the actor.
     public var description: String {
         switch self {
         case .admin: "admin"
@@ -28,35 +29,52 @@ public enum Principal: Sendable, Hashable, CustomStringConvertible {
 
 /// An organisation: the owner of registrations, connectors and tokens.
 public struct Org: Sendable, Hashable, Codable {
+    /// The org's ID, given when it was created; what tokens and registrations name.
     public var id: String
+    /// The org's display name.
     public var name: String
+    /// When the org was created: ISO 8601 with fractional seconds.
     public var createdAt: String
 }
 
 /// A connector registration (Jitterbit): name and version in; ID, key, secret
 /// and a block of 100 entity IDs out.
 public struct Registration: Sendable, Hashable {
+    /// The registration's ID: a number, as text, never handed out twice.
     public var id: String
+    /// The ID of the org that owns it.
     public var org: String
+    /// The connector name registered; only this org may use it.
     public var name: String
+    /// The version registered; one registration per name and version of an org.
     public var version: String
+    /// The registration key, a lowercase UUID; plugins carry it in their descriptor.
     public var key: String
+    /// The entity ID of the connector's endpoint: the first of its block.
     public var endpointEntityId: Int64
+    /// The entity IDs its functions may take: the rest of its block.
     public var functionEntityIds: ClosedRange<Int64>
+    /// When it was registered: ISO 8601 with fractional seconds.
     public var createdAt: String
 }
 
 /// A new registration, with the secret — shown this once, stored only hashed.
 public struct NewRegistration: Sendable, Hashable {
+    /// The registration as the registry keeps it.
     public var registration: Registration
+    /// The secret, a lowercase UUID: returned this once; the registry keeps only a salted hash.
     public var secret: String
 }
 
 /// Where a connector is in its life (Obsrv statuses).
 public enum CatalogueStatus: String, Sendable, Hashable, Codable, CaseIterable {
+    /// Recorded from an upload or a discovered file; a new build may replace it.
     case draft = "Draft"
+    /// Being checked; its build is frozen, and the conformance report is kept.
     case inValidation = "InValidation"
+    /// Served to callers in its publication scope.
     case live = "Live"
+    /// No longer served; the last status.
     case retired = "Retired"
 
     /// The status this one may move to next.
@@ -84,29 +102,47 @@ public struct CatalogueEntry: Sendable, Hashable {
     public var id: String
     /// The registration the plugin's key and secret belong to.
     public var connectorId: String
+    /// The ID of the org that owns it.
     public var org: String
+    /// The connector's name, as its plugin's manifest gives it.
     public var name: String
     /// The name to show, from a distribution's metadata.json; nil: `name`.
     public var displayName: String?
+    /// The connector's type from the metadata or the manifest, e.g. `source`.
     public var type: String?
+    /// Its category from the metadata or the manifest, e.g. `issue-tracker`.
     public var category: String?
+    /// The plugin's version, as its manifest gives it.
     public var version: String
+    /// What the connector does, from the metadata or the manifest.
     public var description: String?
+    /// Its licence, from the metadata or the manifest (e.g. an SPDX identifier).
     public var licence: String?
+    /// Who maintains it, from the metadata or the manifest.
     public var owner: String?
+    /// Where its icon is, from the metadata or the manifest.
     public var iconURL: String?
+    /// JSON Schema text of its configuration form, from the metadata or the manifest.
     public var uiSpec: String?
+    /// Where the connector is in its life.
     public var status: CatalogueStatus
+    /// Who may call it once Live; nil until it is published.
     public var scope: PublishScope?
     /// The plugin file the host loads.
     public var filePath: String
+    /// The SHA-256 of the plugin file, lowercase hex: a build is identified by it.
     public var fileSHA256: String
     /// The conformance report stored when the connector went through validation.
     public var validationReport: String?
+    /// The principal that recorded the entry (``Principal/description``).
     public var createdBy: String
+    /// The principal that changed it last.
     public var updatedBy: String
+    /// When it was recorded: ISO 8601 with fractional seconds.
     public var createdDate: String
+    /// When it last changed: ISO 8601 with fractional seconds.
     public var updatedDate: String
+    /// When it went Live; nil before.
     public var liveDate: String?
 
     /// Whether `principal` may read the entry: its org's, or Live in the catalogue.
@@ -128,10 +164,13 @@ public struct CatalogueEntry: Sendable, Hashable {
 
 /// A token as the registry lists it: never its value.
 public struct TokenRecord: Sendable, Hashable, Codable {
+    /// The token's ID, by which it is listed and revoked.
     public var id: String
     /// The org the token acts for; nil for an admin token.
     public var org: String?
+    /// When it was issued: ISO 8601 with fractional seconds.
     public var createdAt: String
+    /// When it was revoked; nil while it is valid.
     public var revokedAt: String?
 
     // Every field, null ones too: clients read the same keys on every token.

@@ -3,6 +3,7 @@ import Synchronization
 /// Bounds how many calls of one plugin run at once; a call over the bound is
 /// rejected at once (never queued), so a slow plugin cannot pile up waiters.
 public final class Bulkhead: Sendable {
+    /// The most calls running at once.
     public let limit: Int
     private let running = Atomic<Int>(0)
 
@@ -10,6 +11,7 @@ public final class Bulkhead: Sendable {
     /// running call will end.
     public static let retryAfter: Duration = .seconds(1)
 
+    /// A bulkhead admitting `limit` calls at once (at least 1).
     public init(limit: Int) { self.limit = max(1, limit) }
 
     /// Calls running now.

@@ -16,8 +16,11 @@ import Synchronization
 public final class CircuitBreaker: Sendable {
     /// The breaker's state as observers see it.
     public enum State: Sendable, Hashable, CustomStringConvertible {
+        /// Calls go through; the failures since the last success are counted.
         case closed(consecutiveFailures: Int)
+        /// Calls are refused until the instant `probeAt` on the host's clock.
         case open(probeAt: Duration)
+        /// One probe is out; other calls are refused until it reports.
         case halfOpen
 
         public var description: String {
@@ -42,7 +45,9 @@ public final class CircuitBreaker: Sendable {
 
     /// A change of state, for logs and metrics.
     public struct Transition: Sendable, Hashable {
+        /// The state before.
         public var from: State
+        /// The state after.
         public var to: State
     }
 
@@ -54,12 +59,16 @@ public final class CircuitBreaker: Sendable {
 
     private let storage = Mutex(Storage())
     private let clock: any HostClock
+    /// Consecutive failures that open the breaker.
     public let threshold: Int
+    /// How long the breaker stays open before one probe.
     public let recovery: Duration
     /// How long a probe may stay out before the breaker counts it as failed.
     public let probeTimeout: Duration
     private let onTransition: @Sendable (Transition) -> Void
 
+    /// A closed breaker.
+    ///
     /// - Parameters:
     ///   - threshold: Consecutive failures that open the breaker (at least 1).
     ///   - recovery: Time the breaker stays open before one probe.

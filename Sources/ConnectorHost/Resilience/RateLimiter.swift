@@ -34,11 +34,15 @@ public final class RateLimiter: Sendable {
         }
     }
 
+    /// Calls admitted per window.
     public let limit: Int
+    /// The rolling window.
     public let window: Duration
     private let clock: any HostClock
     private let storage = Mutex(Storage())
 
+    /// A limiter that has admitted nothing yet.
+    ///
     /// - Parameters:
     ///   - limit: Calls admitted per window (at least 1).
     ///   - window: The rolling window.

@@ -6,7 +6,9 @@ public struct ResiliencePolicy: Sendable, Hashable, Codable {
     public var timeout: Duration = .seconds(30)
     /// Retries after the first attempt: `maxRetries = N` means at most N + 1 attempts.
     public var maxRetries: Int = 3
+    /// The wait before the first retry, which ``backoff`` grows (see ``delay(beforeRetry:)``).
     public var retryDelay: Duration = .seconds(1)
+    /// How the wait grows from retry to retry.
     public var backoff: ResilienceOverrides.Backoff = .exponential
     /// Draw each wait uniformly from zero to the computed wait.
     public var jitter: Bool = false
@@ -22,9 +24,12 @@ public struct ResiliencePolicy: Sendable, Hashable, Codable {
     public var breakerRecovery: Duration = .seconds(30)
     /// Sandbox worker limits; nil for none.
     public var memoryLimitMiB: Int?
+    /// The sandbox worker's CPU time over its life, seconds; nil for none.
     public var cpuLimitSeconds: Int?
+    /// The sandbox worker's open descriptors; nil for none.
     public var openFilesLimit: Int?
 
+    /// The host defaults: 30 s per attempt, 3 retries from 1 s growing exponentially up to 30 s, 60 calls a minute, 16 at once, a breaker opening after 5 failures for 30 s.
     public init() {}
 
     /// The defaults with `overrides` applied, layer after layer.

@@ -12,6 +12,7 @@ public struct PluginReply: Sendable, Hashable {
     /// With ``Status/rateLimited``: how long the end system asks callers to wait.
     public var retryAfter: Duration?
 
+    /// A reply with the given status, body, message and wait.
     public init(status: Status, body: [UInt8], message: String? = nil, retryAfter: Duration? = nil) {
         self.status = status
         self.body = body
@@ -21,12 +22,19 @@ public struct PluginReply: Sendable, Hashable {
 
     /// A plugin status code (`CH_STATUS_*`).
     public enum Status: Sendable, Hashable {
+        /// `CH_STATUS_OK`: the call succeeded; the body holds the result.
         case ok
+        /// `CH_STATUS_INVALID_REQUEST`: the request is malformed or the end system rejects a field or value; never retried.
         case invalidRequest
+        /// `CH_STATUS_NOT_FOUND`: the object does not exist; never retried.
         case notFound
+        /// `CH_STATUS_UNAUTHORIZED`: the session is no longer valid; the host opens a new one and repeats the call once.
         case unauthorized
+        /// `CH_STATUS_RATE_LIMITED`: the end system asks callers to slow down, for ``PluginReply/retryAfter``.
         case rateLimited
+        /// `CH_STATUS_TRANSIENT`: a failure that may pass; retried under the plugin's policy.
         case transient
+        /// `CH_STATUS_PERMANENT`: a failure that retrying will not cure.
         case permanent
         /// A value the ABI does not define, kept for the message.
         case unknown(Int32)

@@ -9,6 +9,7 @@ public struct SandboxIsolation: Sendable, Hashable, Codable, CustomStringConvert
     /// Every layer is in place.
     public static let full = SandboxIsolation(missing: [])
 
+    /// The isolation with these layers missing, each with why.
     public init(missing: [String]) {
         self.missing = missing
     }
@@ -19,6 +20,7 @@ public struct SandboxIsolation: Sendable, Hashable, Codable, CustomStringConvert
         missing = [namespaces.map { "namespaces (\($0))" }, seccomp.map { "seccomp (\($0))" }].compactMap { $0 }
     }
 
+    /// Whether every layer is in place.
     public var isFull: Bool { missing.isEmpty }
 
     /// `full`, `partial: missing …` or `none: missing …`.

@@ -26,6 +26,7 @@ public struct SandboxSettings: Sendable {
     public var restartDelayCap: Duration = .seconds(30)
     /// Crashes within ``crashWindow`` that quarantine a plugin.
     public var quarantineThreshold: Int = 5
+    /// The window in which ``quarantineThreshold`` crashes quarantine a plugin.
     public var crashWindow: Duration = .seconds(60)
 
     /// The worker's whole environment, besides the few variables the worker
@@ -37,7 +38,7 @@ public struct SandboxSettings: Sendable {
     public var dataDirectory: String?
     /// The hosts the plugin talks to, as `host:port` (`api.example.com:443`).
     /// Empty: no network at all. Otherwise the worker reaches exactly these,
-    /// through the host's ``EgressProxy`` (`HTTPS_PROXY` and `HTTP_PROXY` name
+    /// through the host's egress proxy (`HTTPS_PROXY` and `HTTP_PROXY` name
     /// it inside the sandbox). Only a worker in its own network namespace is
     /// held to them; without namespaces it has the host's network.
     public var allowedHosts: [String] = []
@@ -57,6 +58,8 @@ public struct SandboxSettings: Sendable {
     /// file system; nil runs workers without namespaces (isolation `partial`).
     public var bubblewrapExecutable: String? = Self.defaultBubblewrapExecutable
 
+    /// Settings with the defaults, running the given worker executable.
+    ///
     /// - Parameter workerExecutable: The worker binary; by default
     ///   `$CONNECTOR_HOST_WORKER`, else `connector-host-worker` next to this
     ///   process's executable.

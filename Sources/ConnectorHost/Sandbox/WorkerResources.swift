@@ -17,6 +17,7 @@ public struct WorkerResources: Sendable, Hashable, Codable {
     /// namespace, where it counts the worker's alone.
     public var processLimit: Int? = 256
 
+    /// The default limits: 1024 MiB of address space, an hour of CPU, 256 descriptors, 256 processes and threads.
     public init() {}
 
     /// No limit at all: what trusted code would get.
