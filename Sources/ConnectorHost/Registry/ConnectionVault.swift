@@ -90,10 +90,14 @@ public struct ConnectionVault: Sendable {
 
 /// What a sealed box is bound to.
 public struct ConnectionBinding: Sendable {
+    /// The connection's ID.
     public var id: String
+    /// The org that owns the connection.
     public var org: String
+    /// The connector the settings are for.
     public var connector: String
 
+    /// The binding of the connection `id` of `org` for `connector`.
     public init(id: String, org: String, connector: String) {
         self.id = id
         self.org = org

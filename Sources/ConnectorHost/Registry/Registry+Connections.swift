@@ -113,14 +113,19 @@ extension Registry {
 public struct SavedConnection: Sendable {
     /// `conn_` and 16 hex digits.
     public var id: String
+    /// The org that owns it; only its tokens (and the admin) see or use it.
     public var org: String
     /// The connector's name.
     public var connector: String
     /// The connector version the settings are for.
     public var version: String
+    /// The org's name for it, unique per connector.
     public var name: String
+    /// The settings, sealed by a ``ConnectionVault`` for ``binding``.
     public var sealedSettings: [UInt8]
+    /// When it was saved (ISO 8601).
     public var createdAt: String
+    /// When it was last moved or given new settings (ISO 8601).
     public var updatedAt: String
 
     /// What its sealed settings are bound to.
