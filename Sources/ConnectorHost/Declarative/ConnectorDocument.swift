@@ -19,6 +19,9 @@ public struct ConnectorDocument: Sendable, Hashable {
     public var credentials: [CredentialField]
 
     public var operations: [Operation]
+    /// The OpsHub entity types the operations serve; empty: the connector
+    /// serves its operations as functions only.
+    public var entities: [EntityType] = []
     public var resilience: ResilienceOverrides
     /// The registration the connector serves under; derived from the slug
     /// when the document names none (see ``Registration``).
@@ -161,10 +164,13 @@ public struct ConnectorDocument: Sendable, Hashable {
 
     /// The connector's functions: the session and metadata operations it
     /// serves itself, then one custom function per operation, taking its
-    /// context and one JSON object of parameters and answering JSON.
+    /// context and one JSON object of parameters and answering JSON; with an
+    /// entity mapping, the entity operations take the range's last IDs, so
+    /// adding operations never moves them.
     public var functions: [PluginFunction] {
         let start = registration.functionEntityIds.lowerBound
         let standard: [StandardOperation] = [.sessionOpen, .sessionClose, .metadataGet, .serverInfo]
+        let entityStart = registration.functionEntityIds.upperBound - Int64(Self.entityOperations.count) + 1
         return standard.enumerated().map { PluginFunction(entityId: start + Int64($0.offset), name: $0.element.rawValue) }
             + operations.enumerated().map { index, operation in
                 PluginFunction(
@@ -173,6 +179,9 @@ public struct ConnectorDocument: Sendable, Hashable {
                     isIdempotent: operation.idempotent
                 )
             }
+            + (entities.isEmpty ? [] : Self.entityOperations.enumerated().map {
+                PluginFunction(entityId: entityStart + Int64($0.offset), name: $0.element.rawValue)
+            })
     }
 
     /// Where operations' entity IDs begin, after the standard operations'.
