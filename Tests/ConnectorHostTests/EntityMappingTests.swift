@@ -147,6 +147,7 @@ import Testing
               - {name: read, method: GET, path: "/things/{a}/{b}", parameters: [{name: a, location: path}, {name: b, location: path}]}
               - {name: walk, method: GET, path: /things, pagination: {type: cursor, next_cursor: /next}}
               - {name: fetch, method: GET, path: /things}
+              - {name: add, method: POST, path: /things, parameters: [{name: kind, location: query, required: true}]}
             entities:
               - id: thing
                 id_pointer: id
@@ -158,9 +159,11 @@ import Testing
                 list: walk
                 create: fetch
                 delete: {operation: remove}
+                update: {operation: add, id_parameter: kind}
               - id: thing
                 fields: []
                 get: {operation: read, id_parameter: c}
+                create: add
             """
         let error = #expect(throws: ConnectorHostError.self) {
             _ = try ConnectorDocument.read(Array(text.utf8), source: "bad.connector.yaml")
@@ -180,8 +183,10 @@ import Testing
             #"entities[1].id: "thing" is the ID of an earlier entity type"#,
             "entities[1].fields: must be a list of at least one field, got an empty list",
             #"entities[1].get.id_parameter: "c" is not a parameter of read"#,
+            "entities[1].create: the operation add requires the parameter kind, which an entity call does not give: give it a default",
         ] {
             #expect(error?.message.contains(expected) == true, "missing: \(expected) in \(error?.message ?? "")")
         }
+        #expect(error?.message.contains("entities[0].update") == false, "the ID parameter needs no default: \(error?.message ?? "")")
     }
 }

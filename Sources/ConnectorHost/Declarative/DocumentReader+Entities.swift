@@ -159,6 +159,11 @@ extension DocumentReader {
                 problem(path, "the operation \(name) has \(pathParameters.count) path parameters: name the one that carries the entity's ID with id_parameter")
             }
         }
+        // An entity call gives the operation only the entity's ID (and its fields as the body).
+        for parameter in operation.parameters
+        where parameter.required && parameter.defaultValue == nil && parameter.name != idParameter {
+            problem(path, "the operation \(name) requires the parameter \(parameter.name), which an entity call does not give: give it a default")
+        }
         let listItems = items ?? operation.pagination?.items ?? ""
         checkPointer(listItems, at: "\(path).items")
         return ConnectorDocument.EntityOperation(operation: name, idParameter: idParameter, items: listItems)
