@@ -60,8 +60,8 @@ enum CatalogueRoutes {
             do throws(ConnectorHostError) {
                 let principal = try context.requirePrincipal()
                 let body = try await request.collectBody(limit: state.configuration.maxBodySize)
-                let file = try Distribution.uploadedFile(body, contentType: request.headers[.contentType])
-                let entry = try await register(file: file, by: principal, state: state)
+                let (file, icon) = try Distribution.uploadedFiles(body, contentType: request.headers[.contentType])
+                let entry = try await register(file: file, icon: icon, by: principal, state: state)
                 return JSONBody.response(CatalogueEnvelope.success(
                     api: api, msgid: nil, result: Registered(id: entry.id, status: entry.status.rawValue)
                 ))
@@ -147,9 +147,9 @@ enum CatalogueRoutes {
     /// behind in the store, and its message names the uploaded file, never a
     /// path on the server.
     private static func register(
-        file: (name: String, bytes: [UInt8]), by principal: Principal, state: ServerState
+        file: (name: String, bytes: [UInt8]), icon: (name: String, bytes: [UInt8])?, by principal: Principal, state: ServerState
     ) async throws(ConnectorHostError) -> CatalogueEntry {
-        let distribution = try await Distribution.unpack(fileName: file.name, bytes: file.bytes)
+        let distribution = try await Distribution.unpack(fileName: file.name, bytes: file.bytes, icon: icon)
         let store = state.configuration.resolvedPluginStore
         let stored = try distribution.store(in: store.path)
         do throws(ConnectorHostError) {
@@ -192,6 +192,9 @@ enum CatalogueRoutes {
         guard principal.mayAct(for: registration.org) else {
             throw ConnectorHostError(.unauthorized, "\(file): the plugin's registration belongs to another org")
         }
+        if distribution.isDocument {
+            try requireSameSlug(manifest.name, as: registration, file: file, state: state)
+        }
         let entry = try state.registry.recordDraft(
             description, registration: registration, filePath: path, sha256: sha256,
             metadata: distribution.metadata, by: principal
@@ -200,6 +203,26 @@ enum CatalogueRoutes {
             try state.registry.setUIPayload(registration: registration.id, payload: uiSpec, by: principal)
         }
         return entry
+    }
+}
+
+extension CatalogueRoutes {
+    /// A declarative connector's slug is immutable once published: a new
+    /// version whose document gives its registration another slug than a
+    /// version that went Live is refused.
+    ///
+    /// - Throws: `conflict` naming the published slug.
+    static func requireSameSlug(
+        _ slug: String, as registration: Registration, file: String, state: ServerState
+    ) throws(ConnectorHostError) {
+        let published = try state.registry.catalogue().filter {
+            $0.connectorId == registration.id && ($0.status == .live || $0.status == .retired) && $0.name != slug
+        }
+        guard let first = published.first else { return }
+        throw ConnectorHostError(
+            .conflict,
+            "\(file): the slug of a published connector cannot change: this registration published '\(first.name)' (\(first.id)), and the document's slug is '\(slug)'; keep slug: \(first.name) and upload a new version"
+        )
     }
 }
 

@@ -21,7 +21,7 @@ struct ConformanceCommand: AsyncParsableCommand {
             """
     )
 
-    @Argument(help: ArgumentHelp("The plugin file.", valueName: "plugin.so"))
+    @Argument(help: ArgumentHelp("The plugin file: a .so, or a connector document (NAME.connector.yaml).", valueName: "plugin.so"))
     var plugin: String
 
     @OptionGroup var session: SessionSettingOptions

@@ -13,7 +13,7 @@ public enum ConformanceKit {
     /// a sandbox worker.
     ///
     /// - Parameters:
-    ///   - path: The `.so` file.
+    ///   - path: The `.so` file, or a connector document (`*.connector.yaml`).
     ///   - credentials: The session configuration to test with.
     ///   - sandbox: How the worker runs.
     ///   - logger: Where the plugin's log lines go.
@@ -21,12 +21,15 @@ public enum ConformanceKit {
     public static func run(
         pluginAt path: String, credentials: [SessionSetting], sandbox: SandboxSettings = SandboxSettings(), logger: Logger
     ) async -> ConformanceReport {
-        let name = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
+        let file = URL(fileURLWithPath: path).lastPathComponent
+        // A connector document keeps its name: its suffix is what makes it one.
+        let isDocument = ConnectorDocument.isDocument(file)
+        let name = isDocument ? String(file.prefix { $0 != "." }) : URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("conformance-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: directory) }
         do {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-            try FileManager.default.copyItem(atPath: path, toPath: directory.appendingPathComponent("\(name).so").path)
+            try FileManager.default.copyItem(atPath: path, toPath: directory.appendingPathComponent(isDocument ? file : "\(name).so").path)
         } catch {
             return failedLoad(name, "cannot stage \(path): \(error.localizedDescription)")
         }

@@ -85,14 +85,14 @@ extension ConnectorDocument {
 struct DocumentReader {
     var problems: [String] = []
 
-    private mutating func problem(_ path: String, _ message: String) {
+    mutating func problem(_ path: String, _ message: String) {
         problems.append("\(path): \(message)")
     }
 
     private static let topLevelFields: Set<String> = [
         "name", "slug", "type", "description", "base_url", "icon", "documentation_url", "version", "auth_type",
         "header_name", "query_name", "key_prefix", "grant_type", "token_url", "scopes", "client_auth",
-        "credential_schema", "operations", "resilience", "registration",
+        "credential_schema", "operations", "entities", "resilience", "registration",
     ]
 
     mutating func document(_ value: JSONValue) -> ConnectorDocument? {
@@ -129,12 +129,17 @@ struct DocumentReader {
         let credentials = credentialSchema(root["credential_schema"])
         let auth = auth(root, credentials: credentials)
         let operations = operations(root["operations"])
+        let entities = entities(root["entities"], operations: operations)
         let resilience = resilience(root["resilience"])
-        let registration = registration(root["registration"], slug: slug, operations: operations.count)
+        let registration = registration(
+            root["registration"], slug: slug,
+            functions: operations.count + (entities.isEmpty ? 0 : ConnectorDocument.entityOperations.count)
+        )
         return ConnectorDocument(
             name: name, slug: slug, type: type, description: text(root, "description", at: ""), baseURL: baseURL,
             icon: icon, documentationURL: text(root, "documentation_url", at: ""), version: version, auth: auth,
-            credentials: credentials, operations: operations, resilience: resilience, registration: registration
+            credentials: credentials, operations: operations, entities: entities, resilience: resilience,
+            registration: registration
         )
     }
 
@@ -444,7 +449,7 @@ struct DocumentReader {
     /// The document's registration, or one derived from the slug: a key and
     /// secret of its own and a block of entity IDs from the slug's hash, in a
     /// range compiled plugins are not given.
-    private mutating func registration(_ value: JSONValue?, slug: String, operations: Int)
+    private mutating func registration(_ value: JSONValue?, slug: String, functions: Int)
         -> ConnectorDocument.Registration
     {
         let digest = SHA256.hash(data: Data(slug.utf8)).map { String(format: "%02x", $0) }.joined()
@@ -470,7 +475,7 @@ struct DocumentReader {
             return derived
         }
         if (start...end).contains(endpointId) { problem("registration.endpoint_entity_id", "lies inside the function range") }
-        let needed = Int64(ConnectorDocument.firstOperationOffset + operations)
+        let needed = Int64(ConnectorDocument.firstOperationOffset + functions)
         if end - start + 1 < needed {
             problem("registration", "the function range holds \(end - start + 1) IDs; the connector needs \(needed)")
         }
@@ -481,7 +486,7 @@ struct DocumentReader {
 
     // MARK: Fields
 
-    private mutating func text(_ fields: [String: JSONValue], _ key: String, at path: String, required: Bool = false) -> String? {
+    mutating func text(_ fields: [String: JSONValue], _ key: String, at path: String, required: Bool = false) -> String? {
         let here = path.isEmpty ? key : "\(path).\(key)"
         guard let value = fields[key], value != .null else {
             if required { problem(here, "is missing") }
@@ -500,7 +505,7 @@ struct DocumentReader {
         }
     }
 
-    private mutating func flag(_ fields: [String: JSONValue], _ key: String, at path: String) -> Bool? {
+    mutating func flag(_ fields: [String: JSONValue], _ key: String, at path: String) -> Bool? {
         guard let value = fields[key] else { return nil }
         guard let flag = value.boolValue else {
             problem(path.isEmpty ? key : "\(path).\(key)", "must be true or false, got a \(value.typeName)")
@@ -509,7 +514,7 @@ struct DocumentReader {
         return flag
     }
 
-    private mutating func unknownFields(_ fields: [String: JSONValue], _ known: Set<String>, at path: String) {
+    mutating func unknownFields(_ fields: [String: JSONValue], _ known: Set<String>, at path: String) {
         for key in fields.keys.sorted() where !known.contains(key) {
             problem(path.isEmpty ? key : "\(path).\(key)", "is not a field of a connector document (known: \(known.sorted().joined(separator: ", ")))")
         }

@@ -28,6 +28,9 @@ public struct ConnectorDocument: Sendable, Hashable {
 
     /// The calls the connector offers, in the document's order; each becomes one custom function.
     public var operations: [Operation]
+    /// The OpsHub entity types the operations serve; empty: the connector
+    /// serves its operations as functions only.
+    public var entities: [EntityType] = []
     /// The builder's resilience tab: overrides of the host's policy for this connector only.
     public var resilience: ResilienceOverrides
     /// The registration the connector serves under; derived from the slug
@@ -229,10 +232,13 @@ public struct ConnectorDocument: Sendable, Hashable {
 
     /// The connector's functions: the session and metadata operations it
     /// serves itself, then one custom function per operation, taking its
-    /// context and one JSON object of parameters and answering JSON.
+    /// context and one JSON object of parameters and answering JSON; with an
+    /// entity mapping, the entity operations take the range's last IDs, so
+    /// adding operations never moves them.
     public var functions: [PluginFunction] {
         let start = registration.functionEntityIds.lowerBound
         let standard: [StandardOperation] = [.sessionOpen, .sessionClose, .metadataGet, .serverInfo]
+        let entityStart = registration.functionEntityIds.upperBound - Int64(Self.entityOperations.count) + 1
         return standard.enumerated().map { PluginFunction(entityId: start + Int64($0.offset), name: $0.element.rawValue) }
             + operations.enumerated().map { index, operation in
                 PluginFunction(
@@ -241,6 +247,9 @@ public struct ConnectorDocument: Sendable, Hashable {
                     isIdempotent: operation.idempotent
                 )
             }
+            + (entities.isEmpty ? [] : Self.entityOperations.enumerated().map {
+                PluginFunction(entityId: entityStart + Int64($0.offset), name: $0.element.rawValue)
+            })
     }
 
     /// Where operations' entity IDs begin, after the standard operations'.

@@ -78,7 +78,11 @@ package final class DeclarativeConnector: LoadedPlugin {
                 "timeZone": "UTC", "locale": "en_US", "maxResults": 100, "version": .string(document.version),
             ]).bytes)
         default:
-            throw ConnectorHostError(.notFound, "\(document.slug) does not implement \(operation.rawValue)")
+            guard !document.entities.isEmpty, ConnectorDocument.entityOperations.contains(operation) else {
+                throw ConnectorHostError(.notFound, "\(document.slug) does not implement \(operation.rawValue)")
+            }
+            let state = session.flatMap { session in sessions.withLock { $0[session.pointee.id] } }
+            return DeclarativeEntities(document: document, session: state, call: context).answer(operation, body: body)
         }
     }
 

@@ -7,6 +7,9 @@ struct DeclarativeExchange {
     let document: ConnectorDocument
     let operation: ConnectorDocument.Operation
     let session: DeclarativeSession
+    /// An entity's fields at their pointers, sent as the body over the body
+    /// parameters (``DeclarativeEntities``).
+    var entityBody: [String: JSONValue] = [:]
 
     /// How much of an end system's error answer a message quotes.
     static let excerptLength = 300
@@ -93,6 +96,7 @@ struct DeclarativeExchange {
         if !query.isEmpty {
             url += (url.contains("?") ? "&" : "?") + query.map { "\(percentEncoded($0.0))=\(percentEncoded($0.1))" }.joined(separator: "&")
         }
+        body.merge(entityBody) { _, entity in entity }
         var request = HTTPRequest(method: operation.method, url: url, headers: headers)
         if case .basic = document.auth {
             request.basicCredentials = "\(session.credentials["username"] ?? ""):\(session.credentials["password"] ?? "")"

@@ -12,10 +12,14 @@ enum CatalogueAPI {
         return [
             APIEndpoint(
                 .post, "/v2/connector/register", id: "uploadConnector", tag: "catalogue",
-                summary: "Upload a distribution (.so or .tar.gz with metadata.json); recorded as Draft",
+                summary: "Upload a distribution (.so, .tar.gz with metadata.json, or a connector document); recorded as Draft",
                 body: OpenAPI.Request(
                     content: [.multipartForm: .init(schema: .object(properties: [
-                        "file": .string(format: .binary, description: "Exactly one file part, with a file name"),
+                        "file": .string(format: .binary, description: "Exactly one file part, with a file name: a .so, a .tar.gz, or a connector document (NAME.connector.yaml, .yml, .json)"),
+                        "icon": .string(
+                            format: .binary, required: false,
+                            description: "With a connector document: the PNG or SVG file its icon field names (at most 64 KiB)"
+                        ),
                     ]))],
                     required: true
                 ),
