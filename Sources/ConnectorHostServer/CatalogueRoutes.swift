@@ -142,14 +142,21 @@ enum CatalogueRoutes {
         }
     }
 
-    /// Stores, scans and validates an uploaded distribution and records it as a
-    /// Draft (served at once in development). A refused upload leaves nothing
-    /// behind in the store, and its message names the uploaded file, never a
-    /// path on the server.
+    /// Reads an uploaded distribution and stores it (``store(_:fileName:by:state:)``).
     private static func register(
         file: (name: String, bytes: [UInt8]), icon: (name: String, bytes: [UInt8])?, by principal: Principal, state: ServerState
     ) async throws(ConnectorHostError) -> CatalogueEntry {
         let distribution = try await Distribution.unpack(fileName: file.name, bytes: file.bytes, icon: icon)
+        return try await store(distribution, fileName: file.name, by: principal, state: state)
+    }
+
+    /// Stores a distribution and records it as a Draft (served at once in
+    /// development). A refused one leaves nothing behind in the store, and the
+    /// message names `fileName`, never a path on the server.
+    static func store(
+        _ distribution: Distribution, fileName: String, by principal: Principal, state: ServerState
+    ) async throws(ConnectorHostError) -> CatalogueEntry {
+        let file = (name: fileName, bytes: distribution.plugin)
         let store = state.configuration.resolvedPluginStore
         let stored = try distribution.store(in: store.path)
         do throws(ConnectorHostError) {

@@ -61,10 +61,17 @@ extension Registry {
 
     /// Deletes a draft and its test results.
     ///
-    /// - Throws: `not_found` when there is no such draft that `principal` may see.
+    /// - Throws: `not_found` when there is no such draft that `principal` may
+    ///   see; `conflict` when versions were published from it (their history stays).
     public func deleteDraft(id: String, by principal: Principal) throws(ConnectorHostError) {
         _ = try draft(id: id, visibleTo: principal)
         try database.write { transaction throws(ConnectorHostError) in
+            let published = try transaction.row("SELECT count(*) AS n FROM builder_publications WHERE draft_id = ?", .text(id))
+            if let count = published?.integer("n"), count > 0 {
+                throw ConnectorHostError(
+                    .conflict, "\(id) has \(count) published version(s), whose history stays; retire them in the catalogue instead"
+                )
+            }
             try transaction.execute("DELETE FROM builder_test_passes WHERE draft_id = ?", .text(id))
             try transaction.execute("DELETE FROM builder_drafts WHERE id = ?", .text(id))
             try audit(transaction, actor: principal, action: "draft deleted", subject: id)

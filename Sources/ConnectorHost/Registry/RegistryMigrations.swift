@@ -142,6 +142,25 @@ enum RegistryMigrations {
           UNIQUE (org_id, connector, name)
         )
         """,
+        // 6: what the builder published from each draft: every version, with
+        // its scope, changelog, the document as published and the tests
+        // that passed (secrets removed), for history and re-testing.
+        """
+        CREATE TABLE builder_publications (
+          draft_id TEXT NOT NULL REFERENCES builder_drafts(id),
+          version TEXT NOT NULL,
+          slug TEXT NOT NULL,
+          org_id TEXT NOT NULL REFERENCES orgs(id),
+          scope TEXT NOT NULL CHECK (scope IN ('catalogue', 'org')),
+          changelog TEXT NOT NULL,
+          catalogue_id TEXT NOT NULL,
+          document TEXT NOT NULL,
+          examples TEXT NOT NULL,
+          published_by TEXT NOT NULL,
+          published_at TEXT NOT NULL,
+          PRIMARY KEY (draft_id, version)
+        )
+        """,
     ]
 
     /// Brings the database to the newest schema, in one transaction.
