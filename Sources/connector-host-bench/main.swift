@@ -5,7 +5,10 @@
 // payload — the floor for (c) — then 16 concurrent callers on one sandboxed
 // plugin, then hot reload under load: the time from a new build's rename into
 // the watched directory to the first call its worker answers, and the calls
-// that failed meanwhile. Prints a table and the ratios the targets are stated in.
+// that failed meanwhile; and, given a local HTTP server and a plain libcurl
+// client, a declarative connector's GET through the host beside the same GET
+// from the client on a kept-alive connection. Prints a table and the ratios
+// the targets are stated in.
 import ConnectorHost
 import ConnectorHostABI
 import Foundation
@@ -19,7 +22,7 @@ import Glibc
 let arguments = CommandLine.arguments
 guard arguments.count >= 3 else {
     FileHandle.standardError.write(Data(
-        "usage: connector-host-bench ECHO_PLUGIN.so RAW_ECHO_BINARY [PAYLOAD_BYTES [ECHO_PLUGIN_V2.so]]\n".utf8
+        "usage: connector-host-bench ECHO_PLUGIN.so RAW_ECHO_BINARY [PAYLOAD_BYTES [ECHO_PLUGIN_V2.so [HTTP_SERVER CURL_CLIENT]]]\n".utf8
     ))
     exit(64)
 }
@@ -27,6 +30,8 @@ let pluginPath = arguments[1]
 let rawEcho = arguments[2]
 let payloadSize = arguments.count > 3 ? Int(arguments[3]) ?? 256 : 256
 let secondBuildPath = arguments.count > 4 ? arguments[4] : nil
+let httpServer = arguments.count > 6 ? arguments[5] : nil
+let curlClient = arguments.count > 6 ? arguments[6] : nil
 let payload = Array(("{\"data\":\"" + String(repeating: "x", count: max(0, payloadSize - 12)) + "\"}").utf8)
 // BENCH_SCALE=N divides every call count by N (for slow tools such as callgrind).
 let scale = max(1, Int(ProcessInfo.processInfo.environment["BENCH_SCALE"] ?? "1") ?? 1)
@@ -277,6 +282,85 @@ func measureReload(directory: String, builds: [String: String], swaps: Int) asyn
     )
 }
 
+/// A program that prints a port on its first line and serves until its standard input closes.
+final class LocalServer {
+    let port: Int
+    private let process = Process()
+    private let input = Pipe()
+
+    init(_ path: String) throws {
+        let output = Pipe()
+        process.executableURL = URL(fileURLWithPath: path)
+        process.standardInput = input
+        process.standardOutput = output
+        try process.run()
+        var seen = Data()
+        while !seen.contains(UInt8(ascii: "\n")) {
+            let chunk = output.fileHandleForReading.availableData
+            guard !chunk.isEmpty else { throw ConnectorHostError(.unavailable, "\(path) printed no port") }
+            seen.append(chunk)
+        }
+        guard let port = Int(String(decoding: seen, as: UTF8.self).prefix { $0 != "\n" }) else {
+            throw ConnectorHostError(.unavailable, "\(path) printed no port")
+        }
+        self.port = port
+    }
+
+    func stop() {
+        try? input.fileHandleForWriting.close()
+        process.waitUntilExit()
+    }
+}
+
+/// (h) A declarative connector's GET through the host (its sandbox worker,
+/// libcurl, the egress proxy), (i) the same in process, and (l) the same GET
+/// from a plain libcurl client on one kept-alive connection, all to one local
+/// HTTP server.
+func measureDeclarative(
+    directory: String, server path: String, client: String
+) async throws -> (host: Measurement, inProcess: Measurement, curl: Measurement) {
+    let server = try LocalServer(path)
+    defer { server.stop() }
+    let plugins = URL(fileURLWithPath: directory).appendingPathComponent("declarative")
+    try? FileManager.default.removeItem(at: plugins)
+    try FileManager.default.createDirectory(at: plugins, withIntermediateDirectories: true)
+    try Data("""
+        name: ping
+        base_url: http://127.0.0.1:\(server.port)
+        auth_type: none
+        operations:
+          - {name: ping, method: GET, path: /ping}
+        """.utf8).write(to: plugins.appendingPathComponent("ping.connector.yaml"))
+    func measureHost(_ name: String, trusted: Bool) async throws -> Measurement {
+        var configuration = HostConfiguration(pluginDirectory: plugins.path)
+        configuration.resilience = policy()
+        if trusted { configuration.trustedPlugins = ["ping"] }
+        let host = try await ConnectorHost.start(configuration: configuration, logger: logger)
+        let connector = try host.connector(named: "ping")
+        let parameters = Array("{}".utf8)
+        let result = try await measure(name, count: 20_000) { calls in
+            for _ in 0..<calls { _ = try await connector.callFunction(.name("ping"), arguments: parameters) }
+        }
+        await host.shutdown()
+        return result
+    }
+    let declarative = try await measureHost("(h) declarative GET, sandbox", trusted: false)
+    let inProcess = try await measureHost("(i) declarative GET, in-process", trusted: true)
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: client)
+    process.arguments = ["http://127.0.0.1:\(server.port)/ping", String(max(100, 20_000 / scale))]
+    let output = Pipe()
+    process.standardOutput = output
+    try process.run()
+    let data = output.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    guard let object = try JSONSerialization.jsonObject(with: data) as? [String: Double],
+        let median = object["median_ns"], let p99 = object["p99_ns"], let rate = object["calls_per_second"]
+    else { throw ConnectorHostError(.pluginError, "the libcurl client printed \(String(decoding: data, as: UTF8.self))") }
+    let curl = Measurement(name: "(l) plain libcurl GET, kept alive", medianNanoseconds: median, p99Nanoseconds: p99, callsPerSecond: rate)
+    return (declarative, inProcess, curl)
+}
+
 let directory = FileManager.default.temporaryDirectory.appendingPathComponent("connector-host-bench-\(getpid())")
 try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
 try? FileManager.default.removeItem(at: directory.appendingPathComponent("echo.so"))
@@ -285,13 +369,19 @@ defer { try? FileManager.default.removeItem(at: directory) }
 
 print("payload: \(payload.count) bytes; machine: \(ProcessInfo.processInfo.activeProcessorCount) cores")
 let a = try direct()
-// BENCH_ONLY=in-process or sandbox runs one path alone, for a profiler.
+// BENCH_ONLY=in-process, sandbox or declarative runs one path alone, for a profiler.
 switch ProcessInfo.processInfo.environment["BENCH_ONLY"] {
 case "in-process":
     print(try await measureInProcess(directory: directory.path))
     exit(0)
 case "sandbox":
     print(try await measureSandbox(directory: directory.path))
+    exit(0)
+case "declarative":
+    if let httpServer, let curlClient {
+        let (host, inProcess, curl) = try await measureDeclarative(directory: directory.path, server: httpServer, client: curlClient)
+        [host, inProcess, curl].forEach { print($0) }
+    }
     exit(0)
 default:
     break
@@ -305,13 +395,17 @@ if let secondBuildPath {
         directory: directory.path, builds: ["1.0.0": pluginPath, "2.0.0": secondBuildPath], swaps: max(3, 11 / scale)
     )
 }
+var declarative: (host: Measurement, inProcess: Measurement, curl: Measurement)?
+if let httpServer, let curlClient {
+    declarative = try await measureDeclarative(directory: directory.path, server: httpServer, client: curlClient)
+}
 
 func format(_ nanoseconds: Double) -> String {
     nanoseconds < 10_000 ? String(format: "%.0f ns", nanoseconds) : String(format: "%.1f µs", nanoseconds / 1000)
 }
 print("")
 print("path                                  median      p99         calls/s")
-for row in [a, b, c, d] {
+for row in [a, b, c, d] + (declarative.map { [$0.host, $0.inProcess, $0.curl] } ?? []) {
     print(row.name.padding(toLength: 38, withPad: " ", startingAt: 0)
         + format(row.medianNanoseconds).padding(toLength: 12, withPad: " ", startingAt: 0)
         + format(row.p99Nanoseconds).padding(toLength: 12, withPad: " ", startingAt: 0)
@@ -328,4 +422,10 @@ if let reload {
         reload.medianMilliseconds, reload.maxMilliseconds, reload.swaps
     ))
     print("reload: failed calls during the swaps: \(reload.failures) of \(reload.calls)   (target 0)")
+}
+if let declarative {
+    print(String(
+        format: "h - l (declarative GET: added by the host, median): %.1f µs   (target < 100 µs)",
+        (declarative.host.medianNanoseconds - declarative.curl.medianNanoseconds) / 1000
+    ))
 }

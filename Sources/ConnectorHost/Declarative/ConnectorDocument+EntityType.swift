@@ -7,6 +7,7 @@ extension ConnectorDocument {
     public struct EntityType: Sendable, Hashable {
         /// The entity type's ID, as `entityTypeId` names it.
         public var id: String
+        /// The name `entity_type.list` shows.
         public var name: String
         /// Where an answer holds the entity's ID.
         public var idPointer: String
@@ -14,9 +15,13 @@ extension ConnectorDocument {
         public var fields: [EntityField]
         /// Answers one entity by its ID; every entity type has it.
         public var get: EntityOperation
+        /// Answers the entities, whole or one page at a time; nil: `entity.list` is refused.
         public var list: EntityOperation?
+        /// Takes the fields as its body and answers the new entity; nil: `entity.create` is refused.
         public var create: EntityOperation?
+        /// Takes the ID and the fields to change; nil: `entity.update` is refused.
         public var update: EntityOperation?
+        /// Takes the ID; nil: `entity.delete` is refused.
         public var delete: EntityOperation?
 
         /// Whether the entity type is a source, a target, or both.
@@ -32,7 +37,8 @@ extension ConnectorDocument {
     /// A field of an entity type.
     public struct EntityField: Sendable, Hashable {
         public enum Kind: String, Sendable, Hashable, CaseIterable {
-            case text, number, lookup, user
+            /// A string; a number; one of the field's values, by ID; a username or an email.
+        case text, number, lookup, user
 
             /// The OpsHub `fieldType`.
             public var fieldType: String { rawValue.uppercased() }
@@ -40,11 +46,15 @@ extension ConnectorDocument {
 
         /// The field's `internalName`.
         public var name: String
+        /// The field's `displayName`.
         public var label: String
         /// Where the end system's entity holds the field.
         public var pointer: String
+        /// The field's type, which its values are checked against.
         public var kind: Kind
+        /// Whether `entity.create` needs a value (or the default).
         public var required: Bool
+        /// What `entity.create` sends when it is given no value.
         public var defaultValue: JSONValue?
         /// What `lookup.values` answers for the field, as `{"id", "value"}`.
         public var values: [LookupValue]
@@ -52,7 +62,9 @@ extension ConnectorDocument {
 
     /// One value of a lookup field.
     public struct LookupValue: Sendable, Hashable {
+        /// What the field holds.
         public var id: String
+        /// What a user is shown.
         public var value: String
     }
 

@@ -149,15 +149,17 @@ struct DeclarativeExchange {
             }
             return failure(response.requestSent ? uncertain : .transient, "\(label): \(problem)\(response.requestSent ? notRepeated : "")")
         }
+        if (200..<300).contains(response.status) {
+            guard !response.body.isEmpty else { return CustomReply(value: .json(.null)) }
+            if let document = try? JSONValue(parsing: response.body) { return CustomReply(value: .json(document)) }
+            return CustomReply(value: .json(.string(String(decoding: response.body, as: UTF8.self))))
+        }
+        // What only a failure needs is worked out only for one.
         let quoted = String(decoding: response.body.prefix(Self.excerptLength), as: UTF8.self)
             .trimmingCharacters(in: .whitespacesAndNewlines)
         let excerpt = quoted.isEmpty ? "(no body)" : quoted + (response.body.count > Self.excerptLength ? "…" : "")
         let retryAfter = response.header("Retry-After").flatMap(Self.retryAfter)
         switch response.status {
-        case 200..<300:
-            guard !response.body.isEmpty else { return CustomReply(value: .json(.null)) }
-            if let document = try? JSONValue(parsing: response.body) { return CustomReply(value: .json(document)) }
-            return CustomReply(value: .json(.string(String(decoding: response.body, as: UTF8.self))))
         case 401, 403:
             return failure(.unauthorized, "\(label) answered \(response.status): the end system refused the credentials: \(excerpt)")
         case 404:
