@@ -114,6 +114,17 @@ enum BuilderRoutes {
             let body = try await request.decodeJSON(TestBody.self, limit: 256 << 10)
             return JSONBody.response(try await test(draft, body, state: state, principal: principal))
         }
+        builder.post("drafts/:id/publish") { request, context in
+            let principal = try context.requirePrincipal()
+            let draft = try state.registry.draft(id: try parameter("id", context), visibleTo: principal)
+            let body = try await request.decodeJSON(BuilderPublishing.Request.self, limit: 64 << 10)
+            return JSONBody.response(try await BuilderPublishing.publish(draft, body, by: principal, state: state), status: .created)
+        }
+        builder.get("drafts/:id/publications") { _, context in
+            let principal = try context.requirePrincipal()
+            let draft = try state.registry.draft(id: try parameter("id", context), visibleTo: principal)
+            return JSONBody.response(["publications": try state.registry.publications(ofDraft: draft.id)])
+        }
         builder.post("documents/yaml") { request, context in
             _ = try context.requirePrincipal()
             let document = try await request.decodeJSON(DocumentBody.self, limit: limit).value()

@@ -173,6 +173,71 @@ import Testing
         await server.stop()
     }
 
+    @Test func aDraftIsPublishedOnlyOnceTestedAndThenServedWithItsHistoryKept() async throws {
+        let server = try await ServerFixture.start()
+        let a = try await server.org("a")
+        let b = try await server.org("b")
+        var document = Self.hostDocument(server)
+        document["slug"] = "host-self"
+        let created = try await server.request("POST", "builder/drafts", token: a, json: ["document": document])
+        let id = try #require(created.json["id"] as? String)
+        func publish(_ version: String, scope: String = "org", token: String? = nil) async throws -> ServerFixture.Answer {
+            try await server.request("POST", "builder/drafts/\(id)/publish", token: token ?? a, json: [
+                "version": version, "scope": scope, "changelog": "version \(version)",
+            ])
+        }
+
+        let untested = try await publish("1.0.0")
+        #expect(untested.status == 409, "\(untested.text)")
+        #expect(untested.text.contains("not yet: health, get_draft"), "\(untested.text)")
+        // The end system is this server, on loopback: an org's test may not
+        // reach it (see above), the admin's may, and a pass counts for the draft.
+        for (operation, parameters) in [("health", [:]), ("get_draft", ["id": id])] {
+            let tested = try await server.request("POST", "builder/drafts/\(id)/test", json: [
+                "operation": operation, "parameters": parameters, "credentials": ["api_key": a],
+            ])
+            #expect(tested.json["passed"] as? Bool == true, "\(tested.text)")
+        }
+        #expect(try await publish("1.0.0", scope: "catalogue").status == 401, "the catalogue is the admin's")
+
+        let first = try await publish("1.0.0")
+        #expect(first.status == 201, "\(first.text)")
+        #expect(first.json["slug"] as? String == "host-self")
+        #expect((first.json["examples"] as? [Any])?.count == 2)
+        #expect(!first.text.contains(a), "no credential is kept with the version")
+        let entries = try await server.request("POST", "v2/connectors/list", token: a, json: ["request": ["filters": [:] as [String: Any]]])
+        let entry = ((entries.json["result"] as? [String: Any])?["data"] as? [[String: Any]])?.first
+        #expect(entry?["status"] as? String == "Live", "\(entries.text)")
+        #expect(entry?["scope"] as? String == "org")
+
+        let credentials = try String(decoding: JSONSerialization.data(withJSONObject: [
+            ["key": "api_key", "value": a, "sensitive": true],
+        ]), as: UTF8.self)
+        let called = try await server.request("POST", "connectors/host-self/functions/health", token: a, body: Data("{}".utf8),
+                                              headers: ["connector-credentials": credentials])
+        #expect(called.status == 200, "\(called.text)")
+        #expect((called.json["result"] as? [String: Any])?["status"] as? String == "ok", "\(called.text)")
+        let stranger = try await server.request("POST", "connectors/host-self/functions/health", token: b, body: Data("{}".utf8))
+        #expect(stranger.status == 404, "published to org a only: \(stranger.text)")
+
+        #expect(try await publish("1.0.0").status == 409, "a published version never changes")
+        #expect(try await publish("0.9.0").status == 409, "versions only go up")
+        var renamed = document
+        renamed["slug"] = "another-slug"
+        _ = try await server.request("PUT", "builder/drafts/\(id)", token: a, json: ["document": renamed])
+        let slugChanged = try await publish("1.1.0")
+        #expect(slugChanged.status == 409, "\(slugChanged.text)")
+        #expect(slugChanged.text.contains("fixed by the first publication: 'host-self'"), "\(slugChanged.text)")
+        _ = try await server.request("PUT", "builder/drafts/\(id)", token: a, json: ["document": document])
+        #expect(try await publish("1.1.0").status == 201)
+
+        let history = try await server.request("GET", "builder/drafts/\(id)/publications", token: a)
+        #expect((history.json["publications"] as? [[String: Any]])?.map { $0["version"] as? String } == ["1.0.0", "1.1.0"])
+        #expect(try await server.request("DELETE", "builder/drafts/\(id)", token: a).status == 409, "its history stays")
+        #expect(try await server.request("GET", "builder/drafts/\(id)/publications", token: b).status == 404)
+        await server.stop()
+    }
+
     @Test func hostileDocumentsAreRefusedWithAReason() async throws {
         let server = try await ServerFixture.start()
         let both = try await server.request("POST", "builder/drafts", json: ["document": [:], "yaml": "name: x"])

@@ -7,6 +7,13 @@ public struct ConformanceReport: Sendable, Hashable, Codable {
     /// Every check, in the order the kit ran them.
     public var checks: [ConformanceCheck]
 
+    /// A report of `checks` on `plugin` at `version`.
+    public init(plugin: String, version: String, checks: [ConformanceCheck]) {
+        self.plugin = plugin
+        self.version = version
+        self.checks = checks
+    }
+
     /// No check failed.
     public var passed: Bool { !checks.contains { $0.outcome == .fail } }
 

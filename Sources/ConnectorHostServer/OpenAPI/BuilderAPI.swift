@@ -58,6 +58,25 @@ enum BuilderAPI {
                 errors: [404, 422]
             ),
             APIEndpoint(
+                .post, "/builder/drafts/{id}/publish", id: "publishDraft", tag: "builder",
+                summary: "Publish a new version: every operation must have passed a test with its current definition; the version must be greater than the last; the slug is fixed by the first publication; scope catalogue is the admin's",
+                parameters: [id],
+                body: APISchema.body(.object(properties: [
+                    "version": .string(description: "A semantic version greater than every version published from this draft"),
+                    "scope": .string(allowedValues: ["org", "catalogue"]),
+                    "changelog": .string(description: "One line: what changed", minLength: 1, maxLength: 500),
+                    "org": .string(required: false, description: "The owning org of an admin's draft"),
+                ])),
+                success: .json("The publication", APISchema.ref("BuilderPublication"), status: 201),
+                errors: [404, 409, 422]
+            ),
+            APIEndpoint(
+                .get, "/builder/drafts/{id}/publications", id: "listPublications", tag: "builder",
+                summary: "Every version published from a draft, oldest first", parameters: [id],
+                success: .json("The publications", APISchema.object(["publications": .array(items: APISchema.ref("BuilderPublication"))])),
+                errors: [404]
+            ),
+            APIEndpoint(
                 .post, "/builder/documents/yaml", id: "renderDocument", tag: "builder",
                 summary: "A document as YAML (from JSON) or as JSON (from YAML), with its problems",
                 body: documentBody,
@@ -93,6 +112,13 @@ enum BuilderAPI {
                     "example": .fragment(.init(description: "The exchange, secrets removed")),
                 ])),
                 "untestedOperations": .array(items: .string(description: "Operations with no passing test of their current definition")),
+            ]),
+            "BuilderPublication": APISchema.object([
+                "draftId": .string, "version": .string, "slug": .string, "org": .string,
+                "scope": .string(allowedValues: ["org", "catalogue"]), "changelog": .string, "catalogueId": .string,
+                "document": .fragment(.init(description: "The document as published, without its registration")),
+                "examples": .array(items: .fragment(.init(description: "A passing exchange, secrets removed"))),
+                "publishedBy": .string, "publishedAt": .string(format: .dateTime),
             ]),
             "OperationTestResult": .object(properties: [
                 "operation": .string,
