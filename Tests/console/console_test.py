@@ -98,10 +98,10 @@ class ConsoleTest(unittest.TestCase):
 
     # ------------------------------------------------------------- helpers
 
-    def api(self, method, path, body=None, token=None):
+    def api(self, method, path, body=None, token=None, headers=None):
         request = urllib.request.Request(
             self.base + path, method=method, data=None if body is None else json.dumps(body).encode(),
-            headers={"authToken": token or self.token, "Content-Type": "application/json"},
+            headers={"authToken": token or self.token, "Content-Type": "application/json", **(headers or {})},
         )
         with urllib.request.urlopen(request, timeout=30) as answer:
             return json.load(answer)
@@ -235,6 +235,26 @@ class ConsoleTest(unittest.TestCase):
             self.assertNotIn(API_KEY, self.browser.page_source, "the key is never shown back")
             self.shot("builder-test-" + operation)
         self.wait(lambda: self.find("#untested").text == "Every operation has passed a test with its current definition.")
+
+        # Publish it for an org, find it Live in the catalogue, and call it.
+        self.api("POST", "/admin/orgs", {"id": "builders", "name": "Builders"})
+        self.find("#tab-publish").click()
+        self.wait(lambda: self.find('#publish-org option[value="builders"]'))
+        Select(self.find("#publish-org")).select_by_value("builders")
+        self.assertEqual(self.find("#publish-version").get_attribute("value"), "1.0.0")
+        self.type_into(self.find("#publish-changelog"), "First version: anything and headers")
+        self.find("#publish").click()
+        self.wait(lambda: "Published httpbin 1.0.0 (org)" in self.find("#publish-result").text, message=self.find("#publish-result").text)
+        self.wait(lambda: "First version" in self.find("#publications").text)
+        self.shot("builder-publish")
+        self.find('nav a[data-section="catalogue"]').click()
+        self.wait(lambda: self.find('#catalogue tr[data-entry="httpbin-1.0.0"]'),
+                  message=self.find("#notice").text)
+        self.assertIn("Live", self.find('#catalogue tr[data-entry="httpbin-1.0.0"]').text)
+        called = self.api("POST", "/connectors/httpbin/functions/anything", {"item": "gadget", "colour": "red"},
+                          headers={"connector-credentials": json.dumps([{"key": "api_key", "value": API_KEY, "sensitive": True}])})
+        self.assertEqual(called["result"]["args"], {"colour": "red"})
+        self.assertTrue(called["result"]["url"].endswith("/anything/gadget?colour=red"), called)
         self.assertEqual(self.console_errors(), [])
 
     def test_4_the_yaml_and_the_form_are_one_document(self):

@@ -438,7 +438,7 @@ function overviewTab(doc) {
       textInput('Slug (from the name when empty; fixed once published)', doc, 'slug', { pattern: '[a-z0-9]+(-[a-z0-9]+)*', id: 'field-slug' })),
     el('div', { class: 'row' },
       selectInput('Type', doc, 'type', TYPES, 'General'),
-      textInput('Version', doc, 'version', { pattern: '\\d+\\.\\d+\\.\\d+([-+].*)?', placeholder: '1.0.0', id: 'field-version' })),
+      textInput('Version', doc, 'version', { pattern: '\\d+\\.\\d+\\.\\d+(-.*|\\+.*)?', placeholder: '1.0.0', id: 'field-version' })),
     textInput('Description', doc, 'description', { id: 'field-description' }),
     textInput('Base URL', doc, 'base_url', { type: 'url', required: true, id: 'field-base-url', placeholder: 'https://api.example.com' }),
     el('div', { class: 'row' },
@@ -639,12 +639,82 @@ function testTab(doc) {
   ];
 }
 
+function nextVersion(published) {
+  const last = published[published.length - 1]?.version;
+  const match = /^(\d+)\.(\d+)\.(\d+)$/.exec(last ?? '');
+  return match ? `${match[1]}.${match[2]}.${Number(match[3]) + 1}` : (builder.document.version ?? '1.0.0');
+}
+
+function publishTab() {
+  const history = el('tbody');
+  const version = el('input', { type: 'text', id: 'publish-version', required: true, pattern: '\\d+\\.\\d+\\.\\d+(-.*|\\+.*)?' });
+  const scope = el('select', { id: 'publish-scope' },
+    el('option', { value: 'org', text: 'My org only' }),
+    session.me.admin ? el('option', { value: 'catalogue', text: 'Catalogue (every org)' }) : null);
+  const changelog = el('input', { type: 'text', id: 'publish-changelog', required: true, maxlength: 500 });
+  const org = el('select', { id: 'publish-org' });
+  const needsOrg = session.me.admin && !builder.draft.org;
+  const outcome = el('div', { id: 'publish-result' });
+  const untested = builder.draft.untestedOperations ?? [];
+  const load = async () => {
+    try {
+      const { publications } = await api('GET', `/builder/drafts/${encodeURIComponent(builder.draft.id)}/publications`);
+      version.value = nextVersion(publications);
+      history.replaceChildren(...publications.map((publication) => el('tr', {},
+        el('td', { text: publication.version }), el('td', { text: publication.slug }), el('td', { text: publication.scope }),
+        el('td', { text: publication.changelog }), el('td', { text: publication.publishedBy }), el('td', { text: publication.publishedAt }))));
+      if (!publications.length) history.append(el('tr', {}, el('td', { colspan: 6, class: 'muted', text: 'Not published yet.' })));
+      if (needsOrg) {
+        const { orgs } = await api('GET', '/admin/orgs');
+        org.replaceChildren(...orgs.map((each) => el('option', { value: each.id, text: `${each.name} (${each.id})` })));
+      }
+    } catch (error) {
+      failed(error);
+    }
+  };
+  load();
+  return [
+    el('p', { class: untested.length ? 'error' : 'muted', text: untested.length
+      ? `Publishing needs a passing test of every operation's current definition; not yet: ${untested.join(', ')}.`
+      : 'Every operation has passed a test with its current definition. A published version never changes; the slug is fixed by the first publication.' }),
+    el('div', { class: 'row' },
+      el('label', {}, el('span', { text: 'Version (greater than the last)' }), version),
+      el('label', {}, el('span', { text: 'Scope' }), scope),
+      needsOrg ? el('label', {}, el('span', { text: 'Owning org' }), org) : null),
+    el('label', {}, el('span', { text: 'Changelog (one line)' }), changelog),
+    el('button', {
+      type: 'button', class: 'primary', id: 'publish', text: 'Publish',
+      onclick: async () => {
+        if (!version.checkValidity() || !changelog.checkValidity()) {
+          return outcome.replaceChildren(el('p', { class: 'notice error', text: 'A semantic version and a changelog line are needed.' }));
+        }
+        const body = { version: version.value, scope: scope.value, changelog: changelog.value };
+        if (needsOrg) body.org = org.value;
+        try {
+          await saveDraft(false);
+          const published = await api('POST', `/builder/drafts/${encodeURIComponent(builder.draft.id)}/publish`, body);
+          outcome.replaceChildren(el('p', { class: 'notice ok', text: `Published ${published.slug} ${published.version} (${published.scope}); catalogue entry ${published.catalogueId}.` }));
+          load();
+        } catch (error) {
+          outcome.replaceChildren(el('p', { class: 'notice error', text: error.message }));
+        }
+      },
+    }),
+    outcome,
+    el('h3', { text: 'Published versions' }),
+    el('div', { class: 'table-wrap' }, el('table', { id: 'publications' },
+      el('thead', {}, el('tr', {}, ['Version', 'Slug', 'Scope', 'Changelog', 'By', 'When'].map((text) => el('th', { scope: 'col', text })))),
+      history)),
+  ];
+}
+
 const TABS = [
   ['overview', 'Overview', overviewTab],
   ['auth', 'Auth & Credentials', authTab],
   ['operations', 'Operations', operationsTab],
   ['resilience', 'Resilience', resilienceTab],
   ['test', 'Test', testTab],
+  ['publish', 'Publish', publishTab],
 ];
 
 function renderForm() {
