@@ -61,6 +61,11 @@ enum BuilderRoutes {
         let kept: Bool
     }
 
+    struct RetestList: Encodable {
+        let results: [RetestView]
+        let untestedOperations: [String]
+    }
+
     struct TextBody: Decodable {
         let text: String
     }
@@ -113,6 +118,14 @@ enum BuilderRoutes {
             let draft = try state.registry.draft(id: try parameter("id", context), visibleTo: principal)
             let body = try await request.decodeJSON(TestBody.self, limit: 256 << 10)
             return JSONBody.response(try await test(draft, body, state: state, principal: principal))
+        }
+        builder.post("drafts/:id/retest") { request, context in
+            let principal = try context.requirePrincipal()
+            let draft = try state.registry.draft(id: try parameter("id", context), visibleTo: principal)
+            let body = try await request.decodeJSON(RetestBody.self, limit: 64 << 10)
+            let results = try await retest(draft, credentials: body.credentials ?? [:], state: state, principal: principal)
+            let after = try state.registry.draft(id: draft.id, visibleTo: principal)
+            return JSONBody.response(RetestList(results: results, untestedOperations: after.untestedOperations))
         }
         builder.post("drafts/:id/publish") { request, context in
             let principal = try context.requirePrincipal()
@@ -172,10 +185,54 @@ enum BuilderRoutes {
         let secrets = document.credentials.filter(\.sensitive).compactMap { credentials[$0.name] }.filter { !$0.isEmpty }
         let shown = try masked(JSONValue(parsing: JSONBody.encode(result)), secrets: secrets)
         guard result.passed else { return TestView(result: shown, passed: false, kept: false) }
+        // Kept with the parameters it was sent with, so that a later edit can be re-tested against it.
+        var example = shown.objectValue ?? [:]
+        example["parameters"] = masked(.object(parameters), secrets: secrets)
         try state.registry.recordTestPass(
-            draft: draft.id, operation: body.operation, definitionSHA256: digest, example: shown, by: principal
+            draft: draft.id, operation: body.operation, definitionSHA256: digest, example: .object(example), by: principal
         )
         return TestView(result: shown, passed: true, kept: true)
+    }
+
+    /// One operation re-tested against its kept example.
+    struct RetestView: Encodable {
+        let operation: String
+        /// The parameters of the kept example it was sent with; nil when the
+        /// operation has no kept example yet.
+        let parameters: JSONValue?
+        let outcome: TestView?
+        /// The status the kept example was answered with.
+        let exampleStatus: Int?
+    }
+
+    struct RetestBody: Decodable {
+        let credentials: [String: String]?
+    }
+
+    /// Runs every operation of the draft again with the parameters of its
+    /// newest kept example (whatever definition that tested), with the
+    /// caller's test credentials: after an edit, one request re-tests all.
+    private static func retest(
+        _ draft: BuilderDraft, credentials: [String: String], state: ServerState, principal: Principal
+    ) async throws(ConnectorHostError) -> [RetestView] {
+        let names = draft.document["operations"]?.arrayValue?.compactMap { $0["name"]?.stringValue } ?? []
+        var results: [RetestView] = []
+        for name in names {
+            guard let example = draft.passedTests.last(where: { $0.operation == name })?.example,
+                  let parameters = example["parameters"]?.objectValue
+            else {
+                results.append(RetestView(operation: name, parameters: nil, outcome: nil, exampleStatus: nil))
+                continue
+            }
+            let outcome = try await test(
+                draft, TestBody(operation: name, parameters: parameters, credentials: credentials), state: state, principal: principal
+            )
+            results.append(RetestView(
+                operation: name, parameters: .object(parameters), outcome: outcome,
+                exampleStatus: example["status"]?.integerValue.map(Int.init)
+            ))
+        }
+        return results
     }
 
     /// The value with every secret replaced by `********` wherever it appears:

@@ -97,9 +97,24 @@ import Testing
 
         // A changed definition is untested again.
         let edited = try await server.request("PUT", "builder/drafts/\(id)", json: [
-            "document": Self.hostDocument(server, draftPath: "/builder/drafts/{id}/"),
+            "document": Self.hostDocument(server, draftPath: "/builder/drafts/{id}/missing"),
         ])
         #expect(edited.json["untestedOperations"] as? [String] == ["health", "get_draft"])
+        // Re-tested against the kept example, with its parameters: the new path fails where the old one passed.
+        let retested = try await server.request("POST", "builder/drafts/\(id)/retest", json: ["credentials": credentials])
+        #expect(retested.status == 200, "\(retested.text)")
+        let results = try #require(retested.json["results"] as? [[String: Any]])
+        #expect(results.map { $0["operation"] as? String } == ["health", "get_draft"])
+        #expect(results[0]["outcome"] == nil, "health has no kept example")
+        #expect((results[1]["parameters"] as? [String: Any])?["id"] as? String == id)
+        #expect(results[1]["exampleStatus"] as? Int == 200)
+        #expect((results[1]["outcome"] as? [String: Any])?["passed"] as? Bool == false, "\(retested.text)")
+        // Put back, it passes again from the same example.
+        _ = try await server.request("PUT", "builder/drafts/\(id)", json: ["document": Self.hostDocument(server)])
+        let again = try await server.request("POST", "builder/drafts/\(id)/retest", json: ["credentials": credentials])
+        #expect(((again.json["results"] as? [[String: Any]])?[1]["outcome"] as? [String: Any])?["passed"] as? Bool == true)
+        #expect(again.json["untestedOperations"] as? [String] == ["health"])
+        #expect(!again.text.contains(ServerFixture.adminToken))
         await server.stop()
     }
 

@@ -235,6 +235,10 @@ class ConsoleTest(unittest.TestCase):
             self.assertNotIn(API_KEY, self.browser.page_source, "the key is never shown back")
             self.shot("builder-test-" + operation)
         self.wait(lambda: self.find("#untested").text == "Every operation has passed a test with its current definition.")
+        self.type_into(self.find('input[data-credential="api_key"]'), API_KEY)
+        self.find("#retest-all").click()
+        self.wait(lambda: "headers: passed" in self.find("#test-result").text, message=self.find("#test-result").text)
+        self.assertIn("anything: passed; the example was answered 200, now 200", self.find("#retest-results").text)
 
         # Publish it for an org, find it Live in the catalogue, and call it.
         self.api("POST", "/admin/orgs", {"id": "builders", "name": "Builders"})

@@ -635,6 +635,30 @@ function testTab(doc) {
         }
       },
     }),
+    el('button', {
+      type: 'button', id: 'retest-all', text: 'Re-test every operation with its kept example',
+      onclick: async () => {
+        const credentials = {};
+        for (const { name, input } of credentialInputs) if (input.value !== '') credentials[name] = input.value;
+        builder.result.replaceChildren(el('p', { class: 'muted', text: 'Re-testing…' }));
+        try {
+          await saveDraft(false);
+          const { results, untestedOperations } = await api('POST', `/builder/drafts/${encodeURIComponent(builder.draft.id)}/retest`, { credentials });
+          builder.result.replaceChildren(el('ul', { id: 'retest-results' }, results.map((entry) => el('li', {
+            class: entry.outcome?.passed ? 'notice ok' : 'notice error',
+            text: entry.outcome
+              ? `${entry.operation}: ${entry.outcome.passed ? 'passed' : `failed (${entry.outcome.result.error?.message ?? 'the answer does not match the schema'})`}; the example was answered ${entry.exampleStatus ?? '?'}, now ${entry.outcome.result.status ?? 'no answer'}`
+              : `${entry.operation}: no kept example yet; test it once`,
+          }))));
+          builder.draft = await api('GET', `/builder/drafts/${encodeURIComponent(builder.draft.id)}`);
+          document.getElementById('untested').textContent = untestedOperations.length
+            ? `Not yet passed with their current definition: ${untestedOperations.join(', ')}`
+            : 'Every operation has passed a test with its current definition.';
+        } catch (error) {
+          builder.result.replaceChildren(el('p', { class: 'notice error', text: error.message }));
+        }
+      },
+    }),
     builder.result,
   ];
 }

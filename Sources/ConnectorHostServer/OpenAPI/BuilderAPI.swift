@@ -58,6 +58,29 @@ enum BuilderAPI {
                 errors: [404, 422]
             ),
             APIEndpoint(
+                .post, "/builder/drafts/{id}/retest", id: "retestDraft", tag: "builder",
+                summary: "Run every operation again with the parameters of its newest kept example and these test credentials (never stored)",
+                parameters: [id],
+                body: APISchema.body(.object(properties: [
+                    "credentials": .object(
+                        required: false, description: "Test credentials by field name; used for this request only",
+                        additionalProperties: .init(.string)
+                    ),
+                ])),
+                success: .json("Each operation's outcome", APISchema.object([
+                    "results": .array(items: .object(properties: [
+                        "operation": .string,
+                        "parameters": .object(required: false, description: "Absent: the operation has no kept example yet"),
+                        "outcome": .object(required: false, properties: [
+                            "result": APISchema.ref("OperationTestResult"), "passed": .boolean, "kept": .boolean,
+                        ]),
+                        "exampleStatus": .integer(required: false),
+                    ])),
+                    "untestedOperations": .array(items: .string),
+                ])),
+                errors: [404, 422]
+            ),
+            APIEndpoint(
                 .post, "/builder/drafts/{id}/publish", id: "publishDraft", tag: "builder",
                 summary: "Publish a new version: every operation must have passed a test with its current definition; the version must be greater than the last; the slug is fixed by the first publication; scope catalogue is the admin's",
                 parameters: [id],
