@@ -36,9 +36,16 @@ extension ConnectorDocument {
 
     /// A field of an entity type.
     public struct EntityField: Sendable, Hashable {
+        /// What a field holds, as OpsHub types it.
         public enum Kind: String, Sendable, Hashable, CaseIterable {
-            /// A string; a number; one of the field's values, by ID; a username or an email.
-        case text, number, lookup, user
+            /// A string.
+            case text
+            /// A number.
+            case number
+            /// One of the field's values, by ID.
+            case lookup
+            /// A username or an email.
+            case user
 
             /// The OpsHub `fieldType`.
             public var fieldType: String { rawValue.uppercased() }

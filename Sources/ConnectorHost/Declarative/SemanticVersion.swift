@@ -1,8 +1,11 @@
 /// A semantic version (semver.org 2.0), ordered by precedence: numbers
 /// numerically, a pre-release below its release, build metadata ignored.
 public struct SemanticVersion: Sendable, Hashable, Comparable, CustomStringConvertible {
+    /// The major version: a change breaks its users.
     public let major: Int
+    /// The minor version: a change adds without breaking.
     public let minor: Int
+    /// The patch version: a change fixes without adding.
     public let patch: Int
     /// The dot-separated pre-release identifiers; empty for a release.
     public let preRelease: [String]
