@@ -280,7 +280,9 @@ package final class SandboxRuntime: PluginRuntime {
             // One more turn of a crash loop: the next start is due after the
             // delay, not on the next call, so that a plugin that crashes at
             // every start ends quarantined, as one that crashes later does.
-            if case .restarting = state.withLock({ $0.phase }) {
+            // (A start that timed out, or a file that changed, waits for a
+            // call or a reload: starting again would only repeat it.)
+            if error.code == .pluginCrashed, case .restarting = state.withLock({ $0.phase }) {
                 Task { _ = try? await self.currentWorker() }
             }
             throw error
