@@ -20,7 +20,10 @@ import Testing
         sandbox.dataDirectory = directory.appendingPathComponent("data").path
         configure(&sandbox)
         configuration.pluginSandbox[fixture] = sandbox
-        return try await ConnectorHost.start(configuration: configuration, logger: TestSupport.quietLogger)
+        let host = try await ConnectorHost.start(configuration: configuration, logger: TestSupport.quietLogger)
+        // The faults are those of a worker that runs: its pid is read before the first call.
+        try await host.connector(named: fixture).warmUp()
+        return host
     }
 
     /// The plugin (not thread-safe: one call slot) hangs in its first call. The
@@ -134,8 +137,11 @@ import Testing
         sandbox.idleCPUInterval = .seconds(1)
         sandbox.idleCPULimit = .milliseconds(20)
         configuration.pluginSandbox["hostile-spin-after-return"] = sandbox
+        // Ticks of the clock add up to minutes: no idle stop may take the worker watched.
+        configuration.warmPlugins = ["hostile-spin-after-return"]
         let host = try await ConnectorHost.start(configuration: configuration, logger: TestSupport.quietLogger)
         let plugin = try host.connector(named: "hostile-spin-after-return")
+        try await plugin.warmUp()
         let spinning = try #require(plugin.status.pid)
         let session = try await plugin.openSession([])
         let answer = try TestSupport.object(await plugin.call(.entityGet, request: Array("{}".utf8), session: session))

@@ -66,6 +66,9 @@ public struct PluginStatus: Sendable, Hashable, Encodable {
         /// Crashed too often; takes no calls until restarted or replaced.
         case quarantined
         case starting
+        /// No worker runs (none was called for yet, or it stopped after its
+        /// idle period); the next call starts one. Takes calls.
+        case idle
         case stopped
         /// An operator paused it; it takes no calls until resumed.
         case paused
