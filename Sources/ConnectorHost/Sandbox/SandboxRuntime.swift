@@ -476,21 +476,23 @@ package final class SandboxRuntime: PluginRuntime {
     /// watch is cancelled.
     private func stopWhenIdle(_ worker: SandboxWorker) async {
         guard let timeout = settings.idleTimeout else { return }
-        while true {
-            let now = clock.now
-            let due = state.withLock { state -> Duration? in
-                guard state.worker === worker else { return nil }
-                let due = state.lastUse + timeout
-                // Held now (or kept running another way): a full idle period ends no sooner than from now.
-                return state.holds > 0 || due <= now ? now + timeout : due
+        var due = state.withLock { $0.worker === worker ? $0.lastUse + timeout : nil }
+        while let deadline = due {
+            guard (try? await clock.sleep(until: deadline)) != nil else { return }
+            if let stopped = takeUnusedWorker(idleSince: timeout, worker: worker) {
+                logger.info("sandbox worker stopped after its idle period", metadata: [
+                    "pid": "\(stopped.pid)", "idleTimeout": "\(timeout.secondsText)",
+                ])
+                await stopped.stop(within: settings.loadTimeout)
+                return
             }
-            guard let due, (try? await clock.sleep(until: due)) != nil else { return }
-            guard let stopped = takeUnusedWorker(idleSince: timeout, worker: worker) else { continue }
-            logger.info("sandbox worker stopped after its idle period", metadata: [
-                "pid": "\(stopped.pid)", "idleTimeout": "\(timeout.secondsText)",
-            ])
-            await stopped.stop(within: settings.loadTimeout)
-            return
+            let now = clock.now
+            due = state.withLock { state -> Duration? in
+                guard state.worker === worker else { return nil }
+                let next = state.lastUse + timeout
+                // Held now (or kept running another way): a full idle period ends no sooner than from now.
+                return state.holds > 0 || next <= now ? now + timeout : next
+            }
         }
     }
 
