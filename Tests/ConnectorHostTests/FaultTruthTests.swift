@@ -27,13 +27,14 @@ import Testing
     }
 
     /// The plugin (not thread-safe: one call slot) hangs in its first call. The
-    /// call times out after its 2 s limit; its retry goes to a fresh worker
+    /// call times out after its 5 s limit; its retry goes to a fresh worker
     /// at once, instead of waiting behind the stuck call until the hang grace
     /// (a minute here) kills the worker. The retry's limit covers the fresh
-    /// worker's start, hence a limit no start on a busy machine reaches.
+    /// worker's start, hence a limit no start reaches even with the whole
+    /// suite running on two cores.
     @Test func aRetryAfterATimeoutGoesToAFreshWorkerNotBehindTheStuckCall() async throws {
         var policy = ResilienceOverrides()
-        policy.timeout = .seconds(2)
+        policy.timeout = .seconds(5)
         policy.maxRetries = 1
         policy.retryDelay = .milliseconds(1)
         policy.backoff = ResilienceOverrides.Backoff.none
