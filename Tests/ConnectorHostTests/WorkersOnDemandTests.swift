@@ -129,8 +129,12 @@ import Glibc
     @Test func anIdleWorkerStopsAndTheNextCallStartsAnother() async throws {
         let rig = try await Rig.make()
         let alpha = try rig.host.connector(named: "alpha")
-        // A pooled session lives in the worker: it must not outlive it.
-        _ = try await alpha.call(.serverInfo, credentials: [])
+        let sessions = try #require(rig.host.plugin(named: "alpha")?.sessions)
+        // Pooled sessions live in the worker: they must not outlive it.
+        let (one, other) = ([SessionSetting(key: "user", value: "one")], [SessionSetting(key: "user", value: "other")])
+        _ = try await alpha.call(.serverInfo, credentials: one)
+        _ = try await alpha.call(.serverInfo, credentials: other)
+        #expect(await sessions.remove(for: one) != nil, "the pool holds the sessions opened")
         let first = try #require(alpha.status.pid)
 
         rig.clock.advance(by: Self.idleTimeout - .seconds(1))
@@ -138,9 +142,10 @@ import Glibc
         rig.clock.advance(by: .seconds(1))
         try await rig.waitUntil("alpha is idle") { alpha.status.health == .idle }
         #expect(alpha.status.pid == nil)
+        #expect(await sessions.remove(for: other) == nil, "the stopped worker's sessions were dropped")
         try await rig.waitUntil("worker \(first) has exited") { Self.isGone(first) }
 
-        let answer = try TestSupport.object(await alpha.call(.serverInfo, credentials: []))
+        let answer = try TestSupport.object(await alpha.call(.serverInfo, credentials: other))
         #expect(answer["sessionVersion"] as? String == "1.0.0", "answered in a session the new worker opened")
         let second = try #require(alpha.status.pid)
         #expect(second != first)
