@@ -187,6 +187,50 @@ import Glibc
         await rig.host.shutdown()
     }
 
+    /// A worker that never finishes loading (its constructor spins), served
+    /// under a description the scan cache holds for the file: a call waits for
+    /// the start only within its own time limit; the start goes on, bounded by
+    /// the load timeout.
+    @Test func aCallWaitsForTheStartOnlyWithinItsTimeLimit() async throws {
+        let directory = try TestSupport.temporaryDirectory()
+        let path = directory.appendingPathComponent("slow-start.so").path
+        try FileManager.default.copyItem(atPath: TestSupport.fixture("hostile-constructor-spin"), toPath: path)
+        let alpha = try await ConnectorHost.inspect(
+            pluginAt: TestSupport.fixture("alpha"), sandbox: TestSupport.sandbox, logger: TestSupport.quietLogger
+        )
+        let cache = InMemoryScanCache()
+        await cache.store(.accepted(alpha), for: try ScanKey(path: path))
+        let clock = ManualClock()
+        var configuration = TestSupport.configuration(pluginDirectory: directory.path)
+        configuration.clock = clock
+        configuration.scanCache = cache
+        configuration.sandbox.idleCPULimit = nil
+        var policy = ResilienceOverrides()
+        policy.timeout = .seconds(1)
+        policy.maxRetries = 0
+        configuration.resilience = policy
+        let host = try await ConnectorHost.start(configuration: configuration, logger: TestSupport.quietLogger)
+        let plugin = try host.connector(named: "alpha")
+
+        let call = Task { await hostError { () async throws(ConnectorHostError) in try await plugin.call(.metadataGet, session: nil) } }
+        // The call's wait, due at its time limit, is the first of the clock's sleepers (the load's is at 30 s).
+        for _ in 0..<2_000_000 where clock.nextDeadline != .seconds(1) { await Task.yield() }
+        #expect(clock.nextDeadline == .seconds(1))
+        #expect(plugin.status.health == .starting)
+        clock.advance(by: .seconds(1))
+        let error = await call.value
+        #expect(error?.code == .timeout)
+        #expect(error?.message.contains("did not start within the call's time limit (1 s)") == true, "\(String(describing: error))")
+        #expect(plugin.status.health == .starting, "the start goes on")
+
+        // The load timeout ends the start: a failed start, counted as a crash.
+        clock.advance(by: .seconds(30))
+        for _ in 0..<2_000_000 where plugin.status.restarts == 0 { await Task.yield() }
+        #expect(plugin.status.restarts == 1)
+        #expect(plugin.status.lastCrash?.contains("did not finish loading within 30 s") == true, "\(plugin.status)")
+        await host.shutdown()
+    }
+
     @Test func aWarmPluginStartsWithTheHostAndNeverIdles() async throws {
         let rig = try await Rig.make(["alpha", "beta"]) { $0.warmPlugins = ["alpha"] }
         let alpha = try rig.host.connector(named: "alpha")
