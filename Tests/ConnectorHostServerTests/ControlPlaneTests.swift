@@ -59,6 +59,8 @@ import Testing
 
     @Test func pauseResumeRestart() async throws {
         let server = try await Self.devServer()
+        // Operator actions on a running worker; no call's time limit covers its start.
+        #expect(try await server.request("POST", "plugins/tracker/warm").status == 200)
         func checksum() async throws -> ServerFixture.Answer {
             try await server.request("POST", "connectors/tracker/functions/checksum", body: Data(#"["hello"]"#.utf8))
         }
