@@ -2,7 +2,7 @@ import ConnectorHost
 import Foundation
 import Hummingbird
 
-/// The operator's view: plugins and their health, restart, pause and resume,
+/// The operator's view: plugins and their health, restart, warm-up, pause and resume,
 /// `/healthz`, `/metrics` (Prometheus text) and `/openapi.json`.
 enum ControlPlaneRoutes {
     /// A plugin in `GET /plugins`: its state and, in `GET /plugins/{name}`, its functions.
@@ -110,6 +110,13 @@ enum ControlPlaneRoutes {
             try state.registry.recordOperatorAction("plugin restarted", plugin: connector.name, by: context.actor)
             try state.registry.clearQuarantine(plugin: connector.name)
             try await connector.restart()
+            return JSONBody.response(PluginView(status: connector.status, plugin: nil))
+        }
+        router.post("plugins/:name/warm") { _, context in
+            try context.requireAdmin()
+            let connector = try state.host.connector(named: try parameter("name", context))
+            try state.registry.recordOperatorAction("plugin warmed up", plugin: connector.name, by: context.actor)
+            try await connector.warmUp()
             return JSONBody.response(PluginView(status: connector.status, plugin: nil))
         }
         router.post("plugins/:name/reload") { _, context in

@@ -53,6 +53,8 @@ struct CallCommand: AsyncParsableCommand {
 
     @OptionGroup var signing: SigningOptions
 
+    @OptionGroup var scanCache: ScanCacheOptions
+
     @OptionGroup var common: CommonOptions
 
     func validate() throws {
@@ -91,6 +93,7 @@ struct CallCommand: AsyncParsableCommand {
             configuration.pluginSandbox = sandbox.pluginSandboxes(base: configuration.sandbox)
             signing.apply(to: &configuration)
             if inProcess { configuration.trustedPlugins = [connector] }
+            configuration.scanCache = scanCache.scanCache
             let host = try await ConnectorHost.start(configuration: configuration, logger: common.makeLogger(defaultLevel: .error))
             do throws(ConnectorHostError) {
                 let connector = try host.connector(named: connector)

@@ -6,11 +6,13 @@ struct HealthCommand: AsyncParsableCommand {
         commandName: "health",
         abstract: "Start every plugin of a directory and show its runtime and state.",
         discussion: """
-            Each plugin is started as a server would start it (a sandbox worker unless trusted), watched for \
-            --observe seconds so that one whose worker keeps crashing shows as restarting or quarantined, and \
-            reported: runtime, health (healthy, degraded, restarting, quarantined, starting, stopped), circuit \
-            breaker state, worker process ID, restarts, last crash and isolation. With --json: \
-            {"plugins": [...], "rejected": [...]}. Exits 1 when a plugin is not healthy or a file was rejected.
+            Each plugin is started as a server would start it on its first call (a sandbox worker unless \
+            trusted), watched for --observe seconds so that one whose worker keeps crashing shows as restarting \
+            or quarantined, and reported: runtime, health (healthy, degraded, restarting, quarantined, starting, \
+            idle, stopped), circuit breaker state, worker process ID, restarts, last crash and isolation. With \
+            --cold, no worker is started: plugins show as idle, as a server shows those not called yet. With \
+            --json: {"plugins": [...], "rejected": [...]}. Exits 1 when a plugin is neither healthy nor idle, or a \
+            file was rejected.
             """
     )
 
@@ -29,9 +31,14 @@ struct HealthCommand: AsyncParsableCommand {
     @Flag(help: "Print JSON instead of text.")
     var json = false
 
+    @Flag(help: "Start no worker: show each plugin as registered, idle until its first call.")
+    var cold = false
+
     @OptionGroup var sandbox: SandboxOptions
 
     @OptionGroup var signing: SigningOptions
+
+    @OptionGroup var scanCache: ScanCacheOptions
 
     @OptionGroup var common: CommonOptions
 
@@ -46,7 +53,16 @@ struct HealthCommand: AsyncParsableCommand {
             configuration.sandbox = sandbox.applied(to: configuration.sandbox)
             configuration.pluginSandbox = sandbox.pluginSandboxes(base: configuration.sandbox)
             signing.apply(to: &configuration)
+            configuration.scanCache = scanCache.scanCache
             let host = try await ConnectorHost.start(configuration: configuration, logger: common.makeLogger())
+            if !cold {
+                // As a first call would; one that cannot start shows why in its status.
+                await withTaskGroup(of: Void.self) { group in
+                    for name in host.connectorNames {
+                        group.addTask { try? await host.connector(named: name).warmUp() }
+                    }
+                }
+            }
             // Real time: this is a command run by hand, watching real workers.
             let watchUntil = ContinuousClock.now + .milliseconds(Int64(observe * 1000))
             while ContinuousClock.now < watchUntil, host.statuses.contains(where: { $0.health != .quarantined }) {
@@ -62,7 +78,7 @@ struct HealthCommand: AsyncParsableCommand {
             } else {
                 print(PluginText.health(statuses, rejected: host.discovery.rejected))
             }
-            return !rejected.isEmpty || statuses.contains { $0.health != .healthy }
+            return !rejected.isEmpty || statuses.contains { $0.health != .healthy && $0.health != .idle }
         }
         if unhealthy { throw ExitCode(1) }
     }

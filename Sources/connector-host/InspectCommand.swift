@@ -18,11 +18,15 @@ struct InspectCommand: AsyncParsableCommand {
     @Flag(help: "Print JSON instead of text.")
     var json = false
 
+    @OptionGroup var scanCache: ScanCacheOptions
+
     @OptionGroup var common: CommonOptions
 
     func run() async throws {
         try await reportingFailure { () throws(ConnectorHostError) in
-            let description = try await ConnectorHost.inspect(pluginAt: plugin, logger: common.makeLogger())
+            let description = try await ConnectorHost.inspect(
+                pluginAt: plugin, cache: scanCache.scanCache, logger: common.makeLogger()
+            )
             let summary = PluginSummary(description)
             if json {
                 try JSONOutput.print(summary)

@@ -18,6 +18,8 @@ struct ListCommand: AsyncParsableCommand {
     @Flag(help: "Print JSON instead of text.")
     var json = false
 
+    @OptionGroup var scanCache: ScanCacheOptions
+
     @OptionGroup var common: CommonOptions
 
     struct Output: Encodable {
@@ -47,7 +49,9 @@ struct ListCommand: AsyncParsableCommand {
 
     func run() async throws {
         let rejected = try await reportingFailure { () throws(ConnectorHostError) -> Bool in
-            let report = try await ConnectorHost.discover(directory: directory.directory, logger: common.makeLogger())
+            let report = try await ConnectorHost.discover(
+                directory: directory.directory, cache: scanCache.scanCache, logger: common.makeLogger()
+            )
             if json {
                 try JSONOutput.print(Output(
                     plugins: report.plugins.map {

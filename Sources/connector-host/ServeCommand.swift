@@ -58,6 +58,18 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("trust"), help: ArgumentHelp("Run this plugin in process, not in a sandbox worker.", valueName: "name"))
     var trusted: [String] = []
 
+    @Option(help: ArgumentHelp(
+        "Stop a plugin's sandbox worker after this long without a call; its next call starts a new one (0: never).",
+        valueName: "seconds"
+    ))
+    var idleTimeout: Double = 300
+
+    @Option(name: .customLong("warm"), help: ArgumentHelp(
+        "Start this plugin's sandbox worker with the server, and never stop it for want of calls (repeatable).",
+        valueName: "name"
+    ))
+    var warm: [String] = []
+
     @OptionGroup var sandbox: SandboxOptions
 
     @OptionGroup var signing: SigningOptions
@@ -69,6 +81,9 @@ struct ServeCommand: AsyncParsableCommand {
         guard shutdownDeadline >= 0, shutdownDeadline <= 3600 else {
             throw ValidationError("--shutdown-deadline must be 0 to 3600 seconds")
         }
+        guard idleTimeout >= 0, idleTimeout <= 86400 else {
+            throw ValidationError("--idle-timeout must be 0 (never) to 86400 seconds")
+        }
 
     }
 
@@ -79,6 +94,8 @@ struct ServeCommand: AsyncParsableCommand {
         hostConfiguration.trustedPlugins = Set(trusted)
         hostConfiguration.shutdownDeadline = .milliseconds(Int64(shutdownDeadline * 1000))
         hostConfiguration.sandbox = sandbox.applied(to: hostConfiguration.sandbox)
+        hostConfiguration.sandbox.idleTimeout = idleTimeout == 0 ? nil : .milliseconds(Int64(idleTimeout * 1000))
+        hostConfiguration.warmPlugins = Set(warm)
         hostConfiguration.pluginSandbox = sandbox.pluginSandboxes(base: hostConfiguration.sandbox)
         signing.apply(to: &hostConfiguration)
         // A server holds the admin token and the registry: no process of its

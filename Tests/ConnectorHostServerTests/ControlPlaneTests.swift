@@ -32,9 +32,21 @@ import Testing
         #expect(plugin["version"] as? String == "1.0.0")
         #expect(plugin["abiVersion"] as? Int == 3)
         #expect(plugin["runtime"] as? String == "sandbox")
-        #expect(plugin["health"] as? String == "healthy")
+        #expect(plugin["health"] as? String == "idle", "the server started no worker")
+        #expect(plugin["pid"] == nil)
         #expect(plugin["breaker"] as? String == "closed")
         #expect((plugin["fileSHA256"] as? String)?.count == 64)
+
+        let org = try await server.org("acme")
+        #expect(try await server.request("POST", "plugins/tracker/warm", token: org).status == 401, "an admin's action")
+        let warmed = try await server.request("POST", "plugins/tracker/warm")
+        #expect(warmed.status == 200, "\(warmed.text)")
+        #expect(warmed.json["health"] as? String == "healthy")
+        let pid = try #require(warmed.json["pid"] as? Int)
+        #expect(try await server.request("GET", "plugins/tracker").json["pid"] as? Int == pid)
+        let audit = try await server.request("GET", "admin/audit")
+        let entries = try #require(audit.json["entries"] as? [[String: Any]])
+        #expect(entries.contains { $0["action"] as? String == "plugin warmed up" && $0["subject"] as? String == "tracker" })
 
         let one = try await server.request("GET", "plugins/tracker")
         let functions = try #require(one.json["functions"] as? [[String: Any]])
@@ -47,6 +59,8 @@ import Testing
 
     @Test func pauseResumeRestart() async throws {
         let server = try await Self.devServer()
+        // Operator actions on a running worker; no call's time limit covers its start.
+        #expect(try await server.request("POST", "plugins/tracker/warm").status == 200)
         func checksum() async throws -> ServerFixture.Answer {
             try await server.request("POST", "connectors/tracker/functions/checksum", body: Data(#"["hello"]"#.utf8))
         }

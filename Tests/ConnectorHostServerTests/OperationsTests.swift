@@ -39,7 +39,8 @@ import Testing
         }
         await second.stop()
         let third = try await ServerFixture.start(development: true, reusing: first.directory)
-        #expect(try await third.request("GET", "plugins/tracker").json["health"] as? String == "healthy")
+        // Resumed for good: neither paused nor quarantined, waiting for its first call.
+        #expect(try await third.request("GET", "plugins/tracker").json["health"] as? String == "idle")
         await third.stop()
     }
 
@@ -53,6 +54,8 @@ import Testing
             )
         }
         let connector = try first.server.host.connector(named: "hostile-late-crash")
+        // Its worker crashes on its own once started; from then on it is restarted until quarantined.
+        try await connector.warmUp()
         let giveUp = ContinuousClock.now + .seconds(60)
         while connector.status.health != .quarantined, ContinuousClock.now < giveUp { await Task.yield() }
         #expect(connector.status.health == .quarantined)
@@ -124,7 +127,8 @@ import Testing
         let metrics = try await server.request("GET", "metrics")
         #expect(metrics.status == 200)
         for series in [
-            #"connector_host_plugin_health{plugin="tracker",state="healthy"} 1"#,
+            #"connector_host_plugin_health{plugin="tracker",state="idle"} 1"#,
+            #"connector_host_plugin_health{plugin="tracker",state="healthy"} 0"#,
             #"connector_host_plugin_health{plugin="tracker",state="quarantined"} 0"#,
             #"connector_host_worker_restarts{plugin="tracker"} 0"#,
             #"connector_host_retries_total{plugin="tracker"} 0"#,

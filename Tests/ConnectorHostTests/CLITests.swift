@@ -63,6 +63,71 @@ import Testing
         #expect((error["message"] as? String)?.contains("struct_size is 16 bytes") == true)
     }
 
+    @Test func listOfAnUnchangedDirectoryRunsNoWorkerTheSecondTime() throws {
+        let directory = try TestSupport.temporaryDirectory()
+        try TestSupport.populate(directory, with: [
+            "alpha.so": TestSupport.fixture("alpha"), "short.so": TestSupport.fixture("short-descriptor"),
+        ])
+        let cache = directory.appendingPathComponent("cache/scan-cache.json")
+        // Each scanning worker's end is a debug line: the scan report of the run.
+        let arguments = ["list", "--plugins", directory.path, "--json", "--log-level", "debug"]
+        let environment = ["CONNECTOR_HOST_SCAN_CACHE": cache.path]
+        let first = try CLI.run(arguments, environment: environment)
+        #expect(first.standardError.contains("sandbox worker ended"), "the first run scans: \(first.standardError)")
+        let mode = try FileManager.default.attributesOfItem(atPath: cache.path)[.posixPermissions] as? Int
+        #expect(mode == 0o600, "the cache holds what the plugin files hold: its owner's only")
+
+        let second = try CLI.run(arguments, environment: environment)
+        #expect(!second.standardError.contains("sandbox worker"), "no worker ran: \(second.standardError)")
+        #expect(second.status == first.status)
+        #expect(second.standardOutput == first.standardOutput, "the same listing, rejected file included")
+
+        // A changed file is scanned again; the others still come from the cache.
+        try FileManager.default.removeItem(at: directory.appendingPathComponent("short.so"))
+        try FileManager.default.copyItem(
+            atPath: TestSupport.fixture("beta"), toPath: directory.appendingPathComponent("short.so").path
+        )
+        let changed = try CLI.run(arguments, environment: environment)
+        #expect(changed.status == 0, "\(changed.standardError)")
+        #expect(changed.standardError.components(separatedBy: "sandbox worker ended").count == 2, "one file scanned")
+        let names = try #require(try TestSupport.object(Array(changed.standardOutput.utf8))["plugins"] as? [[String: Any]])
+        #expect(names.map { $0["name"] as? String } == ["alpha", "beta"])
+
+        let uncached = try CLI.run(arguments + ["--no-scan-cache"], environment: environment)
+        #expect(uncached.standardError.components(separatedBy: "sandbox worker ended").count == 3, "both files scanned")
+    }
+
+    @Test func aCorruptOrForeignScanCacheIsIgnored() throws {
+        let directory = try TestSupport.temporaryDirectory()
+        try TestSupport.populate(directory, with: ["alpha.so": TestSupport.fixture("alpha")])
+        let cache = directory.appendingPathComponent("scan-cache.json")
+        let arguments = ["list", "--plugins", directory.path, "--json", "--log-level", "debug"]
+        for contents in ["{not json", #"{"format":"something else","entries":[]}"#, ""] {
+            try Data(contents.utf8).write(to: cache)
+            let result = try CLI.run(arguments, environment: ["CONNECTOR_HOST_SCAN_CACHE": cache.path])
+            #expect(result.status == 0, "\(result.standardError)")
+            #expect(result.standardError.contains("sandbox worker ended"), "scanned, not read from \(contents)")
+        }
+        // Written over by a good one, which the next run trusts.
+        let again = try CLI.run(arguments, environment: ["CONNECTOR_HOST_SCAN_CACHE": cache.path])
+        #expect(!again.standardError.contains("sandbox worker"), "\(again.standardError)")
+        // One that others may write is never read.
+        chmod(cache.path, 0o666)
+        let shared = try CLI.run(arguments, environment: ["CONNECTOR_HOST_SCAN_CACHE": cache.path])
+        #expect(shared.standardError.contains("sandbox worker ended"), "\(shared.standardError)")
+    }
+
+    @Test func healthColdShowsEveryPluginIdleWithoutAWorker() throws {
+        let result = try CLI.run(["health", "--plugins", TestSupport.pluginDirectory, "--json", "--cold", "--observe", "0"])
+        #expect(result.status == 0, "idle is no failure: \(result.standardError)")
+        let plugins = try #require(try TestSupport.object(Array(result.standardOutput.utf8))["plugins"] as? [[String: Any]])
+        #expect(plugins.count == 3)
+        for plugin in plugins {
+            #expect(plugin["health"] as? String == "idle")
+            #expect(plugin["pid"] == nil)
+        }
+    }
+
     @Test func callOpensASessionCallsAndPrintsTheResponse() throws {
         let directory = try TestSupport.temporaryDirectory()
         let database = directory.appendingPathComponent("cli.sqlite").path

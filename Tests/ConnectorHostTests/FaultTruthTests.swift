@@ -20,16 +20,21 @@ import Testing
         sandbox.dataDirectory = directory.appendingPathComponent("data").path
         configure(&sandbox)
         configuration.pluginSandbox[fixture] = sandbox
-        return try await ConnectorHost.start(configuration: configuration, logger: TestSupport.quietLogger)
+        let host = try await ConnectorHost.start(configuration: configuration, logger: TestSupport.quietLogger)
+        // The faults are those of a worker that runs: its pid is read before the first call.
+        try await host.connector(named: fixture).warmUp()
+        return host
     }
 
     /// The plugin (not thread-safe: one call slot) hangs in its first call. The
-    /// call times out after its 100 ms limit; its retry goes to a fresh worker
+    /// call times out after its 5 s limit; its retry goes to a fresh worker
     /// at once, instead of waiting behind the stuck call until the hang grace
-    /// (a minute here) kills the worker.
+    /// (a minute here) kills the worker. The retry's limit covers the fresh
+    /// worker's start, hence a limit no start reaches even with the whole
+    /// suite running on two cores.
     @Test func aRetryAfterATimeoutGoesToAFreshWorkerNotBehindTheStuckCall() async throws {
         var policy = ResilienceOverrides()
-        policy.timeout = .milliseconds(100)
+        policy.timeout = .seconds(5)
         policy.maxRetries = 1
         policy.retryDelay = .milliseconds(1)
         policy.backoff = ResilienceOverrides.Backoff.none
@@ -134,8 +139,11 @@ import Testing
         sandbox.idleCPUInterval = .seconds(1)
         sandbox.idleCPULimit = .milliseconds(20)
         configuration.pluginSandbox["hostile-spin-after-return"] = sandbox
+        // Ticks of the clock add up to minutes: no idle stop may take the worker watched.
+        configuration.warmPlugins = ["hostile-spin-after-return"]
         let host = try await ConnectorHost.start(configuration: configuration, logger: TestSupport.quietLogger)
         let plugin = try host.connector(named: "hostile-spin-after-return")
+        try await plugin.warmUp()
         let spinning = try #require(plugin.status.pid)
         let session = try await plugin.openSession([])
         let answer = try TestSupport.object(await plugin.call(.entityGet, request: Array("{}".utf8), session: session))

@@ -44,6 +44,8 @@ import Glibc
             configure(&sandbox)
             configuration.pluginSandbox[hostile] = sandbox
             let host = try await ConnectorHost.start(configuration: configuration, logger: TestSupport.quietLogger)
+            // The attacks are on a running worker: its isolation and pid are read before the first call.
+            try await host.connector(named: hostile).warmUp()
             return Fixture(host: host, name: hostile, directory: directory, data: data, mark: mark)
         }
 

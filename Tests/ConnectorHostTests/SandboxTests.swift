@@ -30,8 +30,12 @@ import Glibc
             noRetries.maxRetries = 0
             noRetries.timeout = .seconds(2)
             configuration.pluginResilience[hostile] = noRetries
+            // Faults of running workers: both run from the start, and time
+            // moved on the clock never stops them for want of calls.
+            configuration.warmPlugins = [hostile, "tracker"]
             configure(&configuration)
             let host = try await ConnectorHost.start(configuration: configuration, logger: TestSupport.quietLogger)
+            for name in host.connectorNames { try await host.connector(named: name).warmUp() }
             return Fixture(host: host, clock: clock, directory: directory)
         }
 

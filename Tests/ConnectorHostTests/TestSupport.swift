@@ -114,10 +114,15 @@ enum CLI {
         $0.hasPrefix("/") ? $0 : TestSupport.root.appendingPathComponent($0).path
     } ?? TestSupport.root.appendingPathComponent(".build/debug/connector-host").path
 
-    static func run(_ arguments: [String], in directory: URL? = nil) throws -> Result {
+    /// Runs the binary. Each run scans afresh (no scan cache kept between
+    /// runs) unless `environment` names a cache (`CONNECTOR_HOST_SCAN_CACHE`).
+    static func run(_ arguments: [String], in directory: URL? = nil, environment: [String: String] = [:]) throws -> Result {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(
+            ["CONNECTOR_HOST_SCAN_CACHE": "off"].merging(environment) { $1 }
+        ) { $1 }
         if let directory { process.currentDirectoryURL = directory }
         let output = Pipe()
         let error = Pipe()

@@ -64,6 +64,15 @@ public final class Connector: Sendable {
         try await current().guarded.runtime.restart()
     }
 
+    /// Starts the plugin's sandbox worker now if none runs, rather than on the
+    /// next call (operator action); it stops again after its idle period
+    /// unless the plugin is configured warm. Nothing to do in process.
+    ///
+    /// - Throws: Why the worker could not start.
+    public func warmUp() async throws(ConnectorHostError) {
+        try await current().guarded.runtime.warmUp()
+    }
+
     /// Opens a session with the end system.
     ///
     /// - Parameter settings: The session configuration, e.g. credentials.

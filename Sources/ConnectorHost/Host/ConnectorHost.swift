@@ -60,7 +60,11 @@ public final class ConnectorHost: Sendable {
         )
     }
 
-    /// Discovers the plugins and starts their runtimes.
+    /// Discovers the plugins and serves them, without waiting for a worker:
+    /// returns once the directory is scanned (from the scan cache for
+    /// unchanged files). Each sandboxed plugin is `idle` until its first call
+    /// starts its worker; those in ``HostConfiguration/warmPlugins`` start
+    /// now, in the background.
     ///
     /// - Parameters:
     ///   - configuration: Plugin directory, trust, policies, admission, clock, metrics.
@@ -108,6 +112,7 @@ public final class ConnectorHost: Sendable {
             $0.examined = examined
             for plugin in hosted.values { $0.sources[plugin.path] = plugin.name }
         }
+        host.warmUpConfiguredPlugins(hosted.values)
         return host
     }
 
@@ -122,6 +127,7 @@ public final class ConnectorHost: Sendable {
         logger[metadataKey: "version"] = "\(description.manifest.version)"
         if let sha256 { logger[metadataKey: "sha256"] = "\(sha256.prefix(12))" }
         let policy = configuration.policy(for: description)
+        let sessions = SessionPool()
         let runtime: any PluginRuntime
         if configuration.trustedPlugins.contains(name) {
             do {
@@ -131,23 +137,34 @@ public final class ConnectorHost: Sendable {
                 return nil
             }
         } else {
-            let sandbox = SandboxRuntime(
+            runtime = SandboxRuntime(
                 description: description, pluginPath: path, policy: policy, settings: configuration.sandbox(for: name),
-                clock: configuration.clock, logger: logger
-            ) { [onQuarantine = configuration.onQuarantine] reason in onQuarantine(name, sha256, reason) }
-            do {
-                try await sandbox.start()
-            } catch {
-                logger.error("sandbox worker failed to start", metadata: ["error": "\(error)"])
-            }
-            runtime = sandbox
+                clock: configuration.clock, logger: logger,
+                onQuarantine: { [onQuarantine = configuration.onQuarantine] reason in onQuarantine(name, sha256, reason) },
+                onIdleStop: { sessions.forgetAll() }
+            )
         }
         let guarded = GuardedRuntime(
             runtime: runtime, policy: policy, clock: configuration.clock,
             metrics: PluginMetrics(plugin: name, factory: metricsFactory), recentCalls: recentCalls(named: name),
             logger: logger, shutdown: shutdownSignal
         )
-        return HostedPlugin(path: path, fileSHA256: sha256, guarded: guarded, clock: configuration.clock)
+        return HostedPlugin(path: path, fileSHA256: sha256, guarded: guarded, clock: configuration.clock, sessions: sessions)
+    }
+
+    /// Starts the workers of the plugins configured warm, without waiting for
+    /// them: each shows `starting` until it runs, and one that cannot start
+    /// says why in its status, as a worker that crashed does.
+    func warmUpConfiguredPlugins(_ plugins: some Sequence<HostedPlugin>) {
+        for plugin in plugins where configuration.warmPlugins.contains(plugin.name) {
+            Task { [logger] in
+                do throws(ConnectorHostError) {
+                    try await plugin.guarded.runtime.warmUp()
+                } catch {
+                    logger.error("sandbox worker failed to start", metadata: ["plugin": "\(plugin.name)", "error": "\(error)"])
+                }
+            }
+        }
     }
 
     /// What discovery found when the host started.
@@ -232,6 +249,7 @@ public final class ConnectorHost: Sendable {
             throw ConnectorHostError(.unavailable, "the host is shutting down")
         }
         logger.info("plugin loaded", metadata: ["plugin": "\(name)", "path": "\(path)"])
+        warmUpConfiguredPlugins([hosted])
         if let replaced { await drain(replaced) }
         return Connector(plugin: hosted) { [self] in self.plugin(named: name) }
     }

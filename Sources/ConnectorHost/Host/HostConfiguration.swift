@@ -9,6 +9,10 @@ public struct HostConfiguration: Sendable {
     /// Plugins (by name) trusted to run inside this process instead of a sandbox
     /// worker: faster, same policy, but a crash takes the host down.
     public var trustedPlugins: Set<String> = []
+    /// Plugins (by name) whose sandbox worker starts with the host, in the
+    /// background, and runs until shutdown. Every other plugin's worker starts
+    /// on its first call and stops after ``SandboxSettings/idleTimeout``.
+    public var warmPlugins: Set<String> = []
     /// Resilience settings for every plugin, over the plugins' own suggestions.
     public var resilience = ResilienceOverrides()
     /// Resilience settings for one plugin (by name), over everything else.
@@ -71,7 +75,9 @@ public struct HostConfiguration: Sendable {
 
     /// The sandbox settings of one plugin.
     func sandbox(for name: String) -> SandboxSettings {
-        pluginSandbox[name] ?? sandbox
+        var settings = pluginSandbox[name] ?? sandbox
+        if warmPlugins.contains(name) { settings.idleTimeout = nil }
+        return settings
     }
 
     /// The policy of one plugin: defaults, its suggestions, host settings, its host settings.

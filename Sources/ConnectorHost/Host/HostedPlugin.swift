@@ -13,7 +13,7 @@ package final class HostedPlugin: Sendable {
     private let clock: any HostClock
     private let paused = Atomic<Bool>(false)
     /// Sessions opened for callers, by credential set.
-    let sessions = SessionPool()
+    let sessions: SessionPool
     private let maxResults = Atomic<Int>(0)
     private let running = Atomic<Int>(0)
     private let reloadError = Mutex<String?>(nil)
@@ -26,9 +26,17 @@ package final class HostedPlugin: Sendable {
     /// Marks the build as no longer served under its name.
     func retire() { retired.store(true, ordering: .releasing) }
 
-    /// Counts a call running on this build, for draining it on a reload.
-    func beginCall() { running.add(1, ordering: .relaxed) }
-    func endCall() { running.subtract(1, ordering: .relaxed) }
+    /// Counts a call running on this build, for draining it on a reload, and
+    /// keeps its worker from an idle stop until the call ends.
+    func beginCall() {
+        running.add(1, ordering: .relaxed)
+        guarded.runtime.hold()
+    }
+
+    func endCall() {
+        guarded.runtime.release()
+        running.subtract(1, ordering: .relaxed)
+    }
 
     /// Calls running on this build now.
     package var callsRunning: Int { running.load(ordering: .relaxed) }
@@ -50,8 +58,13 @@ package final class HostedPlugin: Sendable {
 
     package var description: PluginDescription { guarded.runtime.description }
 
-    package init(path: String, fileSHA256: String?, guarded: GuardedRuntime, clock: any HostClock) {
+    /// - Parameter sessions: The plugin's session pool, which its runtime
+    ///   empties when the worker they lived in stops for want of calls.
+    package init(
+        path: String, fileSHA256: String?, guarded: GuardedRuntime, clock: any HostClock, sessions: SessionPool = SessionPool()
+    ) {
         self.path = path
+        self.sessions = sessions
         name = guarded.runtime.description.manifest.name
         self.guarded = guarded
         self.clock = clock
@@ -86,6 +99,8 @@ package final class HostedPlugin: Sendable {
         switch report.phase {
         case .running(let pid):
             status.pid = pid
+        case .idle:
+            status.health = .idle
         case .starting:
             status.health = .starting
         case .restarting(let at):

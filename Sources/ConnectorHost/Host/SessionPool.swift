@@ -3,13 +3,15 @@ import Synchronization
 /// The sessions of one plugin, one per credential set: opened on first use,
 /// shared by every caller with the same credentials, forgotten when the plugin
 /// says a session is no longer valid (the next call opens a new one).
-final class SessionPool: Sendable {
+package final class SessionPool: Sendable {
     /// A session and what `session.open` answered for it: the settings the
     /// caller passes back on later calls.
     struct Opened: Sendable {
         let id: SessionID
         let response: [UInt8]
     }
+
+    package init() {}
 
     private let opening = Mutex<[[SessionSetting]: Task<Opened, any Error>]>([:])
 
@@ -40,6 +42,12 @@ final class SessionPool: Sendable {
     func remove(for credentials: [SessionSetting]) async -> Opened? {
         guard let task = opening.withLock({ $0.removeValue(forKey: credentials) }) else { return nil }
         return try? await task.value
+    }
+
+    /// Forgets every session, without closing any: the worker they lived in
+    /// has stopped, and the next call opens a new one.
+    func forgetAll() {
+        opening.withLock { $0.removeAll() }
     }
 
     /// Forgets a session the plugin no longer accepts.

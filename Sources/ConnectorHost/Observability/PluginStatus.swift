@@ -77,6 +77,9 @@ public struct PluginStatus: Sendable, Hashable, Encodable {
         case quarantined
         /// The worker is being started; calls wait for it.
         case starting
+        /// No worker runs (none was called for yet, or it stopped after its
+        /// idle period); the next call starts one. Takes calls.
+        case idle
         /// The host shut the plugin's runtime down; it takes no more calls.
         case stopped
         /// An operator paused it; it takes no calls until resumed.

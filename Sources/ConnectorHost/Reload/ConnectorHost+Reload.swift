@@ -58,6 +58,11 @@ extension ConnectorHost {
                 await fresh.guarded.runtime.shutdown()
                 throw ConnectorHostError(error.code, "\(source): the new build failed its check: \(error.message)")
             }
+            // The check ran the new build in a worker; it keeps serving only
+            // where the old build had one running (or the plugin is warm).
+            let previousPhase = previousName.flatMap { plugin(named: $0) }?.guarded.runtime.report.phase
+            let previousRan = if case .running = previousPhase { true } else { false }
+            if !previousRan, !configuration.warmPlugins.contains(name) { await fresh.guarded.runtime.stopIfUnused() }
             let (replaced, accepted) = state.withLock { state -> (HostedPlugin?, Bool) in
                 guard !state.shutDown else { return (nil, false) }
                 let replaced = state.serve(fresh, as: name)

@@ -57,6 +57,24 @@ package protocol PluginRuntime: Sendable {
     /// - Throws: Why the new worker could not start.
     func restart() async throws(ConnectorHostError)
 
+    /// Starts the plugin's worker now if none runs, rather than on the next
+    /// call (operator action, or a plugin configured warm). Nothing to do in process.
+    ///
+    /// - Throws: Why the worker could not start.
+    func warmUp() async throws(ConnectorHostError)
+
+    /// Stops the worker now unless a call holds or waits for it; the next call
+    /// starts a new one. Nothing to do in process.
+    func stopIfUnused() async
+
+    /// Keeps the worker from an idle stop until ``release()``: a caller's call
+    /// spans several exchanges (its session opened, then the call), all with
+    /// the same worker. Every call made through the runtime holds it too.
+    func hold()
+
+    /// Ends one ``hold()``; the idle period counts from the last one ended.
+    func release()
+
     /// Closes whatever the runtime holds; later calls fail with `unavailable`.
     func shutdown() async
 
@@ -78,4 +96,16 @@ package protocol PluginRuntime: Sendable {
 extension PluginRuntime {
     /// A call in this process cannot be cut off: nothing to replace.
     package func replaceIfStuck() async -> Bool { false }
+
+    /// A runtime without a worker of its own has nothing to start.
+    package func warmUp() async throws(ConnectorHostError) {}
+
+    /// A runtime without a worker of its own has nothing to stop.
+    package func stopIfUnused() async {}
+
+    /// A runtime without a worker of its own has nothing to keep running.
+    package func hold() {}
+
+    /// A runtime without a worker of its own has nothing to keep running.
+    package func release() {}
 }

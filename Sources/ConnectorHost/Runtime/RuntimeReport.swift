@@ -2,6 +2,9 @@
 package struct RuntimeReport: Sendable, Equatable {
     /// Where a runtime is in its life.
     package enum Phase: Sendable, Equatable {
+        /// No worker runs: none was needed yet, or it stopped after its idle
+        /// period. The next call starts one.
+        case idle
         case starting
         /// Taking calls: in a worker process, or in the host's own (nil).
         case running(pid: Int32?)

@@ -1,17 +1,28 @@
 import Logging
 import Synchronization
 
-/// Runs a plugin in its own worker process and keeps one running: a crash fails
-/// the calls in flight with `plugin_crashed`, and the worker is restarted after
-/// a delay that doubles with every crash in the crash window; a plugin that
-/// crashes `quarantineThreshold` times within the window is quarantined: no
-/// worker, calls fail at once with `unavailable`, until an operator restarts it
-/// or its file changes (a new build with the same manifest; another manifest
-/// needs a reload).
+/// Runs a plugin in its own worker process, started on demand: the runtime
+/// begins `idle`, the first call (or ``warmUp()``) starts a worker, and a worker
+/// that serves no call for ``SandboxSettings/idleTimeout`` is stopped, back to
+/// `idle`. A crash fails the calls in flight with `plugin_crashed`, and the
+/// worker is restarted after a delay that doubles with every crash in the crash
+/// window; a plugin that crashes `quarantineThreshold` times within the window
+/// is quarantined: no worker, calls fail at once with `unavailable`, until an
+/// operator restarts it or its file changes (a new build with the same
+/// manifest; another manifest needs a reload).
 package final class SandboxRuntime: PluginRuntime {
+    /// The worker's whole lifecycle, under one lock: whether one runs, is being
+    /// started, waits for a restart or is kept from running, and who holds it.
+    /// The call path and the idle stop decide under the same lock, so a stop
+    /// never takes a worker a call holds or waits for.
     private struct State {
-        var phase: RuntimeReport.Phase = .starting
+        var phase: RuntimeReport.Phase = .idle
         var worker: SandboxWorker?
+        /// Calls in flight or waiting for a worker, and callers between the
+        /// exchanges of one call (``hold()``): while any, no idle stop.
+        var holds = 0
+        /// When the last hold ended or the worker started: its idle period counts from here.
+        var lastUse: Duration = .zero
         /// How isolated the last worker started is.
         var isolation: SandboxIsolation?
         var starter: Task<SandboxWorker, any Error>?
@@ -37,6 +48,7 @@ package final class SandboxRuntime: PluginRuntime {
     private let logger: Logger
     private let state = Mutex(State())
     private let onQuarantine: @Sendable (String) -> Void
+    private let onIdleStop: @Sendable () -> Void
 
     /// - Parameters:
     ///   - description: What scanning read from the file; every worker must load
@@ -47,11 +59,16 @@ package final class SandboxRuntime: PluginRuntime {
     ///   - clock: The time source of restart delays and crash windows.
     ///   - logger: Where transitions and the plugin's output go.
     ///   - onQuarantine: Told why, when crashes quarantine the plugin.
+    ///   - onIdleStop: Told, under the lock the call path takes, that the
+    ///     worker stopped for want of calls: whatever lived in it (sessions)
+    ///     is gone, and no call can be using it.
     package init(
         description: PluginDescription, pluginPath: String, policy: ResiliencePolicy, settings: SandboxSettings,
-        clock: any HostClock, logger: Logger, onQuarantine: @escaping @Sendable (String) -> Void = { _ in }
+        clock: any HostClock, logger: Logger, onQuarantine: @escaping @Sendable (String) -> Void = { _ in },
+        onIdleStop: @escaping @Sendable () -> Void = {}
     ) {
         self.onQuarantine = onQuarantine
+        self.onIdleStop = onIdleStop
         self.description = description
         name = description.manifest.name
         self.pluginPath = pluginPath
@@ -78,28 +95,41 @@ package final class SandboxRuntime: PluginRuntime {
     /// Calls waiting for the current worker's answer.
     package var callsInFlight: Int { state.withLock { $0.worker?.callsInFlight ?? 0 } }
 
-
     nonisolated(nonsending) package func invoke(
         _ operation: StandardOperation, session: SessionID?, body: [UInt8], timeLimit: Duration?
     ) async throws(ConnectorHostError) -> PluginReply {
-        let worker = try await currentWorker()
+        let (worker, timeLeft) = try await heldWorker(timeLimit: timeLimit)
+        defer { release() }
         return try await worker.call(
             SandboxProtocol.Call(
-                operation: operation.rawValue, session: session?.rawValue ?? 0, timeLimit: timeLimit?.nanosecondCount ?? 0,
+                operation: operation.rawValue, session: session?.rawValue ?? 0, timeLimit: timeLeft?.nanosecondCount ?? 0,
                 body: body
             ),
-            timeLimit: timeLimit, pluginName: name
+            timeLimit: timeLeft, pluginName: name
         )
     }
 
     nonisolated(nonsending) package func invokeCustom(
         _ request: CustomFunctionRequest, timeLimit: Duration?
     ) async throws(ConnectorHostError) -> CustomReply {
-        let worker = try await currentWorker()
+        let (worker, timeLeft) = try await heldWorker(timeLimit: timeLimit)
+        defer { release() }
         return try await worker.callCustom(
-            SandboxProtocol.CustomCall(request, timeLimit: timeLimit?.nanosecondCount ?? 0),
-            timeLimit: timeLimit, pluginName: name
+            SandboxProtocol.CustomCall(request, timeLimit: timeLeft?.nanosecondCount ?? 0),
+            timeLimit: timeLeft, pluginName: name
         )
+    }
+
+    package func hold() {
+        state.withLock { $0.holds += 1 }
+    }
+
+    package func release() {
+        let now = clock.now
+        state.withLock { state in
+            state.holds -= 1
+            if state.holds == 0 { state.lastUse = now }
+        }
     }
 
     /// Replaces the worker when abandoned calls fill the plugin's call slots
@@ -127,11 +157,19 @@ package final class SandboxRuntime: PluginRuntime {
         return true
     }
 
-    /// Starts the first worker now, rather than on the first call.
+    /// Starts a worker now if none runs, rather than on the next call; its
+    /// idle period counts from when it starts.
     ///
     /// - Throws: Why the worker could not start.
-    package func start() async throws(ConnectorHostError) {
+    package func warmUp() async throws(ConnectorHostError) {
         _ = try await currentWorker()
+    }
+
+    /// Stops the worker now if no call holds or waits for it (a reloaded build
+    /// of a plugin that was idle goes back to idle once checked).
+    package func stopIfUnused() async {
+        guard let worker = takeUnusedWorker(idleSince: nil) else { return }
+        await worker.stop(within: settings.loadTimeout)
     }
 
     /// Clears quarantine and crash history and starts a fresh worker (operator action).
@@ -191,57 +229,139 @@ package final class SandboxRuntime: PluginRuntime {
 
     // MARK: - Keeping a worker running
 
+    private enum Next {
+        case use(SandboxWorker)
+        case wait(Task<SandboxWorker, any Error>)
+        case fail(ConnectorHostError)
+    }
+
+    /// The worker for one call, held until ``release()``: the running one, or
+    /// the one being started, or a new one, waited for within the call's time
+    /// limit. Returns it with the time left of the limit.
+    nonisolated(nonsending) private func heldWorker(
+        timeLimit: Duration?
+    ) async throws(ConnectorHostError) -> (SandboxWorker, Duration?) {
+        let next = state.withLock { state in
+            state.holds += 1
+            return nextWorker(&state)
+        }
+        do throws(ConnectorHostError) {
+            switch next {
+            case .use(let worker):
+                return (worker, timeLimit)
+            case .fail(let error):
+                throw error
+            case .wait(let starter):
+                guard let timeLimit else { return (try await value(of: starter), nil) }
+                let started = clock.now
+                let worker = try await value(of: starter, before: started + timeLimit, timeLimit: timeLimit)
+                return (worker, max(timeLimit - (clock.now - started), .zero))
+            }
+        } catch {
+            release()
+            throw error
+        }
+    }
+
     /// The running worker, or the one being started, or a new one.
     nonisolated(nonsending) private func currentWorker() async throws(ConnectorHostError) -> SandboxWorker {
-        enum Next {
-            case use(SandboxWorker)
-            case wait(Task<SandboxWorker, any Error>)
-            case fail(ConnectorHostError)
-        }
-        let next: Next = state.withLock { state in
-            switch state.phase {
-            case .shutDown:
-                return .fail(ConnectorHostError(.unavailable, "\(description.manifest.name) is shut down"))
-            case .quarantined(let reason):
-                if let version = state.quarantinedVersion, PluginFile.Version(path: pluginPath) != version {
-                    logger.notice("plugin file changed; lifting its quarantine")
-                    state.crashes.removeAll()
-                    state.quarantinedVersion = nil
-                    let starter = Task { try await self.launchWorker(notBefore: nil) }
-                    state.starter = starter
-                    state.phase = .starting
-                    return .wait(starter)
-                }
-                // Nothing lifts it by itself: the hint is how often asking again makes sense.
-                return .fail(ConnectorHostError(
-                    .unavailable,
-                    "\(description.manifest.name) is quarantined: \(reason); restart it (POST /plugins/\(description.manifest.name)/restart) or replace its file",
-                    retryAfter: Connector.pausedRetryAfter
-                ))
-            case .running:
-                if let worker = state.worker, !worker.hasEnded { return .use(worker) }
-                fallthrough
-            case .starting, .restarting:
-                if let starter = state.starter { return .wait(starter) }
-                let startAt: Duration? = if case .restarting(let at) = state.phase { at } else { nil }
-                let starter = Task { try await self.launchWorker(notBefore: startAt) }
-                state.starter = starter
-                return .wait(starter)
-            }
-        }
-        switch next {
+        switch state.withLock({ nextWorker(&$0) }) {
         case .use(let worker):
             return worker
         case .fail(let error):
             throw error
         case .wait(let starter):
-            do {
-                return try await starter.value
-            } catch let error as ConnectorHostError {
-                throw error
-            } catch {
-                throw ConnectorHostError(.unavailable, "\(description.manifest.name): the worker did not start: \(error)")
+            return try await value(of: starter)
+        }
+    }
+
+    /// What a caller of the worker does next: use it, wait for its start
+    /// (starting it when none is on its way), or fail.
+    private func nextWorker(_ state: inout State) -> Next {
+        switch state.phase {
+        case .shutDown:
+            return .fail(ConnectorHostError(.unavailable, "\(description.manifest.name) is shut down"))
+        case .quarantined(let reason):
+            if let version = state.quarantinedVersion, PluginFile.Version(path: pluginPath) != version {
+                logger.notice("plugin file changed; lifting its quarantine")
+                state.crashes.removeAll()
+                state.quarantinedVersion = nil
+                let starter = Task { try await self.launchWorker(notBefore: nil) }
+                state.starter = starter
+                state.phase = .starting
+                return .wait(starter)
             }
+            // Nothing lifts it by itself: the hint is how often asking again makes sense.
+            return .fail(ConnectorHostError(
+                .unavailable,
+                "\(description.manifest.name) is quarantined: \(reason); restart it (POST /plugins/\(description.manifest.name)/restart) or replace its file",
+                retryAfter: Connector.pausedRetryAfter
+            ))
+        case .running:
+            if let worker = state.worker, !worker.hasEnded { return .use(worker) }
+            fallthrough
+        case .idle, .starting, .restarting:
+            if let starter = state.starter { return .wait(starter) }
+            let startAt: Duration? = if case .restarting(let at) = state.phase { at } else { nil }
+            if state.phase == .idle { state.phase = .starting }
+            let starter = Task { try await self.launchWorker(notBefore: startAt) }
+            state.starter = starter
+            return .wait(starter)
+        }
+    }
+
+    /// The started worker, or why it did not start.
+    private func value(of starter: Task<SandboxWorker, any Error>) async throws(ConnectorHostError) -> SandboxWorker {
+        do {
+            return try await starter.value
+        } catch let error as ConnectorHostError {
+            throw error
+        } catch {
+            throw ConnectorHostError(.unavailable, "\(description.manifest.name): the worker did not start: \(error)")
+        }
+    }
+
+    /// The started worker, unless `deadline` comes first: then the call fails
+    /// with `timeout`, and the start goes on for the calls after it.
+    private func value(
+        of starter: Task<SandboxWorker, any Error>, before deadline: Duration, timeLimit: Duration
+    ) async throws(ConnectorHostError) -> SandboxWorker {
+        let outcome = await withCheckedContinuation { (continuation: CheckedContinuation<StartWait.Outcome, Never>) in
+            let wait = StartWait(continuation)
+            wait.timer = Task { [clock, name] in
+                guard (try? await clock.sleep(until: deadline)) != nil else { return }
+                wait.answer(.failure(ConnectorHostError(
+                    .timeout,
+                    "\(name): the worker did not start within the call's time limit (\(timeLimit.secondsText)); it is still starting"
+                )))
+            }
+            // Awaiting a task's value cannot be cut short: this waiter finishes on its own.
+            Task {
+                do throws(ConnectorHostError) {
+                    wait.answer(.success(try await self.value(of: starter)))
+                } catch {
+                    wait.answer(.failure(error))
+                }
+            }
+        }
+        return try outcome.get()
+    }
+
+    /// Takes the worker out of service if no call holds or waits for it (and,
+    /// with `idleSince`, it has had none for the idle timeout): the runtime is
+    /// `idle`, and the caller stops the worker.
+    private func takeUnusedWorker(idleSince timeout: Duration?, worker expected: SandboxWorker? = nil) -> SandboxWorker? {
+        let now = clock.now
+        return state.withLock { state -> SandboxWorker? in
+            guard case .running = state.phase, let worker = state.worker, state.holds == 0 else {
+                return nil
+            }
+            if let expected, worker !== expected { return nil }
+            if let timeout, now - state.lastUse < timeout { return nil }
+            state.worker = nil
+            state.phase = .idle
+            onIdleStop()
+            return worker
         }
     }
 
@@ -266,6 +386,7 @@ package final class SandboxRuntime: PluginRuntime {
                 state.worker = worker
                 state.isolation = loaded.isolation
                 state.phase = .running(pid: worker.pid)
+                state.lastUse = clock.now
                 return true
             }
             guard accepted else {
@@ -312,20 +433,27 @@ package final class SandboxRuntime: PluginRuntime {
         enum Watched: Sendable {
             case exited(ProcessExit)
             case idleWatchEnded(recycled: Bool)
+            case idleTimeoutWatchEnded
         }
         let (exit, recycled) = await withTaskGroup(of: Watched.self) { group in
             group.addTask { .exited(await worker.exit()) }
             group.addTask { .idleWatchEnded(recycled: await self.watchIdleCPU(of: worker)) }
+            group.addTask {
+                await self.stopWhenIdle(worker)
+                return .idleTimeoutWatchEnded
+            }
             var exit: ProcessExit?
             var recycled = false
             while let next = await group.next() {
                 switch next {
                 case .exited(let ended):
                     exit = ended
-                    // The idle watch is over with the worker.
+                    // The idle watches are over with the worker.
                     group.cancelAll()
                 case .idleWatchEnded(let didRecycle):
                     recycled = didRecycle
+                case .idleTimeoutWatchEnded:
+                    break
                 }
             }
             return (exit, recycled)
@@ -347,6 +475,32 @@ package final class SandboxRuntime: PluginRuntime {
         // shows the plugin back as soon as it is.
         if case .restarting = state.withLock({ $0.phase }) {
             Task { _ = try? await self.currentWorker() }
+        }
+    }
+
+    /// Stops the worker once it has had no call for the idle timeout,
+    /// re-checked under the call path's lock when the time comes; returns
+    /// when it stopped it, or the worker is no longer the runtime's, or the
+    /// watch is cancelled.
+    private func stopWhenIdle(_ worker: SandboxWorker) async {
+        guard let timeout = settings.idleTimeout else { return }
+        var due = state.withLock { $0.worker === worker ? $0.lastUse + timeout : nil }
+        while let deadline = due {
+            guard (try? await clock.sleep(until: deadline)) != nil else { return }
+            if let stopped = takeUnusedWorker(idleSince: timeout, worker: worker) {
+                logger.info("sandbox worker stopped after its idle period", metadata: [
+                    "pid": "\(stopped.pid)", "idleTimeout": "\(timeout.secondsText)",
+                ])
+                await stopped.stop(within: settings.loadTimeout)
+                return
+            }
+            let now = clock.now
+            due = state.withLock { state -> Duration? in
+                guard state.worker === worker else { return nil }
+                let next = state.lastUse + timeout
+                // Held now (or kept running another way): a full idle period ends no sooner than from now.
+                return state.holds > 0 || next <= now ? now + timeout : next
+            }
         }
     }
 
@@ -426,5 +580,39 @@ package final class SandboxRuntime: PluginRuntime {
         default:
             break
         }
+    }
+}
+
+/// A call waiting for its worker's start, or for its time limit, whichever
+/// comes first: the first answer resumes it and stops the timer.
+private final class StartWait: Sendable {
+    typealias Outcome = Result<SandboxWorker, ConnectorHostError>
+
+    private let state: Mutex<(continuation: CheckedContinuation<Outcome, Never>?, timer: Task<Void, Never>?)>
+
+    init(_ continuation: CheckedContinuation<Outcome, Never>) {
+        state = Mutex((continuation, nil))
+    }
+
+    /// The timer to stop once answered; stopped at once when answered already.
+    var timer: Task<Void, Never>? {
+        get { state.withLock { $0.timer } }
+        set {
+            let answered = state.withLock { state -> Bool in
+                state.timer = newValue
+                return state.continuation == nil
+            }
+            if answered { newValue?.cancel() }
+        }
+    }
+
+    func answer(_ outcome: Outcome) {
+        let (continuation, timer) = state.withLock { state in
+            defer { state.continuation = nil }
+            return (state.continuation, state.timer)
+        }
+        guard let continuation else { return }
+        timer?.cancel()
+        continuation.resume(returning: outcome)
     }
 }

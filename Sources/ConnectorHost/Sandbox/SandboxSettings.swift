@@ -28,6 +28,11 @@ public struct SandboxSettings: Sendable {
     public var quarantineThreshold: Int = 5
     /// The window in which ``quarantineThreshold`` crashes quarantine a plugin.
     public var crashWindow: Duration = .seconds(60)
+    /// How long a worker may go without a call before it is stopped, on the
+    /// host's clock; the plugin is then `idle` and its next call starts a new
+    /// worker (sessions are opened again). nil: a started worker runs until
+    /// shutdown. ``HostConfiguration/warmPlugins`` are never stopped.
+    public var idleTimeout: Duration? = .seconds(300)
 
     /// The worker's whole environment, besides the few variables the worker
     /// itself needs: nothing of the host's ever reaches a plugin.

@@ -78,6 +78,8 @@ enum ControlPlaneAPI {
                 success: .json("The plugin", APISchema.ref("PluginDetail")), errors: [404]
             ),
             action("restart", "restartPlugin", "Start a fresh sandbox worker; lifts quarantine (admin)", errors: [404, 502, 503, 504]),
+            action("warm", "warmPlugin", "Start the sandbox worker of an idle plugin now, not on its first call; it stops again after its idle period unless served with --warm (admin)",
+                   errors: [404, 502, 503, 504]),
             action("reload", "reloadPlugin", "Load the plugin file's current build, without dropping a call (admin)",
                    errors: [400, 404, 409, 422, 502, 503, 504]),
             action("pause", "pausePlugin", "Refuse calls until resumed (admin)", errors: [404]),

@@ -135,7 +135,7 @@ enum OpenAPIComponents {
             "version": .string,
             "path": .string,
             "runtime": APISchema.string("sandbox (its own worker process) or in-process (trusted)"),
-            "health": APISchema.oneOf(["healthy", "degraded", "restarting", "quarantined", "starting", "stopped", "paused"]),
+            "health": APISchema.oneOf(["healthy", "degraded", "restarting", "quarantined", "starting", "idle", "stopped", "paused"]),
             "secondsToNextProbe": .number(required: false),
             "secondsToRestart": .number(required: false),
             "reason": .string(required: false),
