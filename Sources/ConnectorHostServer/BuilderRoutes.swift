@@ -111,7 +111,7 @@ enum BuilderRoutes {
         builder.delete("drafts/:id") { _, context in
             let principal = try context.requirePrincipal()
             try state.registry.deleteDraft(id: try parameter("id", context), by: principal)
-            return Response(status: .noContent)
+            return JSONBody.response(["deleted": true])
         }
         builder.post("drafts/:id/test") { request, context in
             let principal = try context.requirePrincipal()

@@ -45,14 +45,14 @@ enum ConnectionRoutes {
         router.post("connections") { request, context in
             let principal = try context.requirePrincipal()
             let body = try await request.decodeJSON(NewConnection.self, limit: 256 << 10)
-            guard let org = body.org ?? principal.orgID else {
-                throw ConnectorHostError(.invalidRequest, "the admin names the org that owns the connection (\"org\")")
-            }
-            guard try state.registry.orgExists(org) else { throw ConnectorHostError(.notFound, "no org '\(org)'") }
             let connector = try state.servedConnector(body.connector, for: principal)
             guard try state.visibility(ofPluginNamed: connector.name, to: principal) != nil else {
                 throw ConnectorHostError(.notFound, "no connector named '\(body.connector)'")
             }
+            guard let org = body.org ?? principal.orgID else {
+                throw ConnectorHostError(.invalidRequest, "the admin names the org that owns the connection (\"org\")")
+            }
+            guard try state.registry.orgExists(org) else { throw ConnectorHostError(.notFound, "no org '\(org)'") }
             let version = body.version ?? connector.description.manifest.version
             let saved = try state.registry.createConnection(
                 org: org, connector: connector.name, version: version, name: body.name, settings: body.settings,
@@ -77,7 +77,7 @@ enum ConnectionRoutes {
         router.delete("connections/:id") { _, context in
             let principal = try context.requirePrincipal()
             try state.registry.deleteConnection(id: try parameter("id", context), by: principal)
-            return Response(status: .noContent)
+            return JSONBody.response(["deleted": true])
         }
     }
 

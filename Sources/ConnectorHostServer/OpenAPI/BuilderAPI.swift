@@ -4,15 +4,10 @@ import OpenAPIKit30
 enum BuilderAPI {
     static var endpoints: [APIEndpoint] {
         let id = APISchema.path("id", "The draft's ID")
+        // Exactly one of the two: a body with both matches both, which oneOf refuses.
         let documentBody = APISchema.body(.one(of: [
-            .object(
-                properties: ["document": .fragment(.init(description: "The connector document as JSON, valid or not"))],
-                additionalProperties: .a(false)
-            ),
-            .object(
-                properties: ["yaml": .string(description: "The connector document as YAML text")],
-                additionalProperties: .a(false)
-            ),
+            .object(properties: ["document": .fragment(.init(description: "The connector document as JSON, valid or not"))]),
+            .object(properties: ["yaml": .string(description: "The connector document as YAML text")]),
         ]))
         let draft = APIEndpoint.Success.json("The draft", APISchema.ref("BuilderDraft"))
         return [
@@ -35,8 +30,9 @@ enum BuilderAPI {
                 parameters: [id], body: documentBody, success: draft, errors: [404]
             ),
             APIEndpoint(
-                .delete, "/builder/drafts/{id}", id: "deleteDraft", tag: "builder", summary: "Delete a draft", parameters: [id],
-                success: .init(status: 204, description: "Deleted", schema: .any(of: [])), errors: [404]
+                .delete, "/builder/drafts/{id}", id: "deleteDraft", tag: "builder",
+                summary: "Delete a draft that published nothing (a published one keeps its history)", parameters: [id],
+                success: .json("Deleted", APISchema.object(["deleted": APISchema.constant(true)])), errors: [404, 409]
             ),
             APIEndpoint(
                 .post, "/builder/drafts/{id}/test", id: "testDraftOperation", tag: "builder",
@@ -44,9 +40,9 @@ enum BuilderAPI {
                 parameters: [id],
                 body: APISchema.body(.object(properties: [
                     "operation": .string,
-                    "parameters": .object(required: false, description: "The operation's parameters by name"),
+                    "parameters": .object(required: false, nullable: true, description: "The operation's parameters by name"),
                     "credentials": .object(
-                        required: false, description: "Test credentials by field name; used for this request only",
+                        required: false, nullable: true, description: "Test credentials by field name; used for this request only",
                         additionalProperties: .init(.string)
                     ),
                 ])),
@@ -63,7 +59,7 @@ enum BuilderAPI {
                 parameters: [id],
                 body: APISchema.body(.object(properties: [
                     "credentials": .object(
-                        required: false, description: "Test credentials by field name; used for this request only",
+                        required: false, nullable: true, description: "Test credentials by field name; used for this request only",
                         additionalProperties: .init(.string)
                     ),
                 ])),

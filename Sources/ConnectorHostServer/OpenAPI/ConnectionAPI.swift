@@ -17,7 +17,7 @@ enum ConnectionAPI {
                 summary: "Save a connector's settings for the org, sealed at rest; calls name it in the connector-connection header",
                 body: APISchema.body(.object(properties: [
                     "org": .string(required: false, description: "The owning org; an org token's own when absent (the admin names one)"),
-                    "connector": .string(description: "The connector's name"),
+                    "connector": .string(description: "The connector's name", minLength: 1),
                     "name": .string(minLength: 1, maxLength: 128),
                     "version": .string(required: false, description: "The version the settings are for; the one serving when absent"),
                     "settings": settings,
@@ -40,7 +40,7 @@ enum ConnectionAPI {
             ),
             APIEndpoint(
                 .delete, "/connections/{id}", id: "deleteConnection", tag: "connections", summary: "Delete a connection",
-                parameters: [id], success: .init(status: 204, description: "Deleted", schema: .any(of: [])), errors: [404]
+                parameters: [id], success: .json("Deleted", APISchema.object(["deleted": APISchema.constant(true)])), errors: [404]
             ),
         ]
     }

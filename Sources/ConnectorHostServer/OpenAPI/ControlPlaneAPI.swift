@@ -3,6 +3,9 @@ import OpenAPIKit30
 /// The control plane and the admin routes, as `ControlPlaneRoutes` and
 /// `AdminRoutes` answer them.
 enum ControlPlaneAPI {
+    /// The script's media type, which OpenAPIKit knows only by its obsolete name.
+    private static let javascript = OpenAPI.ContentType(rawValue: "text/javascript") ?? .javascript
+
     static var endpoints: [APIEndpoint] {
         let name = APISchema.path("name", "The plugin's name")
         let status = APIEndpoint.Success.json("The plugin's state after the action", APISchema.ref("PluginStatus"))
@@ -43,7 +46,8 @@ enum ControlPlaneAPI {
             ),
             APIEndpoint(
                 .get, "/console/console.js", id: "getConsoleScript", tag: "console", summary: "The web console's script",
-                access: .anyone, success: .init(description: "JavaScript", schema: .string, contentType: .javascript)
+                access: .anyone,
+                success: .init(description: "JavaScript (text/javascript, RFC 9239)", schema: .string, contentType: javascript)
             ),
             APIEndpoint(
                 .get, "/console/console.css", id: "getConsoleStyle", tag: "console", summary: "The web console's style sheet",
