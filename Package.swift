@@ -118,10 +118,15 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // What both test targets use: the real servers of Tests/http on loopback, and a log to read.
+        .target(
+            name: "SharedTestSupport", dependencies: [.product(name: "Logging", package: "swift-log")],
+            path: "Tests/SharedTestSupport"
+        ),
         .testTarget(
             name: "ConnectorHostTests",
             dependencies: [
-                "ConnectorHost", "ConnectorHostABI",
+                "ConnectorHost", "ConnectorHostABI", "SharedTestSupport",
                 .product(name: "Metrics", package: "swift-metrics"),
             ],
             // Plugins the Makefile builds to build/fixtures; C, so not part of the Swift target.
@@ -130,7 +135,7 @@ let package = Package(
         .testTarget(
             name: "ConnectorHostServerTests",
             dependencies: [
-                "ConnectorHostServer", "ConnectorHost",
+                "ConnectorHostServer", "ConnectorHost", "SharedTestSupport",
                 .product(name: "OpenAPIKit30", package: "OpenAPIKit"),
             ]
         ),

@@ -1,5 +1,6 @@
 import ConnectorHost
 import Foundation
+import SharedTestSupport
 import Testing
 
 /// Connector documents uploaded to the catalogue, through the real server:
@@ -75,7 +76,7 @@ import Testing
     }
 
     @Test func aDocumentIsStoredServedAndPublishedWithItsIcon() async throws {
-        let tickets = try TicketServer.start()
+        let tickets = try LoopbackServer.start("tickets_server.py")
         let server = try await ServerFixture.start()
         let token = try await server.org("acme")
         let registration = try await Self.register(server, token: token)

@@ -2,6 +2,7 @@ import ConnectorHost
 @testable import ConnectorHostServer
 import Foundation
 import Logging
+import SharedTestSupport
 import Testing
 
 /// What an operator relies on: state that survives a restart, an audit trail

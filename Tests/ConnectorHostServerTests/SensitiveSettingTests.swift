@@ -1,6 +1,7 @@
 import ConnectorHost
 @testable import ConnectorHostServer
 import Foundation
+import SharedTestSupport
 import Testing
 
 /// A setting marked sensitive never shows: not in a log line at any level, an

@@ -1,6 +1,7 @@
 @testable import ConnectorHost
 import Foundation
 import Synchronization
+import SharedTestSupport
 import Testing
 
 #if canImport(Glibc)

@@ -1,7 +1,6 @@
 @testable import ConnectorHost
 import Foundation
-import Logging
-import Synchronization
+import SharedTestSupport
 import Testing
 
 #if canImport(Glibc)
@@ -102,8 +101,8 @@ import Glibc
     @Test func theProxyForwardsDeclaredRequestsAndLogsRefusals() throws {
         let declared = try TestServer(answer: "plain-http")
         defer { declared.close() }
-        let log = RefusalLog()
-        let proxy = try EgressProxy(allowedHosts: ["127.0.0.1:\(declared.port)"], logger: log.logger)
+        let log = CapturedLog()
+        let proxy = try EgressProxy(allowedHosts: ["127.0.0.1:\(declared.port)"], logger: log.logger())
         defer { proxy.close() }
 
         let forwarded = try exchange(proxy.socketPath, "GET http://127.0.0.1:\(declared.port)/x HTTP/1.0\r\nHost: a\r\n\r\n")
@@ -113,7 +112,7 @@ import Glibc
         let undeclared = declared.port == 65535 ? 65534 : declared.port + 1
         let refused = try exchange(proxy.socketPath, "CONNECT 127.0.0.1:\(undeclared) HTTP/1.1\r\n\r\n")
         #expect(refused.hasPrefix("HTTP/1.1 403 Forbidden"), "\(refused)")
-        #expect(log.lines.contains { $0.contains("egress refused") && $0.contains("127.0.0.1:\(undeclared)") }, "\(log.lines)")
+        #expect(log.lines.contains { $0.description.contains("egress refused") && $0.description.contains("127.0.0.1:\(undeclared)") }, "\(log.lines)")
     }
 
     /// Sends `request` to the proxy's socket and reads the answer to its end.
@@ -164,31 +163,6 @@ import Glibc
                 Issue.record("\(refused.debugDescription) is not a request the proxy serves")
                 continue
             }
-        }
-    }
-}
-
-/// The lines a logger writes, with their metadata, one string each.
-private final class RefusalLog: Sendable {
-    private let stored = Mutex<[String]>([])
-
-    var lines: [String] { stored.withLock { $0 } }
-
-    var logger: Logger { Logger(label: "egress") { _ in Handler(log: self) } }
-
-    private struct Handler: LogHandler {
-        let log: RefusalLog
-        var metadata: Logger.Metadata = [:]
-        var logLevel: Logger.Level = .trace
-
-        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-            get { metadata[key] }
-            set { metadata[key] = newValue }
-        }
-
-        func log(event: LogEvent) {
-            let line = "\(event.message) \((event.metadata ?? [:]).map { "\($0.key)=\($0.value)" }.sorted().joined(separator: " "))"
-            log.stored.withLock { $0.append(line) }
         }
     }
 }

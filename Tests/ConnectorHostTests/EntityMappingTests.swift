@@ -1,5 +1,6 @@
 @testable import ConnectorHost
 import Foundation
+import SharedTestSupport
 import Testing
 
 /// A declarative connector's entity mapping against a real ticket system on

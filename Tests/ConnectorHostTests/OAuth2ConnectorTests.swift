@@ -1,5 +1,6 @@
 @testable import ConnectorHost
 import Foundation
+import SharedTestSupport
 import Testing
 
 #if canImport(FoundationNetworking)

@@ -1,5 +1,6 @@
 @testable import ConnectorHost
 import Foundation
+import SharedTestSupport
 import Testing
 
 /// A draft connector document from an OpenAPI description, served as it

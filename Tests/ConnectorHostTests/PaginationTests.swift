@@ -1,5 +1,6 @@
 @testable import ConnectorHost
 import Foundation
+import SharedTestSupport
 import Testing
 
 /// A declarative list operation's pages walked by the host, against a real

@@ -1,7 +1,6 @@
 @testable import ConnectorHost
 import Foundation
-import Logging
-import Synchronization
+import SharedTestSupport
 import Testing
 
 #if canImport(Glibc)
@@ -17,7 +16,7 @@ import Glibc
     struct Rig {
         let host: ConnectorHost
         let clock: ManualClock
-        let log: StartLog
+        let log: CapturedLog
 
         /// A host on a directory of its own holding `plugins` (fixture names),
         /// each with no retries and a time limit no test reaches by accident.
@@ -39,8 +38,8 @@ import Glibc
             patient.timeout = .seconds(3600)
             configuration.resilience = patient
             configure(&configuration)
-            let log = StartLog()
-            let host = try await ConnectorHost.start(configuration: configuration, logger: log.logger)
+            let log = CapturedLog()
+            let host = try await ConnectorHost.start(configuration: configuration, logger: log.logger(level: .info))
             return Rig(host: host, clock: clock, log: log)
         }
 
@@ -51,36 +50,6 @@ import Glibc
                 await Task.yield()
             }
             throw TestFailure("never: \(what)")
-        }
-    }
-
-    /// Counts the workers started, from the line each start logs.
-    final class StartLog: Sendable {
-        private let starts = Mutex<[String]>([])
-
-        /// The process IDs of the workers started, in order.
-        var workersStarted: [String] { starts.withLock { $0 } }
-
-        var logger: Logger {
-            var logger = Logger(label: "on-demand") { _ in Handler(log: self) }
-            logger.logLevel = .info
-            return logger
-        }
-
-        private struct Handler: LogHandler {
-            let log: StartLog
-            var metadata: Logger.Metadata = [:]
-            var logLevel: Logger.Level = .info
-
-            subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-                get { metadata[key] }
-                set { metadata[key] = newValue }
-            }
-
-            func log(event: LogEvent) {
-                guard "\(event.message)" == "sandbox worker running", let pid = event.metadata?["pid"] else { return }
-                log.starts.withLock { $0.append("\(pid)") }
-            }
         }
     }
 
@@ -272,5 +241,12 @@ import Glibc
         try await rig.waitUntil("a second worker started") { rig.log.workersStarted.count == 2 }
         #expect(plugin.status.pid.map { "\($0)" } == rig.log.workersStarted.last)
         await rig.host.shutdown()
+    }
+}
+
+extension CapturedLog {
+    /// The process IDs of the workers started, in order, from the line each start logs.
+    var workersStarted: [String] {
+        lines.filter { $0.message == "sandbox worker running" }.compactMap { $0.metadata["pid"] }
     }
 }

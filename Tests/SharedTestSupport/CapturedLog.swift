@@ -3,23 +3,27 @@ import Synchronization
 
 /// Every line a logger writes, with its level and metadata, for tests that
 /// read what an operator would read.
-final class CapturedLog: Sendable {
-    struct Line: Sendable, CustomStringConvertible {
-        let level: Logger.Level
-        let message: String
-        let metadata: [String: String]
+public final class CapturedLog: Sendable {
+    /// One line: its level, message and metadata (the logger's and the event's).
+    public struct Line: Sendable, CustomStringConvertible {
+        public let level: Logger.Level
+        public let message: String
+        public let metadata: [String: String]
 
-        var description: String {
+        public var description: String {
             "\(level) \(message) \(metadata.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))"
         }
     }
 
     private let stored = Mutex<[Line]>([])
 
-    var lines: [Line] { stored.withLock { $0 } }
+    /// Every line so far, in order.
+    public var lines: [Line] { stored.withLock { $0 } }
+
+    public init() {}
 
     /// A logger at `level` that writes here.
-    func logger(level: Logger.Level = .trace) -> Logger {
+    public func logger(level: Logger.Level = .trace) -> Logger {
         var logger = Logger(label: "captured") { _ in Handler(log: self) }
         logger.logLevel = level
         return logger
