@@ -145,9 +145,14 @@ func runSynchronously(_ name: String, count: Int, batch: Int, _ call: () -> Void
 }
 
 func raw() throws -> Measurement {
+    try measureProgram(rawEcho, ["30000", String(payload.count)], as: "(d) raw C echo, socketpair")
+}
+
+/// Runs a C measuring program of Benchmarks/, which prints its median, p99 and rate as JSON.
+func measureProgram(_ path: String, _ arguments: [String], as name: String) throws -> Measurement {
     let process = Process()
-    process.executableURL = URL(fileURLWithPath: rawEcho)
-    process.arguments = ["30000", String(payload.count)]
+    process.executableURL = URL(fileURLWithPath: path)
+    process.arguments = arguments
     let output = Pipe()
     process.standardOutput = output
     try process.run()
@@ -155,8 +160,8 @@ func raw() throws -> Measurement {
     process.waitUntilExit()
     guard let object = try JSONSerialization.jsonObject(with: data) as? [String: Double],
         let median = object["median_ns"], let p99 = object["p99_ns"], let rate = object["calls_per_second"]
-    else { throw ConnectorHostError(.pluginError, "raw echo printed \(String(decoding: data, as: UTF8.self))") }
-    return Measurement(name: "(d) raw C echo, socketpair", medianNanoseconds: median, p99Nanoseconds: p99, callsPerSecond: rate)
+    else { throw ConnectorHostError(.pluginError, "\(path) printed \(String(decoding: data, as: UTF8.self))") }
+    return Measurement(name: name, medianNanoseconds: median, p99Nanoseconds: p99, callsPerSecond: rate)
 }
 
 func concurrent(_ connector: Connector, _ session: SessionID, callers: Int, callsEach: Int) async throws -> Double {
@@ -346,18 +351,9 @@ func measureDeclarative(
     }
     let declarative = try await measureHost("(h) declarative GET, sandbox", trusted: false)
     let inProcess = try await measureHost("(i) declarative GET, in-process", trusted: true)
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: client)
-    process.arguments = ["http://127.0.0.1:\(server.port)/ping", String(max(100, 20_000 / scale))]
-    let output = Pipe()
-    process.standardOutput = output
-    try process.run()
-    let data = output.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    guard let object = try JSONSerialization.jsonObject(with: data) as? [String: Double],
-        let median = object["median_ns"], let p99 = object["p99_ns"], let rate = object["calls_per_second"]
-    else { throw ConnectorHostError(.pluginError, "the libcurl client printed \(String(decoding: data, as: UTF8.self))") }
-    let curl = Measurement(name: "(l) plain libcurl GET, kept alive", medianNanoseconds: median, p99Nanoseconds: p99, callsPerSecond: rate)
+    let curl = try measureProgram(
+        client, ["http://127.0.0.1:\(server.port)/ping", String(max(100, 20_000 / scale))], as: "(l) plain libcurl GET, kept alive"
+    )
     return (declarative, inProcess, curl)
 }
 

@@ -10,6 +10,10 @@ enum BuilderAPI {
             .object(properties: ["yaml": .string(description: "The connector document as YAML text")]),
         ]))
         let draft = APIEndpoint.Success.json("The draft", APISchema.ref("BuilderDraft"))
+        let testCredentials = JSONSchema.object(
+            required: false, nullable: true, description: "Test credentials by field name; used for this request only",
+            additionalProperties: .init(.string)
+        )
         return [
             APIEndpoint(
                 .get, "/builder/drafts", id: "listDrafts", tag: "builder", summary: "The drafts the caller's org may see (admin: all)",
@@ -41,10 +45,7 @@ enum BuilderAPI {
                 body: APISchema.body(.object(properties: [
                     "operation": .string,
                     "parameters": .object(required: false, nullable: true, description: "The operation's parameters by name"),
-                    "credentials": .object(
-                        required: false, nullable: true, description: "Test credentials by field name; used for this request only",
-                        additionalProperties: .init(.string)
-                    ),
+                    "credentials": testCredentials,
                 ])),
                 success: .json("The test panel", APISchema.object([
                     "result": APISchema.ref("OperationTestResult"),
@@ -58,10 +59,7 @@ enum BuilderAPI {
                 summary: "Run every operation again with the parameters of its newest kept example and these test credentials (never stored)",
                 parameters: [id],
                 body: APISchema.body(.object(properties: [
-                    "credentials": .object(
-                        required: false, nullable: true, description: "Test credentials by field name; used for this request only",
-                        additionalProperties: .init(.string)
-                    ),
+                    "credentials": testCredentials,
                 ])),
                 success: .json("Each operation's outcome", APISchema.object([
                     "results": .array(items: .object(properties: [
