@@ -322,8 +322,7 @@ package final class SandboxRuntime: PluginRuntime {
     }
 
     /// The started worker, unless `deadline` comes first: then the call fails
-    /// with `unavailable` (try again in a second), and the start goes on for
-    /// the calls after it.
+    /// with `timeout`, and the start goes on for the calls after it.
     private func value(
         of starter: Task<SandboxWorker, any Error>, before deadline: Duration, timeLimit: Duration
     ) async throws(ConnectorHostError) -> SandboxWorker {
@@ -331,12 +330,9 @@ package final class SandboxRuntime: PluginRuntime {
             let wait = StartWait(continuation)
             wait.timer = Task { [clock, name] in
                 guard (try? await clock.sleep(until: deadline)) != nil else { return }
-                // Unavailable, not a timeout: the plugin never saw the call, so
-                // neither its breaker nor a caller's retry policy should count it.
                 wait.answer(.failure(ConnectorHostError(
-                    .unavailable,
-                    "\(name): the worker did not start within the call's time limit (\(timeLimit.secondsText)); it is still starting",
-                    retryAfter: .seconds(1)
+                    .timeout,
+                    "\(name): the worker did not start within the call's time limit (\(timeLimit.secondsText)); it is still starting"
                 )))
             }
             // Awaiting a task's value cannot be cut short: this waiter finishes on its own.
