@@ -32,6 +32,8 @@ AUTHLIB_VERSION := 1.9.10
 APT_PACKAGES := libffi-dev libcurl4-openssl-dev libsqlite3-dev bubblewrap libseccomp-dev libarchive-dev
 BROWSER_PACKAGES := chromium chromium-driver
 SELENIUM_VERSION := 4.40.0
+# The port `make run` serves on.
+RUN_PORT ?= 8080
 
 # Flags for a C plugin: position-independent, only CH_EXPORT symbols visible.
 PLUGIN_CFLAGS := -std=c99 -O2 -g -Wall -Wextra -Werror -pedantic -fPIC -fvisibility=hidden -Iinclude
@@ -200,6 +202,7 @@ test: deps browser-deps plugins fixtures $(VENV)/bin/schemathesis $(VENV)/.http-
 	exit $$status
 	Tests/schemathesis/run.sh $(BIN) $(BUILD)/plugins $(VENV) $(SCHEMATHESIS_EXAMPLES)
 	$(VENV)/bin/python Tests/console/console_test.py $(BIN) $(BUILD)/plugins $(BUILD)/fixtures
+	Tests/run/make-run.sh
 
 # The web console in headless Chromium (part of make test): screenshots of
 # each page land in build/screenshots/.
@@ -278,19 +281,19 @@ test-leaks: deps plugins fixtures
 # is kept in data/admin-token; the plugins write only to data/plugin-data.
 run: deps plugins
 	$(SWIFT) build
-	@mkdir -p data
+	@mkdir -p data/plugin-data
 	@[ -s data/admin-token ] || head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' > data/admin-token
 	@token=$$(cat data/admin-token); \
 	echo ""; \
 	echo "Admin token: $$token"; \
 	echo "Try, from another shell:"; \
-	echo "  curl -H 'authToken: '$$token http://127.0.0.1:8080/plugins"; \
-	echo "  curl -H 'authToken: '$$token -X POST http://127.0.0.1:8080/connectors/tracker/functions/checksum -d '[\"hello\"]'"; \
-	echo "  curl -H 'authToken: '$$token http://127.0.0.1:8080/openapi.json"; \
+	echo "  curl -H 'authToken: '$$token http://127.0.0.1:$(RUN_PORT)/plugins"; \
+	echo "  curl -H 'authToken: '$$token -X POST http://127.0.0.1:$(RUN_PORT)/connectors/tracker/functions/checksum -d '[\"hello\"]'"; \
+	echo "  curl -H 'authToken: '$$token http://127.0.0.1:$(RUN_PORT)/openapi.json"; \
+	echo "  or open http://127.0.0.1:$(RUN_PORT)/ in a browser and sign in with the token"; \
 	echo ""; \
-	@mkdir -p data/plugin-data
-	CONNECTOR_HOST_ADMIN_TOKEN=$$token $(BIN) serve --plugins $(BUILD)/plugins --db data/connector-host.sqlite --dev \
-	  --data-directory $(CURDIR)/data/plugin-data
+	CONNECTOR_HOST_ADMIN_TOKEN=$$token exec $(BIN) serve --plugins $(BUILD)/plugins --db data/connector-host.sqlite --dev \
+	  --data-directory $(CURDIR)/data/plugin-data --port $(RUN_PORT)
 
 # --- fuzzing -------------------------------------------------------------------
 #
