@@ -17,6 +17,14 @@ import Testing
         ]
     }
 
+    /// Saves a tracker connection for `user` and answers its ID.
+    static func save(_ server: ServerFixture, _ name: String, user: String = "integration", token: String) async throws -> String {
+        let saved = try await server.request("POST", "connections", token: token, json: [
+            "connector": "tracker", "name": name, "settings": settings(server, user: user),
+        ])
+        return try #require(saved.json["id"] as? String, "\(saved.text)")
+    }
+
     static func serverInfo(_ server: ServerFixture, connection: String, token: String) async throws -> ServerFixture.Answer {
         try await server.request("GET", "\(SDKRoutesTests.sdk)/server-info", token: token, headers: ["connector-connection": connection])
     }
@@ -52,14 +60,8 @@ import Testing
         let server = try await SDKRoutesTests.start()
         let a = try await server.org("a")
         let b = try await server.org("b")
-        let good = try await server.request("POST", "connections", token: a, json: [
-            "connector": "tracker", "name": "integration", "settings": Self.settings(server),
-        ])
-        let mallory = try await server.request("POST", "connections", token: a, json: [
-            "connector": "tracker", "name": "mallory", "settings": Self.settings(server, user: "mallory"),
-        ])
-        let goodID = try #require(good.json["id"] as? String)
-        let malloryID = try #require(mallory.json["id"] as? String)
+        let goodID = try await Self.save(server, "integration", token: a)
+        let malloryID = try await Self.save(server, "mallory", user: "mallory", token: a)
 
         let answered = try await Self.serverInfo(server, connection: goodID, token: a)
         #expect(answered.status == 200, "\(answered.text)")
@@ -100,14 +102,8 @@ import Testing
     @Test func sealedSettingsThatWereChangedDoNotOpen() async throws {
         let server = try await SDKRoutesTests.start()
         let a = try await server.org("a")
-        let first = try await server.request("POST", "connections", token: a, json: [
-            "connector": "tracker", "name": "first", "settings": Self.settings(server),
-        ])
-        let second = try await server.request("POST", "connections", token: a, json: [
-            "connector": "tracker", "name": "second", "settings": Self.settings(server, user: "mallory"),
-        ])
-        let firstID = try #require(first.json["id"] as? String)
-        let secondID = try #require(second.json["id"] as? String)
+        let firstID = try await Self.save(server, "first", token: a)
+        let secondID = try await Self.save(server, "second", user: "mallory", token: a)
         // Another row's sealed bytes, copied under the first: bound to the second, they do not open.
         try Self.sqlite(server, "UPDATE connections SET sealed_settings = (SELECT sealed_settings FROM connections WHERE id = '\(secondID)') WHERE id = '\(firstID)'")
         let swapped = try await Self.serverInfo(server, connection: firstID, token: a)

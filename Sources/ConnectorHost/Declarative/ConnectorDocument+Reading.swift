@@ -59,9 +59,7 @@ extension ConnectorDocument {
                 return (nil, ["(document): \(error.message)"])
             }
         }
-        var reader = DocumentReader()
-        let document = reader.document(value)
-        return (document, document == nil && reader.problems.isEmpty ? ["(document): not a connector document"] : reader.problems)
+        return ConnectorDocumentText.read(value)
     }
 
     /// The slug a name gives: lowercase ASCII letters and digits, single dashes between words.

@@ -23,21 +23,25 @@ public enum ConnectorDocumentText {
 
     /// Every problem of the document, each with where it is; empty when it is valid.
     public static func problems(of document: JSONValue) -> [String] {
-        var reader = DocumentReader()
-        let read = reader.document(document)
-        return read == nil && reader.problems.isEmpty ? ["(document): not a connector document"] : reader.problems
+        read(document).problems
     }
 
     /// The valid document.
     ///
     /// - Throws: `manifest_invalid` listing every problem.
     public static func connector(_ document: JSONValue, source: String) throws(ConnectorHostError) -> ConnectorDocument {
-        var reader = DocumentReader()
-        guard let read = reader.document(document), reader.problems.isEmpty else {
-            let problems = reader.problems.isEmpty ? ["(document): not a connector document"] : reader.problems
+        let (read, problems) = read(document)
+        guard let read, problems.isEmpty else {
             throw ConnectorHostError(.manifestInvalid, "\(source): invalid connector document: " + problems.joined(separator: "; "))
         }
         return read
+    }
+
+    /// The document, and every problem found reading it.
+    static func read(_ document: JSONValue) -> (document: ConnectorDocument?, problems: [String]) {
+        var reader = DocumentReader()
+        let read = reader.document(document)
+        return (read, read == nil && reader.problems.isEmpty ? ["(document): not a connector document"] : reader.problems)
     }
 
     /// The document as YAML, its fields in the builder's order (the tabs'

@@ -29,30 +29,33 @@ package final class RecentCalls: Sendable {
 
     /// Counts one call that took `duration`.
     package func record(duration: Duration, failed: Bool) {
-        let index = currentIndex
         let bin = LatencyBins.bin(of: duration)
-        windows.withLock { windows in
-            if windows.last?.index != index {
-                windows.append(Window(index: index))
-                windows.removeAll { $0.index <= index - Int64(Self.windowCount) }
-            }
-            windows[windows.count - 1].calls += 1
-            if failed { windows[windows.count - 1].failures += 1 }
-            windows[windows.count - 1].latencies[bin] += 1
+        updateCurrentWindow { window in
+            window.calls += 1
+            if failed { window.failures += 1 }
+            window.latencies[bin] += 1
         }
     }
 
     /// Counts one call refused before it reached the plugin (rate limit,
     /// bulkhead, open breaker): a failure with no latency.
     package func recordRefusal() {
+        updateCurrentWindow { window in
+            window.calls += 1
+            window.failures += 1
+        }
+    }
+
+    /// Changes the window filling now, starting it (and dropping the windows
+    /// too old to show) when it is new.
+    private func updateCurrentWindow(_ change: (inout Window) -> Void) {
         let index = currentIndex
         windows.withLock { windows in
             if windows.last?.index != index {
                 windows.append(Window(index: index))
                 windows.removeAll { $0.index <= index - Int64(Self.windowCount) }
             }
-            windows[windows.count - 1].calls += 1
-            windows[windows.count - 1].failures += 1
+            change(&windows[windows.count - 1])
         }
     }
 

@@ -397,15 +397,11 @@ package final class SandboxRuntime: PluginRuntime {
             Task { await self.watch(worker) }
             return worker
         } catch {
-            recordCrash(reason: error.message)
-            // One more turn of a crash loop: the next start is due after the
-            // delay, not on the next call, so that a plugin that crashes at
-            // every start ends quarantined, as one that crashes later does.
-            // (A start that timed out, or a file that changed, waits for a
-            // call or a reload: starting again would only repeat it.)
-            if error.code == .pluginCrashed, case .restarting = state.withLock({ $0.phase }) {
-                Task { _ = try? await self.currentWorker() }
-            }
+            // A crash while starting is one more turn of a crash loop, which
+            // ends quarantined as one of later crashes does. A start that
+            // timed out, or a file that changed, waits for a call or a
+            // reload: starting again would only repeat it.
+            recordCrash(reason: error.message, restart: error.code == .pluginCrashed)
             throw error
         }
     }
@@ -470,12 +466,7 @@ package final class SandboxRuntime: PluginRuntime {
             return state.phase != .shutDown
         }
         guard unexpected else { return }
-        recordCrash(reason: "the worker (pid \(worker.pid)) \(exit)")
-        // Restart now (after the delay) rather than on the next call, so health
-        // shows the plugin back as soon as it is.
-        if case .restarting = state.withLock({ $0.phase }) {
-            Task { _ = try? await self.currentWorker() }
-        }
+        recordCrash(reason: "the worker (pid \(worker.pid)) \(exit)", restart: true)
     }
 
     /// Stops the worker once it has had no call for the idle timeout,
@@ -551,7 +542,13 @@ package final class SandboxRuntime: PluginRuntime {
         }
     }
 
-    private func recordCrash(reason: String) {
+    /// Counts a crash: the plugin restarts after the backoff delay, or is
+    /// quarantined.
+    ///
+    /// - Parameter restart: Start the next worker when the delay is over
+    ///   rather than on the next call, so that health shows the plugin back
+    ///   as soon as it is.
+    private func recordCrash(reason: String, restart: Bool) {
         let now = clock.now
         let outcome = state.withLock { state -> RuntimeReport.Phase? in
             state.starter = nil
@@ -577,6 +574,7 @@ package final class SandboxRuntime: PluginRuntime {
             logger.warning("sandbox worker crashed; restarting", metadata: [
                 "reason": "\(reason)", "restartIn": "\((at - now).secondsText)",
             ])
+            if restart { Task { _ = try? await self.currentWorker() } }
         default:
             break
         }
