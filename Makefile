@@ -9,6 +9,7 @@
 #   make fuzz     build the libFuzzer harnesses under Fuzz/ and run each for FUZZ_SECONDS
 #   make docs     the API documentation (DocC) of the libraries, offline, into build/docs
 #   make docs-check  fail, listing them, when public symbols lack a doc-comment summary (part of make test)
+#   make bench    latency and throughput of the call paths and of their peers (release build)
 #
 # The plugin rules are plain cc / swiftc commands: copy them to build your own.
 
@@ -31,6 +32,8 @@ AUTHLIB_VERSION := 1.9.10
 # libarchive-dev unpacks uploaded distributions.
 APT_PACKAGES := libffi-dev libcurl4-openssl-dev libsqlite3-dev bubblewrap libseccomp-dev libarchive-dev
 BROWSER_PACKAGES := chromium chromium-driver
+# make bench's peers: a C++ gRPC echo, and nginx driven by wrk.
+BENCH_PACKAGES := libgrpc++-dev nginx-light wrk
 SELENIUM_VERSION := 4.40.0
 # The port `make run` serves on.
 RUN_PORT ?= 8080
@@ -39,7 +42,7 @@ RUN_PORT ?= 8080
 PLUGIN_CFLAGS := -std=c99 -O2 -g -Wall -Wextra -Werror -pedantic -fPIC -fvisibility=hidden -Iinclude
 HEADER := include/connector_host.h include/module.modulemap
 
-.PHONY: all deps browser-deps build plugins fixtures test test-console test-leaks schemathesis schemathesis-full fuzz fuzz-short fuzz-build run bench docs docs-check clean
+.PHONY: all deps browser-deps build plugins fixtures test test-console test-leaks schemathesis schemathesis-full fuzz fuzz-short fuzz-build run bench bench-deps docs docs-check clean
 
 all: build plugins
 
@@ -374,9 +377,14 @@ fuzz: fuzz-build
 fuzz-short:
 	$(MAKE) fuzz FUZZ_SECONDS=$(FUZZ_SHORT_SECONDS)
 
+bench-deps:
+	$(call apt_install,$(BENCH_PACKAGES))
+
 # A release build; not part of make test (timings on shared machines are noisy).
-bench: deps
+bench: deps bench-deps
 	@mkdir -p $(BUILD)/bench
+	$(CXX) -std=c++17 -O2 -Wall -Wextra -Werror -pthread -o $(BUILD)/bench/grpc_echo Benchmarks/grpc_echo.cc \
+	  $$(pkg-config --cflags --libs grpc++)
 	$(CC) $(PLUGIN_CFLAGS) -shared -o $(BUILD)/bench/echo.so Benchmarks/echo_plugin.c
 	$(CC) $(PLUGIN_CFLAGS) -shared -DECHO_VERSION='"2.0.0"' -o $(BUILD)/bench/echo-v2.so Benchmarks/echo_plugin.c
 	$(CC) -std=c99 -O2 -Wall -Wextra -Werror -o $(BUILD)/bench/raw_echo Benchmarks/raw_echo.c
@@ -384,7 +392,8 @@ bench: deps
 	$(CC) -std=c99 -O2 -Wall -Wextra -Werror -o $(BUILD)/bench/curl_get Benchmarks/curl_get.c -lcurl
 	$(SWIFT) build -c release --product connector-host-bench
 	$(SWIFT) build -c release --product connector-host-worker
-	.build/release/connector-host-bench $(BUILD)/bench/echo.so $(BUILD)/bench/raw_echo 256 $(BUILD)/bench/echo-v2.so \
+	BENCH_GRPC_ECHO=$(BUILD)/bench/grpc_echo BENCH_NGINX=$$(command -v nginx || echo /usr/sbin/nginx) BENCH_WRK=$$(command -v wrk) \
+	  .build/release/connector-host-bench $(BUILD)/bench/echo.so $(BUILD)/bench/raw_echo 256 $(BUILD)/bench/echo-v2.so \
 	  $(BUILD)/bench/http_server $(BUILD)/bench/curl_get
 
 clean:

@@ -7,6 +7,7 @@
 #include <spawn.h>
 #include <string.h>
 #include <poll.h>
+#include <sys/eventfd.h>
 #include <sys/inotify.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
@@ -44,6 +45,8 @@ int CConnectorHostSystem_spawn(const char *executable, char *const argv[], char 
     posix_spawn_file_actions_destroy(&actions);
     return result;
 }
+
+int CConnectorHostSystem_wake_descriptor(void) { return eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK); }
 
 int CConnectorHostSystem_pidfd_open(pid_t pid) {
 #ifdef SYS_pidfd_open

@@ -98,8 +98,9 @@ func host(trusted: Bool, directory: String) async throws -> (ConnectorHost, Conn
     return (host, connector, session)
 }
 
-// (a) The function pointer, called directly.
-func direct() throws -> Measurement {
+/// Calls `server.info` of the echo plugin straight through its function
+/// pointer: `body` gets a call that answers the response's length.
+func withDirectServerInfo<T>(_ body: (() -> Int) -> T) throws -> T {
     guard let handle = dlopen(pluginPath, RTLD_NOW | RTLD_LOCAL), let entry = dlsym(handle, CH_PLUGIN_ENTRY_SYMBOL) else {
         throw ConnectorHostError(.abiMismatch, "cannot load \(pluginPath)")
     }
@@ -119,16 +120,23 @@ func direct() throws -> Measurement {
                 struct_size: UInt32(MemoryLayout<ch_request>.size), reserved: 0, operation: name,
                 body: bytes.baseAddress, body_length: bytes.count, call: nil
             )
-            var sink = 0
-            let result = runSynchronously("(a) direct function pointer", count: 2_000_000, batch: 1000) {
+            return body {
                 var response = ch_response()
                 _ = function(&session, &request, &response)
-                sink &+= response.body_length
                 free(response.body)
+                return response.body_length
             }
-            precondition(sink > 0)
-            return result
         }
+    }
+}
+
+// (a) The function pointer, called directly.
+func direct() throws -> Measurement {
+    try withDirectServerInfo { call in
+        var sink = 0
+        let result = runSynchronously("(a) direct function pointer", count: 2_000_000, batch: 1000) { sink &+= call() }
+        precondition(sink > 0)
+        return result
     }
 }
 
@@ -188,14 +196,25 @@ func measureInProcess(directory: String) async throws -> Measurement {
     return result
 }
 
-func measureSandbox(directory: String) async throws -> (Measurement, Double) {
+/// (c) and (c16), then the same with the callers preferring the worker's
+/// reply thread (`Connector.replyExecutor`): (c′) and (c16′).
+func measureSandbox(directory: String) async throws -> (single: Measurement, concurrent: Double, onReplyThread: Measurement, concurrentOnReplyThread: Double) {
     let (host, connector, session) = try await host(trusted: false, directory: directory)
     let single = try await measure("(c) sandbox worker", count: 30_000) { calls in
         for _ in 0..<calls { _ = try await connector.call(.serverInfo, request: payload, session: session) }
     }
     let concurrentRate = try await concurrent(connector, session, callers: 16, callsEach: max(10, 4000 / scale))
+    let executor = connector.replyExecutor
+    let onReplyThread = try await withTaskExecutorPreference(executor) {
+        try await measure("(c′) sandbox, caller on reply thread", count: 30_000) { calls in
+            for _ in 0..<calls { _ = try await connector.call(.serverInfo, request: payload, session: session) }
+        }
+    }
+    let concurrentOnReplyThread = try await withTaskExecutorPreference(executor) {
+        try await concurrent(connector, session, callers: 16, callsEach: max(10, 4000 / scale))
+    }
     await host.shutdown()
-    return (single, concurrentRate)
+    return (single, concurrentRate, onReplyThread, concurrentOnReplyThread)
 }
 
 struct ReloadMeasurement {
@@ -363,10 +382,9 @@ try? FileManager.default.removeItem(at: directory.appendingPathComponent("echo.s
 try FileManager.default.copyItem(atPath: pluginPath, toPath: directory.appendingPathComponent("echo.so").path)
 defer { try? FileManager.default.removeItem(at: directory) }
 
-print("payload: \(payload.count) bytes; machine: \(ProcessInfo.processInfo.activeProcessorCount) cores")
-let a = try direct()
 // BENCH_ONLY=in-process, sandbox or declarative runs one path alone, for a profiler.
-switch ProcessInfo.processInfo.environment["BENCH_ONLY"] {
+let environment = ProcessInfo.processInfo.environment
+switch environment["BENCH_ONLY"] {
 case "in-process":
     print(try await measureInProcess(directory: directory.path))
     exit(0)
@@ -382,9 +400,11 @@ case "declarative":
 default:
     break
 }
+print("payload: \(payload.count) bytes; machine: \(ProcessInfo.processInfo.activeProcessorCount) cores")
+let a = try direct()
 let b = try await measureInProcess(directory: directory.path)
 let d = try raw()
-let (c, c16) = try await measureSandbox(directory: directory.path)
+let (c, c16, cOnReplyThread, c16OnReplyThread) = try await measureSandbox(directory: directory.path)
 var reload: ReloadMeasurement?
 if let secondBuildPath {
     reload = try await measureReload(
@@ -395,23 +415,35 @@ var declarative: (host: Measurement, inProcess: Measurement, curl: Measurement)?
 if let httpServer, let curlClient {
     declarative = try await measureDeclarative(directory: directory.path, server: httpServer, client: curlClient)
 }
+// The peers, when the Makefile names their programs.
+let grpc = try environment["BENCH_GRPC_ECHO"].map(measureGRPC)
+var nginx: PeerMeasurement?
+if let nginxPath = environment["BENCH_NGINX"], let wrkPath = environment["BENCH_WRK"] {
+    nginx = try measureNginx(nginx: nginxPath, wrk: wrkPath, directory: directory.path)
+}
 
 func format(_ nanoseconds: Double) -> String {
     nanoseconds < 10_000 ? String(format: "%.0f ns", nanoseconds) : String(format: "%.1f µs", nanoseconds / 1000)
 }
 print("")
 print("path                                  median      p99         calls/s")
-for row in [a, b, c, d] + (declarative.map { [$0.host, $0.inProcess, $0.curl] } ?? []) {
+let peerRows = [grpc, nginx].compactMap { $0?.single }
+for row in [a, b, c, cOnReplyThread, d] + (declarative.map { [$0.host, $0.inProcess, $0.curl] } ?? []) + peerRows {
     print(row.name.padding(toLength: 38, withPad: " ", startingAt: 0)
         + format(row.medianNanoseconds).padding(toLength: 12, withPad: " ", startingAt: 0)
         + format(row.p99Nanoseconds).padding(toLength: 12, withPad: " ", startingAt: 0)
         + String(format: "%.0f", row.callsPerSecond))
 }
 print("(c16) sandbox, 16 concurrent callers                          " + String(format: "%.0f", c16))
+print("(c16′) sandbox, 16 callers on the reply thread                 " + String(format: "%.0f", c16OnReplyThread))
+if let grpc { print("(e16) gRPC, 16 callers                                        " + String(format: "%.0f", grpc.concurrentCallsPerSecond)) }
+if let nginx { print("(f16) nginx, 16 connections                                   " + String(format: "%.0f", nginx.concurrentCallsPerSecond)) }
 print("")
 print(String(format: "b - a (host overhead per call): %.0f ns   (target < 1000 ns)", b.medianNanoseconds - a.medianNanoseconds))
 print(String(format: "c / d (sandbox vs raw echo, median): %.2f   (target < 1.5)", c.medianNanoseconds / d.medianNanoseconds))
-print(String(format: "c16 / d (16 callers vs one-caller raw echo, throughput): %.2f   (target >= 1)", c16 / d.callsPerSecond))
+print(String(format: "c16 / d (16 callers vs one-caller raw echo, throughput): %.2f   (target >= 1.5)", c16 / d.callsPerSecond))
+print(String(format: "c′ / d (caller on the reply thread vs raw echo, median): %.2f", cOnReplyThread.medianNanoseconds / d.medianNanoseconds))
+print(String(format: "c16′ / d (16 callers on the reply thread, throughput): %.2f", c16OnReplyThread / d.callsPerSecond))
 if let reload {
     print(String(
         format: "reload (rename → first call on the new build): median %.1f ms, max %.1f ms over %d swaps   (target < 200 ms)",
@@ -423,5 +455,15 @@ if let declarative {
     print(String(
         format: "h - l (declarative GET: added by the host, median): %.1f µs   (target < 100 µs)",
         (declarative.host.medianNanoseconds - declarative.curl.medianNanoseconds) / 1000
+    ))
+}
+for (label, peer) in [("e", grpc), ("f", nginx)] {
+    guard let peer else { continue }
+    print(String(
+        format: "\(label) / c (peer vs sandbox, median, one caller): %.2f   (target >= 2)", peer.single.medianNanoseconds / c.medianNanoseconds
+    ))
+    print(String(
+        format: "c16 / \(label)16 (sandbox vs peer, throughput, 16 callers): %.2f   (target >= \(label == "e" ? "5" : "1.5"))",
+        c16 / peer.concurrentCallsPerSecond
     ))
 }

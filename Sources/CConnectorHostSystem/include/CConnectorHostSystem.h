@@ -15,6 +15,10 @@
 int CConnectorHostSystem_spawn(const char *executable, char *const argv[], char *const envp[], int socket_fd,
                                int stdout_fd, int stderr_fd, pid_t *pid);
 
+/* eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK): a counter another thread writes to
+ * wake a thread that polls it. Returns -1 with errno on failure. */
+int CConnectorHostSystem_wake_descriptor(void);
+
 /* pidfd_open(pid, 0): a descriptor that becomes readable when the process
  * ends, whoever holds its other descriptors. Returns it, or -1 with errno set
  * (ENOSYS before Linux 5.3). */

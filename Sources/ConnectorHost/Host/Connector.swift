@@ -73,6 +73,16 @@ public final class Connector: Sendable {
         try await current().guarded.runtime.warmUp()
     }
 
+    /// The thread on which the replies of this connector's running sandbox
+    /// worker arrive, as a task executor; nil when no worker runs (idle, or
+    /// in process). A task that makes many calls in a row and prefers it
+    /// (`withTaskExecutorPreference(connector.replyExecutor) { … }`) is resumed
+    /// by each reply on that thread, without a hop to another thread. Jobs of
+    /// other tasks wait while it runs, so keep such a task to calls and light
+    /// work between them. After the worker ends, the preference is harmless:
+    /// its jobs run on the global executor.
+    public var replyExecutor: (any TaskExecutor)? { plugin.guarded.runtime.replyExecutor }
+
     /// Opens a session with the end system.
     ///
     /// - Parameter settings: The session configuration, e.g. credentials.

@@ -91,6 +91,10 @@ package protocol PluginRuntime: Sendable {
     /// deadline has passed. A runtime that cannot cut a call off (in process)
     /// leaves it running.
     func failRunningCalls(with error: ConnectorHostError)
+
+    /// The thread that reads the running worker's replies, as an executor
+    /// (``ReplyExecutor``); nil when no worker runs or the plugin runs in process.
+    var replyExecutor: (any TaskExecutor)? { get }
 }
 
 extension PluginRuntime {
@@ -108,4 +112,7 @@ extension PluginRuntime {
 
     /// A runtime without a worker of its own has nothing to keep running.
     package func release() {}
+
+    /// A runtime without a worker of its own has no reply thread.
+    package var replyExecutor: (any TaskExecutor)? { nil }
 }

@@ -92,6 +92,8 @@ package final class SandboxRuntime: PluginRuntime {
         }
     }
 
+    package var replyExecutor: (any TaskExecutor)? { state.withLock { $0.worker?.replyExecutor } }
+
     /// Calls waiting for the current worker's answer.
     package var callsInFlight: Int { state.withLock { $0.worker?.callsInFlight ?? 0 } }
 

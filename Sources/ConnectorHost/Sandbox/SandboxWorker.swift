@@ -67,11 +67,14 @@ package final class SandboxWorker: Sendable {
     private let logger: Logger
     private let clock: any HostClock
     private let hangGrace: Duration
+    /// The reader thread, as an executor a caller may prefer (``ReplyExecutor``).
+    package let replyExecutor: ReplyExecutor
 
     private init(
         pid: pid_t, namespaced: Bool, socket: Int32, pluginPath: String, frameLimit: Int, clock: any HostClock,
-        hangGrace: Duration, logger: Logger
+        hangGrace: Duration, replyExecutor: ReplyExecutor, logger: Logger
     ) {
+        self.replyExecutor = replyExecutor
         self.pid = pid
         self.namespaced = namespaced
         self.socket = socket
@@ -99,6 +102,7 @@ package final class SandboxWorker: Sendable {
         command: SpawnCommand, namespaced: Bool, pluginPath: String, frameLimit: Int, clock: any HostClock,
         hangGrace: Duration, logger: Logger
     ) async throws(ConnectorHostError) -> SandboxWorker {
+        let replyExecutor = try ReplyExecutor()
         let (hostEnd, workerEnd) = try Descriptors.socketPair()
         let output: (read: Int32, write: Int32)
         let errors: (read: Int32, write: Int32)
@@ -124,7 +128,7 @@ package final class SandboxWorker: Sendable {
         logger[metadataKey: "pid"] = "\(pid)"
         let worker = SandboxWorker(
             pid: pid, namespaced: namespaced, socket: hostEnd, pluginPath: pluginPath, frameLimit: frameLimit,
-            clock: clock, hangGrace: hangGrace, logger: logger
+            clock: clock, hangGrace: hangGrace, replyExecutor: replyExecutor, logger: logger
         )
         PluginOutputLog.follow(standardOutput: output.read, standardError: errors.read, logger: logger)
         // Opened before anyone can reap the child, so it names this process.
@@ -499,18 +503,27 @@ package final class SandboxWorker: Sendable {
         var decoder = FrameDecoder(limit: frameLimit)
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 << 10, alignment: 8)
         defer { buffer.deallocate() }
+        replyExecutor.adoptCurrentThread()
         var violation: WireError?
         reading: while true {
-            let count = Descriptors.readSome(socket, into: buffer)
-            if count == 0 { break }
-            decoder.append(UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
-            do {
-                while let frame = try decoder.next() { deliver(frame) }
-            } catch {
-                violation = error
-                break reading
+            let mayWait = replyExecutor.park()
+            let readable = Descriptors.waitReadable(socket, orWakeOn: replyExecutor.wakeDescriptor, blocking: mayWait)
+            if mayWait { replyExecutor.unpark() }
+            if readable {
+                let count = Descriptors.readSome(socket, into: buffer)
+                if count == 0 { break }
+                decoder.append(UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
+                do {
+                    while let frame = try decoder.next() { deliver(frame) }
+                } catch {
+                    violation = error
+                    break reading
+                }
             }
+            // Callers that prefer this thread continue here, up to their next call.
+            replyExecutor.runPendingJobs()
         }
+        replyExecutor.end()
         if let violation {
             logger.error("sandbox worker broke the protocol; killing it", metadata: ["reason": "\(violation)"])
             kill()

@@ -81,6 +81,21 @@ package enum Descriptors {
         _ = CConnectorHostSystem_wait_readable(descriptor)
     }
 
+    /// Waits until `descriptor` is readable (or hung up) or `wake` is
+    /// readable; with `blocking` false, only looks.
+    ///
+    /// - Returns: Whether `descriptor` is readable or hung up.
+    package static func waitReadable(_ descriptor: Int32, orWakeOn wake: Int32, blocking: Bool) -> Bool {
+        var watched = [
+            pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0), pollfd(fd: wake, events: Int16(POLLIN), revents: 0),
+        ]
+        while true {
+            let count = poll(&watched, 2, blocking ? -1 : 0)
+            if count < 0, errno == EINTR { continue }
+            return count > 0 && watched[0].revents != 0
+        }
+    }
+
     /// Ends reading on a socket: a reader blocked on it sees end of stream once
     /// what is already queued has been read, whoever holds the other end.
     package static func shutdownReading(_ socket: Int32) {
