@@ -223,6 +223,7 @@ struct ReloadMeasurement {
     var swaps: Int
     var calls: Int
     var failures: Int
+    var failureKinds: [String: Int]
 }
 
 /// Callers that call without pause, counting failures and noting when each
@@ -233,6 +234,8 @@ final class ReloadLoad: Sendable {
     let failures = Atomic<Int>(0)
     /// The first time each version answered a call, in monotonic nanoseconds.
     private let firstAnswered = Mutex<[String: UInt64]>([:])
+    /// Each failure's error, with how often it came.
+    let failureKinds = Mutex<[String: Int]>([:])
 
     func call(_ connector: Connector) async {
         while running.load(ordering: .relaxed) {
@@ -244,6 +247,7 @@ final class ReloadLoad: Sendable {
                 calls.add(1, ordering: .relaxed)
             } catch {
                 failures.add(1, ordering: .relaxed)
+                failureKinds.withLock { $0["\(error)", default: 0] += 1 }
             }
         }
     }
@@ -302,7 +306,8 @@ func measureReload(directory: String, builds: [String: String], swaps: Int) asyn
     latencies.sort()
     return ReloadMeasurement(
         medianMilliseconds: latencies[latencies.count / 2], maxMilliseconds: latencies.last ?? 0, swaps: swaps,
-        calls: load.calls.load(ordering: .relaxed), failures: load.failures.load(ordering: .relaxed)
+        calls: load.calls.load(ordering: .relaxed), failures: load.failures.load(ordering: .relaxed),
+        failureKinds: load.failureKinds.withLock { $0 }
     )
 }
 
@@ -382,7 +387,7 @@ try? FileManager.default.removeItem(at: directory.appendingPathComponent("echo.s
 try FileManager.default.copyItem(atPath: pluginPath, toPath: directory.appendingPathComponent("echo.so").path)
 defer { try? FileManager.default.removeItem(at: directory) }
 
-// BENCH_ONLY=in-process, sandbox or declarative runs one path alone, for a profiler.
+// BENCH_ONLY=in-process, sandbox, reload or declarative runs one path alone, for a profiler.
 let environment = ProcessInfo.processInfo.environment
 switch environment["BENCH_ONLY"] {
 case "in-process":
@@ -390,6 +395,11 @@ case "in-process":
     exit(0)
 case "sandbox":
     print(try await measureSandbox(directory: directory.path))
+    exit(0)
+case "reload":
+    if let secondBuildPath {
+        print(try await measureReload(directory: directory.path, builds: ["1.0.0": pluginPath, "2.0.0": secondBuildPath], swaps: 11))
+    }
     exit(0)
 case "declarative":
     if let httpServer, let curlClient {
@@ -450,6 +460,7 @@ if let reload {
         reload.medianMilliseconds, reload.maxMilliseconds, reload.swaps
     ))
     print("reload: failed calls during the swaps: \(reload.failures) of \(reload.calls)   (target 0)")
+    for (error, count) in reload.failureKinds.sorted(by: { $0.value > $1.value }) { print("  \(count) × \(error)") }
 }
 if let declarative {
     print(String(
