@@ -1,9 +1,12 @@
 // swift-tools-version:6.1
 import PackageDescription
 
+// Linux only (x86_64 and arm64 with glibc): the host relies on inotify, pidfd,
+// eventfd, prctl, seccomp, Landlock and namespaces; SwiftPM has no way to
+// declare a Linux-only package, so CConnectorHostSystem stops any other build
+// with an #error that says so.
 let package = Package(
     name: "ConnectorHost",
-    platforms: [.macOS(.v14)],
     products: [
         .library(name: "ConnectorHost", targets: ["ConnectorHost"]),
         .library(name: "ConnectorHostServer", targets: ["ConnectorHostServer"]),

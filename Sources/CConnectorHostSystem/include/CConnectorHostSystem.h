@@ -3,6 +3,12 @@
 #ifndef CCONNECTORHOSTSYSTEM_H
 #define CCONNECTORHOSTSYSTEM_H
 
+/* The package supports Linux only; say so at the first file a build reaches,
+ * rather than with a hundred missing symbols. */
+#ifndef __linux__
+#error "ConnectorHost runs on Linux only: it relies on inotify, pidfd, eventfd, SOCK_CLOEXEC, prctl, seccomp, Landlock and namespaces"
+#endif
+
 #include <sys/types.h>
 
 /* Starts executable with arguments argv (NULL-terminated) and the environment
