@@ -329,6 +329,29 @@ import Testing
         await server.stop()
     }
 
+    /// Every documented member of a connector-metadata field is there, also
+    /// for a connector that leaves the optional ones out (a declarative one).
+    @Test func connectorMetadataCarriesEveryDocumentedMember() async throws {
+        let server = try await ServerFixture.start(development: true, prepare: { directory in
+            try FileManager.default.copyItem(
+                at: ServerFixture.root.appendingPathComponent("Plugins/host-api/host-api.connector.yaml"),
+                to: directory.appendingPathComponent("plugins/host-api.connector.yaml")
+            )
+        })
+        let metadata = try await server.request("GET", "connectors/host-api/sdk-api/api/1.0/connector-metadata")
+        #expect(metadata.status == 200, "\(metadata.text)")
+        #expect(metadata.json["additionalMetadata"] is [String: Any], "\(metadata.text)")
+        let fields = try #require(metadata.json["fields"] as? [[String: Any]], "\(metadata.text)")
+        #expect(!fields.isEmpty)
+        for field in fields {
+            for name in ["internalName", "displayName", "tooltip", "required", "fieldType", "lookup", "defaultValue",
+                         "validation", "fieldOrder", "parent", "screens"] {
+                #expect(field.keys.contains(name), "connector-metadata fields[].\(name): \(field)")
+            }
+        }
+        await server.stop()
+    }
+
     @Test func tokenFailuresAndUnknownRoutesAnswerTheSDKShape() async throws {
         let server = try await Self.start()
         for path in ["\(Self.base)/server-info", "connectors/tracker/sdk-api/api/1.0/server-info"] {
