@@ -271,9 +271,10 @@ typedef struct ch_request {
     const ch_call *call;
 } ch_request;
 
-/** The largest response body (or custom-function buffer) a plugin may hand
- *  to the host, in either runtime: a larger one fails its call with a
- *  plugin error naming the size (page large answers instead). */
+/** The largest response body (or custom-function string, JSON or buffer
+ *  result) a plugin may hand to the host, in either runtime: a larger one
+ *  fails its call with a plugin error naming the size (page large answers
+ *  instead). A sandboxed reply's frame holds this much and its message. */
 #define CH_MAX_RESPONSE_BYTES (16u << 20)
 
 /**

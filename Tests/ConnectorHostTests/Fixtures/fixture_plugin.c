@@ -630,6 +630,16 @@ MAYBE_UNUSED static char *not_json(void) {
     return text;
 }
 
+/* A string one byte over CH_MAX_RESPONSE_BYTES: refused in either runtime. */
+MAYBE_UNUSED static char *oversized_string(void) {
+    size_t length = (size_t)CH_MAX_RESPONSE_BYTES + 1;
+    char *text = host->allocate(length + 1);
+    if (!text) return NULL;
+    memset(text, 'x', length);
+    text[length] = '\0';
+    return text;
+}
+
 /* Breaks the memory rules: a message the host did not allocate. */
 MAYBE_UNUSED static int32_t literal_message(ch_function_context *context) {
     context->status = CH_STATUS_PERMANENT;
@@ -693,7 +703,8 @@ TYPE_LIST(string_and_context, CH_TYPE_STRING, CH_TYPE_CONTEXT)
     CUSTOM(49, "transient_once", transient_once, CH_TYPE_INT32, context_type)          \
     CUSTOM(50, "literal_message", literal_message, CH_TYPE_INT32, context_type)       \
     CUSTOM(51, "wrap_json", wrap_json, CH_TYPE_JSON, json_type)                        \
-    NO_PARAMETERS(52, "not_json", not_json, CH_TYPE_JSON)
+    NO_PARAMETERS(52, "not_json", not_json, CH_TYPE_JSON)                              \
+    NO_PARAMETERS(53, "oversized_string", oversized_string, CH_TYPE_STRING)
 #elif defined(DEFECT_CONTEXT_OLD_ABI)
 #define EXTRA_FUNCTION CUSTOM(30, "fail_with", fail_with, CH_TYPE_INT32, context_and_string)
 #elif defined(DEFECT_CONTEXT_NOT_FIRST)
