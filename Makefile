@@ -87,7 +87,7 @@ $(BUILD)/plugins/hello-swift.so: $(wildcard Plugins/hello-swift/*.swift) $(HEADE
 # --- test fixtures: one configurable plugin, one .so per defect --------------
 
 FIXTURE_SOURCE := Tests/ConnectorHostTests/Fixtures/fixture_plugin.c
-DEFECTS := wrong-magic future-abi short-descriptor empty-name empty-version empty-key empty-secret \
+DEFECTS := wrong-magic future-abi short-descriptor short-function-size empty-name empty-version empty-key empty-secret \
   function-out-of-range endpoint-in-range duplicate-id duplicate-name unknown-operation \
   missing-mandatory no-entry-point null-descriptor \
   custom-unknown-type custom-too-many custom-named-standard custom-buffer-parameter \

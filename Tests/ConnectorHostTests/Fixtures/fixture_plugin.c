@@ -752,7 +752,12 @@ static const ch_plugin_descriptor descriptor = {
     .magic = FIXTURE_MAGIC,
     .abi_version = FIXTURE_ABI,
     .struct_size = FIXTURE_SIZE,
+#ifdef DEFECT_SHORT_FUNCTION_SIZE
+    /* A version 1 entry in a version 3 descriptor, which needs flags. */
+    .function_size = CH_FUNCTION_SIZE_V1,
+#else
     .function_size = sizeof(ch_function),
+#endif
 #ifdef DEFECT_HISTORY_RECOVERY_WITHOUT_HISTORY
     .flags = CH_PLUGIN_THREAD_SAFE | CH_PLUGIN_HISTORY_RECOVERY,
 #elif defined(HOSTILE_HANG_ONCE)
