@@ -100,7 +100,7 @@ IDENTITIES := alpha:alpha:500001:500002:500100 beta:beta:600001:600002:600100 \
 # Misbehaving plugins for the sandbox: each hostile-X.so is built with -DHOSTILE_X.
 HOSTILE := segfault abort exit spin sleep stdout huge entry-crash entry-exit constructor-crash constructor-spin \
   kill-host environment read-file connect ptrace grandchild memory exec late-crash \
-  malloc-body literal-body nul-body hang-once spin-after-return egress crash-while-marked
+  malloc-body literal-body nul-body long-message hang-once spin-after-return egress crash-while-marked
 
 # The tracker with one conformance defect each: tracker-X.so is built with
 # -DTRACKER_DEFECT_X, and fails exactly the kit's check for X; mandatory-only

@@ -111,7 +111,7 @@ package enum CustomFunctionCall {
                     .pluginError, "\(plugin) \(function.name): \(HostAllocator.foreignBlock("context->message"))"
                 )
             }
-            message = String(cString: text)
+            message = PluginImage.boundedMessage(text)
             HostAllocator.release(text)
         }
         let outcome = PluginReply(

@@ -479,6 +479,19 @@ static ch_status slow_write(const ch_request *request, ch_response *response, in
  * WAS GIVEN, "sessionVersion": THE BUILD THAT OPENED IT}: a reload test can
  * tell which build answered a call, and that its session is that build's. */
 static ch_status echo(ch_session *session, const ch_request *request, ch_response *response) {
+#ifdef HOSTILE_LONG_MESSAGE
+    /* Fails with a 100 KiB message: more than a sandbox frame keeps beside the largest body. */
+    if (strcmp(request->operation, CH_OP_ENTITY_GET) == 0) {
+        size_t length = 100u << 10;
+        char *message = host->allocate(length + 1);
+        if (message) {
+            memset(message, 'x', length);
+            message[length] = '\0';
+        }
+        response->message = message;
+        return CH_STATUS_PERMANENT;
+    }
+#endif
     if (strcmp(request->operation, CH_OP_ENTITY_GET) == 0 && misbehave(request, response)) return CH_STATUS_OK;
 #ifdef HOSTILE_HANG_ONCE
     if (strcmp(request->operation, CH_OP_METADATA_GET) == 0) return hang_once(response);
