@@ -162,13 +162,6 @@ package final class PluginImage: @unchecked Sendable {
         )
     }
 
-    /// Moves what the plugin put in `response` into Swift values and frees it.
-    ///
-    /// The memory rules of the header are checked here, in either runtime: a
-    /// body or message not allocated with `host->allocate` is neither read nor
-    /// freed; a body over `CH_MAX_RESPONSE_BYTES`, or one whose length counts a
-    /// C string's terminating NUL, is refused. Each fails the call with
-    /// `plugin_error` naming the mistake.
     /// A plugin's error message, read up to `CH_MAX_MESSAGE_BYTES` (at a
     /// character boundary) so that it fits a sandbox frame beside the largest
     /// body, in either runtime; a longer one says it was cut.
@@ -184,6 +177,14 @@ package final class PluginImage: @unchecked Sendable {
         return String(decoding: bytes[..<end], as: UTF8.self) + " … (cut at CH_MAX_MESSAGE_BYTES, \(limit) bytes)"
     }
 
+    /// Moves what the plugin put in `response` into Swift values and frees it.
+    ///
+    /// The memory rules of the header are checked here, in either runtime: a
+    /// body or message not allocated with `host->allocate` is neither read nor
+    /// freed; a body over `CH_MAX_RESPONSE_BYTES`, or one whose length counts a
+    /// C string's terminating NUL, is refused. Each fails the call with
+    /// `plugin_error` naming the mistake. A message is read up to
+    /// `CH_MAX_MESSAGE_BYTES` (``boundedMessage(_:)``).
     package static func takeReply(status: ch_status, response: inout ch_response) -> PluginReply {
         var mistakes: [String] = []
         var body: [UInt8] = []
