@@ -90,7 +90,7 @@ $(BUILD)/plugins/hello-swift.so: $(wildcard Plugins/hello-swift/*.swift) $(HEADE
 # --- test fixtures: one configurable plugin, one .so per defect --------------
 
 FIXTURE_SOURCE := Tests/ConnectorHostTests/Fixtures/fixture_plugin.c
-DEFECTS := wrong-magic future-abi short-descriptor empty-name empty-version empty-key empty-secret \
+DEFECTS := wrong-magic future-abi short-descriptor short-function-size empty-name empty-version empty-key empty-secret \
   function-out-of-range endpoint-in-range duplicate-id duplicate-name unknown-operation \
   missing-mandatory no-entry-point null-descriptor \
   custom-unknown-type custom-too-many custom-named-standard custom-buffer-parameter \
@@ -103,7 +103,7 @@ IDENTITIES := alpha:alpha:500001:500002:500100 beta:beta:600001:600002:600100 \
 # Misbehaving plugins for the sandbox: each hostile-X.so is built with -DHOSTILE_X.
 HOSTILE := segfault abort exit spin sleep stdout huge entry-crash entry-exit constructor-crash constructor-spin \
   kill-host environment read-file connect ptrace grandchild memory exec late-crash \
-  malloc-body literal-body nul-body hang-once spin-after-return egress crash-while-marked
+  malloc-body literal-body nul-body long-message hang-once spin-after-return egress crash-while-marked
 
 # The tracker with one conformance defect each: tracker-X.so is built with
 # -DTRACKER_DEFECT_X, and fails exactly the kit's check for X; mandatory-only

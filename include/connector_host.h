@@ -271,10 +271,18 @@ typedef struct ch_request {
     const ch_call *call;
 } ch_request;
 
-/** The largest response body (or custom-function buffer) a plugin may hand
- *  to the host, in either runtime: a larger one fails its call with a
- *  plugin error naming the size (page large answers instead). */
+/** The largest response body (or custom-function string, JSON or buffer
+ *  result) a plugin may hand to the host, in either runtime: a larger one
+ *  fails its call with a plugin error naming the size (page large answers
+ *  instead). A sandboxed reply's frame holds this much and a message of up
+ *  to CH_MAX_MESSAGE_BYTES. */
 #define CH_MAX_RESPONSE_BYTES (16u << 20)
+
+/** The most bytes of an error message (ch_response.message or
+ *  ch_function_context.message) the host reads, in either runtime: a longer
+ *  one is cut there and ends with a note saying so (put the long detail in
+ *  the body instead). */
+#define CH_MAX_MESSAGE_BYTES (32u << 10)
 
 /**
  * The output of a standard operation, zeroed by the host before the call.

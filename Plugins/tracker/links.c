@@ -177,13 +177,15 @@ static ch_status upsert_link(sqlite3 *db, const ch_request *request, size_t inde
     snprintf(path, sizeof path, "$.links[%zu].isExternalLink", index);
     int external = tracker_request_flag(db, request, path);
     snprintf(path, sizeof path, "$.links[%zu].externalLinkUrl", index);
-    char *url_type = tracker_request_type(db, request, path);
-    external = external || (url_type && strcmp(url_type, "null") != 0);
-    sqlite3_free(url_type);
+    /* OpsHub sends every member of a link, an internal one's URL as "". */
+    int url_wrong_type = 0;
+    char *url = tracker_request_text(db, request, path, &url_wrong_type);
+    external = external || url_wrong_type || (url && url[0] != '\0');
+    sqlite3_free(url);
     if (external)
         return tracker_fail(response, CH_STATUS_INVALID_REQUEST,
                             "links[%zu] is an external link; the tracker links only its own entities "
-                            "(isExternalLink false, externalLinkUrl null)",
+                            "(isExternalLink false, externalLinkUrl null or \"\")",
                             index);
 
     ch_status status = CH_STATUS_OK;

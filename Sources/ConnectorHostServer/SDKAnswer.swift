@@ -10,8 +10,15 @@ import Hummingbird
 ///   plugin's `{"content": …}`;
 /// - `entity.get` with a `fieldList` answers only those fields: OpsHub asks
 ///   for the mapped fields alone (MAPPED_DATA_RETRIEVAL), and a plugin that
-///   reads every field is still right by it.
+///   reads every field is still right by it;
+/// - `connector-metadata` carries every documented member: a field the plugin
+///   described without `tooltip`, `lookup`, `defaultValue`, `validation` or
+///   `parent` has it as null, and `additionalMetadata` is at least `{}`, so
+///   that a client reading them finds the documented keys.
 enum SDKAnswer {
+    /// The optional members of a `connector-metadata` field, null when absent.
+    static let optionalFieldMembers = ["tooltip", "lookup", "defaultValue", "validation", "parent"]
+
     static func response(
         _ bytes: [UInt8], of operation: StandardOperation, request: JSONValue
     ) throws(ConnectorHostError) -> Response {
@@ -36,6 +43,17 @@ enum SDKAnswer {
             let wanted = Set(names.compactMap(\.stringValue))
             entity["fields"] = .object(fields.filter { wanted.contains($0.key) })
             return JSONBody.response(bytes: JSONValue.object(entity).bytes)
+        case .metadataGet:
+            guard case .object(var metadata)? = try? JSONValue(parsing: bytes) else { return JSONBody.response(bytes: bytes) }
+            if metadata["additionalMetadata"] == nil { metadata["additionalMetadata"] = .object([:]) }
+            if case .array(let fields)? = metadata["fields"] {
+                metadata["fields"] = .array(fields.map { field in
+                    guard case .object(var members) = field else { return field }
+                    for name in optionalFieldMembers where members[name] == nil { members[name] = .null }
+                    return .object(members)
+                })
+            }
+            return JSONBody.response(bytes: JSONValue.object(metadata).bytes)
         default:
             return JSONBody.response(bytes: bytes)
         }

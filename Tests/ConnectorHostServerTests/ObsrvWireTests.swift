@@ -33,11 +33,13 @@ import Testing
     }
 
     /// A tracker built with a registration of `org`, uploaded as a bare `.so`.
-    static func uploadTracker(_ server: ServerFixture, token: String, org: String) async throws -> ServerFixture.Answer {
+    static func uploadTracker(
+        _ server: ServerFixture, token: String, org: String, version: String = "1.0.0"
+    ) async throws -> ServerFixture.Answer {
         let registered = try await server.request("POST", "orgs/\(org)/connector", token: token,
-                                                  json: ["name": "tracker", "version": "1.0.0"])
+                                                  json: ["name": "tracker", "version": version])
         let path = server.directory.appendingPathComponent("tracker.so")
-        try PluginBuilder.tracker(name: "tracker", registration: registered.json, into: path)
+        try PluginBuilder.tracker(name: "tracker", version: version, registration: registered.json, into: path)
         let (body, type) = ServerFixture.multipart(file: "tracker.so", data: try Data(contentsOf: path))
         return try await server.request("POST", "v2/connector/register", token: token, body: body, contentType: type)
     }
@@ -88,6 +90,38 @@ import Testing
         let result = try #require(listed.json["result"] as? [String: Any])
         #expect(result["count"] as? Int == 1)
         #expect((result["data"] as? [[String: Any]])?.first?["connector_id"] as? String == "tracker")
+        await server.stop()
+    }
+
+    /// Read by connector_id: the Live version, while the next one is edited;
+    /// `?mode=edit` reads the one being edited.
+    @Test func readByConnectorIDAnswersTheLiveVersionAndEditModeTheNext() async throws {
+        let server = try await ServerFixture.start()
+        let token = try await server.org("acme")
+        Self.expectEnvelope(try await Self.uploadTracker(server, token: token, org: "acme"), api: "api.connector.register", status: 200)
+        let credentials = [["key": "database", "value": server.directory.appendingPathComponent("kit.sqlite").path, "sensitive": false]]
+        let validating = try await server.request("POST", "v2/connectors/tracker-1.0.0/status", token: token,
+                                                  json: ["request": ["status": "InValidation", "credentials": credentials]])
+        #expect(validating.status == 200, "\(validating.text)")
+        let published = try await server.request("POST", "v2/connectors/tracker-1.0.0/status", token: token,
+                                                 json: ["request": ["status": "Live", "scope": "org"]])
+        #expect(published.status == 200, "\(published.text)")
+        Self.expectEnvelope(
+            try await Self.uploadTracker(server, token: token, org: "acme", version: "1.1.0"), api: "api.connector.register", status: 200
+        )
+
+        let live = try await server.request("GET", "v2/connectors/read/tracker", token: token)
+        Self.expectEnvelope(live, api: "api.connectors.read", status: 200)
+        let entry = try #require(live.json["result"] as? [String: Any])
+        #expect(entry["id"] as? String == "tracker-1.0.0")
+        #expect(entry["connector_id"] as? String == "tracker")
+        #expect(entry["status"] as? String == "Live")
+        #expect(entry["live_date"] is String)
+
+        let edit = try await server.request("GET", "v2/connectors/read/tracker?mode=edit", token: token)
+        Self.expectEnvelope(edit, api: "api.connectors.read", status: 200)
+        #expect((edit.json["result"] as? [String: Any])?["id"] as? String == "tracker-1.1.0", "\(edit.text)")
+        #expect((edit.json["result"] as? [String: Any])?["status"] as? String == "Draft")
         await server.stop()
     }
 

@@ -270,6 +270,88 @@ import Testing
         await server.stop()
     }
 
+    /// Links as OpsHub sends them: every member of each link present, an
+    /// internal link's `externalLinkUrl` the empty string, and `rankInfo`.
+    @Test func linksAnswerAsDocumented() async throws {
+        let server = try await Self.start()
+        let session = try await Self.initialize(server)
+        func call(_ method: String, _ path: String, json: Any? = nil) async throws -> ServerFixture.Answer {
+            try await server.request(method, "\(Self.base)/\(path)", json: json, headers: session)
+        }
+        var ids: [String] = []
+        for title in ["Parent", "First child", "Second child"] {
+            let created = try await call("POST", "entities/bug?projectId=TRK", json: ["fields": ["title": title]])
+            ids.append(try #require(created.json["id"] as? String, "\(created.text)"))
+        }
+        let (parent, first, second) = (ids[0], ids[1], ids[2])
+        func link(_ child: String, after sibling: String?) async throws -> ServerFixture.Answer {
+            var body: [String: Any] = [
+                "linkType": "parent",
+                "links": [["linkedEntityId": parent, "linkedEntityType": "bug", "linkComment": "",
+                           "externalLinkUrl": "", "isExternalLink": false]],
+            ]
+            if let sibling {
+                body["rankInfo"] = ["siblingEntity": ["internalId": sibling, "entityType": "bug", "scopeId": "TRK"],
+                                    "rankOperation": "AFTER"]
+            }
+            return try await call("POST", "entities/bug/\(child)/links?projectId=TRK", json: body)
+        }
+        let linked = try await link(first, after: nil)
+        #expect(linked.status == 200, "\(linked.text)")
+        let links = try #require(linked.json["links"] as? [[String: Any]], "\(linked.text)")
+        #expect(links.count == 1)
+        #expect(links.first?["linkType"] as? String == "parent")
+        #expect(links.first?["linkedEntityId"] as? String == parent)
+        #expect(try await link(second, after: first).status == 200)
+
+        let siblings = try await call(
+            "GET", "entities/bug/\(second)/links/siblings-under-parent-order-by-rank?projectId=TRK&parentEntityId=\(parent)&parentEntityType=bug"
+        )
+        let ranked = try #require((try? JSONSerialization.jsonObject(with: siblings.body)) as? [[String: Any]], "\(siblings.text)")
+        #expect(ranked.map { $0["internalId"] as? String } == [first, second], "rank order, the entity itself included")
+        #expect(ranked.allSatisfy { $0["entityType"] is String && $0["scopeId"] is String })
+
+        let deleted = try await call("DELETE", "entities/bug/\(first)/links?projectId=TRK&linkType=parent&linkedEntityId=\(parent)")
+        #expect(deleted.status == 200, "\(deleted.text)")
+        let history = try await call(
+            "GET", "entities/bug/links/history?projectId=TRK&entityId=\(first)&since=&maxTime=&notUpdatedByUser=&startIndex=0&maxResults=10&nextPageLink=&orderByDirection=ASC"
+        )
+        #expect(history.json["nextPageLinkSupported"] is Bool, "\(history.text)")
+        let revisions = try #require(history.json["revisions"] as? [[String: Any]], "\(history.text)")
+        #expect(revisions.count == 2, "the link added, then deleted: \(history.text)")
+        for revision in revisions {
+            for name in ["entityId", "revisionId", "updatedBy", "revisionDateTime", "revisionType"] {
+                #expect(revision[name] is String, "revisions[].\(name)")
+            }
+            let change = try #require(revision["linkRevision"] as? [String: Any])
+            #expect(change["oldValue"] is [Any] && change["newValue"] is [Any])
+        }
+        await server.stop()
+    }
+
+    /// Every documented member of a connector-metadata field is there, also
+    /// for a connector that leaves the optional ones out (a declarative one).
+    @Test func connectorMetadataCarriesEveryDocumentedMember() async throws {
+        let server = try await ServerFixture.start(development: true, prepare: { directory in
+            try FileManager.default.copyItem(
+                at: ServerFixture.root.appendingPathComponent("Plugins/host-api/host-api.connector.yaml"),
+                to: directory.appendingPathComponent("plugins/host-api.connector.yaml")
+            )
+        })
+        let metadata = try await server.request("GET", "connectors/host-api/sdk-api/api/1.0/connector-metadata")
+        #expect(metadata.status == 200, "\(metadata.text)")
+        #expect(metadata.json["additionalMetadata"] is [String: Any], "\(metadata.text)")
+        let fields = try #require(metadata.json["fields"] as? [[String: Any]], "\(metadata.text)")
+        #expect(!fields.isEmpty)
+        for field in fields {
+            for name in ["internalName", "displayName", "tooltip", "required", "fieldType", "lookup", "defaultValue",
+                         "validation", "fieldOrder", "parent", "screens"] {
+                #expect(field.keys.contains(name), "connector-metadata fields[].\(name): \(field)")
+            }
+        }
+        await server.stop()
+    }
+
     @Test func tokenFailuresAndUnknownRoutesAnswerTheSDKShape() async throws {
         let server = try await Self.start()
         for path in ["\(Self.base)/server-info", "connectors/tracker/sdk-api/api/1.0/server-info"] {

@@ -166,13 +166,13 @@ enum PluginBuilder {
     }
 
     /// The bundled tracker: a connector that passes the conformance kit.
-    static func tracker(name: String, registration: [String: Any], into path: URL) throws {
+    static func tracker(name: String, version: String = "1.0.0", registration: [String: Any], into path: URL) throws {
         let identity = Identity(registration)
         let sources = ServerFixture.root.appendingPathComponent("Plugins/tracker")
         let files = try FileManager.default.contentsOfDirectory(atPath: sources.path)
             .filter { $0.hasSuffix(".c") }.map { sources.appendingPathComponent($0).path }
         try compile(name: name, [
-            "-DTRACKER_NAME=\"\(name)\"", "-DTRACKER_KEY=\"\(identity.key)\"", "-DTRACKER_SECRET=\"\(identity.secret)\"",
+            "-DTRACKER_NAME=\"\(name)\"", "-DTRACKER_VERSION=\"\(version)\"", "-DTRACKER_KEY=\"\(identity.key)\"", "-DTRACKER_SECRET=\"\(identity.secret)\"",
             "-DTRACKER_ENDPOINT=\(identity.endpoint)", "-DTRACKER_FIRST_FUNCTION=\(identity.start)",
             "-DTRACKER_LAST_FUNCTION=\(identity.end)", "-o", path.path,
         ] + files + ["-lsqlite3"])

@@ -186,6 +186,22 @@ import Testing
         await host.shutdown()
     }
 
+    /// The limit the sandbox's frames impose holds in process too, so a
+    /// plugin fails the same way trusted or sandboxed.
+    @Test(arguments: Runtime.allCases)
+    func aStringOverTheResponseLimitIsAPluginErrorInEitherRuntime(_ runtime: Runtime) async throws {
+        let host = try await Self.host(runtime)
+        let custom = try host.connector(named: "custom")
+        let error = await #expect(throws: ConnectorHostError.self) {
+            _ = try await custom.callFunction(.name("oversized_string"), arguments: [])
+        }
+        #expect(error?.code == .pluginError)
+        #expect(error?.message == "custom oversized_string returned a 16777217-byte string, over CH_MAX_RESPONSE_BYTES (16777216)",
+                "\(error?.message ?? "")")
+        #expect(try await custom.callFunction(.name("echo_int32"), arguments: Array("[5]".utf8)) == .signed(5))
+        await host.shutdown()
+    }
+
     @Test(arguments: Runtime.allCases)
     func aStringThatIsNotUTF8IsAPluginError(_ runtime: Runtime) async throws {
         let host = try await Self.host(runtime)

@@ -21,6 +21,8 @@ import Testing
              message: "abi_version 99 is not served by this host, which serves ABI versions 1 to 3"),
         Case(fixture: "short-descriptor", code: .abiMismatch,
              message: "struct_size is 16 bytes, but an ABI version 3 descriptor has at least"),
+        Case(fixture: "short-function-size", code: .abiMismatch,
+             message: "function_size is 48 bytes, but an ABI version 3 function entry has at least 52; set function_size = sizeof(ch_function)"),
         Case(fixture: "empty-name", code: .manifestInvalid, message: "invalid manifest: name is empty"),
         Case(fixture: "empty-version", code: .manifestInvalid, message: "invalid manifest: version is empty"),
         Case(fixture: "empty-key", code: .manifestInvalid, message: "invalid manifest: key is empty"),

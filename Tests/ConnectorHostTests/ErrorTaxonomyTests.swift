@@ -1,4 +1,5 @@
 import ConnectorHost
+import Foundation
 import Testing
 
 @Suite(.timeLimit(.minutes(5))) struct ErrorTaxonomyTests {
@@ -17,6 +18,20 @@ import Testing
         #expect(ConnectorHostError.Code.unauthorized.httpStatus == 401)
         #expect(ConnectorHostError.Code(name: "timeout") == .timeout)
         #expect(ConnectorHostError.Code(name: "nonsense") == nil)
+    }
+
+    /// The README's exit-status table is the CLI's, row for row.
+    @Test func theReadmeTableOfExitStatusesIsTheCLIs() throws {
+        let readme = try String(contentsOf: TestSupport.root.appendingPathComponent("README.md"), encoding: .utf8)
+        let start = try #require(readme.range(of: "| code | exit | meaning |"), "the README's exit-status table")
+        var documented: [String: Int32] = [:]
+        for line in readme[start.upperBound...].split(separator: "\n").dropFirst() {
+            guard line.hasPrefix("| `") else { break }
+            let columns = line.split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) }
+            documented[columns[0].trimmingCharacters(in: CharacterSet(charactersIn: "`"))] = Int32(columns[1])
+        }
+        let codes = ConnectorHostError.Code.allCases
+        #expect(documented == Dictionary(uniqueKeysWithValues: codes.map { ($0.description, $0.exitCode) }))
     }
 
     @Test func pluginStatusesMapToCodes() {

@@ -1,4 +1,5 @@
 @testable import ConnectorHost
+import ConnectorHostABI
 import Foundation
 import Testing
 
@@ -30,10 +31,12 @@ import Testing
         ("hostile-literal-body", "response->body was not allocated with host->allocate"),
         ("hostile-nul-body", "response->body_length (3) counts the C string's terminating NUL"),
         ("hostile-huge", "over CH_MAX_RESPONSE_BYTES (16777216)"),
+        ("hostile-long-message", "xxxx … (cut at CH_MAX_MESSAGE_BYTES, 32768 bytes)"),
     ], [false, true])
     func aBrokenMemoryRuleIsAPluginErrorThatSaysWhich(case: (String, String), trusted: Bool) async throws {
         let error = try await Self.call(`case`.0, trusted: trusted)
         #expect(error?.code == .pluginError, "\(`case`.0) trusted: \(trusted)")
-        #expect(error?.message.contains(`case`.1) == true, "\(String(describing: error))")
+        #expect(error?.message.contains(`case`.1) == true, "\(String(error?.message.prefix(300) ?? ""))")
+        #expect((error?.message.utf8.count ?? 0) < Int(CH_MAX_MESSAGE_BYTES) + 200, "a message fits a frame beside the largest body")
     }
 }

@@ -44,6 +44,13 @@ import Testing
             #"$.fields[0].fieldType: expected one of TEXT, NUMBER, LOOKUP, USER, got "DATE""#,
             #"$.history.separateHistoryApis[0]: expected one of ATTACHMENTS, COMMENTS, LINKS, got "WORKLOGS""#,
         ])
+        // entityWebUrl is the documented object, never a bare URL.
+        #expect(DocumentedShapes.entityTypeSettings.problems(in: ["entityWebUrl": "https://tracker.example/browse/1"]) == [
+            #"$.entityWebUrl: expected an object, got string "https://tracker.example/browse/1""#,
+        ])
+        #expect(DocumentedShapes.entityTypeSettings.problems(in: ["entityWebUrl": ["baseUrl": "https://tracker.example/"]]) == [
+            "$.entityWebUrl.trailingTemplate: missing",
+        ])
         let revision: JSONValue = ["revisions": [[
             "entityId": "1", "revisionId": "1", "revisionDateTime": "2026-01-01T00:00:00.000Z", "revisionType": "MOVE",
             "fields": ["oldValue": [:], "newValue": [:]],

@@ -36,7 +36,7 @@ public enum DocumentedShapes {
         "isLookup": .optional(.bool), "defaultValue": .optional(.any),
     ])
 
-    /// What entity_type.get answers: an entity type's multi-step updates, recovery, history, link ranking and fields.
+    /// What entity_type.get answers: an entity type's multi-step updates, recovery, history, link ranking, web URL and fields.
     public static let entityTypeSettings: ResponseShape = .object([
         "multiStepUpdate": .optional(.oneOf(DocumentedValues.multiStepUpdates)),
         "recovery": .optional(.object([
@@ -49,6 +49,9 @@ public enum DocumentedShapes {
         "links": .optional(.object(["rank": .optional(.object([
             "orderType": .optional(.oneOf(DocumentedValues.rankOrderTypes)),
         ]))])),
+        "entityWebUrl": .optional(.object([
+            "baseUrl": .required(.string), "trailingTemplate": .required(.string), "substitutes": .optional(.object([:])),
+        ])),
         "fields": .optional(.array(of: entityField)),
     ])
 

@@ -89,10 +89,9 @@ public struct ConnectorHostError: Error, Sendable, Hashable {
             self.kind = kind
         }
 
-        /// The process exit status the CLI uses for this code (2...14; 1 is left
-        /// for failures outside the taxonomy).
-        /// The CLI's exit status for this code: a fixed table (README), which
-        /// a code added later extends without moving any other.
+        /// The CLI's exit status for this code (2...14; 1 is left for failures
+        /// outside the taxonomy): a fixed table (README), which a code added
+        /// later extends without moving any other.
         public var exitCode: Int32 {
             switch kind {
             case .invalidRequest: 2

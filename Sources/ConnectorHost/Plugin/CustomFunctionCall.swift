@@ -111,7 +111,7 @@ package enum CustomFunctionCall {
                     .pluginError, "\(plugin) \(function.name): \(HostAllocator.foreignBlock("context->message"))"
                 )
             }
-            message = String(cString: text)
+            message = PluginImage.boundedMessage(text)
             HostAllocator.release(text)
         }
         let outcome = PluginReply(
@@ -280,6 +280,11 @@ package enum CustomFunctionCall {
                 throw ConnectorHostError(.pluginError, "\(plugin) \(function): \(HostAllocator.foreignBlock("the returned string"))")
             }
             defer { HostAllocator.release(text) }
+            // The sandbox could not carry more in one frame: refused here, in either runtime.
+            let length = strlen(text)
+            guard length <= Int(CH_MAX_RESPONSE_BYTES) else {
+                throw ConnectorHostError(.pluginError, "\(plugin) \(function) returned a \(length)-byte string, over CH_MAX_RESPONSE_BYTES (\(CH_MAX_RESPONSE_BYTES))")
+            }
             guard let string = String(validatingCString: text) else {
                 throw ConnectorHostError(.pluginError, "\(plugin) \(function) returned a string that is not valid UTF-8")
             }

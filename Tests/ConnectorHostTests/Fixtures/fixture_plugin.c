@@ -479,6 +479,19 @@ static ch_status slow_write(const ch_request *request, ch_response *response, in
  * WAS GIVEN, "sessionVersion": THE BUILD THAT OPENED IT}: a reload test can
  * tell which build answered a call, and that its session is that build's. */
 static ch_status echo(ch_session *session, const ch_request *request, ch_response *response) {
+#ifdef HOSTILE_LONG_MESSAGE
+    /* Fails with a 100 KiB message: more than a sandbox frame keeps beside the largest body. */
+    if (strcmp(request->operation, CH_OP_ENTITY_GET) == 0) {
+        size_t length = 100u << 10;
+        char *message = host->allocate(length + 1);
+        if (message) {
+            memset(message, 'x', length);
+            message[length] = '\0';
+        }
+        response->message = message;
+        return CH_STATUS_PERMANENT;
+    }
+#endif
     if (strcmp(request->operation, CH_OP_ENTITY_GET) == 0 && misbehave(request, response)) return CH_STATUS_OK;
 #ifdef HOSTILE_HANG_ONCE
     if (strcmp(request->operation, CH_OP_METADATA_GET) == 0) return hang_once(response);
@@ -630,6 +643,16 @@ MAYBE_UNUSED static char *not_json(void) {
     return text;
 }
 
+/* A string one byte over CH_MAX_RESPONSE_BYTES: refused in either runtime. */
+MAYBE_UNUSED static char *oversized_string(void) {
+    size_t length = (size_t)CH_MAX_RESPONSE_BYTES + 1;
+    char *text = host->allocate(length + 1);
+    if (!text) return NULL;
+    memset(text, 'x', length);
+    text[length] = '\0';
+    return text;
+}
+
 /* Breaks the memory rules: a message the host did not allocate. */
 MAYBE_UNUSED static int32_t literal_message(ch_function_context *context) {
     context->status = CH_STATUS_PERMANENT;
@@ -693,7 +716,8 @@ TYPE_LIST(string_and_context, CH_TYPE_STRING, CH_TYPE_CONTEXT)
     CUSTOM(49, "transient_once", transient_once, CH_TYPE_INT32, context_type)          \
     CUSTOM(50, "literal_message", literal_message, CH_TYPE_INT32, context_type)       \
     CUSTOM(51, "wrap_json", wrap_json, CH_TYPE_JSON, json_type)                        \
-    NO_PARAMETERS(52, "not_json", not_json, CH_TYPE_JSON)
+    NO_PARAMETERS(52, "not_json", not_json, CH_TYPE_JSON)                              \
+    NO_PARAMETERS(53, "oversized_string", oversized_string, CH_TYPE_STRING)
 #elif defined(DEFECT_CONTEXT_OLD_ABI)
 #define EXTRA_FUNCTION CUSTOM(30, "fail_with", fail_with, CH_TYPE_INT32, context_and_string)
 #elif defined(DEFECT_CONTEXT_NOT_FIRST)
@@ -741,7 +765,12 @@ static const ch_plugin_descriptor descriptor = {
     .magic = FIXTURE_MAGIC,
     .abi_version = FIXTURE_ABI,
     .struct_size = FIXTURE_SIZE,
+#ifdef DEFECT_SHORT_FUNCTION_SIZE
+    /* A version 1 entry in a version 3 descriptor, which needs flags. */
+    .function_size = CH_FUNCTION_SIZE_V1,
+#else
     .function_size = sizeof(ch_function),
+#endif
 #ifdef DEFECT_HISTORY_RECOVERY_WITHOUT_HISTORY
     .flags = CH_PLUGIN_THREAD_SAFE | CH_PLUGIN_HISTORY_RECOVERY,
 #elif defined(HOSTILE_HANG_ONCE)
