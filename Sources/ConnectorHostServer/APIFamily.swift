@@ -44,14 +44,14 @@ enum APIFamily: Equatable {
         return answer
     }
 
-    /// A refused token. An OpsHub client reads 401 as "the session is no
-    /// longer valid", opens a new session and tries again — with the same
-    /// token, forever. 403 is the status the OpsHub documents give for a
-    /// caller who may not use the resource, and the host never answers it for
-    /// anything else on these routes (its rate limits answer 429), so the
-    /// client stops and reports it.
+    /// A refused token. On the SDK routes neither of the statuses OpsHub
+    /// gives a meaning to will do: it reads 401 as "the session is no longer
+    /// valid" and opens a new session, and 403 as "rate limited" and waits to
+    /// try again — with the same token, forever, either way. 400 has no such
+    /// meaning to it: the call fails, the client reports the body's
+    /// `unauthorized` and stops.
     func tokenRefused(_ error: ConnectorHostError) -> APIError {
-        self.error(error, status: self == .sdk ? .forbidden : nil)
+        self.error(error, status: self == .sdk ? .badRequest : nil)
     }
 }
 

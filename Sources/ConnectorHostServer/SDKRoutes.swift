@@ -14,7 +14,7 @@ import Hummingbird
 /// The session settings come from the headers (``SDKSessionSettings``); the
 /// host opens and reuses one session per connector and settings. Errors answer
 /// `{"errors": {"code", "message", "detail"}}`: 401 when the session is not
-/// valid (OpsHub then initialises a new one), 403 for a refused token
+/// valid (OpsHub then initialises a new one), 400 for a refused token
 /// (``APIFamily/tokenRefused(_:)``), 404 not found, 429 with Retry-After when
 /// a rate limit or an open circuit breaker refuses the call.
 enum SDKRoutes {

@@ -355,9 +355,9 @@ import Testing
     @Test func tokenFailuresAndUnknownRoutesAnswerTheSDKShape() async throws {
         let server = try await Self.start()
         for path in ["\(Self.base)/server-info", "connectors/tracker/sdk-api/api/1.0/server-info"] {
-            // 401 would make OpsHub initialise a new session forever: 403.
-            Self.expectErrorShape(try await server.request("GET", path, token: nil), status: 403)
-            Self.expectErrorShape(try await server.request("GET", path, token: "not-a-token"), status: 403)
+            // 401 would make OpsHub initialise a new session, 403 wait and retry, forever: 400.
+            Self.expectErrorShape(try await server.request("GET", path, token: nil), status: 400)
+            Self.expectErrorShape(try await server.request("GET", path, token: "not-a-token"), status: 400)
             Self.expectErrorShape(try await server.request("POST", path), status: 405)
         }
         Self.expectErrorShape(try await server.request("GET", "\(Self.base)/no-such-api"), status: 404)

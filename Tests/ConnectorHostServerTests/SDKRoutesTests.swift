@@ -164,9 +164,10 @@ import Testing
         #expect(unknownConnector.status == 404)
         #expect(unknownConnector.json["errors"] is [String: Any])
 
-        // Not 401, which tells an OpsHub client to open a new session and try again.
+        // Not 401, which tells an OpsHub client to open a new session and try
+        // again, nor 403, which tells it to wait and try again.
         let noToken = try await server.request("GET", "\(Self.sdk)/server-info", token: nil)
-        #expect(noToken.status == 403)
+        #expect(noToken.status == 400)
         #expect(noToken.json["errors"] is [String: Any])
 
         let notAnObject = try await server.request("POST", "\(Self.sdk)/entities/bug", body: Data("[1]".utf8),

@@ -54,7 +54,7 @@ struct APIEndpoint {
     /// - Parameters:
     ///   - errors: The error statuses the route itself answers, in `shape`.
     ///     A refused token (a missing, unknown or revoked one) is added for
-    ///     every endpoint that needs one — 401, and on the SDK routes 403
+    ///     every endpoint that needs one — 401, and on the SDK routes 400
     ///     (``APIFamily/tokenRefused(_:)``) — and 503 (the registry cannot be
     ///     read) for every one that reads it; the authentication in front of
     ///     every route answers them in the family's shape too.
@@ -67,7 +67,7 @@ struct APIEndpoint {
         self.path = path
         var statuses = Set(errors)
         if access != .anyone { statuses.formUnion([401, 503]) }
-        if access != .anyone, shape == .sdk { statuses.insert(403) }
+        if access != .anyone, shape == .sdk { statuses.insert(400) }
         if body != nil { statuses.formUnion([400, 413]) }
         var responses: OpenAPI.Response.Map = [
             .status(code: success.status): .b(OpenAPI.Response(
@@ -111,15 +111,22 @@ struct APIEndpoint {
             headers = ["Retry-After": .a(.component(named: "Retry-After"))]
         }
         return OpenAPI.Response(
-            description: statusDescriptions[status] ?? "Refused; the body says why",
+            description: (shape == .sdk && status == 400 ? sdkTokenRefused : statusDescriptions[status])
+                ?? "Refused; the body says why",
             headers: headers, content: [.json: .init(schema: schema)]
         )
     }
 
+    /// 400 on the SDK routes, where it also answers a refused token.
+    static let sdkTokenRefused = """
+        invalid_request: a malformed or missing parameter, header or body field; or unauthorized: no token, an \
+        unknown or revoked one (not 401, which makes an OpsHub client initialise a new session, nor 403, which \
+        makes it wait and try again)
+        """
+
     static let statusDescriptions: [Int: String] = [
         400: "invalid_request: a malformed or missing parameter, header or body field",
         401: "unauthorized: no token, an unknown or revoked one, one of another org, or not the admin's; on connector calls, only a session that is not valid (initialise a new one)",
-        403: "unauthorized: no token, an unknown or revoked one (on connector calls, where 401 would make an OpsHub client initialise a new session forever)",
         404: "not_found: no such org, registration, catalogue entry, connector or entity, or none the caller may see",
         405: "The path does not take this method; Allow lists those it takes",
         409: "conflict: it exists already, or is in use",

@@ -31,8 +31,8 @@ enum OpenAPIDocument {
                     Registration (Jitterbit-compatible), catalogue (Obsrv-compatible), control plane and connector \
                     calls (OpsHub SDK-compatible). Each family answers errors in its own shape (HostError, \
                     RegistrationFailure, CatalogueFailure, SDKError), also for a refused token, an unknown path or a \
-                    method a path does not take under the family's prefix; a refused token is 403 on the connector \
-                    SDK routes, where 401 means that the session is not valid. Operations marked x-admin-only \
+                    method a path does not take under the family's prefix; a refused token is 400 on the connector \
+                    SDK routes, where 401 means that the session is not valid and 403 rate limited. Operations marked x-admin-only \
                     take only the admin token (security adminAuthToken or adminBearer). Any path answers a method it \
                     does not take with 405 and an Allow header (components.responses.MethodNotAllowed).
                     """,
