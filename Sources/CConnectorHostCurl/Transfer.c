@@ -1,3 +1,4 @@
+#define _GNU_SOURCE
 #include "CConnectorHostCurl.h"
 
 #include <arpa/inet.h>
@@ -6,7 +7,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <errno.h>
 #include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 typedef struct growing {
     uint8_t *bytes;
@@ -97,22 +102,143 @@ static int address_is_public(const struct sockaddr *address) {
     return 0;
 }
 
-typedef struct address_guard {
+/* A handed-over host resolves (CURLOPT_RESOLVE) to 127.77.x.y, x.y its index
+ * among handover_hosts: an address nothing in the sandbox listens on, mapped
+ * back to the declared host:port when curl asks for a socket to it. */
+#define HANDOVER_NETWORK 0x7f4d0000u /* 127.77.0.0/16 */
+#define HANDOVER_MASK 0xffff0000u
+
+typedef struct socket_opener {
+    const chc_request *request;
     int refused;
     char address[INET6_ADDRSTRLEN];
-} address_guard;
+    /* The socket last handed over: curl must not connect it again. */
+    curl_socket_t handed;
+    /* Why the proxy handed no socket over; empty when it did. */
+    char handover_failure[200];
+} socket_opener;
 
-static curl_socket_t open_public_socket(void *context, curlsocktype purpose, struct curl_sockaddr *address) {
+/* Asks the host's egress proxy at path for a socket connected to target
+ * ("host:port"). The proxy answers an HTTP status line and closes; with 200
+ * comes the socket (SCM_RIGHTS). Bounded by timeout_ms (0: none). */
+static curl_socket_t handed_over(const char *path, const char *target, long timeout_ms, char *failure, size_t capacity) {
+    struct sockaddr_un address = {.sun_family = AF_UNIX};
+    if (strlen(path) >= sizeof address.sun_path) {
+        snprintf(failure, capacity, "the egress proxy's socket path is too long");
+        return CURL_SOCKET_BAD;
+    }
+    strcpy(address.sun_path, path);
+    int proxy = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (proxy < 0 || connect(proxy, (struct sockaddr *)&address, sizeof address) != 0) {
+        snprintf(failure, capacity, "cannot reach the host's egress proxy: %s", strerror(errno));
+        if (proxy >= 0) close(proxy);
+        return CURL_SOCKET_BAD;
+    }
+    if (timeout_ms > 0) {
+        struct timeval limit = {.tv_sec = timeout_ms / 1000, .tv_usec = (timeout_ms % 1000) * 1000};
+        setsockopt(proxy, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit);
+        setsockopt(proxy, SOL_SOCKET, SO_SNDTIMEO, &limit, sizeof limit);
+    }
+    char text[512];
+    int length = snprintf(text, sizeof text, "HANDOVER %s HTTP/1.1\r\n\r\n", target);
+    if (length < 0 || (size_t)length >= sizeof text || send(proxy, text, (size_t)length, MSG_NOSIGNAL) != length) {
+        snprintf(failure, capacity, "cannot ask the host's egress proxy for %s", target);
+        close(proxy);
+        return CURL_SOCKET_BAD;
+    }
+    /* The answer, to its end; the socket comes with its first bytes. */
+    int socket_handed = -1;
+    size_t used = 0;
+    for (;;) {
+        union {
+            struct cmsghdr header;
+            char space[CMSG_SPACE(sizeof(int))];
+        } control;
+        struct iovec part = {.iov_base = text + used, .iov_len = sizeof text - 1 - used};
+        struct msghdr message = {.msg_iov = &part, .msg_iovlen = 1, .msg_control = &control, .msg_controllen = sizeof control};
+        ssize_t count = recvmsg(proxy, &message, MSG_CMSG_CLOEXEC);
+        if (count < 0 && errno == EINTR) continue;
+        /* A descriptor comes with bytes; a failed read leaves the control buffer unset. */
+        for (struct cmsghdr *each = count > 0 ? CMSG_FIRSTHDR(&message) : NULL; each; each = CMSG_NXTHDR(&message, each)) {
+            if (each->cmsg_level != SOL_SOCKET || each->cmsg_type != SCM_RIGHTS) continue;
+            int received;
+            memcpy(&received, CMSG_DATA(each), sizeof received);
+            if (socket_handed < 0) socket_handed = received;
+            else close(received);
+        }
+        if (count <= 0) break;
+        used += (size_t)count;
+        if (used + 1 >= sizeof text) break;
+    }
+    close(proxy);
+    text[used] = 0;
+    if (socket_handed >= 0 && strncmp(text, "HTTP/1.1 200 ", 13) == 0) return socket_handed;
+    if (socket_handed >= 0) close(socket_handed);
+    const char *reason = strstr(text, "\r\n\r\n");
+    reason = reason ? reason + 4 : (used ? text : "no answer");
+    snprintf(failure, capacity, "the host's egress proxy handed no connection to %s over: %.*s", target,
+             (int)strcspn(reason, "\r\n"), reason);
+    return CURL_SOCKET_BAD;
+}
+
+static curl_socket_t open_socket(void *context, curlsocktype purpose, struct curl_sockaddr *address) {
     (void)purpose;
-    address_guard *guard = context;
-    if (!address_is_public(&address->addr)) {
-        guard->refused = 1;
+    socket_opener *opener = context;
+    const chc_request *request = opener->request;
+    opener->handed = CURL_SOCKET_BAD;
+    if (request->handover_socket && address->family == AF_INET) {
+        uint32_t host = ntohl(((const struct sockaddr_in *)&address->addr)->sin_addr.s_addr);
+        if ((host & HANDOVER_MASK) == HANDOVER_NETWORK && (host & ~HANDOVER_MASK) < request->handover_host_count) {
+            opener->handed = handed_over(request->handover_socket, request->handover_hosts[host & ~HANDOVER_MASK],
+                                         request->connect_timeout_ms, opener->handover_failure,
+                                         sizeof opener->handover_failure);
+            return opener->handed;
+        }
+    }
+    if (request->refuse_non_public_addresses && !address_is_public(&address->addr)) {
+        opener->refused = 1;
         const void *raw = address->family == AF_INET6 ? (const void *)&((struct sockaddr_in6 *)&address->addr)->sin6_addr
                                                       : (const void *)&((struct sockaddr_in *)&address->addr)->sin_addr;
-        if (!inet_ntop(address->family, raw, guard->address, sizeof guard->address)) strcpy(guard->address, "?");
+        if (!inet_ntop(address->family, raw, opener->address, sizeof opener->address)) strcpy(opener->address, "?");
         return CURL_SOCKET_BAD;
     }
     return socket(address->family, address->socktype, address->protocol);
+}
+
+static int on_socket_options(void *context, curl_socket_t socket, curlsocktype purpose) {
+    (void)purpose;
+    socket_opener *opener = context;
+    return socket == opener->handed ? CURL_SOCKOPT_ALREADY_CONNECTED : CURL_SOCKOPT_OK;
+}
+
+/* CURLOPT_RESOLVE entries sending each handed-over host to its 127.77.x.y,
+ * and the NOPROXY list keeping them off the environment's proxy. */
+static struct curl_slist *handover_routes(const chc_request *request, char *no_proxy, size_t capacity) {
+    struct curl_slist *routes = NULL;
+    size_t used = 0;
+    no_proxy[0] = 0;
+    for (size_t index = 0; index < request->handover_host_count && index <= ~HANDOVER_MASK; index++) {
+        const char *target = request->handover_hosts[index];
+        const char *colon = strrchr(target, ':');
+        if (!colon) continue;
+        char route[600];
+        snprintf(route, sizeof route, "%s:127.77.%zu.%zu", target, index >> 8, index & 0xff);
+        struct curl_slist *grown = curl_slist_append(routes, route);
+        if (!grown) break;
+        routes = grown;
+        const char *host = target;
+        size_t length = (size_t)(colon - target);
+        if (length >= 2 && host[0] == '[' && host[length - 1] == ']') host++, length -= 2;
+        int written = snprintf(no_proxy + used, capacity - used, "%s%.*s", used ? "," : "", (int)length, host);
+        if (written < 0 || (size_t)written >= capacity - used) break;
+        used += (size_t)written;
+    }
+    return routes;
+}
+
+int chc_handover_supported(void) {
+    unsigned version = curl_version_info(CURLVERSION_NOW)->version_num;
+    return version < 0x075800 || version >= 0x080000;
 }
 
 void *chc_handle_create(void) { return curl_easy_init(); }
@@ -165,10 +291,19 @@ void chc_perform(void *handle, const chc_request *request, chc_response *respons
     curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L);
     curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(curl, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-    address_guard guard = {0};
-    if (request->refuse_non_public_addresses) {
-        curl_easy_setopt(curl, CURLOPT_OPENSOCKETFUNCTION, open_public_socket);
-        curl_easy_setopt(curl, CURLOPT_OPENSOCKETDATA, &guard);
+    socket_opener opener = {.request = request, .handed = CURL_SOCKET_BAD};
+    struct curl_slist *routes = NULL;
+    char no_proxy[4096];
+    if (request->refuse_non_public_addresses || request->handover_socket) {
+        curl_easy_setopt(curl, CURLOPT_OPENSOCKETFUNCTION, open_socket);
+        curl_easy_setopt(curl, CURLOPT_OPENSOCKETDATA, &opener);
+    }
+    if (request->handover_socket) {
+        routes = handover_routes(request, no_proxy, sizeof no_proxy);
+        curl_easy_setopt(curl, CURLOPT_RESOLVE, routes);
+        curl_easy_setopt(curl, CURLOPT_NOPROXY, no_proxy);
+        curl_easy_setopt(curl, CURLOPT_SOCKOPTFUNCTION, on_socket_options);
+        curl_easy_setopt(curl, CURLOPT_SOCKOPTDATA, &opener);
     }
     char error[CURL_ERROR_SIZE] = {0};
     curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error);
@@ -177,6 +312,8 @@ void chc_perform(void *handle, const chc_request *request, chc_response *respons
     curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, NULL);
     curl_easy_setopt(curl, CURLOPT_HTTPHEADER, NULL);
     curl_slist_free_all(list);
+    curl_easy_setopt(curl, CURLOPT_RESOLVE, NULL);
+    curl_slist_free_all(routes);
 
     curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &response->status);
     curl_easy_getinfo(curl, CURLINFO_TOTAL_TIME, &response->total_seconds);
@@ -188,10 +325,12 @@ void chc_perform(void *handle, const chc_request *request, chc_response *respons
     response->truncated = body.over;
     response->cancelled = state.cancelled;
     response->curl_code = (int)code;
-    response->address_refused = guard.refused;
-    if (guard.refused) {
+    response->address_refused = opener.refused;
+    if (opener.refused) {
         snprintf(response->error, sizeof response->error,
-                 "refused to connect to %s: not a public address (loopback, private or link-local)", guard.address);
+                 "refused to connect to %s: not a public address (loopback, private or link-local)", opener.address);
+    } else if (code != CURLE_OK && opener.handover_failure[0]) {
+        snprintf(response->error, sizeof response->error, "%s", opener.handover_failure);
     } else if (code != CURLE_OK) {
         const char *text = error[0] ? error : curl_easy_strerror(code);
         strncpy(response->error, text, sizeof response->error - 1);

@@ -1,5 +1,6 @@
 /* Plain stream sockets for the egress proxy (host side) and its loopback
- * forwarder (worker side): listen, accept, connect, and relay bytes both ways.
+ * forwarder (worker side): listen, accept, connect, relay bytes both ways, and
+ * hand a connected socket over to the worker.
  * Errors come back as -errno; descriptors are close-on-exec, so a plugin
  * allowed to exec programs does not hand them on. */
 #define _GNU_SOURCE
@@ -98,6 +99,33 @@ int CConnectorHostSystem_connect_tcp(const char *host, const char *port) {
     }
     freeaddrinfo(found);
     return result;
+}
+
+int CConnectorHostSystem_send_descriptor(int socket, int descriptor, const void *bytes, unsigned long length) {
+    union {
+        struct cmsghdr header;
+        char space[CMSG_SPACE(sizeof(int))];
+    } control;
+    memset(&control, 0, sizeof control);
+    struct iovec part = {.iov_base = (void *)bytes, .iov_len = length};
+    struct msghdr message = {.msg_iov = &part, .msg_iovlen = 1, .msg_control = &control, .msg_controllen = sizeof control};
+    struct cmsghdr *header = CMSG_FIRSTHDR(&message);
+    header->cmsg_level = SOL_SOCKET;
+    header->cmsg_type = SCM_RIGHTS;
+    header->cmsg_len = CMSG_LEN(sizeof(int));
+    memcpy(CMSG_DATA(header), &descriptor, sizeof descriptor);
+    ssize_t sent;
+    do sent = sendmsg(socket, &message, MSG_NOSIGNAL);
+    while (sent < 0 && errno == EINTR);
+    if (sent < 0) return -errno;
+    /* The rest, if the first send was short, without the descriptor again. */
+    for (size_t written = (size_t)sent; written < length;) {
+        ssize_t more = send(socket, (const char *)bytes + written, length - written, MSG_NOSIGNAL);
+        if (more < 0 && errno == EINTR) continue;
+        if (more <= 0) return more < 0 ? -errno : -EPIPE;
+        written += (size_t)more;
+    }
+    return 0;
 }
 
 /* Copies what is readable from one side to the other; 0 at end of stream or error. */

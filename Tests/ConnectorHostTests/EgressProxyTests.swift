@@ -1,6 +1,7 @@
 @testable import ConnectorHost
 import Foundation
 import SharedTestSupport
+import Synchronization
 import Testing
 
 #if canImport(Glibc)
@@ -36,6 +37,129 @@ import Glibc
         func close() {
             Descriptors.shutdownListener(listener.descriptor)
         }
+    }
+
+    /// An HTTP/1.1 server that answers every request on a connection and keeps
+    /// it open, counting the connections it accepted.
+    final class KeepAliveServer: Sendable {
+        let listener: Listener
+        let connections = Atomic<Int>(0)
+
+        init(answer: String) throws {
+            let listener = try Listener()
+            self.listener = listener
+            let reply = Array(
+                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: \(answer.utf8.count)\r\n\r\n\(answer)".utf8
+            )
+            let thread = Thread { [self] in
+                while let client = Descriptors.accept(listener.descriptor) {
+                    connections.add(1, ordering: .relaxed)
+                    let serving = Thread {
+                        defer { Descriptors.close(client) }
+                        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 4096, alignment: 1)
+                        defer { buffer.deallocate() }
+                        var received: [UInt8] = []
+                        let end = Array("\r\n\r\n".utf8)
+                        while true {
+                            let count = Descriptors.readSome(client, into: buffer)
+                            if count == 0 { return }
+                            received += buffer[0..<count]
+                            while let head = received.firstRange(of: end) {
+                                received.removeSubrange(..<head.upperBound)
+                                guard reply.withUnsafeBytes({ Descriptors.sendAll(client, $0) }) else { return }
+                            }
+                        }
+                    }
+                    serving.start()
+                }
+                listener.close()
+            }
+            thread.start()
+        }
+
+        var port: UInt16 { listener.port }
+
+        func close() {
+            Descriptors.shutdownListener(listener.descriptor)
+        }
+    }
+
+    /// A plugin that speaks to the proxy's socket itself, as a hostile one
+    /// would: it gets a connected socket for a declared host, and for an
+    /// undeclared one a 403 and no socket; its own namespace has no way out.
+    @Test func theProxyHandsOverASocketForADeclaredHostOnly() async throws {
+        let declared = try TestServer(answer: "hello-through-a-handed-socket")
+        let undeclared = try TestServer(answer: "must-not-be-seen")
+        defer {
+            declared.close()
+            undeclared.close()
+        }
+        let fixture = try await SandboxIsolationTests.Fixture.make("hostile-egress") { sandbox in
+            sandbox.allowedHosts = ["127.0.0.1:\(declared.port)"]
+        }
+        try fixture.requireFullIsolation()
+
+        let handed = try await fixture.attack(["port": Int(declared.port), "handover": 1])
+        #expect(handed["handover"] as? Bool == true, "the proxy's socket is in the sandbox: \(handed)")
+        #expect(handed["status"] as? Int == 200, "\(handed)")
+        #expect(handed["socket"] as? Bool == true, "\(handed)")
+        #expect(handed["body"] as? String == "hello-through-a-handed-socket", "\(handed)")
+
+        let refused = try await fixture.attack(["port": Int(undeclared.port), "handover": 1])
+        #expect(refused["status"] as? Int == 403, "\(refused)")
+        #expect(refused["socket"] as? Bool == false, "no socket for an undeclared host: \(refused)")
+        #expect(refused["body"] as? String == "", "nothing of the undeclared server came through")
+        await fixture.shutDownAndCheckNothingIsLeft()
+    }
+
+    /// A declarative connector in a sandbox gets its connections from the
+    /// proxy as handed-over sockets: one for as long as the server keeps it
+    /// alive, a fresh one each time the server closes it. With a libcurl that
+    /// cannot take a connected socket, the same calls go through the relays.
+    @Test func aSandboxedDeclarativeConnectorGetsAFreshSocketOnlyWhenItsConnectionCloses() async throws {
+        let keptAlive = try KeepAliveServer(answer: #"{"kept":"alive"}"#)
+        let closing = try TestServer(answer: #"{"closed":"after each answer"}"#)
+        defer {
+            keptAlive.close()
+            closing.close()
+        }
+        let directory = try TestSupport.temporaryDirectory()
+        for (name, port) in [("kept", keptAlive.port), ("closing", closing.port)] {
+            try Data("""
+                name: \(name)
+                base_url: http://127.0.0.1:\(port)
+                auth_type: none
+                operations:
+                  - {name: get, method: GET, path: /get}
+                """.utf8).write(to: directory.appendingPathComponent("\(name).connector.yaml"))
+        }
+        let log = CapturedLog()
+        let host = try await ConnectorHost.start(
+            configuration: TestSupport.configuration(pluginDirectory: directory.path), logger: log.logger(level: .debug)
+        )
+        func count(_ message: String, _ port: UInt16) -> Int {
+            log.lines.filter { $0.message == message && $0.metadata["target"] == "127.0.0.1:\(port)" }.count
+        }
+        let handed = EgressHandover.isSupported
+        func handovers(_ port: UInt16) -> Int { count(handed ? "egress handed over" : "egress", port) }
+        let kept = try host.connector(named: "kept")
+        try await kept.warmUp()
+        try #require(kept.status.isolation == "full", "isolation here: \(kept.status.isolation ?? "none")")
+        for _ in 0..<5 {
+            let answer = try await kept.callFunction(.name("get"), arguments: Array("{}".utf8))
+            #expect(answer == .json(["kept": "alive"]))
+        }
+        #expect(handovers(keptAlive.port) == 1, "one socket, kept alive: \(log.lines)")
+        #expect(keptAlive.connections.load(ordering: .relaxed) == 1)
+
+        let closed = try host.connector(named: "closing")
+        for _ in 0..<3 {
+            let answer = try await closed.callFunction(.name("get"), arguments: Array("{}".utf8))
+            #expect(answer == .json(["closed": "after each answer"]))
+        }
+        #expect(handovers(closing.port) == 3, "a fresh socket after each close: \(log.lines)")
+        #expect(count(handed ? "egress" : "egress handed over", closing.port) == 0, "one way or the other, not both")
+        await host.shutdown()
     }
 
     @Test func aDeclaredHostIsReachedThroughTheProxyAndAnUndeclaredOneIsRefused() async throws {
@@ -136,6 +260,8 @@ import Glibc
         func parse(_ head: String) -> EgressProxy.Parsed { EgressProxy.Request.parse(Array(head.utf8)) }
         #expect(parse("CONNECT Api.Example.com:443 HTTP/1.1\r\nHost: x\r\n\r\n")
             == .request(.init(host: "Api.Example.com", port: 443, isTunnel: true, originFormHead: [])))
+        #expect(parse("HANDOVER api.example.com:443 HTTP/1.1\r\n\r\n")
+            == .request(.init(host: "api.example.com", port: 443, isTunnel: false, originFormHead: [], isHandover: true)))
         guard case .request(let plain) = parse("GET http://example.com:8080/a?b=1 HTTP/1.1\r\nHost: example.com\r\n\r\n")
         else {
             Issue.record("an absolute http:// target is a request")
@@ -157,7 +283,7 @@ import Glibc
         for refused in [
             "GET /relative HTTP/1.1\r\n\r\n", "CONNECT example.com HTTP/1.1\r\n\r\n",
             "CONNECT user@example.com:443 HTTP/1.1\r\n\r\n", "GET https://example.com/ HTTP/1.1\r\n\r\n",
-            "CONNECT example.com:0 HTTP/1.1\r\n\r\n", "garbage\r\n\r\n",
+            "CONNECT example.com:0 HTTP/1.1\r\n\r\n", "HANDOVER example.com HTTP/1.1\r\n\r\n", "garbage\r\n\r\n",
         ] {
             guard case .unreadable = parse(refused) else {
                 Issue.record("\(refused.debugDescription) is not a request the proxy serves")

@@ -10,6 +10,7 @@ import Testing
     ])
     func accepts(_ document: String) {
         #expect(JSONValidator.isValid(Array(document.utf8)))
+        #expect((try? JSONValue(parsing: Array(document.utf8))) != nil, "the parser reads what the validator accepts")
         // It agrees with Foundation on every accepted document.
         #expect((try? JSONSerialization.jsonObject(with: Data(document.utf8), options: .fragmentsAllowed)) != nil)
     }
@@ -21,6 +22,31 @@ import Testing
     ])
     func rejects(_ document: String) {
         #expect(!JSONValidator.isValid(Array(document.utf8)))
+        let parsed = try? JSONValue(parsing: Array(document.utf8))
+        #expect(parsed == Optional<JSONValue>.none, "the parser refuses what the validator refuses, not \(String(describing: parsed))")
+    }
+
+    /// What the parser makes of each kind of value: a whole number that fits
+    /// in 64 bits is an integer however it is written, as Foundation's decoder
+    /// read it before; of a repeated key the first is kept.
+    @Test func theParserBuildsTheValuesFoundationsDecoderBuilt() throws {
+        let expected: [(String, JSONValue)] = [
+            ("1", .integer(1)), ("1.0", .integer(1)), ("1e2", .integer(100)), ("1E2", .integer(100)), ("-0", .integer(0)),
+            ("-0.0", .integer(0)), ("0.1e1", .integer(1)), ("4.0e18", .integer(4_000_000_000_000_000_000)),
+            ("9223372036854775807", .integer(.max)), ("-9223372036854775808", .integer(.min)),
+            ("9223372036854775808", .number(9_223_372_036_854_775_808)), ("9.3e18", .number(9.3e18)), ("1.5", .number(1.5)),
+            ("1e-2", .number(0.01)), ("1.0000000000000002", .number(1.0000000000000002)),
+            (#""\ud83d\ude00 \u00e9\/\b\f\n\r\t\"\\\u0000""#, .string("😀 é/\u{08}\u{0C}\n\r\t\"\\\u{00}")),
+            (#" {"a": [true, false, null, "x"], "a": 2, "b": {}} "#, .object(["a": .array([true, false, .null, "x"]), "b": .object([:])])),
+            ("\"café 日本語\"", .string("café 日本語")),
+        ]
+        for (text, value) in expected {
+            #expect(try JSONValue(parsing: Array(text.utf8)) == value, "\(text)")
+        }
+        for refused in ["1e400", #""\ud800""#, #""\udc00""#, #""\ud800\u0041""#] {
+            #expect((try? JSONValue(parsing: Array(refused.utf8))) == nil, "\(refused)")
+        }
+        #expect((try? JSONValue(parsing: [0x22, 0xFF, 0x22])) == nil, "not UTF-8")
     }
 
     /// Long strings are skipped in 16-byte blocks: every kind of byte that
@@ -58,5 +84,7 @@ import Testing
         #expect(!JSONValidator.isValid(Array(deep.utf8)))
         let fine = String(repeating: "[", count: 500) + String(repeating: "]", count: 500)
         #expect(JSONValidator.isValid(Array(fine.utf8)))
+        #expect((try? JSONValue(parsing: Array(deep.utf8))) == nil, "the parser bounds its recursion alike")
+        #expect((try? JSONValue(parsing: Array(fine.utf8))) != nil)
     }
 }

@@ -30,6 +30,14 @@ typedef struct chc_request {
      * connected to (so a name that resolves there, or a redirect, is refused
      * too). */
     int refuse_non_public_addresses;
+    /* Non-NULL in a sandbox worker: the host's egress proxy socket. A
+     * connection to one of handover_hosts ("host:port", as declared) is not
+     * opened here: the proxy checks the destination, connects, and hands the
+     * connected socket over (SCM_RIGHTS), so the bytes of the exchange cross no
+     * relay. Other hosts go the usual way (the proxy the environment names). */
+    const char *handover_socket;
+    const char *const *handover_hosts;
+    size_t handover_host_count;
 } chc_request;
 
 /* What came back; release with chc_response_free. */
@@ -52,6 +60,11 @@ typedef struct chc_response {
     /* Whether a connection was refused for its address (refuse_non_public_addresses). */
     int address_refused;
 } chc_response;
+
+/* Whether this libcurl uses a socket that CURLOPT_SOCKOPTFUNCTION reports
+ * already connected (handover_socket): 7.88.0 and 7.88.1 connect it again and
+ * fail (curl issue 10626, fixed in 8.0.0). */
+int chc_handover_supported(void);
 
 /* A handle that keeps its connections alive between transfers (one per
  * session, used by one transfer at a time); NULL when out of memory. */

@@ -92,5 +92,8 @@ int CConnectorHostSystem_accept(int descriptor);
 int CConnectorHostSystem_connect_tcp(const char *host, const char *port);
 /* Copies bytes both ways until both directions have ended; closes nothing. */
 void CConnectorHostSystem_relay(int first, int second);
+/* Sends length bytes on the Unix socket with descriptor attached (SCM_RIGHTS):
+ * the receiver gets its own copy of it. 0, or -errno. */
+int CConnectorHostSystem_send_descriptor(int socket, int descriptor, const void *bytes, unsigned long length);
 
 #endif

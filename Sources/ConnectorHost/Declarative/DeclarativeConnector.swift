@@ -19,9 +19,20 @@ package final class DeclarativeConnector: LoadedPlugin {
     /// the newest (for as long as this process serves the connector).
     private let rotatedRefreshTokens = Mutex<[String: String]>([:])
 
-    package init(document: ConnectorDocument, logger: Logger) {
+    /// Where sessions get their connections in a sandbox worker; nil in process.
+    private let handover: EgressHandover?
+
+    /// - Parameter egressSocket: In a sandbox worker, the host's egress proxy
+    ///   socket: connections to the document's hosts are handed over through
+    ///   it, where this libcurl allows (``EgressHandover/isSupported``).
+    package init(document: ConnectorDocument, logger: Logger, egressSocket: String? = nil) {
         self.document = document
         self.logger = logger
+        if let egressSocket, EgressHandover.isSupported {
+            handover = EgressHandover(proxySocket: egressSocket, hosts: document.egressHosts)
+        } else {
+            handover = nil
+        }
         description = Self.description(of: document)
     }
 
@@ -62,7 +73,7 @@ package final class DeclarativeConnector: LoadedPlugin {
             case .success(let credentials):
                 let given = credentials["refresh_token"]
                 let newest = given.flatMap { given in rotatedRefreshTokens.withLock { $0[given] } } ?? given
-                let state = DeclarativeSession(credentials: credentials, refreshToken: newest) { [weak self] rotated in
+                let state = DeclarativeSession(credentials: credentials, refreshToken: newest, handover: handover) { [weak self] rotated in
                     if let given { self?.rotatedRefreshTokens.withLock { $0[given] = rotated } }
                 }
                 sessions.withLock { $0[session.pointee.id] = state }
@@ -195,17 +206,19 @@ extension ConnectorDocument.Auth {
 /// What one session of a declarative connector holds.
 final class DeclarativeSession: Sendable {
     let credentials: [String: String]
-    let connections = HTTPConnectionPool()
+    let connections: HTTPConnectionPool
     let tokens: OAuth2TokenCache
 
     /// - Parameters:
     ///   - refreshToken: The refresh token to start from (the newest known).
+    ///   - handover: In a sandbox worker, where connections come from.
     ///   - onRotation: Told each refresh token the server rotates in.
     init(
-        credentials: [String: String], refreshToken: String? = nil,
+        credentials: [String: String], refreshToken: String? = nil, handover: EgressHandover? = nil,
         onRotation: @escaping @Sendable (String) -> Void = { _ in }
     ) {
         self.credentials = credentials
+        connections = HTTPConnectionPool(handover: handover)
         tokens = OAuth2TokenCache(refreshToken: refreshToken ?? credentials["refresh_token"], onRotation: onRotation)
     }
 }

@@ -52,6 +52,12 @@ final class HTTPConnectionPool: Sendable {
     }
 
     private let idle = Mutex<[Handle]>([])
+    private let handover: EgressHandover?
+
+    /// - Parameter handover: In a sandbox worker, where connections come from.
+    init(handover: EgressHandover? = nil) {
+        self.handover = handover
+    }
 
     deinit {
         for handle in idle.withLock({ $0 }) { chc_handle_destroy(handle.pointer) }
@@ -73,6 +79,8 @@ final class HTTPConnectionPool: Sendable {
         withExtendedLifetime(call) {
             let context = call.map { Unmanaged.passUnretained($0).toOpaque() }
             withCStrings(headerLines) { headers in
+            withCStrings(handover?.hosts ?? []) { handoverHosts in
+            withOptionalCString(handover?.proxySocket) { handoverSocket in
                 request.method.withCString { method in
                     request.url.withCString { url in
                         withOptionalCString(request.basicCredentials) { basic in
@@ -89,7 +97,9 @@ final class HTTPConnectionPool: Sendable {
                                         return Unmanaged<PluginCallContext>.fromOpaque(context).takeUnretainedValue().isCancelled ? 1 : 0
                                     },
                                     cancel_context: context,
-                                    refuse_non_public_addresses: request.refuseNonPublicAddresses ? 1 : 0
+                                    refuse_non_public_addresses: request.refuseNonPublicAddresses ? 1 : 0,
+                                    handover_socket: handoverSocket, handover_hosts: handoverHosts.baseAddress,
+                                    handover_host_count: handoverHosts.count
                                 )
                                 chc_perform(handle.pointer, &settings, &raw)
                             }
@@ -97,25 +107,35 @@ final class HTTPConnectionPool: Sendable {
                     }
                 }
             }
+            }
+            }
         }
         defer { chc_response_free(&raw) }
         let body = raw.body.map { Array(UnsafeBufferPointer(start: $0, count: raw.body_length)) } ?? []
-        let headerText = raw.headers.map { String(decoding: UnsafeRawBufferPointer(start: $0, count: raw.headers_length), as: UTF8.self) } ?? ""
+        let headers = raw.headers.map { Self.parseHeaders(UnsafeRawBufferPointer(start: $0, count: raw.headers_length)) } ?? []
         let failure: String? = raw.curl_code == 0 ? nil : withUnsafeBytes(of: raw.error) { bytes in
             String(decoding: bytes.prefix { $0 != 0 }, as: UTF8.self)
         }
         return HTTPResponse(
-            status: raw.status, headers: Self.parseHeaders(headerText), body: body, seconds: raw.total_seconds,
+            status: raw.status, headers: headers, body: body, seconds: raw.total_seconds,
             failure: failure, truncated: raw.truncated != 0, cancelled: raw.cancelled != 0, requestSent: raw.request_sent != 0,
             addressRefused: raw.address_refused != 0
         )
     }
 
-    private static func parseHeaders(_ text: String) -> [(name: String, value: String)] {
-        text.split(whereSeparator: \.isNewline).dropFirst().compactMap { line in
-            guard let colon = line.firstIndex(of: ":") else { return nil }
-            return (String(line[..<colon]).trimmingCharacters(in: .whitespaces),
-                    String(line[line.index(after: colon)...]).trimmingCharacters(in: .whitespaces))
+    /// `Name: value` pairs of a header block, after its status line; read as
+    /// bytes (a call's answer crosses this, and Foundation's trimming cost
+    /// microseconds a header).
+    private static func parseHeaders(_ block: UnsafeRawBufferPointer) -> [(name: String, value: String)] {
+        func trimmed(_ part: Slice<UnsafeRawBufferPointer>) -> String {
+            let isBlank = { (byte: UInt8) in byte == 0x20 || byte == 0x09 }
+            guard let first = part.firstIndex(where: { !isBlank($0) }), let last = part.lastIndex(where: { !isBlank($0) })
+            else { return "" }
+            return String(decoding: part[first...last], as: UTF8.self)
+        }
+        return block.split(whereSeparator: { $0 == 0x0A || $0 == 0x0D }).dropFirst().compactMap { line in
+            guard let colon = line.firstIndex(of: UInt8(ascii: ":")) else { return nil }
+            return (trimmed(line[..<colon]), trimmed(line[(colon + 1)...]))
         }
     }
 }

@@ -18,17 +18,6 @@ public enum JSONValue: Sendable, Hashable, Codable {
     /// An object; its members are unordered.
     case object([String: JSONValue])
 
-    /// Parses JSON bytes.
-    ///
-    /// - Throws: `invalid_request` when they are not JSON.
-    public init(parsing bytes: [UInt8]) throws(ConnectorHostError) {
-        do {
-            self = try JSONDecoder().decode(JSONValue.self, from: Data(bytes))
-        } catch {
-            throw ConnectorHostError(.invalidRequest, "not valid JSON (\(bytes.count) bytes)")
-        }
-    }
-
     public init(from decoder: Decoder) throws {
         let container = try decoder.singleValueContainer()
         if container.decodeNil() {

@@ -25,10 +25,14 @@ extension PluginImage: LoadedPlugin {}
 
 /// Loads what a plugin file holds: a connector document, or a shared object.
 package enum PluginLoader {
+    /// - Parameter egressSocket: In a sandbox worker, the host's egress proxy
+    ///   socket, from which a declarative connector gets its connections.
     /// - Throws: As ``PluginImage/load(_:logger:)`` or ``ConnectorDocument/load(path:)``.
-    package static func load(_ path: String, logger: Logger) throws(ConnectorHostError) -> any LoadedPlugin {
+    package static func load(
+        _ path: String, logger: Logger, egressSocket: String? = nil
+    ) throws(ConnectorHostError) -> any LoadedPlugin {
         if ConnectorDocument.isDocument(path) {
-            return DeclarativeConnector(document: try ConnectorDocument.load(path: path), logger: logger)
+            return DeclarativeConnector(document: try ConnectorDocument.load(path: path), logger: logger, egressSocket: egressSocket)
         }
         return try PluginImage.load(path, logger: logger)
     }

@@ -12,8 +12,14 @@ import Synchronization
 /// hands every connection to it, and `HTTPS_PROXY`/`HTTP_PROXY` (and the
 /// lower-case forms) name that port, which libcurl and most clients honour.
 ///
-/// It understands `CONNECT host:port` (a tunnel, for TLS) and requests with an
-/// absolute `http://host[:port]/…` target (forwarded in origin form). Anything
+/// It understands `CONNECT host:port` (a tunnel, for TLS), requests with an
+/// absolute `http://host[:port]/…` target (forwarded in origin form), and
+/// `HANDOVER host:port`: the proxy connects and, instead of relaying, hands
+/// the connected socket to the worker (`SCM_RIGHTS`) with a `200` and closes.
+/// A declarative connector's libcurl asks for that (``HTTPConnectionPool``),
+/// so its requests and answers cross no relay thread; the socket is connected
+/// to the one checked destination, and a connected TCP socket cannot be
+/// pointed anywhere else. Anything
 /// else, and any target not declared, is answered `403` (`400` when it cannot
 /// be read) and logged. The name is resolved here, in the host, after the
 /// check: a plugin cannot reach an address through a name it was not given.
@@ -125,6 +131,13 @@ package final class EgressProxy: Sendable {
             return answer(client, 502, error.message)
         }
         defer { Descriptors.close(upstream) }
+        if request.isHandover {
+            logger.debug("egress handed over", metadata: ["target": "\(request.target)"])
+            _ = Descriptors.sendDescriptor(
+                upstream, with: Array("HTTP/1.1 200 Connection handed over\r\nContent-Length: 0\r\n\r\n".utf8), on: client
+            )
+            return
+        }
         logger.debug("egress", metadata: ["target": "\(request.target)"])
         let opening = request.isTunnel ? Array("HTTP/1.1 200 Connection established\r\n\r\n".utf8) : []
         let forwarded = request.isTunnel ? rest : request.originFormHead + rest
@@ -178,6 +191,8 @@ package final class EgressProxy: Sendable {
         var isTunnel: Bool
         /// The request head to send on, with the target in origin form.
         var originFormHead: [UInt8]
+        /// `HANDOVER`: the connected socket goes to the worker; nothing is relayed.
+        var isHandover = false
 
         /// `host:port` as declared hosts are written, lower-cased; an IPv6 address in brackets.
         var target: String { host.contains(":") ? "[\(host.lowercased())]:\(port)" : "\(host.lowercased()):\(port)" }
@@ -194,8 +209,14 @@ package final class EgressProxy: Sendable {
                 }
                 return .request(Request(host: host, port: port, isTunnel: true, originFormHead: []))
             }
+            if method == "HANDOVER" {
+                guard let (host, port) = authority(target, defaultPort: nil) else {
+                    return .unreadable("HANDOVER needs host:port, not \(target)")
+                }
+                return .request(Request(host: host, port: port, isTunnel: false, originFormHead: [], isHandover: true))
+            }
             guard target.lowercased().hasPrefix("http://") else {
-                return .unreadable("only CONNECT and absolute http:// targets go through this proxy, not \(method) \(target)")
+                return .unreadable("only CONNECT, HANDOVER and absolute http:// targets go through this proxy, not \(method) \(target)")
             }
             let afterScheme = target.dropFirst("http://".count)
             let slash = afterScheme.firstIndex(of: "/") ?? afterScheme.endIndex

@@ -47,7 +47,7 @@ package enum SandboxWorkerServer {
         }
         let image: any LoadedPlugin
         do {
-            image = try PluginLoader.load(hello.pluginPath, logger: logger)
+            image = try PluginLoader.load(hello.pluginPath, logger: logger, egressSocket: hello.egressSocket)
         } catch {
             connection.send(Frame(.loadFailed, payload: SandboxProtocol.json(SandboxProtocol.Failure(error))))
             return 0

@@ -5,7 +5,7 @@ import Glibc
 #endif
 
 /// Listening, accepting and connecting stream sockets, and relaying between
-/// two: what the egress proxy and its in-sandbox forwarder are made of.
+/// two, handing a socket over: what the egress proxy and its in-sandbox forwarder are made of.
 extension Descriptors {
     /// Listens on a Unix socket at `path` (mode 0600).
     package static func listenUnix(_ path: String) throws(ConnectorHostError) -> Int32 {
@@ -36,6 +36,12 @@ extension Descriptors {
     /// Copies bytes both ways until both directions have ended; closes neither.
     package static func relay(_ first: Int32, _ second: Int32) {
         CConnectorHostSystem_relay(first, second)
+    }
+
+    /// Sends `bytes` on the Unix socket `socket` with `descriptor` attached:
+    /// the process at the other end receives its own copy of it.
+    package static func sendDescriptor(_ descriptor: Int32, with bytes: [UInt8], on socket: Int32) -> Bool {
+        bytes.withUnsafeBytes { CConnectorHostSystem_send_descriptor(socket, descriptor, $0.baseAddress, UInt($0.count)) } == 0
     }
 
     /// Wakes a thread blocked in ``accept(_:)`` on `listener`: it returns nil.

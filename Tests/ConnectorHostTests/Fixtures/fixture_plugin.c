@@ -47,6 +47,9 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 #endif
+#ifdef HOSTILE_EGRESS
+#include <sys/un.h>
+#endif
 
 #include "connector_host.h"
 
@@ -171,6 +174,11 @@ static void *spin_forever(void *unused) {
  * HTTPS_PROXY (http://127.0.0.1:N), as libcurl would: CONNECT, then a GET
  * through the tunnel. Answers the proxy's status and the first line of the body. */
 static int reach_through_proxy(long port, ch_response *response);
+/* Asks the egress proxy's socket directly for a connected socket to
+ * 127.0.0.1:port (HANDOVER, as a declarative connector's libcurl does), and
+ * GETs / on what it hands over. Answers the status, whether a socket came,
+ * and the first line of the body. */
+static int take_handover(long port, ch_response *response);
 #endif
 
 /* What a hostile fixture does in entity.get; returns 1 when it answered. */
@@ -318,6 +326,7 @@ static int misbehave(const ch_request *request, ch_response *response) {
     if (started == 0) pthread_detach(thread);
     return answer(response, "{\"spinning\":%s}", started == 0 ? "true" : "false");
 #elif defined(HOSTILE_EGRESS)
+    if (request_number(request, "\"handover\":") == 1) return take_handover(request_number(request, "\"port\":"), response);
     return reach_through_proxy(request_number(request, "\"port\":"), response);
 #elif defined(HOSTILE_EXEC)
     char *const arguments[] = {"sh", "-c", "exit 0", NULL};
@@ -329,6 +338,25 @@ static int misbehave(const ch_request *request, ch_response *response) {
 }
 
 #ifdef HOSTILE_EGRESS
+/* GET / on descriptor; the body's first line, made safe to quote, into body. */
+static void get_root(int descriptor, char *body, size_t capacity) {
+    const char *get = "GET / HTTP/1.0\r\nHost: test\r\n\r\n";
+    if (write(descriptor, get, strlen(get)) != (ssize_t)strlen(get)) return;
+    char reply[512];
+    size_t got = 0;
+    for (;;) {
+        ssize_t count = read(descriptor, reply + got, sizeof reply - 1 - got);
+        if (count <= 0) break;
+        got += (size_t)count;
+        if (got + 1 >= sizeof reply) break;
+    }
+    reply[got] = 0;
+    const char *start = strstr(reply, "\r\n\r\n");
+    if (start) snprintf(body, capacity, "%s", start + 4);
+    for (char *at = body; *at; at++)
+        if (*at == '"' || *at == '\\' || (unsigned char)*at < 32) *at = '?';
+}
+
 static int reach_through_proxy(long port, ch_response *response) {
     const char *proxy = getenv("HTTPS_PROXY");
     const char *colon = proxy ? strrchr(proxy, ':') : NULL;
@@ -358,26 +386,53 @@ static int reach_through_proxy(long port, ch_response *response) {
     text[used] = 0;
     long status = used > 12 ? strtol(text + 9, NULL, 10) : 0;
     char body[128] = "";
-    if (status == 200) {
-        const char *get = "GET / HTTP/1.0\r\nHost: test\r\n\r\n";
-        if (write(descriptor, get, strlen(get)) == (ssize_t)strlen(get)) {
-            char reply[512];
-            size_t got = 0;
-            for (;;) {
-                ssize_t count = read(descriptor, reply + got, sizeof reply - 1 - got);
-                if (count <= 0) break;
-                got += (size_t)count;
-                if (got + 1 >= sizeof reply) break;
-            }
-            reply[got] = 0;
-            const char *start = strstr(reply, "\r\n\r\n");
-            if (start) snprintf(body, sizeof body, "%s", start + 4);
-            for (char *at = body; *at; at++)
-                if (*at == '"' || *at == '\\' || (unsigned char)*at < 32) *at = '?';
-        }
-    }
+    if (status == 200) get_root(descriptor, body, sizeof body);
     close(descriptor);
     return answer(response, "{\"proxy\":true,\"connected\":true,\"status\":%ld,\"body\":\"%s\"}", status, body);
+}
+
+static int take_handover(long port, ch_response *response) {
+    struct sockaddr_un address = {.sun_family = AF_UNIX};
+    snprintf(address.sun_path, sizeof address.sun_path, "%s", "/run/connector-host/egress.sock");
+    int proxy = socket(AF_UNIX, SOCK_STREAM, 0);
+    if (proxy < 0 || connect(proxy, (struct sockaddr *)&address, sizeof address) != 0) {
+        int error = errno;
+        if (proxy >= 0) close(proxy);
+        return answer(response, "{\"handover\":false,\"errno\":%d}", error);
+    }
+    char text[512];
+    int length = snprintf(text, sizeof text, "HANDOVER 127.0.0.1:%ld HTTP/1.1\r\n\r\n", port);
+    if (write(proxy, text, (size_t)length) != length) {
+        close(proxy);
+        return answer(response, "{\"handover\":true,\"status\":0,\"socket\":false}");
+    }
+    int handed = -1;
+    size_t used = 0;
+    for (;;) {
+        union {
+            struct cmsghdr header;
+            char space[CMSG_SPACE(sizeof(int))];
+        } control;
+        struct iovec part = {.iov_base = text + used, .iov_len = sizeof text - 1 - used};
+        struct msghdr message = {.msg_iov = &part, .msg_iovlen = 1, .msg_control = &control, .msg_controllen = sizeof control};
+        ssize_t count = recvmsg(proxy, &message, 0);
+        for (struct cmsghdr *each = CMSG_FIRSTHDR(&message); count > 0 && each; each = CMSG_NXTHDR(&message, each)) {
+            if (each->cmsg_level == SOL_SOCKET && each->cmsg_type == SCM_RIGHTS) memcpy(&handed, CMSG_DATA(each), sizeof handed);
+        }
+        if (count <= 0) break;
+        used += (size_t)count;
+        if (used + 1 >= sizeof text) break;
+    }
+    close(proxy);
+    text[used] = 0;
+    long status = used > 12 ? strtol(text + 9, NULL, 10) : 0;
+    char body[128] = "";
+    if (handed >= 0) {
+        get_root(handed, body, sizeof body);
+        close(handed);
+    }
+    return answer(response, "{\"handover\":true,\"status\":%ld,\"socket\":%s,\"body\":\"%s\"}", status,
+                  handed >= 0 ? "true" : "false", body);
 }
 #endif
 
