@@ -373,7 +373,9 @@ package final class SandboxRuntime: PluginRuntime {
                 egress: try egressProxy()
             )
             let (worker, ready) = (loaded.worker, loaded.ready)
-            guard ready.description == description else {
+            // The description may be a cache's, which keeps the secret as a
+            // digest: the file's own secret must still match it.
+            guard description.isScan(of: ready.description) else {
                 worker.kill()
                 throw ConnectorHostError(
                     .conflict,
