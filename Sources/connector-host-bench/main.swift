@@ -379,6 +379,9 @@ case "declarative":
         [host, inProcess, curl].forEach { print($0) }
     }
     exit(0)
+case "scale":
+    try await ScaleBench.measureAndPrint(benchPlugin: pluginPath)
+    exit(0)
 default:
     break
 }
@@ -425,3 +428,4 @@ if let declarative {
         (declarative.host.medianNanoseconds - declarative.curl.medianNanoseconds) / 1000
     ))
 }
+try await ScaleBench.measureAndPrint(benchPlugin: pluginPath)
