@@ -18,9 +18,11 @@ import Glibc
 #endif
 
 enum ScaleBench {
-    static let pluginCount = 1000
-    static let listedCount = 200
-    static let firstCallCount = 41
+    /// BENCH_SCALE=N divides the counts by N, as it divides the call counts.
+    static let divisor = max(1, Int(ProcessInfo.processInfo.environment["BENCH_SCALE"] ?? "1") ?? 1)
+    static let pluginCount = max(10, 1000 / divisor)
+    static let listedCount = max(5, 200 / divisor)
+    static let firstCallCount = max(5, 41 / divisor)
     static let listRuns = 5
     static let logger = Logger(label: "bench-scale") { _ in SwiftLogNoOpLogHandler() }
 
