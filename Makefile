@@ -387,11 +387,13 @@ bench: deps bench-deps
 	  $$(pkg-config --cflags --libs grpc++)
 	$(CC) $(PLUGIN_CFLAGS) -shared -o $(BUILD)/bench/echo.so Benchmarks/echo_plugin.c
 	$(CC) $(PLUGIN_CFLAGS) -shared -DECHO_VERSION='"2.0.0"' -o $(BUILD)/bench/echo-v2.so Benchmarks/echo_plugin.c
+	$(CC) $(PLUGIN_CFLAGS) -shared -DECHO_SCALE_TEMPLATE -o $(BUILD)/bench/scale-template.so Benchmarks/echo_plugin.c
 	$(CC) -std=c99 -O2 -Wall -Wextra -Werror -o $(BUILD)/bench/raw_echo Benchmarks/raw_echo.c
 	$(CC) -std=c99 -O2 -Wall -Wextra -Werror -pthread -o $(BUILD)/bench/http_server Benchmarks/http_server.c
 	$(CC) -std=c99 -O2 -Wall -Wextra -Werror -o $(BUILD)/bench/curl_get Benchmarks/curl_get.c -lcurl
 	$(SWIFT) build -c release --product connector-host-bench
 	$(SWIFT) build -c release --product connector-host-worker
+	$(SWIFT) build -c release --product connector-host
 	BENCH_GRPC_ECHO=$(BUILD)/bench/grpc_echo BENCH_NGINX=$$(command -v nginx || echo /usr/sbin/nginx) BENCH_WRK=$$(command -v wrk) \
 	  .build/release/connector-host-bench $(BUILD)/bench/echo.so $(BUILD)/bench/raw_echo 256 $(BUILD)/bench/echo-v2.so \
 	  $(BUILD)/bench/http_server $(BUILD)/bench/curl_get

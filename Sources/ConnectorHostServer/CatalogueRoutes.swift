@@ -191,7 +191,7 @@ enum CatalogueRoutes {
         let manifest = description.manifest
         let registration: Registration
         do throws(ConnectorHostError) {
-            registration = try state.registry.verify(key: manifest.key, secret: manifest.secret.revealed)
+            registration = try state.registry.verify(key: manifest.key, secret: manifest.secret)
         } catch {
             // The caller's token is fine; it is the plugin's credentials that are not.
             throw ConnectorHostError(.manifestInvalid, "\(file): \(error.message)")

@@ -102,7 +102,7 @@ enum RegistryAdmission {
         { path, description throws(ConnectorHostError) in
             let manifest = description.manifest
             do throws(ConnectorHostError) {
-                let registration = try registry.verify(key: manifest.key, secret: manifest.secret.revealed)
+                let registration = try registry.verify(key: manifest.key, secret: manifest.secret)
                 try registration.checkIdentity(of: manifest, subject: "\(path): its")
                 if try registry.catalogueEntry(id: "\(manifest.name)-\(manifest.version)") == nil {
                     try registry.recordDraft(

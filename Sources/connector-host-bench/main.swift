@@ -407,6 +407,9 @@ case "declarative":
         [host, inProcess, curl].forEach { print($0) }
     }
     exit(0)
+case "scale":
+    try await ScaleBench.measureAndPrint(benchPlugin: pluginPath)
+    exit(0)
 default:
     break
 }
@@ -478,3 +481,4 @@ for (label, peer) in [("e", grpc), ("f", nginx)] {
         c16 / peer.concurrentCallsPerSecond
     ))
 }
+try await ScaleBench.measureAndPrint(benchPlugin: pluginPath)

@@ -75,12 +75,23 @@ import Testing
         let first = try CLI.run(arguments, environment: environment)
         #expect(first.standardError.contains("sandbox worker ended"), "the first run scans: \(first.standardError)")
         let mode = try FileManager.default.attributesOfItem(atPath: cache.path)[.posixPermissions] as? Int
-        #expect(mode == 0o600, "the cache holds what the plugin files hold: its owner's only")
+        #expect(mode == 0o600, "the cache says what the user's plugin files hold: its owner's only")
+        let kept = try Data(contentsOf: cache)
+        #expect(kept.range(of: Data("fixture-secret".utf8)) == nil, "secrets are kept as digests only")
+        #expect(kept.range(of: Data("hmacSHA256".utf8)) != nil)
 
         let second = try CLI.run(arguments, environment: environment)
         #expect(!second.standardError.contains("sandbox worker"), "no worker ran: \(second.standardError)")
         #expect(second.status == first.status)
         #expect(second.standardOutput == first.standardOutput, "the same listing, rejected file included")
+
+        // A call serves the cache's description: the worker it starts is
+        // accepted because the file's own secret matches the kept digest.
+        let called = try CLI.run(
+            ["call", "--plugins", directory.path, "alpha", "metadata.get", "--log-level", "debug"], environment: environment
+        )
+        #expect(called.status == 0, "\(called.standardError)")
+        #expect(!called.standardError.contains("scanning a plugin file"), "\(called.standardError)")
 
         // A changed file is scanned again; the others still come from the cache.
         try FileManager.default.removeItem(at: directory.appendingPathComponent("short.so"))

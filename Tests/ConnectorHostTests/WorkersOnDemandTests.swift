@@ -200,6 +200,55 @@ import Glibc
         await host.shutdown()
     }
 
+    /// An attempt that times out waiting for the worker's start never reached
+    /// the plugin: the guard repeats it even for an operation that is not
+    /// idempotent, and the breaker (opened by one failure here) counts none.
+    @Test func anAttemptThatOutlastsTheStartIsRetriedWhateverTheOperationAndNotCounted() async throws {
+        let directory = try TestSupport.temporaryDirectory()
+        let path = directory.appendingPathComponent("slow-start.so").path
+        try FileManager.default.copyItem(atPath: TestSupport.fixture("hostile-constructor-spin"), toPath: path)
+        let alpha = try await ConnectorHost.inspect(
+            pluginAt: TestSupport.fixture("alpha"), sandbox: TestSupport.sandbox, logger: TestSupport.quietLogger
+        )
+        let cache = InMemoryScanCache()
+        await cache.store(.accepted(alpha), for: try ScanKey(path: path))
+        let clock = ManualClock()
+        var configuration = TestSupport.configuration(pluginDirectory: directory.path)
+        configuration.clock = clock
+        configuration.scanCache = cache
+        configuration.sandbox.idleCPULimit = nil
+        var policy = ResilienceOverrides()
+        policy.timeout = .seconds(1)
+        policy.maxRetries = 1
+        policy.retryDelay = .seconds(1)
+        policy.backoff = .linear
+        policy.jitter = false
+        policy.breakerThreshold = 1
+        configuration.resilience = policy
+        let host = try await ConnectorHost.start(configuration: configuration, logger: TestSupport.quietLogger)
+        let plugin = try host.connector(named: "alpha")
+
+        let call = Task {
+            await hostError { () async throws(ConnectorHostError) in
+                try await plugin.call(.entityCreate, request: Array("{}".utf8), session: nil)
+            }
+        }
+        // First attempt's limit at 1 s, the retry's wait until 2 s, its limit
+        // at 3 s; the load's timeout (30 s) comes after them all.
+        for deadline in [1, 2, 3] {
+            for _ in 0..<2_000_000 where clock.nextDeadline != .seconds(deadline) { await Task.yield() }
+            #expect(clock.nextDeadline == .seconds(deadline))
+            clock.advance(by: .seconds(1))
+        }
+        let error = await call.value
+        #expect(error?.code == .timeout)
+        #expect(error?.message.contains("did not start within the call's time limit (1 s)") == true, "\(String(describing: error))")
+        #expect(error?.message.contains("gave up after 2 attempts") == true, "\(String(describing: error))")
+        #expect(plugin.status.breakerState == .closed, "neither attempt reached the plugin")
+        #expect(plugin.status.health == .starting, "the start goes on")
+        await host.shutdown()
+    }
+
     @Test func aWarmPluginStartsWithTheHostAndNeverIdles() async throws {
         let rig = try await Rig.make(["alpha", "beta"]) { $0.warmPlugins = ["alpha"] }
         let alpha = try rig.host.connector(named: "alpha")

@@ -7,10 +7,13 @@ import Synchronization
 /// ``ScanKey`` (path, size, mtime, SHA-256).
 ///
 /// The file is written aside and renamed into place, readable by its owner
-/// only: accepted descriptions carry the registration secret, as the plugin
-/// files do. A file that cannot be read, is not one of these, is not the
-/// user's own or can be written by others is ignored (and replaced on the
-/// next store): a cache is never trusted over a scan.
+/// only. It holds no registration secret: an accepted description keeps its
+/// secret as an HMAC under a random salt, which a worker starting later checks
+/// the file's own secret against (``PluginDescription/isScan(of:)``), so an
+/// edited entry cannot make a file run as another. A file that cannot be
+/// read, is not one of these, is not the user's own or can be written by
+/// others is ignored (and replaced on the next store): a cache is never
+/// trusted over a scan.
 public final class FileScanCache: ScanCache {
     /// The cache file.
     public let path: String
@@ -19,12 +22,25 @@ public final class FileScanCache: ScanCache {
     /// What the file holds: a marker and version first, so that another file
     /// at the path, or one of another format, is never read as a cache.
     private struct Contents: Codable {
-        static let currentFormat = "connector-host scan cache 1"
+        // Format 1 kept secrets as text: such a file is ignored, and replaced.
+        static let currentFormat = "connector-host scan cache 2"
 
         struct Entry: Codable {
             var key: ScanKey
-            var accepted: PluginDescription?
-            var rejected: ConnectorHostError.Summary?
+            /// Nil for an outcome this host cannot read (an error code of a
+            /// newer host's): that file is scanned again, the others are not.
+            var outcome: ScanOutcome?
+
+            init(key: ScanKey, outcome: ScanOutcome) {
+                self.key = key
+                self.outcome = outcome
+            }
+
+            init(from decoder: Decoder) throws {
+                let container = try decoder.container(keyedBy: CodingKeys.self)
+                key = try container.decode(ScanKey.self, forKey: .key)
+                outcome = try? container.decode(ScanOutcome.self, forKey: .outcome)
+            }
         }
 
         var format: String
@@ -62,7 +78,7 @@ public final class FileScanCache: ScanCache {
         entries.withLock { entries in
             // One entry per path: an older build's outcome is never asked for again.
             entries = entries.filter { $0.key.path != key.path }
-            entries[key] = outcome
+            entries[key] = outcome.withSecretDigested(salt: Credentials.randomBytes(16))
             // Under the lock: a later store's file never loses to an earlier one's.
             write(entries)
         }
@@ -75,15 +91,7 @@ public final class FileScanCache: ScanCache {
             let contents = try? JSONDecoder().decode(Contents.self, from: data),
             contents.format == Contents.currentFormat
         else { return [:] }
-        var entries: [ScanKey: ScanOutcome] = [:]
-        for entry in contents.entries {
-            if let description = entry.accepted {
-                entries[entry.key] = .accepted(description)
-            } else if let error = entry.rejected?.error {
-                entries[entry.key] = .rejected(error)
-            }
-        }
-        return entries
+        return Dictionary(contents.entries.compactMap { entry in entry.outcome.map { (entry.key, $0) } }) { _, later in later }
     }
 
     /// Writes the whole cache aside and renames it into place; a cache that
@@ -91,12 +99,7 @@ public final class FileScanCache: ScanCache {
     private func write(_ entries: [ScanKey: ScanOutcome]) {
         let contents = Contents(
             format: Contents.currentFormat,
-            entries: entries.sorted { $0.key.path < $1.key.path }.map { key, outcome in
-                switch outcome {
-                case .accepted(let description): Contents.Entry(key: key, accepted: description)
-                case .rejected(let error): Contents.Entry(key: key, rejected: ConnectorHostError.Summary(error))
-                }
-            }
+            entries: entries.sorted { $0.key.path < $1.key.path }.map { Contents.Entry(key: $0.key, outcome: $0.value) }
         )
         guard let data = try? JSONEncoder().encode(contents) else { return }
         let directory = (path as NSString).deletingLastPathComponent

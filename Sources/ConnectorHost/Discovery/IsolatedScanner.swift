@@ -33,6 +33,7 @@ package struct IsolatedScanner: PluginScanner {
             // Every line of the throwaway worker names the file it reads.
             var logger = logger
             logger[metadataKey: "scanning"] = "\(path)"
+            logger.debug("scanning a plugin file in a throwaway worker")
             let loaded = try await SandboxLoader.load(
                 pluginPath: path, policy: ResiliencePolicy(), settings: settings, clock: clock, logger: logger
             )

@@ -36,6 +36,42 @@ public enum ScanOutcome: Sendable, Hashable {
     case rejected(ConnectorHostError)
 }
 
+extension ScanOutcome: Codable {
+    private enum CodingKeys: String, CodingKey {
+        case accepted, rejected
+    }
+
+    /// `{"accepted": description}` or `{"rejected": {"code", "message"}}`.
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        if let description = try container.decodeIfPresent(PluginDescription.self, forKey: .accepted) {
+            self = .accepted(description)
+            return
+        }
+        guard let error = try container.decode(ConnectorHostError.Summary.self, forKey: .rejected).error else {
+            throw DecodingError.dataCorruptedError(
+                forKey: .rejected, in: container, debugDescription: "an error code this host does not know"
+            )
+        }
+        self = .rejected(error)
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        switch self {
+        case .accepted(let description): try container.encode(description, forKey: .accepted)
+        case .rejected(let error): try container.encode(ConnectorHostError.Summary(error), forKey: .rejected)
+        }
+    }
+
+    /// The outcome as a cache that outlives the process keeps it: an accepted
+    /// description's secret only as its digest under `salt`.
+    package func withSecretDigested(salt: [UInt8]) -> ScanOutcome {
+        guard case .accepted(let description) = self else { return self }
+        return .accepted(description.withSecretDigested(salt: salt))
+    }
+}
+
 /// Remembers scan outcomes by ``ScanKey``, so that an unchanged file — a bad one
 /// too — is not run again on every scan.
 public protocol ScanCache: Sendable {

@@ -14,6 +14,12 @@ public struct ConnectorHostError: Error, Sendable, Hashable {
     /// How long the caller should wait before trying again, for rejections
     /// (`rate_limited`, `circuit_open`, `bulkhead_full`) and plugin rate limits.
     public var retryAfter: Duration?
+    /// The call failed before its plugin saw it, which its code does not say:
+    /// it timed out waiting for its sandbox worker to start. The guard retries
+    /// such an attempt whatever the operation, and the breaker does not count
+    /// it. Callers see the code, `timeout`: an `unavailable` would be retried
+    /// by nobody.
+    package var neverReachedPlugin = false
 
     /// An error of the taxonomy, with its message.
     ///

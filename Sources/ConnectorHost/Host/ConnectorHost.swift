@@ -130,12 +130,20 @@ public final class ConnectorHost: Sendable {
         let sessions = SessionPool()
         let runtime: any PluginRuntime
         if configuration.trustedPlugins.contains(name) {
+            let image: any LoadedPlugin
             do {
-                runtime = InProcessRuntime(image: try PluginLoader.load(path, logger: logger), shutdown: shutdownSignal)
+                image = try PluginLoader.load(path, logger: logger)
             } catch {
                 logger.error("trusted plugin failed to load in process", metadata: ["error": "\(error)"])
                 return nil
             }
+            // As a sandbox worker's start does: the description may be a
+            // cache's, and the file's own secret must match its digest.
+            guard description.isScan(of: image.description) else {
+                logger.error("trusted plugin not served: its file changed since it was scanned")
+                return nil
+            }
+            runtime = InProcessRuntime(image: image, shutdown: shutdownSignal)
         } else {
             runtime = SandboxRuntime(
                 description: description, pluginPath: path, policy: policy, settings: configuration.sandbox(for: name),

@@ -14,10 +14,11 @@ extension PluginDescription {
     package var boundsViolation: String? {
         let manifest = self.manifest
         guard DescriptorValidator.supportedVersions.contains(abiVersion) else { return "abiVersion \(abiVersion)" }
-        guard !manifest.name.isEmpty, !manifest.version.isEmpty, !manifest.key.isEmpty, !manifest.secret.revealed.isEmpty
-        else {
-            return "an empty name, version, key or secret"
+        guard !manifest.name.isEmpty, !manifest.version.isEmpty, !manifest.key.isEmpty else {
+            return "an empty name, version or key"
         }
+        // A descriptor carries its secret as text; a digest is what caches keep.
+        guard let secret = manifest.secret.revealed, !secret.isEmpty else { return "no secret as text" }
         let range = manifest.functionEntityIds
         guard manifest.endpointEntityId > 0, range.lowerBound > 0, !range.contains(manifest.endpointEntityId) else {
             return "entity IDs out of bounds"

@@ -165,16 +165,20 @@ extension Registry {
 
     /// The registration a plugin's manifest key and secret belong to.
     ///
+    /// - Parameter secret: The manifest's secret as the plugin carries it, or
+    ///   as the registry's scan cache keeps it (a digest under the
+    ///   registration's salt, see ``PluginSecret/matches(registrationHash:salt:)``).
     /// - Throws: `unauthorized`, saying whether the key is unknown or the secret wrong.
-    public func verify(key: String, secret: String) throws(ConnectorHostError) -> Registration {
+    public func verify(key: String, secret: PluginSecret) throws(ConnectorHostError) -> Registration {
         let row = try database.read { transaction throws(ConnectorHostError) in
             try transaction.row("SELECT * FROM registrations WHERE key = ?", .text(key))
         }
         guard let row, let salt = row.blob("secret_salt"), let hash = row.blob("secret_hash") else {
-            _ = Credentials.secret(secret, matches: Array(repeating: 0, count: 32), salt: Array(repeating: 0, count: 16))
+            // Compare anyway, so that an unknown key takes as long as a wrong secret.
+            _ = secret.matches(registrationHash: Array(repeating: 0, count: 32), salt: Array(repeating: 0, count: 16))
             throw ConnectorHostError(.unauthorized, "its manifest key is not registered; register the connector and build it with the key and secret you get")
         }
-        guard Credentials.secret(secret, matches: hash, salt: salt) else {
+        guard secret.matches(registrationHash: hash, salt: salt) else {
             throw ConnectorHostError(.unauthorized, "its manifest secret does not match the registration of its key")
         }
         return Self.registration(row)

@@ -26,6 +26,12 @@ public final class Registry: Sendable {
         if path != ":memory:" {
             let directory = URL(fileURLWithPath: path).deletingLastPathComponent()
             try? FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            // A new registry is its owner's alone (SQLite gives its WAL and
+            // shared-memory files the same mode): it holds the hashes every
+            // credential is checked against, and the scan cache that stands
+            // in for checks (Registry+ScanCache.swift).
+            let created = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+            if created >= 0 { close(created) }
         }
         database = try SQLiteDatabase(path: path)
         self.now = now
@@ -91,6 +97,21 @@ enum Credentials {
 
     static func hex(_ bytes: some Sequence<UInt8>) -> String {
         bytes.map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// The bytes of lowercase or uppercase hex; nil for anything else.
+    static func bytes(hex: String) -> [UInt8]? {
+        let digits = Array(hex.utf8)
+        guard digits.count.isMultiple(of: 2) else { return nil }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(digits.count / 2)
+        for index in stride(from: 0, to: digits.count, by: 2) {
+            guard let high = UInt8(String(UnicodeScalar(digits[index])), radix: 16),
+                let low = UInt8(String(UnicodeScalar(digits[index + 1])), radix: 16)
+            else { return nil }
+            bytes.append(high << 4 | low)
+        }
+        return bytes
     }
 
     /// A token or secret: 32 random bytes, as hex, with a readable prefix.

@@ -161,6 +161,12 @@ enum RegistryMigrations {
           PRIMARY KEY (draft_id, version)
         )
         """,
+        // 7: the scan cache keeps accepted scans too (their secrets as
+        // digests), and every outcome in one JSON form: rows of the older
+        // form are dropped, which costs their files one scan.
+        """
+        DELETE FROM scan_cache
+        """,
     ]
 
     /// Brings the database to the newest schema, in one transaction.

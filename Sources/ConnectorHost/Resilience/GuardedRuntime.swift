@@ -16,7 +16,9 @@ import Logging
 /// operations: such an attempt may have reached the end system, and repeating
 /// an `entity.create` would create the entity twice. A custom function is
 /// repeated after a timeout or a crash only when it declared
-/// `CH_FUNCTION_IDEMPOTENT`.
+/// `CH_FUNCTION_IDEMPOTENT`. An attempt that timed out waiting for its worker
+/// to start never reached the plugin (``ConnectorHostError/neverReachedPlugin``):
+/// it is repeated whatever the operation, and the breaker does not count it.
 /// Before repeating a timeout it lets the runtime replace a worker the stuck
 /// call still occupies (``PluginRuntime/replaceIfStuck()``), so the retry does
 /// not queue behind it. The breaker learns the call's final outcome; of the
@@ -173,7 +175,7 @@ package final class GuardedRuntime: Sendable {
                 }
                 break
             }
-            if !idempotent, case .failure(var uncertain) = outcome {
+            if !idempotent, case .failure(var uncertain) = outcome, !uncertain.neverReachedPlugin {
                 uncertain.message += "; not retried: \(label) is not idempotent and may have reached the end system"
                 outcome = .failure(uncertain)
                 break
@@ -187,7 +189,8 @@ package final class GuardedRuntime: Sendable {
             }
             // A timed-out call may still hold the plugin's only call slot: the
             // runtime replaces its worker rather than let the retry queue behind it.
-            if case .failure(var timedOut) = outcome, timedOut.code == .timeout, await runtime.replaceIfStuck(),
+            if case .failure(var timedOut) = outcome, timedOut.code == .timeout, !timedOut.neverReachedPlugin,
+                await runtime.replaceIfStuck(),
                 inSession
             {
                 timedOut.message += "; the session was lost with the stuck worker, which was replaced; open a new one"
@@ -288,7 +291,8 @@ package final class GuardedRuntime: Sendable {
     }
 
     /// The runtime refused the call itself (`not_found`, `unauthorized` for a
-    /// session it does not know, `unavailable`): the plugin was not called.
+    /// session it does not know, `unavailable`), or the call timed out before
+    /// its worker started: the plugin was not called.
     private static func neverReachedThePlugin<Value: AttemptValue>(_ outcome: Result<Value, ConnectorHostError>) -> Bool {
         guard case .failure(let error) = outcome else { return false }
         return !isFailure(outcome) && error.code != .invalidRequest
@@ -296,11 +300,13 @@ package final class GuardedRuntime: Sendable {
 
     /// What the breaker counts against the plugin: what it did wrong when
     /// called, never a refusal to call it (`unavailable`: quarantined,
-    /// restarting or not started), which has a state and cause of its own.
+    /// restarting or not started) nor a wait for its worker's start, which
+    /// have a state and cause of their own.
     private static func isFailure<Value: AttemptValue>(_ outcome: Result<Value, ConnectorHostError>) -> Bool {
         switch outcome {
         case .success(let value): value.countsAsFailure
-        case .failure(let error): [.timeout, .pluginCrashed, .pluginError].contains(error.code)
+        case .failure(let error):
+            !error.neverReachedPlugin && [.timeout, .pluginCrashed, .pluginError].contains(error.code)
         }
     }
 }

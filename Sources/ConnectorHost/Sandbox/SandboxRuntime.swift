@@ -324,7 +324,8 @@ package final class SandboxRuntime: PluginRuntime {
     }
 
     /// The started worker, unless `deadline` comes first: then the call fails
-    /// with `timeout`, and the start goes on for the calls after it.
+    /// with `timeout`, marked as never having reached the plugin, and the
+    /// start goes on for the calls after it.
     private func value(
         of starter: Task<SandboxWorker, any Error>, before deadline: Duration, timeLimit: Duration
     ) async throws(ConnectorHostError) -> SandboxWorker {
@@ -332,10 +333,12 @@ package final class SandboxRuntime: PluginRuntime {
             let wait = StartWait(continuation)
             wait.timer = Task { [clock, name] in
                 guard (try? await clock.sleep(until: deadline)) != nil else { return }
-                wait.answer(.failure(ConnectorHostError(
+                var error = ConnectorHostError(
                     .timeout,
                     "\(name): the worker did not start within the call's time limit (\(timeLimit.secondsText)); it is still starting"
-                )))
+                )
+                error.neverReachedPlugin = true
+                wait.answer(.failure(error))
             }
             // Awaiting a task's value cannot be cut short: this waiter finishes on its own.
             Task {
@@ -375,7 +378,9 @@ package final class SandboxRuntime: PluginRuntime {
                 egress: try egressProxy()
             )
             let (worker, ready) = (loaded.worker, loaded.ready)
-            guard ready.description == description else {
+            // The description may be a cache's, which keeps the secret as a
+            // digest: the file's own secret must still match it.
+            guard description.isScan(of: ready.description) else {
                 worker.kill()
                 throw ConnectorHostError(
                     .conflict,
