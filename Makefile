@@ -375,7 +375,11 @@ fuzz-short:
 	$(MAKE) fuzz FUZZ_SECONDS=$(FUZZ_SHORT_SECONDS)
 
 # A release build; not part of make test (timings on shared machines are noisy).
+# wrk drives the REST rows of the bench.
+BENCH_PACKAGES := wrk
+
 bench: deps
+	$(call apt_install,$(BENCH_PACKAGES))
 	@mkdir -p $(BUILD)/bench
 	$(CC) $(PLUGIN_CFLAGS) -shared -o $(BUILD)/bench/echo.so Benchmarks/echo_plugin.c
 	$(CC) $(PLUGIN_CFLAGS) -shared -DECHO_VERSION='"2.0.0"' -o $(BUILD)/bench/echo-v2.so Benchmarks/echo_plugin.c
@@ -384,6 +388,7 @@ bench: deps
 	$(CC) -std=c99 -O2 -Wall -Wextra -Werror -o $(BUILD)/bench/curl_get Benchmarks/curl_get.c -lcurl
 	$(SWIFT) build -c release --product connector-host-bench
 	$(SWIFT) build -c release --product connector-host-worker
+	$(SWIFT) build -c release --product connector-host
 	.build/release/connector-host-bench $(BUILD)/bench/echo.so $(BUILD)/bench/raw_echo 256 $(BUILD)/bench/echo-v2.so \
 	  $(BUILD)/bench/http_server $(BUILD)/bench/curl_get
 

@@ -365,7 +365,7 @@ defer { try? FileManager.default.removeItem(at: directory) }
 
 print("payload: \(payload.count) bytes; machine: \(ProcessInfo.processInfo.activeProcessorCount) cores")
 let a = try direct()
-// BENCH_ONLY=in-process, sandbox or declarative runs one path alone, for a profiler.
+// BENCH_ONLY=in-process, sandbox, declarative or rest runs one path alone, for a profiler.
 switch ProcessInfo.processInfo.environment["BENCH_ONLY"] {
 case "in-process":
     print(try await measureInProcess(directory: directory.path))
@@ -378,6 +378,9 @@ case "declarative":
         let (host, inProcess, curl) = try await measureDeclarative(directory: directory.path, server: httpServer, client: curlClient)
         [host, inProcess, curl].forEach { print($0) }
     }
+    exit(0)
+case "rest":
+    try runRESTBench(pluginPath: pluginPath, directory: directory)
     exit(0)
 default:
     break
@@ -425,3 +428,4 @@ if let declarative {
         (declarative.host.medianNanoseconds - declarative.curl.medianNanoseconds) / 1000
     ))
 }
+try runRESTBench(pluginPath: pluginPath, directory: directory)
