@@ -387,7 +387,7 @@ try? FileManager.default.removeItem(at: directory.appendingPathComponent("echo.s
 try FileManager.default.copyItem(atPath: pluginPath, toPath: directory.appendingPathComponent("echo.so").path)
 defer { try? FileManager.default.removeItem(at: directory) }
 
-// BENCH_ONLY=in-process, sandbox, reload or declarative runs one path alone, for a profiler.
+// BENCH_ONLY=in-process, sandbox, reload, declarative, scale or rest runs one path alone, for a profiler.
 let environment = ProcessInfo.processInfo.environment
 switch environment["BENCH_ONLY"] {
 case "in-process":
@@ -409,6 +409,9 @@ case "declarative":
     exit(0)
 case "scale":
     try await ScaleBench.measureAndPrint(benchPlugin: pluginPath)
+    exit(0)
+case "rest":
+    try runRESTBench(pluginPath: pluginPath, directory: directory)
     exit(0)
 default:
     break
@@ -482,3 +485,4 @@ for (label, peer) in [("e", grpc), ("f", nginx)] {
     ))
 }
 try await ScaleBench.measureAndPrint(benchPlugin: pluginPath)
+try runRESTBench(pluginPath: pluginPath, directory: directory)

@@ -70,6 +70,12 @@ struct ServeCommand: AsyncParsableCommand {
     ))
     var warm: [String] = []
 
+    @Option(help: ArgumentHelp(
+        "A YAML file of resilience and worker settings for every plugin and for each plugin by name, over the plugins' own and over these options (README: \"The configuration file\").",
+        valueName: "file"
+    ))
+    var config: String?
+
     @OptionGroup var sandbox: SandboxOptions
 
     @OptionGroup var signing: SigningOptions
@@ -98,6 +104,10 @@ struct ServeCommand: AsyncParsableCommand {
         hostConfiguration.warmPlugins = Set(warm)
         hostConfiguration.pluginSandbox = sandbox.pluginSandboxes(base: hostConfiguration.sandbox)
         signing.apply(to: &hostConfiguration)
+        if let config {
+            let policy = try await reportingFailure { () async throws(ConnectorHostError) in try PolicyFile(contentsOf: config) }
+            hostConfiguration = policy.applied(to: hostConfiguration)
+        }
         // A server holds the admin token and the registry: no process of its
         // user may read its memory.
         do {

@@ -16,13 +16,17 @@ import FoundationNetworking
         /// Connections to this process only: the next one may get its port.
         private let session = URLSession(configuration: .ephemeral)
 
-        init(database: String, plugins: String) throws {
-            let binary = ProcessInfo.processInfo.environment["CONNECTOR_HOST_BIN"].map {
-                $0.hasPrefix("/") ? $0 : ServerFixture.root.appendingPathComponent($0).path
-            } ?? ServerFixture.root.appendingPathComponent(".build/debug/connector-host").path
+        /// The binary: `$CONNECTOR_HOST_BIN` (set by `make test`) or the debug build.
+        static let binary = ProcessInfo.processInfo.environment["CONNECTOR_HOST_BIN"].map {
+            $0.hasPrefix("/") ? $0 : ServerFixture.root.appendingPathComponent($0).path
+        } ?? ServerFixture.root.appendingPathComponent(".build/debug/connector-host").path
+
+        /// - Parameter arguments: More options of `serve`.
+        init(database: String, plugins: String, arguments: [String] = []) throws {
             let process = Process()
-            process.executableURL = URL(fileURLWithPath: binary)
+            process.executableURL = URL(fileURLWithPath: Self.binary)
             process.arguments = ["serve", "--plugins", plugins, "--db", database, "--port", "0", "--log-level", "error"]
+                + arguments
             process.environment = ProcessInfo.processInfo.environment.merging(
                 ["CONNECTOR_HOST_ADMIN_TOKEN": ServerFixture.adminToken]) { $1 }
             let output = Pipe()

@@ -182,13 +182,14 @@ public final class ConnectorHost: Sendable {
     ///
     /// - Throws: `not_found`, naming the connectors there are.
     public func connector(named name: String) throws(ConnectorHostError) -> Connector {
-        let (plugin, known, rejected) = state.withLock { state in
-            (state.plugins[name], state.plugins.keys.sorted(),
-             state.discovery.rejected.first { rejected in
-                 (["\(name).so"] + ConnectorDocument.fileSuffixes.map { name + $0 }).contains { rejected.path.hasSuffix("/" + $0) }
-             })
-        }
-        guard let plugin else {
+        // On every call's path: the names are listed only for the error.
+        guard let plugin = state.withLock({ $0.plugins[name] }) else {
+            let (known, rejected) = state.withLock { state in
+                (state.plugins.keys.sorted(),
+                 state.discovery.rejected.first { rejected in
+                     (["\(name).so"] + ConnectorDocument.fileSuffixes.map { name + $0 }).contains { rejected.path.hasSuffix("/" + $0) }
+                 })
+            }
             var message = "no connector named '\(name)' in \(configuration.pluginDirectory)"
             message += known.isEmpty ? " (no plugin loaded)" : " (loaded: \(known.joined(separator: ", ")))"
             if let rejected { message += "; \(rejected.path) was rejected: \(rejected.error)" }

@@ -91,14 +91,18 @@ extension Registry {
     /// Who a token belongs to and the token's ID (for the audit trail), or nil
     /// for an unknown or revoked one.
     public func identify(_ token: String) throws(ConnectorHostError) -> (principal: Principal, tokenId: String)? {
+        let hash = Credentials.tokenHash(token)
+        // Taken before the read: a write that lands meanwhile makes the answer stale at once.
+        let generation = database.generation
+        if let known = identities.value(for: hash, generation: generation) { return (known.principal, known.tokenId) }
         let row = try database.read { transaction throws(ConnectorHostError) in
-            try transaction.row(
-                "SELECT id, org_id FROM tokens WHERE token_hash = ? AND revoked_at IS NULL",
-                .text(Credentials.tokenHash(token))
-            )
+            try transaction.row("SELECT id, org_id FROM tokens WHERE token_hash = ? AND revoked_at IS NULL", .text(hash))
         }
+        // An unknown token is not kept: whoever sends ever new ones fills nothing.
         guard let row else { return nil }
-        return (row.text("org_id").map(Principal.org) ?? .admin, row.text("id") ?? "")
+        let identity = TokenIdentity(principal: row.text("org_id").map(Principal.org) ?? .admin, tokenId: row.text("id") ?? "")
+        identities.store(identity, for: hash, generation: generation)
+        return (identity.principal, identity.tokenId)
     }
 
     /// Creates an org.
@@ -179,4 +183,10 @@ extension Registry {
             try audit(transaction, actor: actor, action: "token revoked", subject: id)
         }
     }
+}
+
+/// Who a token is: its principal and its ID.
+struct TokenIdentity: Sendable {
+    let principal: Principal
+    let tokenId: String
 }

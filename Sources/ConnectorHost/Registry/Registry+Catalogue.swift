@@ -126,10 +126,15 @@ extension Registry {
 
     /// The entries of a plugin (by name), newest first.
     public func catalogueEntries(named name: String) throws(ConnectorHostError) -> [CatalogueEntry] {
-        try database.read { transaction throws(ConnectorHostError) in
+        // Read on every call a server serves: kept until the next write.
+        let generation = database.generation
+        if let known = catalogueByName.value(for: name, generation: generation) { return known }
+        let entries = try database.read { transaction throws(ConnectorHostError) in
             try transaction.rows("SELECT * FROM catalogue WHERE name = ? ORDER BY created_date DESC", .text(name))
                 .map(Self.entry)
         }
+        catalogueByName.store(entries, for: name, generation: generation)
+        return entries
     }
 
     /// Moves a connector one step: Draft → InValidation → Live → Retired.

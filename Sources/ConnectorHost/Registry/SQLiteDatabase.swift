@@ -37,7 +37,13 @@ package final class SQLiteDatabase: Sendable {
     // The connection is only touched with `lock` held.
     private nonisolated(unsafe) let handle: OpaquePointer
     private let lock = Mutex(())
+    /// Writes run so far, committed or not: caches of reads drop what was
+    /// read before the latest one (``RegistryReadCache``).
+    private let writes = Atomic<UInt64>(0)
     package let path: String
+
+    /// Moves on with every write; read it before a read whose answer is kept.
+    package var generation: UInt64 { writes.load(ordering: .acquiring) }
 
     /// Opens (creating if needed) the database at `path`; ":memory:" for one in memory.
     ///
@@ -69,6 +75,7 @@ package final class SQLiteDatabase: Sendable {
         _ body: (Transaction) throws(ConnectorHostError) -> Result
     ) throws(ConnectorHostError) -> Result {
         try lock.withLock { _ throws(ConnectorHostError) -> Result in
+            defer { writes.add(1, ordering: .releasing) }
             let transaction = Transaction(handle: handle)
             try transaction.execute("BEGIN IMMEDIATE")
             do throws(ConnectorHostError) {
