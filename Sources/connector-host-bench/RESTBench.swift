@@ -11,14 +11,6 @@ import Foundation
 import Glibc
 #endif
 
-/// What wrk measured on one URL.
-struct LoadRun {
-    var name: String
-    var requestsPerSecond: Double
-    var medianMicroseconds: Double
-    var p99Microseconds: Double
-}
-
 /// Runs the REST rows and prints them with the ratio beside its target; says
 /// why and prints nothing else when wrk or the server binary is missing.
 func runRESTBench(pluginPath: String, directory: URL) throws {
@@ -37,23 +29,23 @@ func runRESTBench(pluginPath: String, directory: URL) throws {
     print("REST (wrk on loopback, one server)    median      p99         requests/s")
     for run in runs.all {
         print(run.name.padding(toLength: 38, withPad: " ", startingAt: 0)
-            + String(format: "%.1f µs", run.medianMicroseconds).padding(toLength: 12, withPad: " ", startingAt: 0)
-            + String(format: "%.1f µs", run.p99Microseconds).padding(toLength: 12, withPad: " ", startingAt: 0)
-            + String(format: "%.0f", run.requestsPerSecond))
+            + String(format: "%.1f µs", run.medianNanoseconds / 1000).padding(toLength: 12, withPad: " ", startingAt: 0)
+            + String(format: "%.1f µs", run.p99Nanoseconds / 1000).padding(toLength: 12, withPad: " ", startingAt: 0)
+            + String(format: "%.0f", run.callsPerSecond))
     }
     print(String(
         format: "REST SDK route / /healthz, throughput at 16 connections: %.2f   (target >= 0.75)",
-        runs.sdk16.requestsPerSecond / runs.healthz16.requestsPerSecond
+        runs.sdk16.callsPerSecond / runs.healthz16.callsPerSecond
     ))
 }
 
 struct RESTRuns {
-    var healthz1: LoadRun
-    var sdk1: LoadRun
-    var healthz16: LoadRun
-    var sdk16: LoadRun
+    var healthz1: Measurement
+    var sdk1: Measurement
+    var healthz16: Measurement
+    var sdk16: Measurement
 
-    var all: [LoadRun] { [healthz1, sdk1, healthz16, sdk16] }
+    var all: [Measurement] { [healthz1, sdk1, healthz16, sdk16] }
 }
 
 func measureREST(server: String, wrk: String, pluginPath: String, directory: URL) throws -> RESTRuns {
@@ -126,43 +118,10 @@ private func servingAddress(_ output: URL, process: Process) throws -> String {
 /// One wrk run; a response other than 2xx makes the measurement worthless, and fails it.
 private func wrkRun(
     _ wrk: String, url: String, header: String?, connections: Int, seconds: Int, name: String
-) throws -> LoadRun {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: wrk)
-    let threads = min(connections, 2)
-    process.arguments = ["-t\(threads)", "-c\(connections)", "-d\(seconds)s", "--latency"]
+) throws -> Measurement {
+    let arguments = ["-t\(min(connections, 2))", "-c\(connections)", "-d\(seconds)s", "--latency"]
         + (header.map { ["-H", $0] } ?? []) + [url]
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    try process.run()
-    let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-    process.waitUntilExit()
-    guard !text.contains("Non-2xx"), !text.contains("Socket errors"),
-        let rate = number(after: "Requests/sec:", in: text),
-        let median = duration(after: "50%", in: text), let p99 = duration(after: "99%", in: text)
-    else { throw ConnectorHostError(.unavailable, "wrk on \(url) reported:\n\(text)") }
-    return LoadRun(name: name, requestsPerSecond: rate, medianMicroseconds: median, p99Microseconds: p99)
-}
-
-private func number(after label: String, in text: String) -> Double? {
-    text.split(separator: "\n").lazy.compactMap { line -> Double? in
-        let trimmed = line.trimmingCharacters(in: .whitespaces)
-        guard trimmed.hasPrefix(label) else { return nil }
-        return Double(trimmed.dropFirst(label.count).trimmingCharacters(in: .whitespaces))
-    }.first
-}
-
-/// A latency of wrk's distribution ("50%  185.00us"), in microseconds.
-private func duration(after label: String, in text: String) -> Double? {
-    for line in text.split(separator: "\n") {
-        let fields = line.split(separator: " ", omittingEmptySubsequences: true)
-        guard fields.count == 2, fields[0] == label else { continue }
-        let value = fields[1]
-        for (unit, factor) in [("us", 1.0), ("ms", 1000.0), ("s", 1_000_000.0)] where value.hasSuffix(unit) {
-            return Double(value.dropLast(unit.count)).map { $0 * factor }
-        }
-    }
-    return nil
+    return try runWrk(wrk, arguments, as: name)
 }
 
 private func executableInPath(_ name: String) -> String? {

@@ -145,8 +145,28 @@ public final class ConnectorHost: Sendable {
             }
             runtime = InProcessRuntime(image: image, shutdown: shutdownSignal)
         } else {
+            // A worker starts whenever a call needs one, long after the scan:
+            // it runs a copy of the build kept under a path of its own, which
+            // no later change in the plugin directory reaches (a changed file
+            // is a new build, for a reload to check). A signed build's
+            // signature is checked on the copy itself.
+            // Weak: the host holds the runtime that holds this.
+            let source = BuildSource(path: path) { [weak self] () throws(ConnectorHostError) -> String in
+                guard let self else { throw ConnectorHostError(.unavailable, "the host has shut down") }
+                let kept = try stageBuild(path)
+                try configuration.checkSignature(of: kept.path, source: path, description: description)
+                return kept.path
+            }
+            let served: String
+            do throws(ConnectorHostError) {
+                served = try source.keep()
+            } catch {
+                logger.error("plugin not served: its build could not be kept", metadata: ["error": "\(error)"])
+                return nil
+            }
             runtime = SandboxRuntime(
-                description: description, pluginPath: path, policy: policy, settings: configuration.sandbox(for: name),
+                description: description, pluginPath: served, source: source, policy: policy,
+                settings: configuration.sandbox(for: name),
                 clock: configuration.clock, logger: logger,
                 onQuarantine: { [onQuarantine = configuration.onQuarantine] reason in onQuarantine(name, sha256, reason) },
                 onIdleStop: { sessions.forgetAll() }

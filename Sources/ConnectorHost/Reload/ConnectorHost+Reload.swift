@@ -178,7 +178,7 @@ extension ConnectorHost {
     }
 
     /// Copies a build to `<builds>/<sha256>.so` (a document keeps its suffix), a path no other build has.
-    private func stageBuild(_ source: String) throws(ConnectorHostError) -> (path: String, sha256: String) {
+    func stageBuild(_ source: String) throws(ConnectorHostError) -> (path: String, sha256: String) {
         _ = try PluginFile.status(source)
         guard let contents = FileManager.default.contents(atPath: source) else {
             throw ConnectorHostError(.notFound, "\(source): cannot read the file")

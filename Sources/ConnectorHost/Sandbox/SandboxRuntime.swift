@@ -29,8 +29,10 @@ package final class SandboxRuntime: PluginRuntime {
         var crashes: [Duration] = []
         var lastCrash: String?
         var restarts = 0
-        /// The plugin file's size and mtime when quarantined: a new build lifts it.
+        /// The source file's size and mtime when quarantined: a new build lifts it.
         var quarantinedVersion: PluginFile.Version?
+        /// The kept copy of the build that workers load.
+        var servedPath: String
         /// Why the plugin is degraded: a worker used CPU with no call in flight
         /// and was recycled. Cleared once its successor has served a whole
         /// interval without doing the same, or by an operator's restart.
@@ -40,20 +42,21 @@ package final class SandboxRuntime: PluginRuntime {
     }
 
     package let description: PluginDescription
-    package let pluginPath: String
+    private let source: BuildSource
     private let name: String
     private let policy: ResiliencePolicy
     private let settings: SandboxSettings
     private let clock: any HostClock
     private let logger: Logger
-    private let state = Mutex(State())
+    private let state: Mutex<State>
     private let onQuarantine: @Sendable (String) -> Void
     private let onIdleStop: @Sendable () -> Void
 
     /// - Parameters:
     ///   - description: What scanning read from the file; every worker must load
     ///     the same plugin.
-    ///   - pluginPath: The plugin file.
+    ///   - pluginPath: The kept copy of the build that was scanned, which workers load.
+    ///   - source: The file it came from, watched for a new build while quarantined.
     ///   - policy: Supplies the worker's resource limits.
     ///   - settings: Worker binary, limits, restart and quarantine rules.
     ///   - clock: The time source of restart delays and crash windows.
@@ -63,15 +66,16 @@ package final class SandboxRuntime: PluginRuntime {
     ///     worker stopped for want of calls: whatever lived in it (sessions)
     ///     is gone, and no call can be using it.
     package init(
-        description: PluginDescription, pluginPath: String, policy: ResiliencePolicy, settings: SandboxSettings,
-        clock: any HostClock, logger: Logger, onQuarantine: @escaping @Sendable (String) -> Void = { _ in },
+        description: PluginDescription, pluginPath: String, source: BuildSource, policy: ResiliencePolicy,
+        settings: SandboxSettings, clock: any HostClock, logger: Logger, onQuarantine: @escaping @Sendable (String) -> Void = { _ in },
         onIdleStop: @escaping @Sendable () -> Void = {}
     ) {
         self.onQuarantine = onQuarantine
         self.onIdleStop = onIdleStop
         self.description = description
         name = description.manifest.name
-        self.pluginPath = pluginPath
+        self.source = source
+        state = Mutex(State(servedPath: pluginPath))
         self.policy = policy
         // A declarative connector's own definition names the hosts it reaches.
         var settings = settings
@@ -196,7 +200,7 @@ package final class SandboxRuntime: PluginRuntime {
     package func quarantine(because reason: String) {
         let worker = state.withLock { state -> SandboxWorker? in
             guard state.phase != .shutDown else { return nil }
-            state.quarantinedVersion = PluginFile.Version(path: pluginPath)
+            state.quarantinedVersion = PluginFile.Version(path: source.path)
             state.phase = .quarantined(reason: reason)
             state.lastCrash = state.lastCrash ?? reason
             defer { state.worker = nil }
@@ -284,7 +288,12 @@ package final class SandboxRuntime: PluginRuntime {
         case .shutDown:
             return .fail(ConnectorHostError(.unavailable, "\(description.manifest.name) is shut down"))
         case .quarantined(let reason):
-            if let version = state.quarantinedVersion, PluginFile.Version(path: pluginPath) != version {
+            if let version = state.quarantinedVersion, PluginFile.Version(path: source.path) != version {
+                do throws(ConnectorHostError) {
+                    state.servedPath = try source.keep()
+                } catch {
+                    return .fail(ConnectorHostError(error.code, "\(source.path) changed, and its new build cannot serve: \(error.message)"))
+                }
                 logger.notice("plugin file changed; lifting its quarantine")
                 state.crashes.removeAll()
                 state.quarantinedVersion = nil
@@ -372,6 +381,7 @@ package final class SandboxRuntime: PluginRuntime {
 
     private func launchWorker(notBefore: Duration?) async throws -> SandboxWorker {
         if let notBefore { try await clock.sleep(until: notBefore) }
+        let pluginPath = state.withLock { $0.servedPath }
         do throws(ConnectorHostError) {
             let loaded = try await SandboxLoader.load(
                 pluginPath: pluginPath, policy: policy, settings: settings, clock: clock, logger: logger,
@@ -563,7 +573,7 @@ package final class SandboxRuntime: PluginRuntime {
             state.crashes = state.crashes.filter { now - $0 < settings.crashWindow } + [now]
             state.lastCrash = reason
             if state.crashes.count >= settings.quarantineThreshold {
-                state.quarantinedVersion = PluginFile.Version(path: pluginPath)
+                state.quarantinedVersion = PluginFile.Version(path: source.path)
                 state.phase = .quarantined(
                     reason: "it crashed \(state.crashes.count) times within \(settings.crashWindow.secondsText); last: \(reason)"
                 )

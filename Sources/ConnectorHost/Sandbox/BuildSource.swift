@@ -1,0 +1,18 @@
+/// Where a sandboxed plugin's build comes from: the file an operator replaces,
+/// and how to keep a copy of what it holds where no later change reaches it.
+///
+/// A worker starts whenever a call needs one, long after the scan, so it runs
+/// a kept copy; a new build in the file lifts a quarantine only once it has
+/// been kept (and its signature checked) as the first one was.
+package struct BuildSource: Sendable {
+    /// The file in the plugin directory (or a reload's own copy).
+    package let path: String
+    /// Copies what `path` holds now and answers the copy's path; throws when
+    /// it cannot be kept or its signature does not hold.
+    package let keep: @Sendable () throws(ConnectorHostError) -> String
+
+    package init(path: String, keep: @escaping @Sendable () throws(ConnectorHostError) -> String) {
+        self.path = path
+        self.keep = keep
+    }
+}
