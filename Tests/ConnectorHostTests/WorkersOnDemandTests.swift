@@ -156,11 +156,9 @@ import Glibc
         await rig.host.shutdown()
     }
 
-    /// A worker that never finishes loading (its constructor spins), served
-    /// under a description the scan cache holds for the file: a call waits for
-    /// the start only within its own time limit; the start goes on, bounded by
-    /// the load timeout.
-    @Test func aCallWaitsForTheStartOnlyWithinItsTimeLimit() async throws {
+    /// A host whose one plugin, alpha as the scan cache describes it, is a
+    /// file whose worker never finishes loading (its constructor spins).
+    static func slowStartingHost(clock: ManualClock, policy: ResilienceOverrides) async throws -> (ConnectorHost, Connector) {
         let directory = try TestSupport.temporaryDirectory()
         let path = directory.appendingPathComponent("slow-start.so").path
         try FileManager.default.copyItem(atPath: TestSupport.fixture("hostile-constructor-spin"), toPath: path)
@@ -169,17 +167,25 @@ import Glibc
         )
         let cache = InMemoryScanCache()
         await cache.store(.accepted(alpha), for: try ScanKey(path: path))
-        let clock = ManualClock()
         var configuration = TestSupport.configuration(pluginDirectory: directory.path)
         configuration.clock = clock
         configuration.scanCache = cache
         configuration.sandbox.idleCPULimit = nil
+        configuration.resilience = policy
+        let host = try await ConnectorHost.start(configuration: configuration, logger: TestSupport.quietLogger)
+        return (host, try host.connector(named: "alpha"))
+    }
+
+    /// A worker that never finishes loading (its constructor spins), served
+    /// under a description the scan cache holds for the file: a call waits for
+    /// the start only within its own time limit; the start goes on, bounded by
+    /// the load timeout.
+    @Test func aCallWaitsForTheStartOnlyWithinItsTimeLimit() async throws {
+        let clock = ManualClock()
         var policy = ResilienceOverrides()
         policy.timeout = .seconds(1)
         policy.maxRetries = 0
-        configuration.resilience = policy
-        let host = try await ConnectorHost.start(configuration: configuration, logger: TestSupport.quietLogger)
-        let plugin = try host.connector(named: "alpha")
+        let (host, plugin) = try await Self.slowStartingHost(clock: clock, policy: policy)
 
         let call = Task { await hostError { () async throws(ConnectorHostError) in try await plugin.call(.metadataGet, session: nil) } }
         // The call's wait, due at its time limit, is the first of the clock's sleepers (the load's is at 30 s).
@@ -204,19 +210,7 @@ import Glibc
     /// the plugin: the guard repeats it even for an operation that is not
     /// idempotent, and the breaker (opened by one failure here) counts none.
     @Test func anAttemptThatOutlastsTheStartIsRetriedWhateverTheOperationAndNotCounted() async throws {
-        let directory = try TestSupport.temporaryDirectory()
-        let path = directory.appendingPathComponent("slow-start.so").path
-        try FileManager.default.copyItem(atPath: TestSupport.fixture("hostile-constructor-spin"), toPath: path)
-        let alpha = try await ConnectorHost.inspect(
-            pluginAt: TestSupport.fixture("alpha"), sandbox: TestSupport.sandbox, logger: TestSupport.quietLogger
-        )
-        let cache = InMemoryScanCache()
-        await cache.store(.accepted(alpha), for: try ScanKey(path: path))
         let clock = ManualClock()
-        var configuration = TestSupport.configuration(pluginDirectory: directory.path)
-        configuration.clock = clock
-        configuration.scanCache = cache
-        configuration.sandbox.idleCPULimit = nil
         var policy = ResilienceOverrides()
         policy.timeout = .seconds(1)
         policy.maxRetries = 1
@@ -224,9 +218,7 @@ import Glibc
         policy.backoff = .linear
         policy.jitter = false
         policy.breakerThreshold = 1
-        configuration.resilience = policy
-        let host = try await ConnectorHost.start(configuration: configuration, logger: TestSupport.quietLogger)
-        let plugin = try host.connector(named: "alpha")
+        let (host, plugin) = try await Self.slowStartingHost(clock: clock, policy: policy)
 
         let call = Task {
             await hostError { () async throws(ConnectorHostError) in
