@@ -322,7 +322,7 @@ FUZZ_CFLAGS := -std=c99 -O1 -g -Wall -Wextra -Werror -Iinclude -ISources/CConnec
   -ISources/CConnectorHostFFI/include
 
 LIBRARY := Sources/ConnectorHost
-FUZZ_MODEL := $(addprefix $(LIBRARY)/,Errors/ConnectorHostError.swift Clock/Duration+Units.swift JSON/Base64.swift JSON/JSONValue.swift \
+FUZZ_MODEL := $(addprefix $(LIBRARY)/,Errors/ConnectorHostError.swift Clock/Duration+Units.swift JSON/Base64.swift JSON/Hex.swift JSON/JSONValue.swift JSON/JSONValue+Parsing.swift JSON/JSONValidator.swift \
   $(addprefix Plugin/,APIGroup.swift CustomValue.swift PluginDescription.swift PluginFunction.swift \
   PluginManifest.swift PluginSecret.swift ResilienceOverrides.swift StandardOperation.swift ValueType.swift))
 JSON_SCAN := Sources/CConnectorHostJSON/JSONScan.c
@@ -335,12 +335,14 @@ FUZZ_CUSTOM_CALL := $(addprefix $(LIBRARY)/Runtime/,CustomFunctionRequest.swift 
 FUZZ_LIBRARY_wire := $(FUZZ_MODEL) $(FUZZ_CUSTOM_CALL) $(LIBRARY)/Resilience/ResiliencePolicy.swift \
   $(addprefix $(LIBRARY)/Plugin/,ABISizes.swift DescriptorValidator.swift PluginDescription+Bounds.swift) \
   $(addprefix $(LIBRARY)/Sandbox/,Frame.swift WireBytes.swift SandboxMessages.swift)
+FUZZ_C_wire := $(JSON_SCAN)
 FUZZ_LIBRARY_descriptor := $(FUZZ_MODEL) \
   $(addprefix $(LIBRARY)/Plugin/,ABISizes.swift DescriptorValidator.swift PluginDescription+Bounds.swift)
-FUZZ_LIBRARY_json := $(addprefix $(LIBRARY)/,JSON/JSONValidator.swift JSON/JSONValue.swift Errors/ConnectorHostError.swift)
+FUZZ_C_descriptor := $(JSON_SCAN)
+FUZZ_LIBRARY_json := $(addprefix $(LIBRARY)/,JSON/JSONValidator.swift JSON/JSONValue.swift JSON/JSONValue+Parsing.swift Errors/ConnectorHostError.swift)
 FUZZ_C_json := $(JSON_SCAN)
-FUZZ_LIBRARY_custom-arguments := $(FUZZ_MODEL) $(FUZZ_CUSTOM_CALL) $(LIBRARY)/JSON/JSONValidator.swift \
-  $(addprefix $(LIBRARY)/Plugin/,CustomFunctionCall.swift CustomValue+JSON.swift HostAllocator.swift) \
+FUZZ_LIBRARY_custom-arguments := $(FUZZ_MODEL) $(FUZZ_CUSTOM_CALL) \
+  $(addprefix $(LIBRARY)/Plugin/,CustomFunctionCall.swift CustomValue+JSON.swift HostAllocator.swift PluginMessage.swift) \
   $(LIBRARY)/Runtime/PluginCallContext.swift $(LIBRARY)/Host/ShutdownSignal.swift $(LIBRARY)/System/MonotonicClock.swift
 FUZZ_C_custom-arguments := $(JSON_SCAN) Sources/CConnectorHostFFI/FFICall.c
 FUZZ_LINK_custom-arguments := -lffi

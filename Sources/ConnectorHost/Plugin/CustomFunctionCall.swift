@@ -111,7 +111,7 @@ package enum CustomFunctionCall {
                     .pluginError, "\(plugin) \(function.name): \(HostAllocator.foreignBlock("context->message"))"
                 )
             }
-            message = PluginImage.boundedMessage(text)
+            message = PluginMessage.bounded(text)
             HostAllocator.release(text)
         }
         let outcome = PluginReply(

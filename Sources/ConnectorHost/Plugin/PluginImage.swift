@@ -162,21 +162,6 @@ package final class PluginImage: @unchecked Sendable {
         )
     }
 
-    /// A plugin's error message, read up to `CH_MAX_MESSAGE_BYTES` (at a
-    /// character boundary) so that it fits a sandbox frame beside the largest
-    /// body, in either runtime; a longer one says it was cut.
-    package static func boundedMessage(_ text: UnsafePointer<CChar>) -> String {
-        let limit = Int(CH_MAX_MESSAGE_BYTES)
-        let length = strnlen(text, limit + 1)
-        let bytes = UnsafeRawBufferPointer(start: text, count: min(length, limit))
-        guard length > limit else { return String(decoding: bytes, as: UTF8.self) }
-        // Back off to the start of a character rather than split one.
-        var end = bytes.count
-        while end > 0, bytes[end - 1] & 0xC0 == 0x80 { end -= 1 }
-        if end > 0, bytes[end - 1] >= 0xC0 { end -= 1 }
-        return String(decoding: bytes[..<end], as: UTF8.self) + " … (cut at CH_MAX_MESSAGE_BYTES, \(limit) bytes)"
-    }
-
     /// Moves what the plugin put in `response` into Swift values and frees it.
     ///
     /// The memory rules of the header are checked here, in either runtime: a
@@ -184,7 +169,7 @@ package final class PluginImage: @unchecked Sendable {
     /// freed; a body over `CH_MAX_RESPONSE_BYTES`, or one whose length counts a
     /// C string's terminating NUL, is refused. Each fails the call with
     /// `plugin_error` naming the mistake. A message is read up to
-    /// `CH_MAX_MESSAGE_BYTES` (``boundedMessage(_:)``).
+    /// `CH_MAX_MESSAGE_BYTES` (``PluginMessage/bounded(_:)``).
     package static func takeReply(status: ch_status, response: inout ch_response) -> PluginReply {
         var mistakes: [String] = []
         var body: [UInt8] = []
@@ -206,7 +191,7 @@ package final class PluginImage: @unchecked Sendable {
         var message: String?
         if let text = response.message {
             if HostAllocator.owns(text) {
-                message = boundedMessage(text)
+                message = PluginMessage.bounded(text)
                 HostAllocator.release(text)
             } else {
                 mistakes.append(HostAllocator.foreignBlock("response->message"))

@@ -17,12 +17,12 @@ public struct PluginSecret: Sendable, Hashable, Codable, CustomStringConvertible
         public let hash: [UInt8]
     }
 
-    private enum Form: Hashable {
+    enum Form: Hashable {
         case revealed(String)
         case digest(Digest)
     }
 
-    private let form: Form
+    let form: Form
 
     /// Wraps a secret so that printing it shows `********`.
     public init(_ revealed: String) { form = .revealed(revealed) }
@@ -43,38 +43,6 @@ public struct PluginSecret: Sendable, Hashable, Codable, CustomStringConvertible
         return digest
     }
 
-    /// This secret as a digest under `salt`; a digest stays as it is.
-    public func digested(salt: [UInt8]) -> PluginSecret {
-        guard case .revealed(let text) = form else { return self }
-        return PluginSecret(digest: Digest(salt: salt, hash: Credentials.secretHash(text, salt: salt)))
-    }
-
-    /// Whether `presented` — what a loaded plugin's descriptor says — is this
-    /// secret: the same text, or text whose HMAC under this digest's salt is
-    /// this digest. A digest never admits a digest: only a plugin's own text
-    /// proves it knows the secret.
-    public func admits(_ presented: PluginSecret) -> Bool {
-        guard case .revealed(let text) = presented.form else { return false }
-        switch form {
-        case .revealed(let own): return own == text
-        case .digest(let digest): return Credentials.secret(text, matches: digest.hash, salt: digest.salt)
-        }
-    }
-
-    /// Whether this is the secret a registration keeps as `hash` under `salt`:
-    /// its text's HMAC is `hash`, or it is a digest under the same salt equal
-    /// to `hash` — which only a scan of a file carrying the secret produced.
-    /// Compares in constant time.
-    public func matches(registrationHash hash: [UInt8], salt: [UInt8]) -> Bool {
-        switch form {
-        case .revealed(let text):
-            return Credentials.secret(text, matches: hash, salt: salt)
-        case .digest(let digest):
-            guard digest.salt == salt, digest.hash.count == hash.count else { return false }
-            return zip(digest.hash, hash).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
-        }
-    }
-
     /// Always `********`: a secret never reaches a log or a message.
     public var description: String { "********" }
 
@@ -91,8 +59,8 @@ public struct PluginSecret: Sendable, Hashable, Codable, CustomStringConvertible
             return
         }
         let container = try decoder.container(keyedBy: DigestKeys.self)
-        guard let salt = Credentials.bytes(hex: try container.decode(String.self, forKey: .salt)),
-            let hash = Credentials.bytes(hex: try container.decode(String.self, forKey: .hmacSHA256))
+        guard let salt = Hex.bytes(try container.decode(String.self, forKey: .salt)),
+            let hash = Hex.bytes(try container.decode(String.self, forKey: .hmacSHA256))
         else {
             throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "a digest is hex"))
         }
@@ -106,8 +74,8 @@ public struct PluginSecret: Sendable, Hashable, Codable, CustomStringConvertible
             try container.encode(text)
         case .digest(let digest):
             var container = encoder.container(keyedBy: DigestKeys.self)
-            try container.encode(Credentials.hex(digest.salt), forKey: .salt)
-            try container.encode(Credentials.hex(digest.hash), forKey: .hmacSHA256)
+            try container.encode(Hex.text(digest.salt), forKey: .salt)
+            try container.encode(Hex.text(digest.hash), forKey: .hmacSHA256)
         }
     }
 }

@@ -29,7 +29,7 @@ extension Registry {
                     .text(timestamp())
                 )
                 let rotated = transaction.changes
-                let id = "admin-configured-" + Credentials.hex(Credentials.randomBytes(4))
+                let id = "admin-configured-" + Hex.text(Credentials.randomBytes(4))
                 try transaction.execute(
                     "INSERT INTO tokens (id, org_id, token_hash, created_at) VALUES (?, NULL, ?, ?)",
                     .text(id), .text(hash), .text(timestamp())
@@ -46,7 +46,7 @@ extension Registry {
             let token = Credentials.newSecret(prefix: "cha_")
             try transaction.execute(
                 "INSERT INTO tokens (id, org_id, token_hash, created_at) VALUES (?, NULL, ?, ?)",
-                .text("admin-" + Credentials.hex(Credentials.randomBytes(4))), .text(Credentials.tokenHash(token)),
+                .text("admin-" + Hex.text(Credentials.randomBytes(4))), .text(Credentials.tokenHash(token)),
                 .text(timestamp())
             )
             try audit(transaction, actor: .admin, action: "admin token generated", subject: nil)
@@ -60,7 +60,7 @@ extension Registry {
     /// - Returns: The token's ID and the token — shown this once.
     public func issueAdminToken(by actor: Principal) throws(ConnectorHostError) -> (id: String, token: String) {
         try database.write { transaction throws(ConnectorHostError) in
-            let id = "admin-" + Credentials.hex(Credentials.randomBytes(6))
+            let id = "admin-" + Hex.text(Credentials.randomBytes(6))
             let token = Credentials.newSecret(prefix: "cha_")
             try transaction.execute(
                 "INSERT INTO tokens (id, org_id, token_hash, created_at) VALUES (?, NULL, ?, ?)",
@@ -153,7 +153,7 @@ extension Registry {
             guard try transaction.row("SELECT id FROM orgs WHERE id = ?", .text(org)) != nil else {
                 throw ConnectorHostError(.notFound, "no org '\(org)'")
             }
-            let id = "tok_" + Credentials.hex(Credentials.randomBytes(6))
+            let id = "tok_" + Hex.text(Credentials.randomBytes(6))
             let token = Credentials.newSecret(prefix: "cht_")
             try transaction.execute(
                 "INSERT INTO tokens (id, org_id, token_hash, created_at) VALUES (?, ?, ?, ?)",

@@ -4,7 +4,7 @@
 extension Registry {
     /// Saves a new draft for `principal`.
     public func createDraft(_ document: JSONValue, by principal: Principal) throws(ConnectorHostError) -> BuilderDraft {
-        let id = "draft_" + Credentials.hex(Credentials.randomBytes(8))
+        let id = "draft_" + Hex.text(Credentials.randomBytes(8))
         let now = timestamp()
         try database.write { transaction throws(ConnectorHostError) in
             try transaction.execute(

@@ -14,7 +14,7 @@ extension Registry {
         guard !name.isEmpty, name.count <= 128 else {
             throw ConnectorHostError(.invalidRequest, "a connection's name is 1 to 128 characters")
         }
-        let id = "conn_" + Credentials.hex(Credentials.randomBytes(8))
+        let id = "conn_" + Hex.text(Credentials.randomBytes(8))
         let sealed = try vault.seal(settings, for: ConnectionBinding(id: id, org: org, connector: connector))
         let now = timestamp()
         try database.write { transaction throws(ConnectorHostError) in

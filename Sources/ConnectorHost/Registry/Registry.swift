@@ -99,43 +99,14 @@ enum Credentials {
         return (0..<count).map { _ in UInt8.random(in: 0...255, using: &generator) }
     }
 
-    static func hex(_ bytes: some Sequence<UInt8>) -> String {
-        // A token's hash is written out on every request's path: a
-        // String(format:) per byte cost ten times the SHA-256 itself.
-        var text: [UInt8] = []
-        text.reserveCapacity(bytes.underestimatedCount * 2)
-        for byte in bytes {
-            text.append(hexDigits[Int(byte >> 4)])
-            text.append(hexDigits[Int(byte & 0x0F)])
-        }
-        return String(decoding: text, as: UTF8.self)
-    }
-
-    /// The bytes of lowercase or uppercase hex; nil for anything else.
-    static func bytes(hex: String) -> [UInt8]? {
-        let digits = Array(hex.utf8)
-        guard digits.count.isMultiple(of: 2) else { return nil }
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(digits.count / 2)
-        for index in stride(from: 0, to: digits.count, by: 2) {
-            guard let high = UInt8(String(UnicodeScalar(digits[index])), radix: 16),
-                let low = UInt8(String(UnicodeScalar(digits[index + 1])), radix: 16)
-            else { return nil }
-            bytes.append(high << 4 | low)
-        }
-        return bytes
-    }
-
-    private static let hexDigits = Array("0123456789abcdef".utf8)
-
     /// A token or secret: 32 random bytes, as hex, with a readable prefix.
     static func newSecret(prefix: String) -> String {
-        prefix + hex(randomBytes(32))
+        prefix + Hex.text(randomBytes(32))
     }
 
     /// Tokens are random and long: an unsalted SHA-256 is safe to look them up by.
     static func tokenHash(_ token: String) -> String {
-        hex(SHA256.hash(data: Data(token.utf8)))
+        Hex.text(SHA256.hash(data: Data(token.utf8)))
     }
 
     static func secretHash(_ secret: String, salt: [UInt8]) -> [UInt8] {
