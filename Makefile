@@ -32,6 +32,8 @@ AUTHLIB_VERSION := 1.9.10
 # libarchive-dev unpacks uploaded distributions.
 APT_PACKAGES := libffi-dev libcurl4-openssl-dev libsqlite3-dev bubblewrap libseccomp-dev libarchive-dev
 BROWSER_PACKAGES := chromium chromium-driver
+# The registry's tests run against a throwaway PostgreSQL cluster too (Tests/postgres).
+TEST_PACKAGES := postgresql
 # make bench's peers: a C++ gRPC echo, and nginx driven by wrk.
 BENCH_PACKAGES := libgrpc++-dev nginx-light wrk
 SELENIUM_VERSION := 4.40.0
@@ -42,7 +44,7 @@ RUN_PORT ?= 8080
 PLUGIN_CFLAGS := -std=c99 -O2 -g -Wall -Wextra -Werror -pedantic -fPIC -fvisibility=hidden -Iinclude
 HEADER := include/connector_host.h include/module.modulemap
 
-.PHONY: all deps browser-deps build plugins fixtures test test-console test-leaks schemathesis schemathesis-full fuzz fuzz-short fuzz-build run bench bench-deps docs docs-check clean
+.PHONY: all deps browser-deps test-deps build plugins fixtures test test-console test-leaks schemathesis schemathesis-full fuzz fuzz-short fuzz-build run bench bench-deps docs docs-check clean
 
 all: build plugins
 
@@ -58,6 +60,9 @@ endef
 
 deps:
 	$(call apt_install,$(APT_PACKAGES))
+
+test-deps:
+	$(call apt_install,$(TEST_PACKAGES))
 
 # The console's browser tests: headless Chromium and its driver.
 browser-deps:
@@ -194,7 +199,7 @@ $(BUILD)/fixtures/not-a-plugin.so: Tests/ConnectorHostTests/Fixtures/not-a-plugi
 
 # After the suite, no sandbox worker it started may be left: each carries the
 # run's marker in its environment.
-test: deps browser-deps plugins fixtures $(VENV)/bin/schemathesis $(VENV)/.http-servers-$(HTTPBIN_VERSION)-$(AUTHLIB_VERSION) \
+test: deps browser-deps test-deps plugins fixtures $(VENV)/bin/schemathesis $(VENV)/.http-servers-$(HTTPBIN_VERSION)-$(AUTHLIB_VERSION) \
   $(VENV)/.selenium-$(SELENIUM_VERSION)
 	$(SWIFT) build --build-tests
 	$(MAKE) --no-print-directory docs-check
@@ -225,7 +230,7 @@ $(VENV)/.selenium-$(SELENIUM_VERSION): $(VENV)/bin/schemathesis
 # (Sources/NAME/NAME.docc) become build/docs/NAME, a static site: serve
 # build/docs and open /NAME/documentation/name. No network is needed.
 DOCS := $(BUILD)/docs
-DOCUMENTED := ConnectorHost ConnectorHostServer
+DOCUMENTED := ConnectorHost ConnectorHostRegistry ConnectorHostServer
 
 docs: deps
 	@mkdir -p $(DOCS)

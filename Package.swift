@@ -9,6 +9,7 @@ let package = Package(
     name: "ConnectorHost",
     products: [
         .library(name: "ConnectorHost", targets: ["ConnectorHost"]),
+        .library(name: "ConnectorHostRegistry", targets: ["ConnectorHostRegistry"]),
         .library(name: "ConnectorHostServer", targets: ["ConnectorHostServer"]),
         .executable(name: "connector-host", targets: ["connector-host"]),
         .executable(name: "connector-host-worker", targets: ["connector-host-worker"]),
@@ -27,6 +28,9 @@ let package = Package(
         .package(url: "https://github.com/mattpolzin/OpenAPIKit", from: "6.4.0", traits: []),
         // Declarative connector documents in YAML.
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        // Fleet mode: the registry in PostgreSQL.
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         // make docs: `swift package generate-documentation` for the library products.
         .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
     ],
@@ -60,11 +64,25 @@ let package = Package(
                 "CConnectorHostFFI",
                 "CConnectorHostJSON",
                 "CConnectorHostCurl",
-                "CSQLite",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        // The registry of orgs, tokens, registrations and the catalogue: SQLite
+        // by default, PostgreSQL for a fleet of hosts.
+        .target(
+            name: "ConnectorHostRegistry",
+            dependencies: [
+                "ConnectorHost",
+                "CSQLite",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
@@ -73,6 +91,7 @@ let package = Package(
             name: "ConnectorHostServer",
             dependencies: [
                 "ConnectorHost",
+                "ConnectorHostRegistry",
                 "CArchive",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -91,7 +110,7 @@ let package = Package(
         .executableTarget(
             name: "connector-host-bench",
             dependencies: [
-                "ConnectorHost", "ConnectorHostABI",
+                "ConnectorHost", "ConnectorHostRegistry", "ConnectorHostABI",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -115,6 +134,7 @@ let package = Package(
             name: "connector-host",
             dependencies: [
                 "ConnectorHost",
+                "ConnectorHostRegistry",
                 "ConnectorHostServer",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -129,7 +149,7 @@ let package = Package(
         .testTarget(
             name: "ConnectorHostTests",
             dependencies: [
-                "ConnectorHost", "ConnectorHostABI", "SharedTestSupport",
+                "ConnectorHost", "ConnectorHostRegistry", "ConnectorHostABI", "SharedTestSupport",
                 .product(name: "Metrics", package: "swift-metrics"),
             ],
             // Plugins the Makefile builds to build/fixtures; C, so not part of the Swift target.
@@ -138,7 +158,7 @@ let package = Package(
         .testTarget(
             name: "ConnectorHostServerTests",
             dependencies: [
-                "ConnectorHostServer", "ConnectorHost", "SharedTestSupport",
+                "ConnectorHostServer", "ConnectorHost", "ConnectorHostRegistry", "SharedTestSupport",
                 .product(name: "OpenAPIKit30", package: "OpenAPIKit"),
             ]
         ),

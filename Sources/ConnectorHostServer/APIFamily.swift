@@ -1,4 +1,5 @@
 import ConnectorHost
+import ConnectorHostRegistry
 import HTTPTypes
 
 /// The API family a path belongs to. A client written against one of the

@@ -1,4 +1,5 @@
 import ConnectorHost
+import ConnectorHostRegistry
 import Hummingbird
 
 /// What only the admin token may do: orgs and their tokens, the audit trail.
@@ -24,26 +25,26 @@ enum AdminRoutes {
         admin.post("orgs") { request, context in
             try context.requireAdmin()
             let body = try await request.decodeJSON(NewOrg.self, limit: 64 << 10)
-            return JSONBody.response(try state.registry.createOrg(id: body.id, name: body.name, by: .admin), status: .created)
+            return JSONBody.response(try await state.registry.createOrg(id: body.id, name: body.name, by: .admin), status: .created)
         }
         admin.get("orgs") { _, context in
             try context.requireAdmin()
-            return JSONBody.response(["orgs": try state.registry.orgs()])
+            return JSONBody.response(["orgs": try await state.registry.orgs()])
         }
         admin.post("orgs/:orgId/tokens") { _, context in
             try context.requireAdmin()
             let org = try parameter("orgId", context)
-            let issued = try state.registry.issueToken(for: org, by: .admin)
+            let issued = try await state.registry.issueToken(for: org, by: .admin)
             return JSONBody.response(IssuedToken(id: issued.id, org: org, token: issued.token), status: .created)
         }
         admin.post("tokens") { _, context in
             try context.requireAdmin()
-            let issued = try state.registry.issueAdminToken(by: .admin)
+            let issued = try await state.registry.issueAdminToken(by: .admin)
             return JSONBody.response(IssuedAdminToken(id: issued.id, token: issued.token), status: .created)
         }
         admin.get("tokens") { _, context in
             try context.requireAdmin()
-            return JSONBody.response(["tokens": try state.registry.tokens()])
+            return JSONBody.response(["tokens": try await state.registry.tokens()])
         }
         admin.delete("tokens/:tokenId") { _, context in
             try context.requireAdmin()
@@ -53,12 +54,12 @@ enum AdminRoutes {
                     .conflict, "a token cannot revoke itself; revoke '\(id)' with another admin token (POST /admin/tokens issues one)"
                 )
             }
-            try state.registry.revokeToken(id: id, by: .admin)
+            try await state.registry.revokeToken(id: id, by: .admin)
             return JSONBody.response(["revoked": true])
         }
         admin.get("audit") { _, context in
             try context.requireAdmin()
-            return JSONBody.response(["entries": try state.registry.auditTrail()])
+            return JSONBody.response(["entries": try await state.registry.auditTrail()])
         }
     }
 }

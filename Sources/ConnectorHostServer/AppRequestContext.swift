@@ -1,4 +1,5 @@
 import ConnectorHost
+import ConnectorHostRegistry
 import Hummingbird
 
 /// The request context of every route: who is calling, once authenticated.

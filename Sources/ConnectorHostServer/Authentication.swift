@@ -1,4 +1,5 @@
 import ConnectorHost
+import ConnectorHostRegistry
 import HTTPTypes
 import Hummingbird
 
@@ -25,7 +26,7 @@ struct Authentication: RouterMiddleware {
                 .unauthorized, "a token is needed: send it in the authToken header or as Authorization: Bearer TOKEN"
             ))
         }
-        guard let identity = try registry.identify(token) else {
+        guard let identity = try await registry.identify(token) else {
             throw TokenRefused(error: ConnectorHostError(.unauthorized, "the token is not valid (unknown or revoked)"))
         }
         var context = context

@@ -1,4 +1,5 @@
 import ConnectorHost
+import ConnectorHostRegistry
 import Foundation
 
 /// Publishing a builder draft: a new version of a declarative connector,
@@ -34,7 +35,7 @@ enum BuilderPublishing {
         guard draft.org == nil || request.org == nil || request.org == draft.org else {
             throw ConnectorHostError(.invalidRequest, "\(draft.id) belongs to org '\(draft.org ?? "")', not '\(request.org ?? "")'")
         }
-        guard try state.registry.orgExists(org) else { throw ConnectorHostError(.notFound, "no org '\(org)'") }
+        guard try await state.registry.orgExists(org) else { throw ConnectorHostError(.notFound, "no org '\(org)'") }
         guard let version = SemanticVersion(request.version) else {
             throw ConnectorHostError(.invalidRequest, "version '\(request.version)' is not a semantic version such as 1.2.0")
         }
@@ -53,7 +54,7 @@ enum BuilderPublishing {
                 "every operation must pass a test with its current definition before publishing; not yet: \(untested.joined(separator: ", "))"
             )
         }
-        let published = try state.registry.publications(ofDraft: draft.id)
+        let published = try await state.registry.publications(ofDraft: draft.id)
         if let first = published.first, first.slug != connector.slug {
             throw ConnectorHostError(
                 .conflict, "the slug is fixed by the first publication: '\(first.slug)', not '\(connector.slug)'; set slug: \(first.slug)"
@@ -65,7 +66,7 @@ enum BuilderPublishing {
             )
         }
 
-        let registered = try state.registry.register(org: org, name: connector.slug, version: request.version, by: principal)
+        let registered = try await state.registry.register(org: org, name: connector.slug, version: request.version, by: principal)
         let registration = registered.registration
         fields["registration"] = .object([
             "key": .string(registration.key), "secret": .string(registered.secret),
@@ -84,7 +85,7 @@ enum BuilderPublishing {
             )
         } catch {
             // Nothing was published: the version may be published again.
-            try? state.registry.deleteRegistration(org: org, id: registration.id, by: principal)
+            try? await state.registry.deleteRegistration(org: org, id: registration.id, by: principal)
             throw error
         }
         let examples = currentExamples(of: draft)
@@ -94,11 +95,11 @@ enum BuilderPublishing {
                 operation: example.operation, mandatory: true, outcome: .pass, detail: "tested \(example.passedAt)"
             )
         })
-        _ = try state.registry.transition(
+        _ = try await state.registry.transition(
             id: entry.id, to: .inValidation, report: String(decoding: JSONBody.encode(report), as: UTF8.self), by: principal
         )
         let live = try await Publishing.move(entry.id, to: .live, scope: scope, credentials: [], by: principal, state: state)
-        return try state.registry.recordPublication(BuilderPublication(
+        return try await state.registry.recordPublication(BuilderPublication(
             draftId: draft.id, version: request.version, slug: connector.slug, org: org, scope: scope,
             changelog: changelog, catalogueId: live.id, document: document, examples: examples.map(\.example)
         ), by: principal)

@@ -1,4 +1,5 @@
 import ConnectorHost
+import ConnectorHostRegistry
 import Foundation
 import Hummingbird
 
@@ -91,52 +92,52 @@ enum BuilderRoutes {
         let builder = router.group("builder")
         builder.get("drafts") { _, context in
             let principal = try context.requirePrincipal()
-            return JSONBody.response(["drafts": try state.registry.drafts(visibleTo: principal).map(DraftView.init)])
+            return JSONBody.response(["drafts": try await state.registry.drafts(visibleTo: principal).map(DraftView.init)])
         }
         builder.post("drafts") { request, context in
             let principal = try context.requirePrincipal()
             let document = try await request.decodeJSON(DocumentBody.self, limit: limit).value()
-            return JSONBody.response(DraftView(draft: try state.registry.createDraft(document, by: principal)), status: .created)
+            return JSONBody.response(DraftView(draft: try await state.registry.createDraft(document, by: principal)), status: .created)
         }
         builder.get("drafts/:id") { _, context in
             let principal = try context.requirePrincipal()
-            return JSONBody.response(DraftView(draft: try state.registry.draft(id: try parameter("id", context), visibleTo: principal)))
+            return JSONBody.response(DraftView(draft: try await state.registry.draft(id: try parameter("id", context), visibleTo: principal)))
         }
         builder.put("drafts/:id") { request, context in
             let principal = try context.requirePrincipal()
             let id = try parameter("id", context)
             let document = try await request.decodeJSON(DocumentBody.self, limit: limit).value()
-            return JSONBody.response(DraftView(draft: try state.registry.updateDraft(id: id, document: document, by: principal)))
+            return JSONBody.response(DraftView(draft: try await state.registry.updateDraft(id: id, document: document, by: principal)))
         }
         builder.delete("drafts/:id") { _, context in
             let principal = try context.requirePrincipal()
-            try state.registry.deleteDraft(id: try parameter("id", context), by: principal)
+            try await state.registry.deleteDraft(id: try parameter("id", context), by: principal)
             return JSONBody.response(["deleted": true])
         }
         builder.post("drafts/:id/test") { request, context in
             let principal = try context.requirePrincipal()
-            let draft = try state.registry.draft(id: try parameter("id", context), visibleTo: principal)
+            let draft = try await state.registry.draft(id: try parameter("id", context), visibleTo: principal)
             let body = try await request.decodeJSON(TestBody.self, limit: 256 << 10)
             return JSONBody.response(try await test(draft, body, state: state, principal: principal))
         }
         builder.post("drafts/:id/retest") { request, context in
             let principal = try context.requirePrincipal()
-            let draft = try state.registry.draft(id: try parameter("id", context), visibleTo: principal)
+            let draft = try await state.registry.draft(id: try parameter("id", context), visibleTo: principal)
             let body = try await request.decodeJSON(RetestBody.self, limit: 64 << 10)
             let results = try await retest(draft, credentials: body.credentials ?? [:], state: state, principal: principal)
-            let after = try state.registry.draft(id: draft.id, visibleTo: principal)
+            let after = try await state.registry.draft(id: draft.id, visibleTo: principal)
             return JSONBody.response(RetestList(results: results, untestedOperations: after.untestedOperations))
         }
         builder.post("drafts/:id/publish") { request, context in
             let principal = try context.requirePrincipal()
-            let draft = try state.registry.draft(id: try parameter("id", context), visibleTo: principal)
+            let draft = try await state.registry.draft(id: try parameter("id", context), visibleTo: principal)
             let body = try await request.decodeJSON(BuilderPublishing.Request.self, limit: 64 << 10)
             return JSONBody.response(try await BuilderPublishing.publish(draft, body, by: principal, state: state), status: .created)
         }
         builder.get("drafts/:id/publications") { _, context in
             let principal = try context.requirePrincipal()
-            let draft = try state.registry.draft(id: try parameter("id", context), visibleTo: principal)
-            return JSONBody.response(["publications": try state.registry.publications(ofDraft: draft.id)])
+            let draft = try await state.registry.draft(id: try parameter("id", context), visibleTo: principal)
+            return JSONBody.response(["publications": try await state.registry.publications(ofDraft: draft.id)])
         }
         builder.post("documents/yaml") { request, context in
             _ = try context.requirePrincipal()
@@ -188,7 +189,7 @@ enum BuilderRoutes {
         // Kept with the parameters it was sent with, so that a later edit can be re-tested against it.
         var example = shown.objectValue ?? [:]
         example["parameters"] = masked(.object(parameters), secrets: secrets)
-        try state.registry.recordTestPass(
+        try await state.registry.recordTestPass(
             draft: draft.id, operation: body.operation, definitionSHA256: digest, example: .object(example), by: principal
         )
         return TestView(result: shown, passed: true, kept: true)

@@ -1,4 +1,5 @@
 import ConnectorHost
+import ConnectorHostRegistry
 
 /// Which catalogue entry `GET /v2/connectors/read/{id}` answers. Obsrv reads a
 /// connector by its `connector_id` (the connector's name, e.g. `tracker`): the
@@ -10,8 +11,8 @@ enum CatalogueReading {
     ///   saying what there is instead when the caller may see the connector.
     static func entry(
         _ id: String, edit: Bool, visibleTo principal: Principal, registry: Registry
-    ) throws(ConnectorHostError) -> CatalogueEntry {
-        if let exact = try registry.catalogueEntry(id: id), exact.isVisible(to: principal) {
+    ) async throws(ConnectorHostError) -> CatalogueEntry {
+        if let exact = try await registry.catalogueEntry(id: id), exact.isVisible(to: principal) {
             guard !edit || exact.status.isBeingEdited else {
                 throw ConnectorHostError(
                     .notFound, "\(id) is \(exact.status.rawValue), not being edited; leave out mode=edit to read it"
@@ -20,7 +21,7 @@ enum CatalogueReading {
             return exact
         }
         // Newest first.
-        let versions = try registry.catalogueEntries(named: id).filter { $0.isVisible(to: principal) }
+        let versions = try await registry.catalogueEntries(named: id).filter { $0.isVisible(to: principal) }
         guard !versions.isEmpty else { throw ConnectorHostError(.notFound, "no connector '\(id)'") }
         if edit {
             guard let draft = versions.first(where: { $0.status.isBeingEdited }) else {

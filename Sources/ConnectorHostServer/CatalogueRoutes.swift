@@ -1,4 +1,5 @@
 import ConnectorHost
+import ConnectorHostRegistry
 import Foundation
 import Hummingbird
 
@@ -80,7 +81,7 @@ enum CatalogueRoutes {
                 case "edit": edit = true
                 case let other?: throw ConnectorHostError(.invalidRequest, "mode '\(other)' is not 'edit'; leave it out to read the Live version")
                 }
-                let entry = try CatalogueReading.entry(id, edit: edit, visibleTo: principal, registry: state.registry)
+                let entry = try await CatalogueReading.entry(id, edit: edit, visibleTo: principal, registry: state.registry)
                 return JSONBody.response(CatalogueEnvelope.success(api: api, msgid: nil, result: CatalogueEntryView(entry)))
             } catch {
                 throw CatalogueFailure.error(api: api, code: "CONNECTOR_NOT_FOUND", error)
@@ -102,7 +103,7 @@ enum CatalogueRoutes {
                     }
                     statuses.append(status)
                 }
-                let entries = try state.registry.catalogue(
+                let entries = try await state.registry.catalogue(
                     statuses: statuses, categories: filters?.category ?? [], visibleTo: principal
                 )
                 return JSONBody.response(CatalogueEnvelope.success(
@@ -160,6 +161,9 @@ enum CatalogueRoutes {
         let store = state.configuration.resolvedPluginStore
         let stored = try distribution.store(in: store.path)
         do throws(ConnectorHostError) {
+            // In a fleet, before the entry is recorded: the other hosts fetch
+            // the build as soon as they learn of the entry.
+            try await state.registry.keepBuild(distribution.plugin, by: principal)
             let entry = try await record(distribution, storedAt: stored.path, sha256: stored.sha256, file: file.name,
                                          by: principal, state: state)
             if state.development {
@@ -172,7 +176,7 @@ enum CatalogueRoutes {
             }
             return entry
         } catch {
-            if stored.isNew, try state.registry.catalogue().allSatisfy({ $0.fileSHA256 != stored.sha256 }) {
+            if stored.isNew, try await state.registry.catalogue().allSatisfy({ $0.fileSHA256 != stored.sha256 }) {
                 try? FileManager.default.removeItem(atPath: stored.path)
             }
             throw ConnectorHostError(
@@ -191,7 +195,7 @@ enum CatalogueRoutes {
         let manifest = description.manifest
         let registration: Registration
         do throws(ConnectorHostError) {
-            registration = try state.registry.verify(key: manifest.key, secret: manifest.secret)
+            registration = try await state.registry.verify(key: manifest.key, secret: manifest.secret)
         } catch {
             // The caller's token is fine; it is the plugin's credentials that are not.
             throw ConnectorHostError(.manifestInvalid, "\(file): \(error.message)")
@@ -200,14 +204,14 @@ enum CatalogueRoutes {
             throw ConnectorHostError(.unauthorized, "\(file): the plugin's registration belongs to another org")
         }
         if distribution.isDocument {
-            try requireSameSlug(manifest.name, as: registration, file: file, state: state)
+            try await requireSameSlug(manifest.name, as: registration, file: file, state: state)
         }
-        let entry = try state.registry.recordDraft(
+        let entry = try await state.registry.recordDraft(
             description, registration: registration, filePath: path, sha256: sha256,
             metadata: distribution.metadata, by: principal
         )
         if let uiSpec = distribution.metadata.uiSpec ?? manifest.uiSpec {
-            try state.registry.setUIPayload(registration: registration.id, payload: uiSpec, by: principal)
+            try await state.registry.setUIPayload(registration: registration.id, payload: uiSpec, by: principal)
         }
         return entry
     }
@@ -221,8 +225,8 @@ extension CatalogueRoutes {
     /// - Throws: `conflict` naming the published slug.
     static func requireSameSlug(
         _ slug: String, as registration: Registration, file: String, state: ServerState
-    ) throws(ConnectorHostError) {
-        let published = try state.registry.catalogue().filter {
+    ) async throws(ConnectorHostError) {
+        let published = try await state.registry.catalogue().filter {
             $0.connectorId == registration.id && ($0.status == .live || $0.status == .retired) && $0.name != slug
         }
         guard let first = published.first else { return }
@@ -241,17 +245,17 @@ enum Publishing {
         _ id: String, to status: CatalogueStatus, scope: PublishScope?, credentials: [SessionSetting],
         by principal: Principal, state: ServerState
     ) async throws(ConnectorHostError) -> CatalogueEntry {
-        guard let entry = try state.registry.catalogueEntry(id: id), principal.mayAct(for: entry.org) else {
+        guard let entry = try await state.registry.catalogueEntry(id: id), principal.mayAct(for: entry.org) else {
             throw ConnectorHostError(.notFound, "no connector '\(id)'")
         }
         switch status {
         case .inValidation where entry.status.next == .inValidation:
+            let build = try await CatalogueServing.storedBuild(of: entry, state: state)
             let report = await ConformanceKit.run(
-                pluginAt: entry.filePath, credentials: credentials, sandbox: state.configuration.host.sandbox,
-                logger: state.logger
+                pluginAt: build, credentials: credentials, sandbox: state.configuration.host.sandbox, logger: state.logger
             )
             let text = String(decoding: JSONBody.encode(report), as: UTF8.self)
-            return try state.registry.transition(id: id, to: status, report: text, by: principal)
+            return try await state.registry.transition(id: id, to: status, report: text, by: principal)
         case .live where entry.status.next == .live:
             let report = entry.validationReport.flatMap { try? JSONDecoder().decode(ConformanceReport.self, from: Data($0.utf8)) }
             guard let report, report.passed else {
@@ -265,13 +269,13 @@ enum Publishing {
             let loaded = state.host.plugin(named: entry.name)
             try await CatalogueServing.serve(entry, state: state)
             do throws(ConnectorHostError) {
-                return try state.registry.transition(id: id, to: status, scope: scope, by: principal)
+                return try await state.registry.transition(id: id, to: status, scope: scope, by: principal)
             } catch {
                 if loaded == nil { try? await state.host.unload(named: entry.name) }
                 throw error
             }
         case .retired where entry.status.next == .retired:
-            let retired = try state.registry.transition(id: id, to: status, scope: scope, by: principal)
+            let retired = try await state.registry.transition(id: id, to: status, scope: scope, by: principal)
             if state.host.plugin(named: entry.name)?.fileSHA256 == entry.fileSHA256, !state.development {
                 try? await state.host.unload(named: entry.name)
                 // Another Live version of the name, if there is one, serves again.
@@ -280,7 +284,7 @@ enum Publishing {
             return retired
         default:
             // Not the next step: the registry refuses it, saying which step is.
-            return try state.registry.transition(id: id, to: status, scope: scope, by: principal)
+            return try await state.registry.transition(id: id, to: status, scope: scope, by: principal)
         }
     }
 }

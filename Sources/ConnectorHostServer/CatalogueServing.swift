@@ -1,4 +1,6 @@
 import ConnectorHost
+import ConnectorHostRegistry
+import Foundation
 import Logging
 
 /// Keeps what the host serves in line with the catalogue: at start, and
@@ -41,7 +43,7 @@ enum CatalogueServing {
     static func restore(state: ServerState) async {
         let entries: [CatalogueEntry]
         do {
-            entries = try state.registry.catalogue()
+            entries = try await state.registry.catalogue()
         } catch {
             state.logger.error("cannot read the catalogue to serve it", metadata: ["error": "\(error)"])
             return
@@ -65,11 +67,12 @@ enum CatalogueServing {
     static func serve(_ entry: CatalogueEntry, state: ServerState) async throws(ConnectorHostError) {
         if let served = state.host.plugin(named: entry.name) {
             if served.fileSHA256 == entry.fileSHA256 { return }
-            try requireSameOwner(servedSHA256: served.fileSHA256, as: entry, state: state)
+            try await requireSameOwner(servedSHA256: served.fileSHA256, as: entry, state: state)
         }
+        let path = try await storedBuild(of: entry, state: state)
         let actual: String
         do {
-            actual = try ScanKey(path: entry.filePath).sha256
+            actual = try ScanKey(path: path).sha256
         } catch {
             throw ConnectorHostError(.unavailable, "the stored build of \(entry.id) is missing")
         }
@@ -79,14 +82,34 @@ enum CatalogueServing {
                 "the stored build of \(entry.id) changed since it was recorded (SHA-256 \(actual.prefix(12)), recorded \(entry.fileSHA256.prefix(12))); upload it again"
             )
         }
-        try await state.host.load(pluginAt: entry.filePath)
+        try await state.host.load(pluginAt: path)
+    }
+
+    /// Where this host keeps the build of `entry`: the file the entry names
+    /// when this host stored it; in a fleet, the same build in this host's
+    /// plugin store, fetched from the registry when another host took the upload.
+    static func storedBuild(of entry: CatalogueEntry, state: ServerState) async throws(ConnectorHostError) -> String {
+        guard state.registry.isShared, !FileManager.default.fileExists(atPath: entry.filePath) else { return entry.filePath }
+        let name = URL(fileURLWithPath: entry.filePath).lastPathComponent
+        let suffix = name.hasPrefix(entry.fileSHA256) ? String(name.dropFirst(entry.fileSHA256.count)) : ".so"
+        let store = state.configuration.resolvedPluginStore.path
+        let local = ContentAddressedStore.path(of: entry.fileSHA256, in: store, suffix: suffix)
+        if FileManager.default.fileExists(atPath: local) { return local }
+        guard let bytes = try await state.registry.build(sha256: entry.fileSHA256) else {
+            throw ConnectorHostError(.unavailable, "the build of \(entry.id) is in no host's plugin store the registry knows of")
+        }
+        do {
+            return try ContentAddressedStore.store(Data(bytes), in: store, suffix: suffix).path
+        } catch {
+            throw ConnectorHostError(.unavailable, "cannot keep the build of \(entry.id) in the plugin store: \(error)")
+        }
     }
 
     /// The build serving a name may be replaced only by a build of the same org.
     private static func requireSameOwner(
         servedSHA256: String?, as entry: CatalogueEntry, state: ServerState
-    ) throws(ConnectorHostError) {
-        let entries = try state.registry.catalogueEntries(named: entry.name)
+    ) async throws(ConnectorHostError) {
+        let entries = try await state.registry.catalogueEntries(named: entry.name)
         let servedOwner = entries.first { $0.fileSHA256 == servedSHA256 }?.org
         guard servedOwner == entry.org else {
             throw ConnectorHostError(

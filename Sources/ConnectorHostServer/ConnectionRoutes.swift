@@ -1,4 +1,5 @@
 import ConnectorHost
+import ConnectorHostRegistry
 import Hummingbird
 
 /// Saved connections: an org keeps the settings (credentials) of a connector
@@ -37,7 +38,7 @@ enum ConnectionRoutes {
     static func add(to router: Router<AppRequestContext>, state: ServerState) {
         router.get("connections") { _, context in
             let principal = try context.requirePrincipal()
-            let views = try state.registry.connections(visibleTo: principal).map { connection throws(ConnectorHostError) in
+            let views = try await state.registry.connections(visibleTo: principal).map { connection throws(ConnectorHostError) in
                 try view(connection, state: state)
             }
             return JSONBody.response(["connections": views])
@@ -46,15 +47,15 @@ enum ConnectionRoutes {
             let principal = try context.requirePrincipal()
             let body = try await request.decodeJSON(NewConnection.self, limit: 256 << 10)
             let connector = try state.servedConnector(body.connector, for: principal)
-            guard try state.visibility(ofPluginNamed: connector.name, to: principal) != nil else {
+            guard try await state.visibility(ofPluginNamed: connector.name, to: principal) != nil else {
                 throw ConnectorHostError(.notFound, "no connector named '\(body.connector)'")
             }
             guard let org = body.org ?? principal.orgID else {
                 throw ConnectorHostError(.invalidRequest, "the admin names the org that owns the connection (\"org\")")
             }
-            guard try state.registry.orgExists(org) else { throw ConnectorHostError(.notFound, "no org '\(org)'") }
+            guard try await state.registry.orgExists(org) else { throw ConnectorHostError(.notFound, "no org '\(org)'") }
             let version = body.version ?? connector.description.manifest.version
-            let saved = try state.registry.createConnection(
+            let saved = try await state.registry.createConnection(
                 org: org, connector: connector.name, version: version, name: body.name, settings: body.settings,
                 vault: state.vault, by: principal
             )
@@ -62,21 +63,21 @@ enum ConnectionRoutes {
         }
         router.get("connections/:id") { _, context in
             let principal = try context.requirePrincipal()
-            let saved = try state.registry.connection(id: try parameter("id", context), visibleTo: principal)
+            let saved = try await state.registry.connection(id: try parameter("id", context), visibleTo: principal)
             return JSONBody.response(try view(saved, state: state))
         }
         router.put("connections/:id") { request, context in
             let principal = try context.requirePrincipal()
             let id = try parameter("id", context)
             let body = try await request.decodeJSON(ConnectionChange.self, limit: 256 << 10)
-            let saved = try state.registry.updateConnection(
+            let saved = try await state.registry.updateConnection(
                 id: id, version: body.version, settings: body.settings, vault: state.vault, by: principal
             )
             return JSONBody.response(try view(saved, state: state))
         }
         router.delete("connections/:id") { _, context in
             let principal = try context.requirePrincipal()
-            try state.registry.deleteConnection(id: try parameter("id", context), by: principal)
+            try await state.registry.deleteConnection(id: try parameter("id", context), by: principal)
             return JSONBody.response(["deleted": true])
         }
     }
@@ -98,8 +99,8 @@ enum ConnectionRoutes {
     ///   than the one serving; `unavailable` when its settings do not open.
     static func settings(
         ofConnection id: String, connector: Connector, principal: Principal, state: ServerState
-    ) throws(ConnectorHostError) -> [SessionSetting] {
-        let saved = try state.registry.connection(id: id, visibleTo: principal)
+    ) async throws(ConnectorHostError) -> [SessionSetting] {
+        let saved = try await state.registry.connection(id: id, visibleTo: principal)
         guard saved.connector == connector.name else {
             throw ConnectorHostError(.notFound, "no connection '\(id)' for \(connector.name)")
         }

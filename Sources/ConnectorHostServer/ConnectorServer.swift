@@ -1,4 +1,5 @@
 import ConnectorHost
+import ConnectorHostRegistry
 import Hummingbird
 import Logging
 import Prometheus
@@ -16,6 +17,7 @@ public struct ConnectorServer: Sendable {
     /// An admin token generated at this first start, to show once.
     public let generatedAdminToken: String?
     private let state: ServerState
+    private let quarantineKeeper: QuarantineKeeper
     private let logger: Logger
 
     /// Opens the registry, discovers and admits the plugins, and builds the routes.
@@ -24,25 +26,21 @@ public struct ConnectorServer: Sendable {
     public static func make(configuration: ServerConfiguration, logger: Logger) async throws(ConnectorHostError)
         -> ConnectorServer
     {
-        let registry = try Registry(path: configuration.databasePath)
+        let registry = configuration.isFleet
+            ? try await Registry(postgresURL: configuration.database, hostID: configuration.hostID, logger: logger)
+            : try await Registry(path: configuration.database)
         // A registry in memory keeps its connections' key in memory too.
-        let vault = configuration.databasePath == ":memory:" && configuration.connectionKeyPath == nil
+        let vault = configuration.database == ":memory:" && configuration.connectionKeyPath == nil
             ? ConnectionVault() : try ConnectionVault(keyFile: configuration.resolvedConnectionKeyPath)
-        let generated = try registry.ensureAdminToken(configured: configuration.adminToken)
+        let generated = try await registry.ensureAdminToken(configured: configuration.adminToken)
         let metrics = PrometheusCollectorRegistry()
         var hostConfiguration = configuration.host
         hostConfiguration.watchesPluginDirectory = configuration.watch
         hostConfiguration.metricsFactory = PrometheusMetricsFactory(registry: metrics)
         hostConfiguration.scanCache = registry
         hostConfiguration.admission = RegistryAdmission.admission(registry: registry, development: configuration.development)
-        hostConfiguration.onQuarantine = { [logger] plugin, sha256, reason in
-            guard let sha256 else { return }
-            do {
-                try registry.setQuarantine(plugin: plugin, sha256: sha256, reason: reason)
-            } catch {
-                logger.error("cannot keep a quarantine in the registry", metadata: ["plugin": "\(plugin)", "error": "\(error)"])
-            }
-        }
+        let quarantineKeeper = QuarantineKeeper(registry: registry, logger: logger)
+        hostConfiguration.onQuarantine = quarantineKeeper.report
         let host = try await ConnectorHost.start(configuration: hostConfiguration, logger: logger)
         var serverConfiguration = configuration
         serverConfiguration.host = hostConfiguration
@@ -53,15 +51,16 @@ public struct ConnectorServer: Sendable {
         await CatalogueServing.restore(state: state)
         // What operators paused stays paused across restarts, and a build
         // quarantined for its crashes stays quarantined until restarted or rebuilt.
-        for name in try registry.pausedPlugins() {
+        for name in try await registry.pausedPlugins() {
             (try? host.connector(named: name))?.pause()
         }
-        for kept in try registry.quarantines() {
+        for kept in try await registry.quarantines() {
             guard let plugin = host.plugin(named: kept.plugin), plugin.fileSHA256 == kept.sha256 else { continue }
             plugin.guarded.runtime.quarantine(because: "\(kept.reason) (kept from before the server restarted)")
         }
         return ConnectorServer(
-            host: host, registry: registry, generatedAdminToken: generated, state: state, logger: logger
+            host: host, registry: registry, generatedAdminToken: generated, state: state,
+            quarantineKeeper: quarantineKeeper, logger: logger
         )
     }
 
@@ -107,7 +106,12 @@ public struct ConnectorServer: Sendable {
             onServerRunning: { channel in await onListening(channel.localAddress?.port ?? configuration.port) },
             logger: logger
         )
-        var services: [any Service] = [host, application]
+        // Stops after the host, whose last crashes it may still be writing.
+        var services: [any Service] = [quarantineKeeper, host, application]
+        if registry.isShared {
+            // Stops last: requests finishing during shutdown still read the registry.
+            services.insert(FleetFollower(state: state), at: 0)
+        }
         // Shut down first (a group stops its services last to first): the
         // HTTP server waits for its running requests, so their calls must be
         // bounded before it does.

@@ -1,4 +1,5 @@
 import ConnectorHost
+import ConnectorHostRegistry
 import Foundation
 import Hummingbird
 
@@ -29,6 +30,8 @@ enum ControlPlaneRoutes {
     }
 
     struct PluginList: Encodable {
+        /// Which host answered: in a fleet, workers, breakers and rate limits are each host's own.
+        let host: String
         let plugins: [PluginView]
     }
 
@@ -72,10 +75,10 @@ enum ControlPlaneRoutes {
             let principal = try context.requirePrincipal()
             var views: [PluginView] = []
             for status in state.host.statuses {
-                guard let visibility = try state.visibility(ofPluginNamed: status.name, to: principal) else { continue }
+                guard let visibility = try await state.visibility(ofPluginNamed: status.name, to: principal) else { continue }
                 views.append(PluginView(status: status.seen(by: principal, as: visibility), plugin: nil))
             }
-            return JSONBody.response(PluginList(plugins: views))
+            return JSONBody.response(PluginList(host: state.configuration.hostID, plugins: views))
         }
         router.get("me") { _, context in
             let principal = try context.requirePrincipal()
@@ -86,7 +89,7 @@ enum ControlPlaneRoutes {
             // connector, a tenant sees none.
             let principal = try context.requirePrincipal()
             var plugins: [PluginActivity] = []
-            for status in state.host.statuses where try state.visibility(ofPluginNamed: status.name, to: principal) == .full {
+            for status in state.host.statuses where try await state.visibility(ofPluginNamed: status.name, to: principal) == .full {
                 guard let windows = state.host.recentCalls(ofPluginNamed: status.name) else { continue }
                 plugins.append(PluginActivity(name: status.name, windows: windows))
             }
@@ -95,7 +98,7 @@ enum ControlPlaneRoutes {
         router.get("plugins/:name") { _, context in
             let principal = try context.requirePrincipal()
             let name = try parameter("name", context)
-            guard let visibility = try state.visibility(ofPluginNamed: name, to: principal) else {
+            guard let visibility = try await state.visibility(ofPluginNamed: name, to: principal) else {
                 throw ConnectorHostError(.notFound, "no connector named '\(name)'")
             }
             let connector = try state.servedConnector(name, for: principal)
@@ -107,15 +110,15 @@ enum ControlPlaneRoutes {
         router.post("plugins/:name/restart") { _, context in
             try context.requireAdmin()
             let connector = try state.host.connector(named: try parameter("name", context))
-            try state.registry.recordOperatorAction("plugin restarted", plugin: connector.name, by: context.actor)
-            try state.registry.clearQuarantine(plugin: connector.name)
+            try await state.registry.recordOperatorAction("plugin restarted", plugin: connector.name, by: context.actor)
+            try await state.registry.clearQuarantine(plugin: connector.name)
             try await connector.restart()
             return JSONBody.response(PluginView(status: connector.status, plugin: nil))
         }
         router.post("plugins/:name/warm") { _, context in
             try context.requireAdmin()
             let connector = try state.host.connector(named: try parameter("name", context))
-            try state.registry.recordOperatorAction("plugin warmed up", plugin: connector.name, by: context.actor)
+            try await state.registry.recordOperatorAction("plugin warmed up", plugin: connector.name, by: context.actor)
             try await connector.warmUp()
             return JSONBody.response(PluginView(status: connector.status, plugin: nil))
         }
@@ -125,21 +128,21 @@ enum ControlPlaneRoutes {
             guard let source = state.host.sourcePath(of: name) else {
                 throw ConnectorHostError(.notFound, "no plugin '\(name)' loaded from the plugin directory")
             }
-            try state.registry.recordOperatorAction("plugin reloaded", plugin: name, by: context.actor)
+            try await state.registry.recordOperatorAction("plugin reloaded", plugin: name, by: context.actor)
             let connector = try await state.host.reload(pluginAt: source)
             return JSONBody.response(PluginView(status: connector.status, plugin: nil))
         }
         router.post("plugins/:name/pause") { _, context in
             try context.requireAdmin()
             let connector = try state.host.connector(named: try parameter("name", context))
-            try state.registry.setPaused(true, plugin: connector.name, by: context.actor)
+            try await state.registry.setPaused(true, plugin: connector.name, by: context.actor)
             connector.pause()
             return JSONBody.response(PluginView(status: connector.status, plugin: nil))
         }
         router.post("plugins/:name/resume") { _, context in
             try context.requireAdmin()
             let connector = try state.host.connector(named: try parameter("name", context))
-            try state.registry.setPaused(false, plugin: connector.name, by: context.actor)
+            try await state.registry.setPaused(false, plugin: connector.name, by: context.actor)
             connector.resume()
             return JSONBody.response(PluginView(status: connector.status, plugin: nil))
         }

@@ -1,4 +1,5 @@
 import ConnectorHost
+import ConnectorHostRegistry
 import Foundation
 
 /// A connector distribution as uploaded: a `.so`, or a `.tar.gz` holding the

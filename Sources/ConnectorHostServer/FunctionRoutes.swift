@@ -13,9 +13,9 @@ enum FunctionRoutes {
             do throws(ConnectorHostError) {
                 let principal = try context.requirePrincipal()
                 let name = try parameter("connectorId", context)
-                let connector = try state.callableConnector(name, for: principal)
+                let connector = try await state.callableConnector(name, for: principal)
                 let arguments = try await request.collectBody(limit: 1 << 20)
-                let settings = try SDKSessionSettings.settings(
+                let settings = try await SDKSessionSettings.settings(
                     request, connector: connector, principal: principal, state: state
                 )
                 let result = try await connector.callFunction(

@@ -1,4 +1,5 @@
 import ConnectorHost
+import ConnectorHostRegistry
 import HTTPTypes
 import Hummingbird
 
@@ -105,9 +106,9 @@ enum RegistrationRoutes {
         let connectors = router.group("orgs/:orgId/connector")
         connectors.post { request, context in
             try await answer(Operation.register) { () async throws(ConnectorHostError) -> Response in
-                let (org, principal) = try orgAccess(context, state)
+                let (org, principal) = try await orgAccess(context, state)
                 let body = try await request.decodeJSON(RegisterBody.self, limit: limit)
-                let new = try state.registry.register(
+                let new = try await state.registry.register(
                     org: org, name: body.name.trimmingCharacters(in: .whitespaces),
                     version: body.version.trimmingCharacters(in: .whitespaces), by: principal
                 )
@@ -122,37 +123,37 @@ enum RegistrationRoutes {
         }
         connectors.get { _, context in
             try await answer(Operation.list) { () async throws(ConnectorHostError) -> Response in
-                let (org, _) = try orgAccess(context, state)
-                return JSONBody.response(Listing(registeredConnectorList: try state.registry.registrations(org: org).map(Listed.init)))
+                let (org, _) = try await orgAccess(context, state)
+                return JSONBody.response(Listing(registeredConnectorList: try await state.registry.registrations(org: org).map(Listed.init)))
             }
         }
         connectors.delete(":connectorId") { _, context in
             try await answer(Operation.delete) { () async throws(ConnectorHostError) -> Response in
-                let (org, principal) = try orgAccess(context, state)
+                let (org, principal) = try await orgAccess(context, state)
                 let id = try parameter("connectorId", context)
-                try state.registry.deleteRegistration(org: org, id: id, by: principal)
+                try await state.registry.deleteRegistration(org: org, id: id, by: principal)
                 return JSONBody.response(Outcome(status: true, operation: Operation.delete))
             }
         }
         connectors.delete(":connectorId/sdk/delete") { _, context in
             try await answer(Operation.deleteUIPayload) { () async throws(ConnectorHostError) -> Response in
-                let (org, principal) = try orgAccess(context, state)
-                try state.registry.deleteUIPayload(org: org, id: try parameter("connectorId", context), by: principal)
+                let (org, principal) = try await orgAccess(context, state)
+                try await state.registry.deleteUIPayload(org: org, id: try parameter("connectorId", context), by: principal)
                 return JSONBody.response(Outcome(status: true, operation: Operation.deleteUIPayload))
             }
         }
         connectors.put("validate/securityinfo") { request, context in
             try await answer(Operation.validate) { () async throws(ConnectorHostError) -> Response in
-                let (org, _) = try orgAccess(context, state)
+                let (org, _) = try await orgAccess(context, state)
                 let body = try await request.decodeJSON(SecurityInfoBody.self, limit: limit)
-                let valid = try state.registry.validateSecurityInfo(org: org, name: body.name, key: body.key, secret: body.secret)
+                let valid = try await state.registry.validateSecurityInfo(org: org, name: body.name, key: body.key, secret: body.secret)
                 return JSONBody.response(Outcome(status: valid, operation: Operation.validate))
             }
         }
     }
 
     /// The org of the path, which the caller must act for and which must exist.
-    private static func orgAccess(_ context: AppRequestContext, _ state: ServerState) throws(ConnectorHostError)
+    private static func orgAccess(_ context: AppRequestContext, _ state: ServerState) async throws(ConnectorHostError)
         -> (String, Principal)
     {
         let principal = try context.requirePrincipal()
@@ -160,7 +161,7 @@ enum RegistrationRoutes {
         guard principal.mayAct(for: org) else {
             throw ConnectorHostError(.unauthorized, "your token belongs to another org than '\(org)'")
         }
-        guard try state.registry.orgExists(org) else { throw ConnectorHostError(.notFound, "no org '\(org)'") }
+        guard try await state.registry.orgExists(org) else { throw ConnectorHostError(.notFound, "no org '\(org)'") }
         return (org, principal)
     }
 

@@ -154,9 +154,9 @@ enum SDKRoutes {
                 do throws(ConnectorHostError) {
                     let principal = try context.requirePrincipal()
                     let name = try base.connector(context, state: state)
-                    let connector = try state.callableConnector(name, for: principal)
+                    let connector = try await state.callableConnector(name, for: principal)
                     let body = try await operationRequest(route, request: request, context: context, limit: state.configuration.maxBodySize)
-                    let settings = try SDKSessionSettings.settings(
+                    let settings = try await SDKSessionSettings.settings(
                         request, connector: connector, principal: principal, state: state
                     )
                     let response = try await connector.call(route.operation, request: body.bytes, credentials: settings)
@@ -170,7 +170,7 @@ enum SDKRoutes {
             do throws(ConnectorHostError) {
                 let principal = try context.requirePrincipal()
                 let name = try base.connector(context, state: state)
-                let connector = try state.callableConnector(name, for: principal)
+                let connector = try await state.callableConnector(name, for: principal)
                 let settings = try await request.decodeJSON([SessionSetting].self, limit: 64 << 10)
                 let response = try await connector.call(.sessionOpen, credentials: settings)
                 let marker = state.sessionMarkers.marker(for: .init(connector: name, principal: principal, settings: settings))
@@ -186,13 +186,13 @@ enum SDKRoutes {
             do throws(ConnectorHostError) {
                 let principal = try context.requirePrincipal()
                 let name = try base.connector(context, state: state)
-                let connector = try state.callableConnector(name, for: principal)
+                let connector = try await state.callableConnector(name, for: principal)
                 if let flag = request.uri.queryParameters["cleanupGlobalCache"], !["", "true", "false"].contains(flag) {
                     throw ConnectorHostError(.invalidRequest, "query parameter cleanupGlobalCache must be true or false, not '\(flag)'")
                 }
                 let settings: [SessionSetting]
                 do throws(ConnectorHostError) {
-                    settings = try SDKSessionSettings.settings(
+                    settings = try await SDKSessionSettings.settings(
                         request, connector: connector, principal: principal, state: state
                     )
                 } catch {

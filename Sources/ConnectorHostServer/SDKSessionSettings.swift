@@ -1,4 +1,5 @@
 import ConnectorHost
+import ConnectorHostRegistry
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -29,7 +30,7 @@ enum SDKSessionSettings {
     ///   session) for a marker this server did not give this caller for this connector.
     static func settings(
         _ request: Request, connector: Connector, principal: Principal, state: ServerState
-    ) throws(ConnectorHostError) -> [SessionSetting] {
+    ) async throws(ConnectorHostError) -> [SessionSetting] {
         if let name = credentialsHeader, let header = request.headers[name] {
             do {
                 return try JSONDecoder().decode([SessionSetting].self, from: Data(header.utf8))
@@ -41,7 +42,7 @@ enum SDKSessionSettings {
             }
         }
         if let name = connectionHeader, let id = request.headers[name] {
-            return try ConnectionRoutes.settings(ofConnection: id, connector: connector, principal: principal, state: state)
+            return try await ConnectionRoutes.settings(ofConnection: id, connector: connector, principal: principal, state: state)
         }
         if let marker = marker(request) {
             guard let session = state.sessionMarkers.session(marker, connector: connector.name, principal: principal) else {

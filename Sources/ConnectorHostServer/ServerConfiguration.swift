@@ -5,10 +5,15 @@ import ConnectorHost
 public struct ServerConfiguration: Sendable {
     /// The host: plugin directory, trust, policies, sandbox.
     public var host: HostConfiguration
-    /// The registry file (SQLite).
-    public var databasePath: String = "data/connector-host.sqlite"
+    /// The registry: a SQLite file (":memory:" for one in memory), or a
+    /// `postgres://user:password@host:port/database` URL that several hosts
+    /// share (fleet mode).
+    public var database: String = "data/connector-host.sqlite"
+    /// This host's name in a fleet: in its change notifications and in
+    /// `GET /plugins`. By default the machine's name and a random suffix.
+    public var hostID: String = "\(ProcessInfo.processInfo.hostName)-\(Hex.text((0..<4).map { _ in UInt8.random(in: 0...255) }))"
     /// Where uploaded plugin files are kept, by content; nil for `plugin-store`
-    /// beside the registry file.
+    /// beside the registry file (in fleet mode, under `data/`).
     public var pluginStore: String?
     /// The address the server listens on.
     public var address: String = "127.0.0.1"
@@ -27,7 +32,8 @@ public struct ServerConfiguration: Sendable {
     /// connector name to put in its paths. Nil: that base answers 404.
     public var sdkDefaultConnector: String?
     /// The key file of saved connections' sealed settings (created with mode
-    /// 0600 at first start); nil for `connection-key` beside the registry file.
+    /// 0600 at first start); nil for `connection-key` beside the registry file
+    /// (in fleet mode, under `data/`: every host of a fleet needs the same key).
     public var connectionKeyPath: String?
     /// The largest request body accepted, in bytes (uploads included).
     public var maxBodySize: Int = 64 << 20
@@ -37,15 +43,25 @@ public struct ServerConfiguration: Sendable {
         self.host = host
     }
 
-    /// The connection key file: as configured, or `connection-key` beside the registry.
-    var resolvedConnectionKeyPath: String {
-        connectionKeyPath
-            ?? URL(fileURLWithPath: databasePath).deletingLastPathComponent().appendingPathComponent("connection-key").path
+    /// Whether ``database`` names a PostgreSQL server rather than a SQLite file.
+    var isFleet: Bool {
+        database.hasPrefix("postgres://") || database.hasPrefix("postgresql://")
     }
 
-    /// The plugin store: as configured, or `plugin-store` beside the registry.
+    /// Where this host keeps its own files by default: beside the SQLite file,
+    /// or `data/` in fleet mode.
+    private var localDirectory: URL {
+        isFleet ? URL(fileURLWithPath: "data") : URL(fileURLWithPath: database).deletingLastPathComponent()
+    }
+
+    /// The connection key file: as configured, or `connection-key` in ``localDirectory``.
+    var resolvedConnectionKeyPath: String {
+        connectionKeyPath ?? localDirectory.appendingPathComponent("connection-key").path
+    }
+
+    /// The plugin store: as configured, or `plugin-store` in ``localDirectory``.
     var resolvedPluginStore: URL {
         if let pluginStore { return URL(fileURLWithPath: pluginStore) }
-        return URL(fileURLWithPath: databasePath).deletingLastPathComponent().appendingPathComponent("plugin-store")
+        return localDirectory.appendingPathComponent("plugin-store")
     }
 }

@@ -1,4 +1,5 @@
 import ConnectorHost
+import ConnectorHostRegistry
 import Logging
 import Prometheus
 
@@ -35,10 +36,10 @@ final class ServerState: Sendable {
     /// - Throws: `not_found` for an unknown connector or one the caller may not
     ///   see (the same answer, so that a name's existence does not leak);
     ///   `unavailable` when the build serving is not the one validated.
-    func callableConnector(_ name: String, for principal: Principal) throws(ConnectorHostError) -> Connector {
+    func callableConnector(_ name: String, for principal: Principal) async throws(ConnectorHostError) -> Connector {
         let connector = try servedConnector(name, for: principal)
         guard !development else { return connector }
-        let entries = try registry.catalogueEntries(named: name)
+        let entries = try await registry.catalogueEntries(named: name)
         guard let live = entries.first(where: { $0.isCallable(by: principal) }) else {
             guard entries.contains(where: { $0.isVisible(to: principal) }) else {
                 throw ConnectorHostError(.notFound, "no connector named '\(name)'")
@@ -82,12 +83,12 @@ final class ServerState: Sendable {
     /// What `principal` may see of the plugin served under `name`, or nil for
     /// nothing at all. In development, plugins nobody registered are visible to
     /// every token, as they are callable by every token.
-    func visibility(ofPluginNamed name: String, to principal: Principal) throws(ConnectorHostError) -> Visibility? {
+    func visibility(ofPluginNamed name: String, to principal: Principal) async throws(ConnectorHostError) -> Visibility? {
         if principal == .admin { return .full }
-        let entries = try registry.catalogueEntries(named: name)
+        let entries = try await registry.catalogueEntries(named: name)
         if entries.contains(where: { principal.mayAct(for: $0.org) }) { return .full }
         if entries.contains(where: { $0.status == .live && $0.scope == .catalogue }) { return .published }
-        if development, try registry.owner(ofConnectorNamed: name) == nil { return .published }
+        if development, try await registry.owner(ofConnectorNamed: name) == nil { return .published }
         return nil
     }
 }
@@ -102,10 +103,10 @@ enum RegistryAdmission {
         { path, description throws(ConnectorHostError) in
             let manifest = description.manifest
             do throws(ConnectorHostError) {
-                let registration = try registry.verify(key: manifest.key, secret: manifest.secret)
+                let registration = try await registry.verify(key: manifest.key, secret: manifest.secret)
                 try registration.checkIdentity(of: manifest, subject: "\(path): its")
-                if try registry.catalogueEntry(id: "\(manifest.name)-\(manifest.version)") == nil {
-                    try registry.recordDraft(
+                if try await registry.catalogueEntry(id: "\(manifest.name)-\(manifest.version)") == nil {
+                    try await registry.recordDraft(
                         description, registration: registration, filePath: path, sha256: try ScanKey(path: path).sha256,
                         by: .admin
                     )

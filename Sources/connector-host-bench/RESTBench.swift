@@ -5,6 +5,7 @@
 // connections. What a REST call adds to a sandboxed call shows in the ratio
 // of the two throughputs at 16 connections.
 import ConnectorHost
+import ConnectorHostRegistry
 import Foundation
 
 #if canImport(Glibc)

@@ -10,6 +10,7 @@
 // secret and entity IDs written over them: a thousand compilations would take
 // minutes on a shared machine.
 import ConnectorHost
+import ConnectorHostRegistry
 import Foundation
 import Logging
 
@@ -75,7 +76,7 @@ enum ScaleBench {
             try FileManager.default.createDirectory(at: made, withIntermediateDirectories: true)
         }
         let database = directory.appendingPathComponent("registry.sqlite").path
-        try makeRegisteredPlugins(template: template, database: database, into: plugins, count: pluginCount)
+        try await makeRegisteredPlugins(template: template, database: database, into: plugins, count: pluginCount)
         let files = try FileManager.default.contentsOfDirectory(atPath: plugins.path).filter { $0.hasSuffix(".so") }.sorted()
         for file in files.prefix(listedCount) {
             try FileManager.default.copyItem(
@@ -137,16 +138,16 @@ enum ScaleBench {
 
     /// Registers `count` connectors in a new registry at `database`, and
     /// writes each one's copy of the template build into `directory`.
-    static func makeRegisteredPlugins(template: String, database: String, into directory: URL, count: Int) throws {
+    static func makeRegisteredPlugins(template: String, database: String, into directory: URL, count: Int) async throws {
         guard let original = FileManager.default.contents(atPath: template) else {
             throw BenchFailure("cannot read \(template)")
         }
         let build = Array(original)
-        let registry = try Registry(path: database)
-        _ = try registry.createOrg(id: "bench", name: "Bench", by: .admin)
+        let registry = try await Registry(path: database)
+        _ = try await registry.createOrg(id: "bench", name: "Bench", by: .admin)
         for index in 1...count {
             let name = String(format: "scale-%06d", index)
-            let new = try registry.register(org: "bench", name: name, version: "1.0.0", by: .admin)
+            let new = try await registry.register(org: "bench", name: name, version: "1.0.0", by: .admin)
             var copy = build
             try replace(Placeholder.name, with: Array(name.utf8), in: &copy)
             try replace(Placeholder.key, with: Array(new.registration.key.utf8), in: &copy)
@@ -189,7 +190,7 @@ enum ScaleBench {
     /// starts its plugin's worker.
     static func firstCallMilliseconds(database: String, plugins: String, names: [String]) async throws -> [Double] {
         var configuration = HostConfiguration(pluginDirectory: plugins)
-        configuration.scanCache = try Registry(path: database)
+        configuration.scanCache = try await Registry(path: database)
         let host = try await ConnectorHost.start(configuration: configuration, logger: logger)
         var samples: [Double] = []
         let step = max(1, names.count / firstCallCount)

@@ -19,14 +19,23 @@ struct ServeCommand: AsyncParsableCommand {
 
     @OptionGroup var directory: PluginDirectoryOptions
 
-    @Option(help: ArgumentHelp("The registry file (SQLite).", valueName: "path"))
+    @Option(help: ArgumentHelp(
+        "The registry: a SQLite file, or postgres://user:password@host:port/database for a fleet of hosts sharing one registry (fleet mode).",
+        valueName: "path-or-url"
+    ))
     var db = "data/connector-host.sqlite"
 
-    @Option(help: ArgumentHelp("Where uploaded plugin files are kept (default: plugin-store beside --db).", valueName: "dir"))
+    @Option(help: ArgumentHelp(
+        "This host's name in a fleet, shown by GET /plugins (default: the machine's name and a random suffix).",
+        valueName: "name"
+    ))
+    var hostId: String?
+
+    @Option(help: ArgumentHelp("Where uploaded plugin files are kept (default: plugin-store beside --db; data/plugin-store in fleet mode).", valueName: "dir"))
     var pluginStore: String?
 
     @Option(help: ArgumentHelp(
-        "The key of saved connections' sealed settings, created with mode 0600 at first start (default: connection-key beside --db).",
+        "The key of saved connections' sealed settings, created with mode 0600 at first start (default: connection-key beside --db; data/connection-key in fleet mode, which every host of the fleet needs the same copy of).",
         valueName: "path"
     ))
     var connectionKey: String?
@@ -116,7 +125,8 @@ struct ServeCommand: AsyncParsableCommand {
             logger.warning("cannot mark the server non-dumpable", metadata: ["error": "\(error)"])
         }
         var configuration = ServerConfiguration(host: hostConfiguration)
-        configuration.databasePath = db
+        configuration.database = db
+        if let hostId { configuration.hostID = hostId }
         configuration.pluginStore = pluginStore
         configuration.connectionKeyPath = connectionKey
         configuration.address = host

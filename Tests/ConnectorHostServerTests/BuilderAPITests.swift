@@ -1,4 +1,5 @@
 import ConnectorHost
+import ConnectorHostRegistry
 @testable import ConnectorHostServer
 import Foundation
 import Testing

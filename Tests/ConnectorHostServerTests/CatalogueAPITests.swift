@@ -1,4 +1,5 @@
 import ConnectorHost
+import ConnectorHostRegistry
 import Foundation
 import Testing
 
@@ -124,9 +125,9 @@ import Testing
     /// Live, and only from the orgs its scope admits.
     @Test func thePublishLifecycleGatesCalls() async throws {
         let server = try await ServerFixture.start { directory in
-            let registry = try Registry(path: directory.appendingPathComponent("registry.sqlite").path)
-            _ = try registry.createOrg(id: "acme", name: "Acme", by: .admin)
-            let new = try registry.register(org: "acme", name: "widgets", version: "1.0.0", by: .admin)
+            let registry = try await Registry(path: directory.appendingPathComponent("registry.sqlite").path)
+            _ = try await registry.createOrg(id: "acme", name: "Acme", by: .admin)
+            let new = try await registry.register(org: "acme", name: "widgets", version: "1.0.0", by: .admin)
             try PluginBuilder.tracker(name: "widgets", registration: [
                 "key": new.registration.key, "secret": new.secret,
                 "endpointEntityId": String(new.registration.endpointEntityId),

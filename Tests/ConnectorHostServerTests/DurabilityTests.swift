@@ -1,4 +1,5 @@
 import ConnectorHost
+import ConnectorHostRegistry
 import Foundation
 import Testing
 
@@ -59,11 +60,14 @@ import FoundationNetworking
         }
     }
 
-    @Test func killedMidRegistrationTheRegistryStaysConsistent() async throws {
+    @Test(arguments: RegistryBackend.allCases)
+    func killedMidRegistrationTheRegistryStaysConsistent(_ backend: RegistryBackend) async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("durability-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory.appendingPathComponent("plugins"), withIntermediateDirectories: true)
-        let database = directory.appendingPathComponent("registry.sqlite").path
-        let first = try ServerProcess(database: database, plugins: directory.appendingPathComponent("plugins").path)
+        let database = backend == .sqlite ? directory.appendingPathComponent("registry.sqlite").path : try await backend.newLocation()
+        let local = ["--plugin-store", directory.appendingPathComponent("store").path,
+                     "--connection-key", directory.appendingPathComponent("connection-key").path]
+        let first = try ServerProcess(database: database, plugins: directory.appendingPathComponent("plugins").path, arguments: local)
         _ = try await first.request("POST", "admin/orgs", json: ["id": "acme", "name": "Acme"])
 
         // Registrations race the kill: some are acknowledged, some cut off.
@@ -91,7 +95,7 @@ import FoundationNetworking
         #expect(first.process.terminationReason == .uncaughtSignal)
         #expect(acknowledged.count >= 15)
 
-        let second = try ServerProcess(database: database, plugins: directory.appendingPathComponent("plugins").path)
+        let second = try ServerProcess(database: database, plugins: directory.appendingPathComponent("plugins").path, arguments: local)
         let (status, listing) = try await second.request("GET", "orgs/acme/connector")
         #expect(status == 200)
         let registrations = try #require(listing["registeredConnectorList"] as? [[String: Any]])

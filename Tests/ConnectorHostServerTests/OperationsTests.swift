@@ -1,4 +1,5 @@
 import ConnectorHost
+import ConnectorHostRegistry
 @testable import ConnectorHostServer
 import Foundation
 import Logging
@@ -70,7 +71,7 @@ import Testing
         #expect(audit.text.contains("plugin quarantined"))
         #expect(try await second.request("POST", "plugins/hostile-late-crash/restart").status == 200)
         #expect(try await second.request("GET", "plugins/hostile-late-crash").json["health"] as? String != "quarantined")
-        #expect(try second.server.registry.quarantines().isEmpty, "an operator's restart lifts the kept quarantine")
+        #expect(try await second.server.registry.quarantines().isEmpty, "an operator's restart lifts the kept quarantine")
         await second.stop()
     }
 

@@ -1,4 +1,5 @@
 import ConnectorHost
+import ConnectorHostRegistry
 @testable import ConnectorHostServer
 import Foundation
 import Logging
@@ -46,9 +47,11 @@ final class ServerFixture: Sendable {
     ///   - reusing: The directory of a server started before (and stopped), to
     ///     start again on its registry, store and plugins.
     ///   - sdkDefaultConnector: `--sdk-default-connector`.
+    ///   - fleet: The PostgreSQL registry and the connection key the hosts of a
+    ///     fleet share, and this host's ID; nil for a SQLite registry in the directory.
     static func start(
         development: Bool = false, watch: Bool = false, reusing: URL? = nil, logger: Logger = quietLogger,
-        sdkDefaultConnector: String? = nil,
+        sdkDefaultConnector: String? = nil, fleet: (database: String, connectionKey: URL, hostID: String)? = nil,
         prepare: (URL) async throws -> Void = { _ in }, configure: (inout HostConfiguration) -> Void = { _ in }
     ) async throws -> ServerFixture {
         let directory = reusing
@@ -63,7 +66,7 @@ final class ServerFixture: Sendable {
         host.sandbox.dataDirectory = directory.path
         configure(&host)
         var configuration = ServerConfiguration(host: host)
-        configuration.databasePath = directory.appendingPathComponent("registry.sqlite").path
+        configuration.database = directory.appendingPathComponent("registry.sqlite").path
         configuration.pluginStore = directory.appendingPathComponent("store").path
         configuration.port = 0
         configuration.development = development
@@ -71,6 +74,11 @@ final class ServerFixture: Sendable {
         configuration.sdkDefaultConnector = sdkDefaultConnector
         configuration.host.buildsDirectory = directory.appendingPathComponent("builds").path
         configuration.adminToken = adminToken
+        if let fleet {
+            configuration.database = fleet.database
+            configuration.connectionKeyPath = fleet.connectionKey.path
+            configuration.hostID = fleet.hostID
+        }
         let server = try await ConnectorServer.make(configuration: configuration, logger: logger)
         let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
         let task = Task { try await server.run { port in continuation.yield(port) } }

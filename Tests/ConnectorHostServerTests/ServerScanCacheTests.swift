@@ -1,4 +1,5 @@
 import ConnectorHost
+import ConnectorHostRegistry
 import Foundation
 import SharedTestSupport
 import Testing
@@ -13,12 +14,12 @@ import Testing
     /// plugin into `plugins/`, with the secret given or the registration's.
     static func registerAndBuild(
         _ names: [String], in directory: URL, secret: (NewRegistration) -> String = { $0.secret }
-    ) throws -> [String: NewRegistration] {
-        let registry = try Registry(path: directory.appendingPathComponent("registry.sqlite").path)
-        _ = try registry.createOrg(id: "acme", name: "Acme", by: .admin)
+    ) async throws -> [String: NewRegistration] {
+        let registry = try await Registry(path: directory.appendingPathComponent("registry.sqlite").path)
+        _ = try await registry.createOrg(id: "acme", name: "Acme", by: .admin)
         var registrations: [String: NewRegistration] = [:]
         for name in names {
-            let new = try registry.register(org: "acme", name: name, version: "1.0.0", by: .admin)
+            let new = try await registry.register(org: "acme", name: name, version: "1.0.0", by: .admin)
             try PluginBuilder.build(
                 name: name,
                 registration: [
@@ -43,7 +44,7 @@ import Testing
         let firstLog = CapturedLog()
         var registrations: [String: NewRegistration] = [:]
         let first = try await ServerFixture.start(logger: firstLog.logger(level: .debug)) { directory in
-            registrations = try Self.registerAndBuild(["alpha", "beta"], in: directory)
+            registrations = try await Self.registerAndBuild(["alpha", "beta"], in: directory)
         }
         let alpha = first.plugins.appendingPathComponent("alpha.so").path
         let beta = first.plugins.appendingPathComponent("beta.so").path
@@ -86,8 +87,8 @@ import Testing
     /// start checks the file's own secret against the row's digest.
     @Test func aRowClaimingASecretTheFileLacksCannotRunIt() async throws {
         let server = try await ServerFixture.start { directory in
-            let registrations = try Self.registerAndBuild(["alpha"], in: directory) { _ in UUID().uuidString.lowercased() }
-            let registry = try Registry(path: directory.appendingPathComponent("registry.sqlite").path)
+            let registrations = try await Self.registerAndBuild(["alpha"], in: directory) { _ in UUID().uuidString.lowercased() }
+            let registry = try await Registry(path: directory.appendingPathComponent("registry.sqlite").path)
             let path = directory.appendingPathComponent("plugins/alpha.so").path
             var claimed = try await ConnectorHost.inspect(pluginAt: path, logger: ServerFixture.quietLogger)
             let secret = try #require(registrations["alpha"]?.secret)
@@ -105,7 +106,7 @@ import Testing
     /// Without the cache the same file is refused at discovery.
     @Test func aFileWithTheWrongSecretIsRejectedAgainFromTheCache() async throws {
         let first = try await ServerFixture.start { directory in
-            _ = try Self.registerAndBuild(["alpha"], in: directory) { _ in UUID().uuidString.lowercased() }
+            _ = try await Self.registerAndBuild(["alpha"], in: directory) { _ in UUID().uuidString.lowercased() }
         }
         #expect(first.server.host.connectorNames == [])
         #expect(first.server.host.discovery.rejected.first?.error.code == .unauthorized)

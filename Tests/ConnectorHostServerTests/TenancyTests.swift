@@ -1,4 +1,5 @@
 import ConnectorHost
+import ConnectorHostRegistry
 @testable import ConnectorHostServer
 import Foundation
 import Testing
@@ -92,20 +93,20 @@ import Testing
         let b = try await server.org("b")
         let (path, registration) = try await CatalogueAPITests.registeredPlugin(server, token: a, org: "a", name: "widgets")
         #expect(try await Self.upload(server, path, as: "widgets.so", token: a).status == 200)
-        let before = try #require(try server.server.registry.catalogueEntry(id: "widgets-1.0.0"))
+        let before = try #require(try await server.server.registry.catalogueEntry(id: "widgets-1.0.0"))
 
         let gizmo = try await server.request("POST", "orgs/b/connector", token: b, json: ["name": "gizmo", "version": "1.0.0"])
         let twin = server.directory.appendingPathComponent("twin.so")
         try PluginBuilder.build(name: "widgets", registration: gizmo.json, into: twin)
         let refused = try await Self.upload(server, twin, as: "twin.so", token: b)
         #expect((400..<500).contains(refused.status), "\(refused.text)")
-        let after = try #require(try server.server.registry.catalogueEntry(id: "widgets-1.0.0"))
+        let after = try #require(try await server.server.registry.catalogueEntry(id: "widgets-1.0.0"))
         #expect(after == before, "a's Draft still points at a's registration and file")
         #expect(after.connectorId == registration["id"] as? String)
 
         let gizmoId = try #require(gizmo.json["id"] as? String)
         #expect(try await server.request("DELETE", "orgs/b/connector/\(gizmoId)", token: b).status == 200)
-        #expect(try server.server.registry.catalogueEntry(id: "widgets-1.0.0") == before, "b's deletion leaves a's entry")
+        #expect(try await server.server.registry.catalogueEntry(id: "widgets-1.0.0") == before, "b's deletion leaves a's entry")
         // b cannot delete a's registration either, not even by naming a's org.
         let aId = try #require(registration["id"] as? String)
         #expect(try await server.request("DELETE", "orgs/a/connector/\(aId)", token: b).status == 401)
@@ -140,7 +141,7 @@ import Testing
         #expect(try await server.request("GET", "plugins", token: ServerFixture.adminToken).text.contains("jira"))
         #expect(try await server.request("GET", "metrics", token: b).status == 401, "metrics name every org's plugins")
 
-        let entries = try server.server.registry.catalogue(visibleTo: .org("b"))
+        let entries = try await server.server.registry.catalogue(visibleTo: .org("b"))
         #expect(entries.isEmpty, "b sees no entry of a's")
         await server.stop()
     }
@@ -209,17 +210,17 @@ import Testing
     /// file — and when it replaces a's file.
     @Test func aPluginFileCannotClaimAnotherOrgsName() async throws {
         let server = try await ServerFixture.start { directory in
-            let registry = try Registry(path: directory.appendingPathComponent("registry.sqlite").path)
-            for org in ["a", "b"] { _ = try registry.createOrg(id: org, name: org, by: .admin) }
+            let registry = try await Registry(path: directory.appendingPathComponent("registry.sqlite").path)
+            for org in ["a", "b"] { _ = try await registry.createOrg(id: org, name: org, by: .admin) }
             func identity(_ new: NewRegistration) -> [String: Any] {
                 ["key": new.registration.key, "secret": new.secret,
                  "endpointEntityId": String(new.registration.endpointEntityId),
                  "functionEntityStartId": String(new.registration.functionEntityIds.lowerBound),
                  "functionEntityEndId": String(new.registration.functionEntityIds.upperBound)]
             }
-            let jira = try registry.register(org: "a", name: "jira", version: "1.0.0", by: .admin)
+            let jira = try await registry.register(org: "a", name: "jira", version: "1.0.0", by: .admin)
             try PluginBuilder.build(name: "jira", registration: identity(jira), into: directory.appendingPathComponent("plugins/jira.so"))
-            let evil = try registry.register(org: "b", name: "evil", version: "1.0.0", by: .admin)
+            let evil = try await registry.register(org: "b", name: "evil", version: "1.0.0", by: .admin)
             try PluginBuilder.build(name: "jira", registration: identity(evil), version: "6.6.6",
                                     into: directory.appendingPathComponent("impostor.so"))
             try FileManager.default.copyItem(at: directory.appendingPathComponent("impostor.so"),
@@ -242,14 +243,14 @@ import Testing
 
     @Test func theAdminTokenRotatesWithoutTouchingTheDatabase() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("rotation-\(UUID().uuidString)")
-        let registry = try Registry(path: directory.appendingPathComponent("registry.sqlite").path)
-        #expect(try registry.ensureAdminToken(configured: "first-admin-token") == nil)
-        #expect(try registry.authenticate("first-admin-token") == .admin)
-        #expect(try registry.ensureAdminToken(configured: "second-admin-token") == nil, "a restart with another token")
-        #expect(try registry.authenticate("second-admin-token") == .admin)
-        #expect(try registry.authenticate("first-admin-token") == nil, "the configured token it replaced is revoked")
-        #expect(try registry.ensureAdminToken(configured: "second-admin-token") == nil, "the same token again is fine")
-        #expect(throws: ConnectorHostError.self) { try registry.ensureAdminToken(configured: "first-admin-token") }
+        let registry = try await Registry(path: directory.appendingPathComponent("registry.sqlite").path)
+        #expect(try await registry.ensureAdminToken(configured: "first-admin-token") == nil)
+        #expect(try await registry.authenticate("first-admin-token") == .admin)
+        #expect(try await registry.ensureAdminToken(configured: "second-admin-token") == nil, "a restart with another token")
+        #expect(try await registry.authenticate("second-admin-token") == .admin)
+        #expect(try await registry.authenticate("first-admin-token") == nil, "the configured token it replaced is revoked")
+        #expect(try await registry.ensureAdminToken(configured: "second-admin-token") == nil, "the same token again is fine")
+        await #expect(throws: ConnectorHostError.self) { try await registry.ensureAdminToken(configured: "first-admin-token") }
 
         let server = try await ServerFixture.start()
         let issued = try await server.request("POST", "admin/tokens")
@@ -275,13 +276,13 @@ import Testing
         #expect(record?.keys.contains("org") == true && record?["org"] is NSNull, "every key, null ones too")
         await server.stop()
         // Through the registry, which has no caller's token: the last admin token stays.
-        #expect(throws: ConnectorHostError.self) { try server.server.registry.revokeToken(id: id, by: .admin) }
+        await #expect(throws: ConnectorHostError.self) { try await server.server.registry.revokeToken(id: id, by: .admin) }
     }
 
     @Test func thePluginStoreLivesBesideTheRegistryByDefault() {
         let configuration = ServerConfiguration(host: HostConfiguration(pluginDirectory: "plugins"))
         var elsewhere = configuration
-        elsewhere.databasePath = "/var/lib/connector-host/registry.sqlite"
+        elsewhere.database = "/var/lib/connector-host/registry.sqlite"
         #expect(elsewhere.resolvedPluginStore.path == "/var/lib/connector-host/plugin-store")
         elsewhere.pluginStore = "/srv/store"
         #expect(elsewhere.resolvedPluginStore.path == "/srv/store")

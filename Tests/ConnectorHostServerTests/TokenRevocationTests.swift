@@ -1,4 +1,5 @@
 import ConnectorHost
+import ConnectorHostRegistry
 import Foundation
 import Testing
 
@@ -21,14 +22,14 @@ import Testing
         await server.stop()
     }
 
-    @Test func theRegistryForgetsARevokedTokenItIdentifiedBefore() throws {
-        let registry = try Registry(path: ":memory:")
-        _ = try registry.createOrg(id: "acme", name: "Acme", by: .admin)
-        let (id, token) = try registry.issueToken(for: "acme", by: .admin)
-        #expect(try registry.identify(token)?.tokenId == id)
-        #expect(try registry.identify(token)?.principal == .org("acme"))
-        try registry.revokeToken(id: id, by: .admin)
-        #expect(try registry.identify(token) == nil)
-        #expect(try registry.identify("never-issued") == nil)
+    @Test func theRegistryForgetsARevokedTokenItIdentifiedBefore() async throws {
+        let registry = try await Registry(path: ":memory:")
+        _ = try await registry.createOrg(id: "acme", name: "Acme", by: .admin)
+        let (id, token) = try await registry.issueToken(for: "acme", by: .admin)
+        #expect(try await registry.identify(token)?.tokenId == id)
+        #expect(try await registry.identify(token)?.principal == .org("acme"))
+        try await registry.revokeToken(id: id, by: .admin)
+        #expect(try await registry.identify(token) == nil)
+        #expect(try await registry.identify("never-issued") == nil)
     }
 }

@@ -1,4 +1,5 @@
 import ConnectorHost
+import ConnectorHostRegistry
 import OpenAPIKit30
 
 /// One operation of the REST API as the OpenAPI document describes it: its

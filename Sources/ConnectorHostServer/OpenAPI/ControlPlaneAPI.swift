@@ -37,8 +37,11 @@ enum ControlPlaneAPI {
             ),
             APIEndpoint(
                 .get, "/plugins", id: "listPlugins", tag: "control plane",
-                summary: "Every plugin: version, ABI, runtime, health, breaker, last crash, file hash",
-                success: .json("The plugins", APISchema.object(["plugins": .array(items: APISchema.ref("PluginStatus"))]))
+                summary: "Every plugin: version, ABI, runtime, health, breaker, last crash, file hash; and which host answered",
+                success: .json("The plugins", APISchema.object([
+                    "host": APISchema.string("The host that answered: its --host-id (in a fleet, hosts differ in workers and breakers)"),
+                    "plugins": .array(items: APISchema.ref("PluginStatus")),
+                ]))
             ),
             APIEndpoint(
                 .get, "/", id: "getConsole", tag: "console", summary: "The web console's page; no token needed (it asks for one)",

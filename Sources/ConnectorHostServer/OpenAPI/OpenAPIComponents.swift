@@ -1,4 +1,5 @@
 import ConnectorHost
+import ConnectorHostRegistry
 import OpenAPIKit30
 
 /// The shared parts of the document: the error shapes of each API family,

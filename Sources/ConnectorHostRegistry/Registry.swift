@@ -1,3 +1,4 @@
+import ConnectorHost
 import Crypto
 import Foundation
 
@@ -9,7 +10,7 @@ import Foundation
 /// Tokens and registration secrets are stored only as hashes; secrets are
 /// salted and compared in constant time.
 public final class Registry: Sendable {
-    let database: SQLiteDatabase
+    let database: any RegistryDatabase
     private let now: @Sendable () -> Date
     /// Who each token presented lately is, by the token's hash, until the next write.
     let identities = RegistryReadCache<String, TokenIdentity>(capacity: 10_000)
@@ -26,7 +27,7 @@ public final class Registry: Sendable {
     ///   - now: The wall clock of timestamps and audit entries.
     /// - Throws: `unavailable` when the file cannot be opened, `conflict` when it
     ///   comes from a newer host.
-    public init(path: String, now: @escaping @Sendable () -> Date = { Date() }) throws(ConnectorHostError) {
+    public convenience init(path: String, now: @escaping @Sendable () -> Date = { Date() }) async throws(ConnectorHostError) {
         if path != ":memory:" {
             let directory = URL(fileURLWithPath: path).deletingLastPathComponent()
             try? FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -35,30 +36,35 @@ public final class Registry: Sendable {
             // credential is checked against, and the scan cache that stands
             // in for checks (Registry+ScanCache.swift).
             let created = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-            if created >= 0 { close(created) }
+            if created >= 0 { Glibc.close(created) }
         }
-        database = try SQLiteDatabase(path: path)
-        self.now = now
-        try RegistryMigrations.migrate(database)
+        let database = try SQLiteDatabase(path: path)
+        try await SQLiteMigrations.migrate(database)
+        self.init(database: database, now: now)
     }
 
-    /// The registry file.
-    public var path: String { database.path }
+    init(database: any RegistryDatabase, now: @escaping @Sendable () -> Date) {
+        self.database = database
+        self.now = now
+    }
+
+    /// The registry file, or the PostgreSQL server and database (without password).
+    public var location: String { database.location }
 
     func timestamp() -> String {
         now().formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
     }
 
     func audit(
-        _ transaction: SQLiteDatabase.Transaction, actor: Principal, action: String, subject: String?, detail: String? = nil
-    ) throws(ConnectorHostError) {
-        try audit(transaction, actor: actor.description, action: action, subject: subject, detail: detail)
+        _ transaction: any RegistryTransaction, actor: Principal, action: String, subject: String?, detail: String? = nil
+    ) async throws(ConnectorHostError) {
+        try await audit(transaction, actor: actor.description, action: action, subject: subject, detail: detail)
     }
 
     func audit(
-        _ transaction: SQLiteDatabase.Transaction, actor: String, action: String, subject: String?, detail: String? = nil
-    ) throws(ConnectorHostError) {
-        try transaction.execute(
+        _ transaction: any RegistryTransaction, actor: String, action: String, subject: String?, detail: String? = nil
+    ) async throws(ConnectorHostError) {
+        try await transaction.execute(
             "INSERT INTO audit (at, actor, action, subject, detail) VALUES (?, ?, ?, ?, ?)",
             .text(timestamp()), .text(actor), .text(action), subject.map { .text($0) } ?? .null,
             detail.map { .text($0) } ?? .null
@@ -66,9 +72,9 @@ public final class Registry: Sendable {
     }
 
     /// The audit trail, newest first.
-    public func auditTrail(limit: Int = 100) throws(ConnectorHostError) -> [AuditEntry] {
-        try database.read { transaction throws(ConnectorHostError) in
-            try transaction.rows("SELECT * FROM audit ORDER BY id DESC LIMIT ?", .integer(Int64(limit))).map {
+    public func auditTrail(limit: Int = 100) async throws(ConnectorHostError) -> [AuditEntry] {
+        try await database.read { transaction throws(ConnectorHostError) in
+            try await transaction.rows("SELECT * FROM audit ORDER BY id DESC LIMIT ?", .integer(Int64(limit))).map {
                 AuditEntry(
                     at: $0.text("at") ?? "", actor: $0.text("actor") ?? "", action: $0.text("action") ?? "",
                     subject: $0.text("subject"), detail: $0.text("detail")
@@ -90,31 +96,4 @@ public struct AuditEntry: Sendable, Hashable, Codable {
     public var subject: String?
     /// More about it, e.g. the name and version registered or a file's SHA-256.
     public var detail: String?
-}
-
-/// Random and hashed credentials.
-enum Credentials {
-    static func randomBytes(_ count: Int) -> [UInt8] {
-        var generator = SystemRandomNumberGenerator()
-        return (0..<count).map { _ in UInt8.random(in: 0...255, using: &generator) }
-    }
-
-    /// A token or secret: 32 random bytes, as hex, with a readable prefix.
-    static func newSecret(prefix: String) -> String {
-        prefix + Hex.text(randomBytes(32))
-    }
-
-    /// Tokens are random and long: an unsalted SHA-256 is safe to look them up by.
-    static func tokenHash(_ token: String) -> String {
-        Hex.text(SHA256.hash(data: Data(token.utf8)))
-    }
-
-    static func secretHash(_ secret: String, salt: [UInt8]) -> [UInt8] {
-        Array(HMAC<SHA256>.authenticationCode(for: Data(secret.utf8), using: SymmetricKey(data: salt)))
-    }
-
-    /// Compares in constant time.
-    static func secret(_ secret: String, matches hash: [UInt8], salt: [UInt8]) -> Bool {
-        HMAC<SHA256>.isValidAuthenticationCode(hash, authenticating: Data(secret.utf8), using: SymmetricKey(data: salt))
-    }
 }

@@ -1,3 +1,5 @@
+import ConnectorHost
+
 /// Who is calling, as a token says.
 public enum Principal: Sendable, Hashable, CustomStringConvertible {
     /// Manages orgs and tokens; sees everything.

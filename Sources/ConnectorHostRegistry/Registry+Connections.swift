@@ -1,3 +1,5 @@
+import ConnectorHost
+
 /// Saved connections: an org's settings for one connector, kept sealed
 /// (``ConnectionVault``) and tied to the connector version they were saved
 /// for, so that calls can name a connection instead of carrying credentials.
@@ -9,7 +11,7 @@ extension Registry {
     public func createConnection(
         org: String, connector: String, version: String, name: String, settings: [SessionSetting],
         vault: ConnectionVault, by principal: Principal
-    ) throws(ConnectorHostError) -> SavedConnection {
+    ) async throws(ConnectorHostError) -> SavedConnection {
         guard principal.mayAct(for: org) else { throw ConnectorHostError(.notFound, "no org '\(org)'") }
         guard !name.isEmpty, name.count <= 128 else {
             throw ConnectorHostError(.invalidRequest, "a connection's name is 1 to 128 characters")
@@ -17,8 +19,8 @@ extension Registry {
         let id = "conn_" + Hex.text(Credentials.randomBytes(8))
         let sealed = try vault.seal(settings, for: ConnectionBinding(id: id, org: org, connector: connector))
         let now = timestamp()
-        try database.write { transaction throws(ConnectorHostError) in
-            let taken = try transaction.row(
+        try await database.write { transaction throws(ConnectorHostError) in
+            let taken = try await transaction.row(
                 "SELECT id FROM connections WHERE org_id = ? AND connector = ? AND name = ?",
                 .text(org), .text(connector), .text(name)
             )
@@ -27,14 +29,14 @@ extension Registry {
                     .conflict, "org '\(org)' has a connection '\(name)' for \(connector) already (\(taken.text("id") ?? ""))"
                 )
             }
-            try transaction.execute(
+            try await transaction.execute(
                 """
                 INSERT INTO connections (id, org_id, connector, version, name, sealed_settings, created_at, updated_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                 """,
                 .text(id), .text(org), .text(connector), .text(version), .text(name), .blob(sealed), .text(now), .text(now)
             )
-            try audit(transaction, actor: principal, action: "connection saved", subject: id, detail: "\(connector) \(version)")
+            try await audit(transaction, actor: principal, action: "connection saved", subject: id, detail: "\(connector) \(version)")
         }
         return SavedConnection(
             id: id, org: org, connector: connector, version: version, name: name, sealedSettings: sealed,
@@ -43,12 +45,12 @@ extension Registry {
     }
 
     /// The connections `principal` may see, by connector and name.
-    public func connections(visibleTo principal: Principal) throws(ConnectorHostError) -> [SavedConnection] {
-        try database.read { transaction throws(ConnectorHostError) in
+    public func connections(visibleTo principal: Principal) async throws(ConnectorHostError) -> [SavedConnection] {
+        try await database.read { transaction throws(ConnectorHostError) in
             let rows = switch principal {
-            case .admin: try transaction.rows("SELECT * FROM connections ORDER BY connector, name, id")
+            case .admin: try await transaction.rows("SELECT * FROM connections ORDER BY connector, name, id")
             case .org(let org):
-                try transaction.rows("SELECT * FROM connections WHERE org_id = ? ORDER BY connector, name, id", .text(org))
+                try await transaction.rows("SELECT * FROM connections WHERE org_id = ? ORDER BY connector, name, id", .text(org))
             }
             return rows.map(Self.connection)
         }
@@ -57,9 +59,9 @@ extension Registry {
     /// One connection.
     ///
     /// - Throws: `not_found` when there is none of that ID that `principal` may see.
-    public func connection(id: String, visibleTo principal: Principal) throws(ConnectorHostError) -> SavedConnection {
-        try database.read { transaction throws(ConnectorHostError) in
-            guard let row = try transaction.row("SELECT * FROM connections WHERE id = ?", .text(id)),
+    public func connection(id: String, visibleTo principal: Principal) async throws(ConnectorHostError) -> SavedConnection {
+        try await database.read { transaction throws(ConnectorHostError) in
+            guard let row = try await transaction.row("SELECT * FROM connections WHERE id = ?", .text(id)),
                   principal.mayAct(for: row.text("org_id") ?? "")
             else { throw ConnectorHostError(.notFound, "no connection '\(id)'") }
             return Self.connection(row)
@@ -72,34 +74,34 @@ extension Registry {
     /// - Throws: `not_found` when there is no such connection `principal` may see.
     public func updateConnection(
         id: String, version: String?, settings: [SessionSetting]?, vault: ConnectionVault, by principal: Principal
-    ) throws(ConnectorHostError) -> SavedConnection {
-        let existing = try connection(id: id, visibleTo: principal)
+    ) async throws(ConnectorHostError) -> SavedConnection {
+        let existing = try await connection(id: id, visibleTo: principal)
         let sealed = try settings.map { settings throws(ConnectorHostError) in
             try vault.seal(settings, for: existing.binding)
         } ?? existing.sealedSettings
-        try database.write { transaction throws(ConnectorHostError) in
-            try transaction.execute(
+        try await database.write { transaction throws(ConnectorHostError) in
+            try await transaction.execute(
                 "UPDATE connections SET version = ?, sealed_settings = ?, updated_at = ? WHERE id = ?",
                 .text(version ?? existing.version), .blob(sealed), .text(timestamp()), .text(id)
             )
             let detail = version.map { "\(existing.version) -> \($0)" } ?? "settings replaced"
-            try audit(transaction, actor: principal, action: "connection changed", subject: id, detail: detail)
+            try await audit(transaction, actor: principal, action: "connection changed", subject: id, detail: detail)
         }
-        return try connection(id: id, visibleTo: principal)
+        return try await connection(id: id, visibleTo: principal)
     }
 
     /// Deletes a connection.
     ///
     /// - Throws: `not_found` when there is no such connection `principal` may see.
-    public func deleteConnection(id: String, by principal: Principal) throws(ConnectorHostError) {
-        _ = try connection(id: id, visibleTo: principal)
-        try database.write { transaction throws(ConnectorHostError) in
-            try transaction.execute("DELETE FROM connections WHERE id = ?", .text(id))
-            try audit(transaction, actor: principal, action: "connection deleted", subject: id)
+    public func deleteConnection(id: String, by principal: Principal) async throws(ConnectorHostError) {
+        _ = try await connection(id: id, visibleTo: principal)
+        try await database.write { transaction throws(ConnectorHostError) in
+            try await transaction.execute("DELETE FROM connections WHERE id = ?", .text(id))
+            try await audit(transaction, actor: principal, action: "connection deleted", subject: id)
         }
     }
 
-    private static func connection(_ row: SQLiteRow) -> SavedConnection {
+    private static func connection(_ row: SQLRow) -> SavedConnection {
         SavedConnection(
             id: row.text("id") ?? "", org: row.text("org_id") ?? "", connector: row.text("connector") ?? "",
             version: row.text("version") ?? "", name: row.text("name") ?? "",

@@ -1,3 +1,4 @@
+import ConnectorHost
 import Foundation
 
 /// The connector catalogue (the Obsrv connector API) and publishing.
@@ -48,14 +49,14 @@ extension Registry {
     public func recordDraft(
         _ description: PluginDescription, registration: Registration, filePath: String, sha256: String,
         metadata: CatalogueMetadata = CatalogueMetadata(), by actor: Principal
-    ) throws(ConnectorHostError) -> CatalogueEntry {
+    ) async throws(ConnectorHostError) -> CatalogueEntry {
         let manifest = description.manifest
         let id = "\(manifest.name)-\(manifest.version)"
-        return try database.write { transaction throws(ConnectorHostError) -> CatalogueEntry in
+        return try await database.write { transaction throws(ConnectorHostError) -> CatalogueEntry in
             try registration.checkIdentity(of: manifest, subject: "the plugin's")
-            try claim(transaction, name: manifest.name, for: registration.org)
+            try await claim(transaction, name: manifest.name, for: registration.org)
             let stamp = timestamp()
-            if let existing = try transaction.row("SELECT * FROM catalogue WHERE id = ?", .text(id)).map(Self.entry) {
+            if let existing = try await transaction.row("SELECT * FROM catalogue WHERE id = ?", .text(id)).map(Self.entry) {
                 // Never reached while names have one owner; kept so that no path can rebind another org's entry.
                 guard existing.org == registration.org else {
                     throw ConnectorHostError(.conflict, "\(id) belongs to another org")
@@ -68,7 +69,7 @@ extension Registry {
                     )
                 }
             }
-            try transaction.execute(
+            try await transaction.execute(
                 """
                 INSERT INTO catalogue (id, connector_id, org_id, name, type, category, version, description, licence,
                   owner, iconurl, ui_spec, status, scope, file_path, file_sha256, created_by, updated_by,
@@ -89,8 +90,8 @@ extension Registry {
                 .text(filePath), .text(sha256), .text(actor.description), .text(actor.description), .text(stamp),
                 .text(stamp), Self.optional(metadata.displayName)
             )
-            try audit(transaction, actor: actor, action: "connector recorded as Draft", subject: id, detail: sha256)
-            guard let entry = try transaction.row("SELECT * FROM catalogue WHERE id = ?", .text(id)).map(Self.entry) else {
+            try await audit(transaction, actor: actor, action: "connector recorded as Draft", subject: id, detail: sha256)
+            guard let entry = try await transaction.row("SELECT * FROM catalogue WHERE id = ?", .text(id)).map(Self.entry) else {
                 throw ConnectorHostError(.unavailable, "the catalogue entry \(id) vanished while being written")
             }
             return entry
@@ -98,9 +99,9 @@ extension Registry {
     }
 
     /// A catalogue entry by ID.
-    public func catalogueEntry(id: String) throws(ConnectorHostError) -> CatalogueEntry? {
-        try database.read { transaction throws(ConnectorHostError) in
-            try transaction.row("SELECT * FROM catalogue WHERE id = ?", .text(id)).map(Self.entry)
+    public func catalogueEntry(id: String) async throws(ConnectorHostError) -> CatalogueEntry? {
+        try await database.read { transaction throws(ConnectorHostError) in
+            try await transaction.row("SELECT * FROM catalogue WHERE id = ?", .text(id)).map(Self.entry)
         }
     }
 
@@ -113,9 +114,9 @@ extension Registry {
     ///     what is published to the whole catalogue.
     public func catalogue(
         statuses: [CatalogueStatus] = [], categories: [String] = [], visibleTo principal: Principal = .admin
-    ) throws(ConnectorHostError) -> [CatalogueEntry] {
-        let all = try database.read { transaction throws(ConnectorHostError) in
-            try transaction.rows("SELECT * FROM catalogue ORDER BY id").map(Self.entry)
+    ) async throws(ConnectorHostError) -> [CatalogueEntry] {
+        let all = try await database.read { transaction throws(ConnectorHostError) in
+            try await transaction.rows("SELECT * FROM catalogue ORDER BY id").map(Self.entry)
         }
         return all.filter { entry in
             (statuses.isEmpty || statuses.contains(entry.status))
@@ -125,16 +126,16 @@ extension Registry {
     }
 
     /// The entries of a plugin (by name), newest first.
-    public func catalogueEntries(named name: String) throws(ConnectorHostError) -> [CatalogueEntry] {
+    public func catalogueEntries(named name: String) async throws(ConnectorHostError) -> [CatalogueEntry] {
         // Read on every call a server serves: kept until the next write.
         let generation = database.generation
-        if let known = catalogueByName.value(for: name, generation: generation) { return known }
-        let entries = try database.read { transaction throws(ConnectorHostError) in
-            try transaction.rows("SELECT * FROM catalogue WHERE name = ? ORDER BY created_date DESC", .text(name))
-                .map(Self.entry)
+        let entries = try await catalogueByName.answer(for: name, generation: generation) { () throws(ConnectorHostError) in
+            try await database.read { transaction throws(ConnectorHostError) in
+                try await transaction.rows("SELECT * FROM catalogue WHERE name = ? ORDER BY created_date DESC", .text(name))
+                    .map(Self.entry)
+            }
         }
-        catalogueByName.store(entries, for: name, generation: generation)
-        return entries
+        return entries ?? []
     }
 
     /// Moves a connector one step: Draft → InValidation → Live → Retired.
@@ -149,9 +150,9 @@ extension Registry {
     ///   scope, `unauthorized` for a catalogue-wide publication by an org.
     public func transition(
         id: String, to status: CatalogueStatus, scope: PublishScope? = nil, report: String? = nil, by actor: Principal
-    ) throws(ConnectorHostError) -> CatalogueEntry {
-        try database.write { transaction throws(ConnectorHostError) -> CatalogueEntry in
-            guard let entry = try transaction.row("SELECT * FROM catalogue WHERE id = ?", .text(id)).map(Self.entry),
+    ) async throws(ConnectorHostError) -> CatalogueEntry {
+        try await database.write { transaction throws(ConnectorHostError) -> CatalogueEntry in
+            guard let entry = try await transaction.row("SELECT * FROM catalogue WHERE id = ?", .text(id)).map(Self.entry),
                 actor.mayAct(for: entry.org)
             else { throw ConnectorHostError(.notFound, "no connector '\(id)'") }
             guard entry.status.next == status else {
@@ -171,7 +172,7 @@ extension Registry {
                 publishedScope = scope
             }
             let stamp = timestamp()
-            try transaction.execute(
+            try await transaction.execute(
                 """
                 UPDATE catalogue SET status = ?, scope = ?, updated_by = ?, updated_date = ?,
                   live_date = CASE WHEN ? = 'Live' THEN ? ELSE live_date END,
@@ -181,20 +182,20 @@ extension Registry {
                 .text(status.rawValue), Self.optional(publishedScope?.rawValue), .text(actor.description), .text(stamp),
                 .text(status.rawValue), .text(stamp), Self.optional(report), .text(id)
             )
-            try audit(transaction, actor: actor, action: "connector \(status.rawValue)", subject: id,
+            try await audit(transaction, actor: actor, action: "connector \(status.rawValue)", subject: id,
                       detail: publishedScope?.rawValue)
-            guard let updated = try transaction.row("SELECT * FROM catalogue WHERE id = ?", .text(id)).map(Self.entry) else {
+            guard let updated = try await transaction.row("SELECT * FROM catalogue WHERE id = ?", .text(id)).map(Self.entry) else {
                 throw ConnectorHostError(.unavailable, "the catalogue entry \(id) vanished while being written")
             }
             return updated
         }
     }
 
-    static func optional(_ text: String?) -> SQLiteValue {
+    static func optional(_ text: String?) -> SQLValue {
         text.map { .text($0) } ?? .null
     }
 
-    static func entry(_ row: SQLiteRow) -> CatalogueEntry {
+    static func entry(_ row: SQLRow) -> CatalogueEntry {
         CatalogueEntry(
             id: row.text("id") ?? "", connectorId: row.text("connector_id") ?? "", org: row.text("org_id") ?? "",
             name: row.text("name") ?? "", displayName: row.text("display_name"), type: row.text("type"), category: row.text("category"),

@@ -1,3 +1,4 @@
+import ConnectorHost
 import Foundation
 
 /// The registry keeps scan outcomes across restarts, accepted and rejected
@@ -28,8 +29,8 @@ import Foundation
 ///   (``PluginDescription/isScan(of:)``).
 extension Registry: ScanCache {
     public func outcome(for key: ScanKey) async -> ScanOutcome? {
-        let row = try? database.read { transaction throws(ConnectorHostError) in
-            try transaction.row(
+        let row = try? await database.read { transaction throws(ConnectorHostError) in
+            try await transaction.row(
                 "SELECT outcome FROM scan_cache WHERE path = ? AND size = ? AND modified = ? AND sha256 = ?",
                 .text(key.path), .integer(key.size), .integer(key.modified), .text(key.sha256)
             )
@@ -41,18 +42,18 @@ extension Registry: ScanCache {
 
     public func store(_ outcome: ScanOutcome, for key: ScanKey) async {
         // A cache that cannot be written only costs a scan next time.
-        _ = try? database.write { transaction throws(ConnectorHostError) in
+        _ = try? await database.write { transaction throws(ConnectorHostError) in
             var salt = Credentials.randomBytes(16)
             if case .accepted(let description) = outcome,
-                let registered = try transaction.row(
+                let registered = try await transaction.row(
                     "SELECT secret_salt FROM registrations WHERE key = ?", .text(description.manifest.key)
                 )?.blob("secret_salt")
             {
                 salt = registered
             }
             guard let data = try? JSONEncoder().encode(outcome.withSecretDigested(salt: salt)) else { return }
-            try transaction.execute("DELETE FROM scan_cache WHERE path = ?", .text(key.path))
-            try transaction.execute(
+            try await transaction.execute("DELETE FROM scan_cache WHERE path = ?", .text(key.path))
+            try await transaction.execute(
                 "INSERT INTO scan_cache (path, size, modified, sha256, outcome) VALUES (?, ?, ?, ?, ?)",
                 .text(key.path), .integer(key.size), .integer(key.modified), .text(key.sha256),
                 .text(String(decoding: data, as: UTF8.self))

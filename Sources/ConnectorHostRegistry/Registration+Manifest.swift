@@ -1,3 +1,5 @@
+import ConnectorHost
+
 extension Registration {
     /// `endpoint E, functions S...E`, as a manifest's ``PluginManifest/entityIdSummary``.
     public var entityIdSummary: String {

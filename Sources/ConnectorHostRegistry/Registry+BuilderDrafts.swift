@@ -1,32 +1,34 @@
+import ConnectorHost
+
 /// The builder's drafts: declarative connector documents being written, saved
 /// whether valid or not, each visible only to its org (an admin's to admins),
 /// with the tests their operations passed.
 extension Registry {
     /// Saves a new draft for `principal`.
-    public func createDraft(_ document: JSONValue, by principal: Principal) throws(ConnectorHostError) -> BuilderDraft {
+    public func createDraft(_ document: JSONValue, by principal: Principal) async throws(ConnectorHostError) -> BuilderDraft {
         let id = "draft_" + Hex.text(Credentials.randomBytes(8))
         let now = timestamp()
-        try database.write { transaction throws(ConnectorHostError) in
-            try transaction.execute(
+        try await database.write { transaction throws(ConnectorHostError) in
+            try await transaction.execute(
                 "INSERT INTO builder_drafts (id, org_id, document, created_at, updated_at) VALUES (?, ?, ?, ?, ?)",
                 .text(id), Self.optional(principal.orgID), .text(String(decoding: document.bytes, as: UTF8.self)),
                 .text(now), .text(now)
             )
-            try audit(transaction, actor: principal, action: "draft created", subject: id)
+            try await audit(transaction, actor: principal, action: "draft created", subject: id)
         }
         return BuilderDraft(id: id, org: principal.orgID, document: document, createdAt: now, updatedAt: now, passedTests: [])
     }
 
     /// The drafts `principal` may see, newest change first.
-    public func drafts(visibleTo principal: Principal) throws(ConnectorHostError) -> [BuilderDraft] {
-        try database.read { transaction throws(ConnectorHostError) in
+    public func drafts(visibleTo principal: Principal) async throws(ConnectorHostError) -> [BuilderDraft] {
+        try await database.read { transaction throws(ConnectorHostError) in
             let rows = switch principal {
-            case .admin: try transaction.rows("SELECT * FROM builder_drafts ORDER BY updated_at DESC, id")
+            case .admin: try await transaction.rows("SELECT * FROM builder_drafts ORDER BY updated_at DESC, id")
             case .org(let org):
-                try transaction.rows("SELECT * FROM builder_drafts WHERE org_id = ? ORDER BY updated_at DESC, id", .text(org))
+                try await transaction.rows("SELECT * FROM builder_drafts WHERE org_id = ? ORDER BY updated_at DESC, id", .text(org))
             }
             var drafts: [BuilderDraft] = []
-            for row in rows { drafts.append(try Self.draft(row, passes: try Self.passes(transaction, of: row.text("id") ?? ""))) }
+            for row in rows { await drafts.append(try Self.draft(row, passes: try Self.passes(transaction, of: row.text("id") ?? ""))) }
             return drafts
         }
     }
@@ -34,12 +36,12 @@ extension Registry {
     /// One draft.
     ///
     /// - Throws: `not_found` when there is none of that ID that `principal` may see.
-    public func draft(id: String, visibleTo principal: Principal) throws(ConnectorHostError) -> BuilderDraft {
-        try database.read { transaction throws(ConnectorHostError) in
-            guard let row = try transaction.row("SELECT * FROM builder_drafts WHERE id = ?", .text(id)),
+    public func draft(id: String, visibleTo principal: Principal) async throws(ConnectorHostError) -> BuilderDraft {
+        try await database.read { transaction throws(ConnectorHostError) in
+            guard let row = try await transaction.row("SELECT * FROM builder_drafts WHERE id = ?", .text(id)),
                   Self.draftOrg(row).map(principal.mayAct(for:)) ?? (principal == .admin)
             else { throw ConnectorHostError(.notFound, "no draft '\(id)'") }
-            return try Self.draft(row, passes: try Self.passes(transaction, of: id))
+            return try await Self.draft(row, passes: try Self.passes(transaction, of: id))
         }
     }
 
@@ -47,34 +49,34 @@ extension Registry {
     /// definition it tested.
     ///
     /// - Throws: `not_found` when there is no such draft that `principal` may see.
-    public func updateDraft(id: String, document: JSONValue, by principal: Principal) throws(ConnectorHostError) -> BuilderDraft {
-        _ = try draft(id: id, visibleTo: principal)
-        try database.write { transaction throws(ConnectorHostError) in
-            try transaction.execute(
+    public func updateDraft(id: String, document: JSONValue, by principal: Principal) async throws(ConnectorHostError) -> BuilderDraft {
+        _ = try await draft(id: id, visibleTo: principal)
+        try await database.write { transaction throws(ConnectorHostError) in
+            try await transaction.execute(
                 "UPDATE builder_drafts SET document = ?, updated_at = ? WHERE id = ?",
                 .text(String(decoding: document.bytes, as: UTF8.self)), .text(timestamp()), .text(id)
             )
-            try audit(transaction, actor: principal, action: "draft saved", subject: id)
+            try await audit(transaction, actor: principal, action: "draft saved", subject: id)
         }
-        return try draft(id: id, visibleTo: principal)
+        return try await draft(id: id, visibleTo: principal)
     }
 
     /// Deletes a draft and its test results.
     ///
     /// - Throws: `not_found` when there is no such draft that `principal` may
     ///   see; `conflict` when versions were published from it (their history stays).
-    public func deleteDraft(id: String, by principal: Principal) throws(ConnectorHostError) {
-        _ = try draft(id: id, visibleTo: principal)
-        try database.write { transaction throws(ConnectorHostError) in
-            let published = try transaction.row("SELECT count(*) AS n FROM builder_publications WHERE draft_id = ?", .text(id))
+    public func deleteDraft(id: String, by principal: Principal) async throws(ConnectorHostError) {
+        _ = try await draft(id: id, visibleTo: principal)
+        try await database.write { transaction throws(ConnectorHostError) in
+            let published = try await transaction.row("SELECT count(*) AS n FROM builder_publications WHERE draft_id = ?", .text(id))
             if let count = published?.integer("n"), count > 0 {
                 throw ConnectorHostError(
                     .conflict, "\(id) has \(count) published version(s), whose history stays; retire them in the catalogue instead"
                 )
             }
-            try transaction.execute("DELETE FROM builder_test_passes WHERE draft_id = ?", .text(id))
-            try transaction.execute("DELETE FROM builder_drafts WHERE id = ?", .text(id))
-            try audit(transaction, actor: principal, action: "draft deleted", subject: id)
+            try await transaction.execute("DELETE FROM builder_test_passes WHERE draft_id = ?", .text(id))
+            try await transaction.execute("DELETE FROM builder_drafts WHERE id = ?", .text(id))
+            try await audit(transaction, actor: principal, action: "draft deleted", subject: id)
         }
     }
 
@@ -88,10 +90,10 @@ extension Registry {
     ///   - principal: Who ran the test; the draft must be one it may see.
     public func recordTestPass(
         draft id: String, operation: String, definitionSHA256: String, example: JSONValue, by principal: Principal
-    ) throws(ConnectorHostError) {
-        _ = try draft(id: id, visibleTo: principal)
-        try database.write { transaction throws(ConnectorHostError) in
-            try transaction.execute(
+    ) async throws(ConnectorHostError) {
+        _ = try await draft(id: id, visibleTo: principal)
+        try await database.write { transaction throws(ConnectorHostError) in
+            try await transaction.execute(
                 """
                 INSERT INTO builder_test_passes (draft_id, operation, definition_sha256, example, passed_at)
                 VALUES (?, ?, ?, ?, ?)
@@ -104,9 +106,9 @@ extension Registry {
         }
     }
 
-    private static func draftOrg(_ row: SQLiteRow) -> String? { row.text("org_id") }
+    private static func draftOrg(_ row: SQLRow) -> String? { row.text("org_id") }
 
-    private static func draft(_ row: SQLiteRow, passes: [BuilderTestPass]) throws(ConnectorHostError) -> BuilderDraft {
+    private static func draft(_ row: SQLRow, passes: [BuilderTestPass]) throws(ConnectorHostError) -> BuilderDraft {
         let document = try JSONValue(parsing: Array((row.text("document") ?? "null").utf8))
         return BuilderDraft(
             id: row.text("id") ?? "", org: row.text("org_id"), document: document,
@@ -114,10 +116,10 @@ extension Registry {
         )
     }
 
-    private static func passes(_ transaction: SQLiteDatabase.Transaction, of id: String) throws(ConnectorHostError)
+    private static func passes(_ transaction: any RegistryTransaction, of id: String) async throws(ConnectorHostError)
         -> [BuilderTestPass]
     {
-        try transaction.rows(
+        try await transaction.rows(
             "SELECT * FROM builder_test_passes WHERE draft_id = ? ORDER BY operation, passed_at", .text(id)
         ).map { row throws(ConnectorHostError) in
             BuilderTestPass(

@@ -1,3 +1,5 @@
+import ConnectorHost
+
 /// Orgs, tokens and authentication.
 extension Registry {
     /// Makes sure an admin token exists.
@@ -11,11 +13,11 @@ extension Registry {
     ///   `CONNECTOR_HOST_ADMIN_TOKEN`), or nil.
     /// - Returns: A newly generated admin token, to print once; nil when one was
     ///   configured or already exists.
-    public func ensureAdminToken(configured: String?) throws(ConnectorHostError) -> String? {
-        try database.write { transaction throws(ConnectorHostError) -> String? in
+    public func ensureAdminToken(configured: String?) async throws(ConnectorHostError) -> String? {
+        try await database.write { transaction throws(ConnectorHostError) -> String? in
             if let configured {
                 let hash = Credentials.tokenHash(configured)
-                if let row = try transaction.row("SELECT id, revoked_at FROM tokens WHERE token_hash = ?", .text(hash)) {
+                if let row = try await transaction.row("SELECT id, revoked_at FROM tokens WHERE token_hash = ?", .text(hash)) {
                     guard row.text("revoked_at") == nil else {
                         throw ConnectorHostError(
                             .unauthorized,
@@ -24,32 +26,31 @@ extension Registry {
                     }
                     return nil
                 }
-                try transaction.execute(
+                let rotated = try await transaction.execute(
                     "UPDATE tokens SET revoked_at = ? WHERE org_id IS NULL AND id LIKE 'admin-configured%' AND revoked_at IS NULL",
                     .text(timestamp())
                 )
-                let rotated = transaction.changes
                 let id = "admin-configured-" + Hex.text(Credentials.randomBytes(4))
-                try transaction.execute(
+                try await transaction.execute(
                     "INSERT INTO tokens (id, org_id, token_hash, created_at) VALUES (?, NULL, ?, ?)",
                     .text(id), .text(hash), .text(timestamp())
                 )
-                try audit(
+                try await audit(
                     transaction, actor: .admin, action: rotated > 0 ? "admin token rotated" : "admin token configured",
                     subject: id
                 )
                 return nil
             }
-            guard try transaction.row("SELECT id FROM tokens WHERE org_id IS NULL AND revoked_at IS NULL") == nil else {
+            guard try await transaction.row("SELECT id FROM tokens WHERE org_id IS NULL AND revoked_at IS NULL") == nil else {
                 return nil
             }
             let token = Credentials.newSecret(prefix: "cha_")
-            try transaction.execute(
+            try await transaction.execute(
                 "INSERT INTO tokens (id, org_id, token_hash, created_at) VALUES (?, NULL, ?, ?)",
                 .text("admin-" + Hex.text(Credentials.randomBytes(4))), .text(Credentials.tokenHash(token)),
                 .text(timestamp())
             )
-            try audit(transaction, actor: .admin, action: "admin token generated", subject: nil)
+            try await audit(transaction, actor: .admin, action: "admin token generated", subject: nil)
             return token
         }
     }
@@ -58,23 +59,23 @@ extension Registry {
     /// clients over, revoke the old one.
     ///
     /// - Returns: The token's ID and the token — shown this once.
-    public func issueAdminToken(by actor: Principal) throws(ConnectorHostError) -> (id: String, token: String) {
-        try database.write { transaction throws(ConnectorHostError) in
+    public func issueAdminToken(by actor: Principal) async throws(ConnectorHostError) -> (id: String, token: String) {
+        try await database.write { transaction throws(ConnectorHostError) in
             let id = "admin-" + Hex.text(Credentials.randomBytes(6))
             let token = Credentials.newSecret(prefix: "cha_")
-            try transaction.execute(
+            try await transaction.execute(
                 "INSERT INTO tokens (id, org_id, token_hash, created_at) VALUES (?, NULL, ?, ?)",
                 .text(id), .text(Credentials.tokenHash(token)), .text(timestamp())
             )
-            try audit(transaction, actor: actor, action: "admin token issued", subject: id)
+            try await audit(transaction, actor: actor, action: "admin token issued", subject: id)
             return (id, token)
         }
     }
 
     /// The tokens, without their values: ID, org (nil for admin), dates.
-    public func tokens() throws(ConnectorHostError) -> [TokenRecord] {
-        try database.read { transaction throws(ConnectorHostError) in
-            try transaction.rows("SELECT id, org_id, created_at, revoked_at FROM tokens ORDER BY created_at, id").map {
+    public func tokens() async throws(ConnectorHostError) -> [TokenRecord] {
+        try await database.read { transaction throws(ConnectorHostError) in
+            try await transaction.rows("SELECT id, org_id, created_at, revoked_at FROM tokens ORDER BY created_at, id").map {
                 TokenRecord(
                     id: $0.text("id") ?? "", org: $0.text("org_id"), createdAt: $0.text("created_at") ?? "",
                     revokedAt: $0.text("revoked_at")
@@ -84,63 +85,62 @@ extension Registry {
     }
 
     /// Who a token belongs to, or nil for an unknown or revoked one.
-    public func authenticate(_ token: String) throws(ConnectorHostError) -> Principal? {
-        try identify(token)?.principal
+    public func authenticate(_ token: String) async throws(ConnectorHostError) -> Principal? {
+        try await identify(token)?.principal
     }
 
     /// Who a token belongs to and the token's ID (for the audit trail), or nil
     /// for an unknown or revoked one.
-    public func identify(_ token: String) throws(ConnectorHostError) -> (principal: Principal, tokenId: String)? {
+    public func identify(_ token: String) async throws(ConnectorHostError) -> (principal: Principal, tokenId: String)? {
         let hash = Credentials.tokenHash(token)
         // Taken before the read: a write that lands meanwhile makes the answer stale at once.
         let generation = database.generation
-        if let known = identities.value(for: hash, generation: generation) { return (known.principal, known.tokenId) }
-        let row = try database.read { transaction throws(ConnectorHostError) in
-            try transaction.row("SELECT id, org_id FROM tokens WHERE token_hash = ? AND revoked_at IS NULL", .text(hash))
+        let identity = try await identities.answer(for: hash, generation: generation) { () throws(ConnectorHostError) in
+            let row = try await database.read { transaction throws(ConnectorHostError) in
+                try await transaction.row("SELECT id, org_id FROM tokens WHERE token_hash = ? AND revoked_at IS NULL", .text(hash))
+            }
+            // An unknown token is not kept: whoever sends ever new ones fills nothing.
+            return row.map { TokenIdentity(principal: $0.text("org_id").map(Principal.org) ?? .admin, tokenId: $0.text("id") ?? "") }
         }
-        // An unknown token is not kept: whoever sends ever new ones fills nothing.
-        guard let row else { return nil }
-        let identity = TokenIdentity(principal: row.text("org_id").map(Principal.org) ?? .admin, tokenId: row.text("id") ?? "")
-        identities.store(identity, for: hash, generation: generation)
-        return (identity.principal, identity.tokenId)
+        return identity.map { ($0.principal, $0.tokenId) }
     }
 
     /// Creates an org.
     ///
     /// - Throws: `invalid_request` for an ID that is not 1–64 letters, digits,
     ///   '-' or '_'; `conflict` when it exists.
-    public func createOrg(id: String, name: String, by actor: Principal) throws(ConnectorHostError) -> Org {
+    public func createOrg(id: String, name: String, by actor: Principal) async throws(ConnectorHostError) -> Org {
         guard (1...64).contains(id.count), id.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") })
         else {
             throw ConnectorHostError(.invalidRequest, "org id '\(id)' must be 1 to 64 ASCII letters, digits, '-' or '_'")
         }
         guard !name.isEmpty else { throw ConnectorHostError(.invalidRequest, "the org needs a name") }
-        return try database.write { transaction throws(ConnectorHostError) -> Org in
-            guard try transaction.row("SELECT id FROM orgs WHERE id = ?", .text(id)) == nil else {
+        return try await database.write { transaction throws(ConnectorHostError) -> Org in
+            guard try await transaction.row("SELECT id FROM orgs WHERE id = ?", .text(id)) == nil else {
                 throw ConnectorHostError(.conflict, "org '\(id)' already exists")
             }
             let org = Org(id: id, name: name, createdAt: timestamp())
-            try transaction.execute(
+            try await transaction.execute(
                 "INSERT INTO orgs (id, name, created_at) VALUES (?, ?, ?)", .text(id), .text(name), .text(org.createdAt)
             )
-            try audit(transaction, actor: actor, action: "org created", subject: id)
+            try await audit(transaction, actor: actor, action: "org created", subject: id)
             return org
         }
     }
 
     /// Every org, by ID.
-    public func orgs() throws(ConnectorHostError) -> [Org] {
-        try database.read { transaction throws(ConnectorHostError) in
-            try transaction.rows("SELECT * FROM orgs ORDER BY id").map {
+    public func orgs() async throws(ConnectorHostError) -> [Org] {
+        try await database.read { transaction throws(ConnectorHostError) in
+            try await transaction.rows("SELECT * FROM orgs ORDER BY id").map {
                 Org(id: $0.text("id") ?? "", name: $0.text("name") ?? "", createdAt: $0.text("created_at") ?? "")
             }
         }
     }
 
     /// Whether the org exists.
-    public func orgExists(_ id: String) throws(ConnectorHostError) -> Bool {
-        try database.read { transaction throws(ConnectorHostError) in
-            try transaction.row("SELECT id FROM orgs WHERE id = ?", .text(id)) != nil
+    public func orgExists(_ id: String) async throws(ConnectorHostError) -> Bool {
+        try await database.read { transaction throws(ConnectorHostError) in
+            try await transaction.row("SELECT id FROM orgs WHERE id = ?", .text(id)) != nil
         }
     }
 
@@ -148,18 +148,18 @@ extension Registry {
     ///
     /// - Returns: The token's ID (to revoke it) and the token — shown this once.
     /// - Throws: `not_found` for an unknown org.
-    public func issueToken(for org: String, by actor: Principal) throws(ConnectorHostError) -> (id: String, token: String) {
-        try database.write { transaction throws(ConnectorHostError) in
-            guard try transaction.row("SELECT id FROM orgs WHERE id = ?", .text(org)) != nil else {
+    public func issueToken(for org: String, by actor: Principal) async throws(ConnectorHostError) -> (id: String, token: String) {
+        try await database.write { transaction throws(ConnectorHostError) in
+            guard try await transaction.row("SELECT id FROM orgs WHERE id = ?", .text(org)) != nil else {
                 throw ConnectorHostError(.notFound, "no org '\(org)'")
             }
             let id = "tok_" + Hex.text(Credentials.randomBytes(6))
             let token = Credentials.newSecret(prefix: "cht_")
-            try transaction.execute(
+            try await transaction.execute(
                 "INSERT INTO tokens (id, org_id, token_hash, created_at) VALUES (?, ?, ?, ?)",
                 .text(id), .text(org), .text(Credentials.tokenHash(token)), .text(timestamp())
             )
-            try audit(transaction, actor: actor, action: "token issued", subject: org, detail: id)
+            try await audit(transaction, actor: actor, action: "token issued", subject: org, detail: id)
             return (id, token)
         }
     }
@@ -168,19 +168,19 @@ extension Registry {
     ///
     /// - Throws: `not_found` for an unknown or already revoked token;
     ///   `conflict` for the last admin token, which would lock every admin out.
-    public func revokeToken(id: String, by actor: Principal) throws(ConnectorHostError) {
-        try database.write { transaction throws(ConnectorHostError) in
-            let admins = try transaction.rows("SELECT id FROM tokens WHERE org_id IS NULL AND revoked_at IS NULL")
+    public func revokeToken(id: String, by actor: Principal) async throws(ConnectorHostError) {
+        try await database.write { transaction throws(ConnectorHostError) in
+            let admins = try await transaction.rows("SELECT id FROM tokens WHERE org_id IS NULL AND revoked_at IS NULL")
             if admins.count == 1, admins.first?.text("id") == id {
                 throw ConnectorHostError(
                     .conflict, "'\(id)' is the last admin token; issue another (POST /admin/tokens) before revoking it"
                 )
             }
-            try transaction.execute(
+            let revoked = try await transaction.execute(
                 "UPDATE tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL", .text(timestamp()), .text(id)
             )
-            guard transaction.changes == 1 else { throw ConnectorHostError(.notFound, "no active token '\(id)'") }
-            try audit(transaction, actor: actor, action: "token revoked", subject: id)
+            guard revoked == 1 else { throw ConnectorHostError(.notFound, "no active token '\(id)'") }
+            try await audit(transaction, actor: actor, action: "token revoked", subject: id)
         }
     }
 }

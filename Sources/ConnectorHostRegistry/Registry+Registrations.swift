@@ -1,3 +1,4 @@
+import ConnectorHost
 import Foundation
 
 /// Connector registrations (the Jitterbit registration API) and their blocks
@@ -12,36 +13,36 @@ extension Registry {
     ///   version already, or when the name belongs to another org.
     public func register(
         org: String, name: String, version: String, by actor: Principal
-    ) throws(ConnectorHostError) -> NewRegistration {
+    ) async throws(ConnectorHostError) -> NewRegistration {
         guard !name.isEmpty, name.count <= 128 else {
             throw ConnectorHostError(.invalidRequest, "name must be 1 to 128 characters")
         }
         guard !version.isEmpty, version.count <= 64 else {
             throw ConnectorHostError(.invalidRequest, "version must be 1 to 64 characters")
         }
-        return try database.write { transaction throws(ConnectorHostError) -> NewRegistration in
-            guard try transaction.row("SELECT id FROM orgs WHERE id = ?", .text(org)) != nil else {
+        return try await database.write { transaction throws(ConnectorHostError) -> NewRegistration in
+            guard try await transaction.row("SELECT id FROM orgs WHERE id = ?", .text(org)) != nil else {
                 throw ConnectorHostError(.notFound, "no org '\(org)'")
             }
-            if try transaction.row(
+            if try await transaction.row(
                 "SELECT id FROM registrations WHERE org_id = ? AND name = ? AND version = ?",
                 .text(org), .text(name), .text(version)
             ) != nil {
                 throw ConnectorHostError(.conflict, "org '\(org)' has registered \(name) \(version) already")
             }
-            try claim(transaction, name: name, for: org)
-            guard let start = try transaction.row("SELECT value FROM sequences WHERE name = 'next_block_start'")?
+            try await claim(transaction, name: name, for: org)
+            guard let start = try await transaction.row("SELECT value FROM sequences WHERE name = 'next_block_start'")?
                 .integer("value")
             else { throw ConnectorHostError(.unavailable, "the registry has no entity ID sequence") }
             let end = start + Registry.blockSize - 1
-            try transaction.execute(
+            try await transaction.execute(
                 "UPDATE sequences SET value = ? WHERE name = 'next_block_start'", .integer(end + 1)
             )
             // Registration IDs, like ID blocks, are never handed out twice.
-            guard let next = try transaction.row("SELECT value FROM sequences WHERE name = 'next_registration_id'")?
+            guard let next = try await transaction.row("SELECT value FROM sequences WHERE name = 'next_registration_id'")?
                 .integer("value")
             else { throw ConnectorHostError(.unavailable, "the registry has no registration sequence") }
-            try transaction.execute(
+            try await transaction.execute(
                 "UPDATE sequences SET value = ? WHERE name = 'next_registration_id'", .integer(next + 1)
             )
             let id = String(next)
@@ -55,11 +56,11 @@ extension Registry {
                 id: id, org: org, name: name, version: version, key: key, endpointEntityId: start,
                 functionEntityIds: (start + 1)...end, createdAt: timestamp()
             )
-            try transaction.execute(
+            try await transaction.execute(
                 "INSERT INTO id_blocks (start_id, end_id, registration_id) VALUES (?, ?, ?)",
                 .integer(start), .integer(end), .text(id)
             )
-            try transaction.execute(
+            try await transaction.execute(
                 """
                 INSERT INTO registrations (id, org_id, name, version, key, secret_salt, secret_hash,
                   endpoint_entity_id, function_entity_start_id, function_entity_end_id, created_at)
@@ -69,15 +70,15 @@ extension Registry {
                 .blob(Credentials.secretHash(secret, salt: salt)), .integer(start), .integer(start + 1), .integer(end),
                 .text(registration.createdAt)
             )
-            try audit(transaction, actor: actor, action: "connector registered", subject: id, detail: "\(name) \(version)")
+            try await audit(transaction, actor: actor, action: "connector registered", subject: id, detail: "\(name) \(version)")
             return NewRegistration(registration: registration, secret: secret)
         }
     }
 
     /// The org's registrations, oldest first.
-    public func registrations(org: String) throws(ConnectorHostError) -> [Registration] {
-        try database.read { transaction throws(ConnectorHostError) in
-            try transaction.rows(
+    public func registrations(org: String) async throws(ConnectorHostError) -> [Registration] {
+        try await database.read { transaction throws(ConnectorHostError) in
+            try await transaction.rows(
                 "SELECT * FROM registrations WHERE org_id = ? ORDER BY CAST(id AS INTEGER)", .text(org)
             ).map(Self.registration)
         }
@@ -87,27 +88,27 @@ extension Registry {
     ///
     /// - Throws: `not_found` when the org has no such registration, `conflict`
     ///   naming the Live connector that uses it.
-    public func deleteRegistration(org: String, id: String, by actor: Principal) throws(ConnectorHostError) {
-        try database.write { transaction throws(ConnectorHostError) in
-            try requireRemovable(transaction, org: org, id: id)
-            let name = try transaction.row("SELECT name FROM registrations WHERE id = ?", .text(id))?.text("name")
-            try transaction.execute("DELETE FROM catalogue WHERE connector_id = ? AND org_id = ?", .text(id), .text(org))
-            try transaction.execute("DELETE FROM registrations WHERE id = ?", .text(id))
-            if let name { try releaseIfUnused(transaction, name: name) }
-            try audit(transaction, actor: actor, action: "registration deleted", subject: id)
+    public func deleteRegistration(org: String, id: String, by actor: Principal) async throws(ConnectorHostError) {
+        try await database.write { transaction throws(ConnectorHostError) in
+            try await requireRemovable(transaction, org: org, id: id)
+            let name = try await transaction.row("SELECT name FROM registrations WHERE id = ?", .text(id))?.text("name")
+            try await transaction.execute("DELETE FROM catalogue WHERE connector_id = ? AND org_id = ?", .text(id), .text(org))
+            try await transaction.execute("DELETE FROM registrations WHERE id = ?", .text(id))
+            if let name { try await releaseIfUnused(transaction, name: name) }
+            try await audit(transaction, actor: actor, action: "registration deleted", subject: id)
         }
     }
 
     /// The org has the registration, and no Live connector uses it.
     private func requireRemovable(
-        _ transaction: SQLiteDatabase.Transaction, org: String, id: String
-    ) throws(ConnectorHostError) {
-        guard try transaction.row(
+        _ transaction: any RegistryTransaction, org: String, id: String
+    ) async throws(ConnectorHostError) {
+        guard try await transaction.row(
             "SELECT id FROM registrations WHERE id = ? AND org_id = ?", .text(id), .text(org)
         ) != nil else {
             throw ConnectorHostError(.notFound, "org '\(org)' has no registered connector '\(id)'")
         }
-        if let live = try transaction.row(
+        if let live = try await transaction.row(
             "SELECT id FROM catalogue WHERE connector_id = ? AND status = 'Live'", .text(id)
         )?.text("id") {
             throw ConnectorHostError(.conflict, "registration \(id) is used by the Live connector '\(live)'; retire it first")
@@ -115,16 +116,16 @@ extension Registry {
     }
 
     /// Stores the UI payload (JSON Schema of the configuration form) of a registration.
-    public func setUIPayload(registration id: String, payload: String, by actor: Principal) throws(ConnectorHostError) {
-        try database.write { transaction throws(ConnectorHostError) in
-            try transaction.execute(
+    public func setUIPayload(registration id: String, payload: String, by actor: Principal) async throws(ConnectorHostError) {
+        try await database.write { transaction throws(ConnectorHostError) in
+            try await transaction.execute(
                 """
                 INSERT INTO ui_payloads (registration_id, payload, updated_at) VALUES (?, ?, ?)
                 ON CONFLICT (registration_id) DO UPDATE SET payload = excluded.payload, updated_at = excluded.updated_at
                 """,
                 .text(id), .text(payload), .text(timestamp())
             )
-            try audit(transaction, actor: actor, action: "ui payload stored", subject: id)
+            try await audit(transaction, actor: actor, action: "ui payload stored", subject: id)
         }
     }
 
@@ -134,23 +135,22 @@ extension Registry {
     /// - Throws: `not_found` when the org has no such registration, `conflict`
     ///   when a Live connector uses it.
     @discardableResult
-    public func deleteUIPayload(org: String, id: String, by actor: Principal) throws(ConnectorHostError) -> Bool {
-        try database.write { transaction throws(ConnectorHostError) -> Bool in
-            try requireRemovable(transaction, org: org, id: id)
-            try transaction.execute("DELETE FROM ui_payloads WHERE registration_id = ?", .text(id))
-            let deleted = transaction.changes > 0
-            try audit(transaction, actor: actor, action: "ui payload deleted", subject: id)
+    public func deleteUIPayload(org: String, id: String, by actor: Principal) async throws(ConnectorHostError) -> Bool {
+        try await database.write { transaction throws(ConnectorHostError) -> Bool in
+            try await requireRemovable(transaction, org: org, id: id)
+            let deleted = try await transaction.execute("DELETE FROM ui_payloads WHERE registration_id = ?", .text(id)) > 0
+            try await audit(transaction, actor: actor, action: "ui payload deleted", subject: id)
             return deleted
         }
     }
 
     /// Whether a key and secret belong to the org's registration of `name`
     /// (constant-time comparison of the secret).
-    public func validateSecurityInfo(org: String, name: String, key: String, secret: String) throws(ConnectorHostError)
+    public func validateSecurityInfo(org: String, name: String, key: String, secret: String) async throws(ConnectorHostError)
         -> Bool
     {
-        let row = try database.read { transaction throws(ConnectorHostError) in
-            try transaction.row(
+        let row = try await database.read { transaction throws(ConnectorHostError) in
+            try await transaction.row(
                 "SELECT secret_salt, secret_hash FROM registrations WHERE org_id = ? AND name = ? AND key = ?",
                 .text(org), .text(name), .text(key)
             )
@@ -169,9 +169,9 @@ extension Registry {
     ///   as the registry's scan cache keeps it (a digest under the
     ///   registration's salt, see ``PluginSecret/matches(registrationHash:salt:)``).
     /// - Throws: `unauthorized`, saying whether the key is unknown or the secret wrong.
-    public func verify(key: String, secret: PluginSecret) throws(ConnectorHostError) -> Registration {
-        let row = try database.read { transaction throws(ConnectorHostError) in
-            try transaction.row("SELECT * FROM registrations WHERE key = ?", .text(key))
+    public func verify(key: String, secret: PluginSecret) async throws(ConnectorHostError) -> Registration {
+        let row = try await database.read { transaction throws(ConnectorHostError) in
+            try await transaction.row("SELECT * FROM registrations WHERE key = ?", .text(key))
         }
         guard let row, let salt = row.blob("secret_salt"), let hash = row.blob("secret_hash") else {
             // Compare anyway, so that an unknown key takes as long as a wrong secret.
@@ -184,7 +184,7 @@ extension Registry {
         return Self.registration(row)
     }
 
-    static func registration(_ row: SQLiteRow) -> Registration {
+    static func registration(_ row: SQLRow) -> Registration {
         let start = row.integer("function_entity_start_id") ?? 0
         return Registration(
             id: row.text("id") ?? "", org: row.text("org_id") ?? "", name: row.text("name") ?? "",

@@ -1,48 +1,22 @@
+import ConnectorHost
 import CSQLite
 import Synchronization
 
-/// A value bound to or read from a SQLite statement.
-package enum SQLiteValue: Sendable, Hashable {
-    case null
-    case integer(Int64)
-    case real(Double)
-    case text(String)
-    case blob([UInt8])
-}
-
-/// One row of a query's result, by column name.
-package struct SQLiteRow: Sendable {
-    package let values: [String: SQLiteValue]
-
-    package func text(_ column: String) -> String? {
-        if case .text(let value) = values[column] { return value }
-        return nil
-    }
-
-    package func integer(_ column: String) -> Int64? {
-        if case .integer(let value) = values[column] { return value }
-        return nil
-    }
-
-    package func blob(_ column: String) -> [UInt8]? {
-        if case .blob(let value) = values[column] { return value }
-        return nil
-    }
-}
-
-/// One SQLite connection in WAL mode, used by one caller at a time. Every
-/// write runs in a `BEGIN IMMEDIATE` transaction that commits whole or not at
-/// all — a process killed in the middle leaves the file as before it began.
-package final class SQLiteDatabase: Sendable {
-    // The connection is only touched with `lock` held.
+/// One SQLite connection in WAL mode, used by one transaction at a time, on
+/// a thread of its own. Every write runs in a `BEGIN IMMEDIATE` transaction
+/// that commits whole or not at all — a process killed in the middle leaves
+/// the file as before it began.
+package final class SQLiteDatabase: RegistryDatabase {
+    // The connection is only touched by the transaction holding `turn`.
     private nonisolated(unsafe) let handle: OpaquePointer
-    private let lock = Mutex(())
+    private let turn = AsyncSemaphore(permits: 1)
+    /// SQLite blocks its caller: its calls run here, off Swift's cooperative threads.
+    private let thread = DedicatedThreadExecutor(name: "registry-sqlite")
     /// Writes run so far, committed or not: caches of reads drop what was
     /// read before the latest one (``RegistryReadCache``).
     private let writes = Atomic<UInt64>(0)
-    package let path: String
+    package let location: String
 
-    /// Moves on with every write; read it before a read whose answer is kept.
     package var generation: UInt64 { writes.load(ordering: .acquiring) }
 
     /// Opens (creating if needed) the database at `path`; ":memory:" for one in memory.
@@ -57,73 +31,66 @@ package final class SQLiteDatabase: Sendable {
             throw ConnectorHostError(.unavailable, "cannot open the registry database \(path): \(reason)")
         }
         handle = connection
-        self.path = path
+        location = path
         sqlite3_busy_timeout(connection, 5000)
-        try lock.withLock { _ throws(ConnectorHostError) in
-            try Transaction(handle: handle).execute("PRAGMA journal_mode = WAL")
-            try Transaction(handle: handle).execute("PRAGMA foreign_keys = ON")
-            try Transaction(handle: handle).execute("PRAGMA synchronous = FULL")
+        let setup = Transaction(handle: handle)
+        for pragma in ["PRAGMA journal_mode = WAL", "PRAGMA foreign_keys = ON", "PRAGMA synchronous = FULL"] {
+            _ = try setup.statement(pragma, [])
         }
     }
 
     deinit {
+        thread.stop()
         sqlite3_close_v2(handle)
     }
 
-    /// Runs `body` in one write transaction.
     package func write<Result: Sendable>(
-        _ body: (Transaction) throws(ConnectorHostError) -> Result
-    ) throws(ConnectorHostError) -> Result {
-        try lock.withLock { _ throws(ConnectorHostError) -> Result in
+        _ body: (any RegistryTransaction) async throws(ConnectorHostError) -> Result
+    ) async throws(ConnectorHostError) -> Result {
+        try await inTurn { transaction throws(ConnectorHostError) in
             defer { writes.add(1, ordering: .releasing) }
-            let transaction = Transaction(handle: handle)
-            try transaction.execute("BEGIN IMMEDIATE")
+            _ = try transaction.statement("BEGIN IMMEDIATE", [])
             do throws(ConnectorHostError) {
-                let result = try body(transaction)
-                try transaction.execute("COMMIT")
+                let result = try await body(transaction)
+                _ = try transaction.statement("COMMIT", [])
                 return result
             } catch {
-                try? transaction.execute("ROLLBACK")
+                _ = try? transaction.statement("ROLLBACK", [])
                 throw error
             }
         }
     }
 
-    /// Runs `body` for reading, in one snapshot.
     package func read<Result: Sendable>(
-        _ body: (Transaction) throws(ConnectorHostError) -> Result
-    ) throws(ConnectorHostError) -> Result {
-        try lock.withLock { _ throws(ConnectorHostError) -> Result in
-            let transaction = Transaction(handle: handle)
-            try transaction.execute("BEGIN DEFERRED")
-            defer { try? transaction.execute("COMMIT") }
-            return try body(transaction)
+        _ body: (any RegistryTransaction) async throws(ConnectorHostError) -> Result
+    ) async throws(ConnectorHostError) -> Result {
+        try await inTurn { transaction throws(ConnectorHostError) in
+            _ = try transaction.statement("BEGIN DEFERRED", [])
+            defer { _ = try? transaction.statement("COMMIT", []) }
+            return try await body(transaction)
+        }
+    }
+
+    private func inTurn<Result: Sendable>(
+        _ body: (Transaction) async throws(ConnectorHostError) -> Result
+    ) async throws(ConnectorHostError) -> Result {
+        await turn.acquire()
+        defer { turn.release() }
+        let transaction = Transaction(handle: handle)
+        return try await withTaskExecutorPreference(thread) { () async throws(ConnectorHostError) -> Result in
+            try await body(transaction)
         }
     }
 
     /// Statements inside one transaction.
-    package struct Transaction {
+    struct Transaction: RegistryTransaction {
         fileprivate let handle: OpaquePointer
 
-        /// Runs a statement, ignoring any rows.
-        package func execute(_ sql: String, _ parameters: SQLiteValue...) throws(ConnectorHostError) {
-            _ = try rows(sql, parameters)
+        func run(_ sql: String, _ parameters: [SQLValue]) throws(ConnectorHostError) -> (rows: [SQLRow], changes: Int) {
+            try statement(sql, parameters)
         }
 
-        /// Runs a query.
-        package func rows(_ sql: String, _ parameters: SQLiteValue...) throws(ConnectorHostError) -> [SQLiteRow] {
-            try rows(sql, parameters)
-        }
-
-        /// The first row of a query, if any.
-        package func row(_ sql: String, _ parameters: SQLiteValue...) throws(ConnectorHostError) -> SQLiteRow? {
-            try rows(sql, parameters).first
-        }
-
-        /// Rows changed by the last statement.
-        package var changes: Int { Int(sqlite3_changes(handle)) }
-
-        private func rows(_ sql: String, _ parameters: [SQLiteValue]) throws(ConnectorHostError) -> [SQLiteRow] {
+        fileprivate func statement(_ sql: String, _ parameters: [SQLValue]) throws(ConnectorHostError) -> (rows: [SQLRow], changes: Int) {
             var statement: OpaquePointer?
             guard sqlite3_prepare_v2(handle, sql, -1, &statement, nil) == SQLITE_OK, let statement else {
                 throw failure("preparing \(sql)")
@@ -142,12 +109,12 @@ package final class SQLiteDatabase: Sendable {
                     }
                 }
             }
-            var rows: [SQLiteRow] = []
+            var rows: [SQLRow] = []
             while true {
                 let step = sqlite3_step(statement)
-                if step == SQLITE_DONE { return rows }
+                if step == SQLITE_DONE { return (rows, Int(sqlite3_changes(handle))) }
                 guard step == SQLITE_ROW else { throw failure("running \(sql)") }
-                var values: [String: SQLiteValue] = [:]
+                var values: [String: SQLValue] = [:]
                 for column in 0..<sqlite3_column_count(statement) {
                     let name = String(cString: sqlite3_column_name(statement, column))
                     switch sqlite3_column_type(statement, column) {
@@ -161,7 +128,7 @@ package final class SQLiteDatabase: Sendable {
                     default: values[name] = .null
                     }
                 }
-                rows.append(SQLiteRow(values: values))
+                rows.append(SQLRow(values: values))
             }
         }
 

@@ -1,8 +1,9 @@
+import ConnectorHost
 import Foundation
 
-/// The registry's schema, one step per version; `PRAGMA user_version` records
+/// The registry's SQLite schema, one step per version; `PRAGMA user_version` records
 /// how far a database has come. Steps are only ever appended.
-enum RegistryMigrations {
+enum SQLiteMigrations {
     static let steps: [String] = [
         // 1: orgs and tokens, registrations and their entity ID blocks, the
         // catalogue, UI payloads, the scan cache, the audit trail.
@@ -170,22 +171,22 @@ enum RegistryMigrations {
     ]
 
     /// Brings the database to the newest schema, in one transaction.
-    static func migrate(_ database: SQLiteDatabase) throws(ConnectorHostError) {
-        try database.write { transaction throws(ConnectorHostError) in
-            let version = Int(try transaction.row("PRAGMA user_version")?.integer("user_version") ?? 0)
+    static func migrate(_ database: SQLiteDatabase) async throws(ConnectorHostError) {
+        try await database.write { transaction throws(ConnectorHostError) in
+            let version = Int(try await transaction.row("PRAGMA user_version")?.integer("user_version") ?? 0)
             guard version <= steps.count else {
                 throw ConnectorHostError(
                     .conflict,
-                    "the registry \(database.path) has schema version \(version); this host knows up to \(steps.count): use a newer host"
+                    "the registry \(database.location) has schema version \(version); this host knows up to \(steps.count): use a newer host"
                 )
             }
             for step in steps[version...] {
                 for statement in step.split(separator: ";").map({ $0.trimmingCharacters(in: .whitespacesAndNewlines) })
                 where !statement.isEmpty {
-                    try transaction.execute(statement)
+                    try await transaction.execute(statement)
                 }
             }
-            try transaction.execute("PRAGMA user_version = \(steps.count)")
+            try await transaction.execute("PRAGMA user_version = \(steps.count)")
         }
     }
 }

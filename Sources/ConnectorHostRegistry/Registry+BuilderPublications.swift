@@ -1,11 +1,13 @@
+import ConnectorHost
+
 /// What the builder published from each draft: every version, immutable once
 /// recorded, with its scope, changelog, the document as published and the
 /// tests that passed for it.
 extension Registry {
     /// The versions published from a draft, oldest first.
-    public func publications(ofDraft id: String) throws(ConnectorHostError) -> [BuilderPublication] {
-        try database.read { transaction throws(ConnectorHostError) in
-            try transaction.rows(
+    public func publications(ofDraft id: String) async throws(ConnectorHostError) -> [BuilderPublication] {
+        try await database.read { transaction throws(ConnectorHostError) in
+            try await transaction.rows(
                 "SELECT * FROM builder_publications WHERE draft_id = ? ORDER BY published_at, rowid", .text(id)
             ).map { row throws(ConnectorHostError) in
                 BuilderPublication(
@@ -23,20 +25,20 @@ extension Registry {
     /// Records a published version.
     ///
     /// - Throws: `conflict` when that version of the draft was published already.
-    public func recordPublication(_ publication: BuilderPublication, by principal: Principal) throws(ConnectorHostError)
+    public func recordPublication(_ publication: BuilderPublication, by principal: Principal) async throws(ConnectorHostError)
         -> BuilderPublication
     {
         var recorded = publication
         recorded.publishedAt = timestamp()
         recorded.publishedBy = principal.description
-        try database.write { transaction throws(ConnectorHostError) in
-            if try transaction.row(
+        try await database.write { transaction throws(ConnectorHostError) in
+            if try await transaction.row(
                 "SELECT 1 FROM builder_publications WHERE draft_id = ? AND version = ?",
                 .text(publication.draftId), .text(publication.version)
             ) != nil {
                 throw ConnectorHostError(.conflict, "\(publication.draftId) published \(publication.version) already")
             }
-            try transaction.execute(
+            try await transaction.execute(
                 """
                 INSERT INTO builder_publications (draft_id, version, slug, org_id, scope, changelog, catalogue_id, document,
                   examples, published_by, published_at)
@@ -48,7 +50,7 @@ extension Registry {
                 .text(String(decoding: JSONValue.array(recorded.examples).bytes, as: UTF8.self)),
                 .text(recorded.publishedBy), .text(recorded.publishedAt)
             )
-            try audit(
+            try await audit(
                 transaction, actor: principal, action: "draft published", subject: recorded.draftId,
                 detail: "\(recorded.slug) \(recorded.version) (\(recorded.scope.rawValue)): \(recorded.changelog)"
             )
