@@ -54,10 +54,10 @@ enum CatalogueFailure {
         let envelope = CatalogueEnvelope(
             id: api, ts: CatalogueEnvelope<EmptyResult>.now(),
             params: .init(status: "FAILED", msgid: msgid ?? UUID().uuidString, resmsgid: UUID().uuidString,
-                          err: error.code == .unauthorized ? "UNAUTHORIZED" : code, errmsg: error.message),
+                          err: error.code == .unauthorized ? "UNAUTHORIZED" : code, errmsg: error.restMessage),
             responseCode: responseCode, result: EmptyResult()
         )
-        return APIError(status: .init(code: error.code.httpStatus), body: envelope)
+        return APIError(status: error.code.httpStatus, body: envelope)
     }
 }
 
