@@ -118,7 +118,7 @@ let package = Package(
         .executableTarget(
             name: "connector-host-example",
             dependencies: [
-                "ConnectorHost",
+                "ConnectorHost", "ConnectorHostServer",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

@@ -109,6 +109,10 @@ private let operations: [(name: String, operation: ch_operation_fn)] = [
         let object = requestObject(request) as? [String: Any] ?? [:]
         let start = object["startIndex"] as? Int ?? 0
         let limit = min(object["maxResults"] as? Int ?? 20, 20)
+        // Swift traps on a negative prefix or drop, which would take the worker down.
+        guard start >= 0, limit >= 0 else {
+            return fail(response, CH_STATUS_INVALID_REQUEST, "startIndex and maxResults must not be negative")
+        }
         let page = greetings.keys.sorted().dropFirst(start).prefix(limit)
         return reply(response, ["entities": page.compactMap { id in greetings[id].map { greetingJSON(id, $0) } },
                                 "startIndex": start, "maxResults": limit, "totalCount": greetings.count])

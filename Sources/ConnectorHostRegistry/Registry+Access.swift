@@ -173,7 +173,7 @@ extension Registry {
             let admins = try await transaction.rows("SELECT id FROM tokens WHERE org_id IS NULL AND revoked_at IS NULL")
             if admins.count == 1, admins.first?.text("id") == id {
                 throw ConnectorHostError(
-                    .conflict, "'\(id)' is the last admin token; issue another (POST /admin/tokens) before revoking it"
+                    .conflict, "'\(id)' is the last admin token", remedy: .issueAdminToken
                 )
             }
             let revoked = try await transaction.execute(

@@ -3,41 +3,6 @@ import Foundation
 
 /// The connector catalogue (the Obsrv connector API) and publishing.
 extension Registry {
-    /// What a distribution's `metadata.json` may say over the plugin's own manifest.
-    public struct CatalogueMetadata: Sendable, Hashable {
-        /// The name to show, e.g. "PostgreSQL".
-        public var displayName: String?
-        /// The connector's type, over the manifest's.
-        public var type: String?
-        /// Its category, over the manifest's.
-        public var category: String?
-        /// What it does, over the manifest's.
-        public var description: String?
-        /// Its licence, over the manifest's.
-        public var licence: String?
-        /// Who maintains it, over the manifest's.
-        public var owner: String?
-        /// Its icon, over the manifest's.
-        public var iconURL: String?
-        /// JSON Schema text of its configuration form, over the manifest's.
-        public var uiSpec: String?
-
-        /// Metadata with the given fields; each nil one leaves the manifest's value.
-        public init(
-            displayName: String? = nil, type: String? = nil, category: String? = nil, description: String? = nil,
-            licence: String? = nil, owner: String? = nil, iconURL: String? = nil, uiSpec: String? = nil
-        ) {
-            self.displayName = displayName
-            self.type = type
-            self.category = category
-            self.description = description
-            self.licence = licence
-            self.owner = owner
-            self.iconURL = iconURL
-            self.uiSpec = uiSpec
-        }
-    }
-
     /// Records a plugin file as a Draft catalogue entry `name-version`, or
     /// updates the Draft of the same ID. A connector past Draft is frozen: a new
     /// build needs a new version.
@@ -48,10 +13,11 @@ extension Registry {
     @discardableResult
     public func recordDraft(
         _ description: PluginDescription, registration: Registration, filePath: String, sha256: String,
-        metadata: CatalogueMetadata = CatalogueMetadata(), by actor: Principal
+        metadata: ConnectorMetadata = ConnectorMetadata(), by actor: Principal
     ) async throws(ConnectorHostError) -> CatalogueEntry {
         let manifest = description.manifest
         let id = "\(manifest.name)-\(manifest.version)"
+        let shown = metadata.over(manifest.metadata)
         return try await database.write { transaction throws(ConnectorHostError) -> CatalogueEntry in
             try registration.checkIdentity(of: manifest, subject: "the plugin's")
             try await claim(transaction, name: manifest.name, for: registration.org)
@@ -83,12 +49,12 @@ extension Registry {
                   updated_by = excluded.updated_by, updated_date = excluded.updated_date
                 """,
                 .text(id), .text(registration.id), .text(registration.org), .text(manifest.name),
-                Self.optional(metadata.type ?? manifest.type), Self.optional(metadata.category ?? manifest.category),
-                .text(manifest.version), Self.optional(metadata.description ?? manifest.description),
-                Self.optional(metadata.licence ?? manifest.licence), Self.optional(metadata.owner ?? manifest.owner),
-                Self.optional(metadata.iconURL ?? manifest.iconURL), Self.optional(metadata.uiSpec ?? manifest.uiSpec),
+                Self.optional(shown.type), Self.optional(shown.category),
+                .text(manifest.version), Self.optional(shown.description),
+                Self.optional(shown.licence), Self.optional(shown.owner),
+                Self.optional(shown.iconURL), Self.optional(shown.uiSpec),
                 .text(filePath), .text(sha256), .text(actor.description), .text(actor.description), .text(stamp),
-                .text(stamp), Self.optional(metadata.displayName)
+                .text(stamp), Self.optional(shown.displayName)
             )
             try await audit(transaction, actor: actor, action: "connector recorded as Draft", subject: id, detail: sha256)
             guard let entry = try await transaction.row("SELECT * FROM catalogue WHERE id = ?", .text(id)).map(Self.entry) else {
@@ -120,7 +86,7 @@ extension Registry {
         }
         return all.filter { entry in
             (statuses.isEmpty || statuses.contains(entry.status))
-                && (categories.isEmpty || entry.category.map(categories.contains) == true)
+                && (categories.isEmpty || entry.metadata.category.map(categories.contains) == true)
                 && entry.isVisible(to: principal)
         }
     }
@@ -198,9 +164,13 @@ extension Registry {
     static func entry(_ row: SQLRow) -> CatalogueEntry {
         CatalogueEntry(
             id: row.text("id") ?? "", connectorId: row.text("connector_id") ?? "", org: row.text("org_id") ?? "",
-            name: row.text("name") ?? "", displayName: row.text("display_name"), type: row.text("type"), category: row.text("category"),
-            version: row.text("version") ?? "", description: row.text("description"), licence: row.text("licence"),
-            owner: row.text("owner"), iconURL: row.text("iconurl"), uiSpec: row.text("ui_spec"),
+            name: row.text("name") ?? "",
+            metadata: ConnectorMetadata(
+                displayName: row.text("display_name"), type: row.text("type"), category: row.text("category"),
+                description: row.text("description"), licence: row.text("licence"), owner: row.text("owner"),
+                iconURL: row.text("iconurl"), uiSpec: row.text("ui_spec")
+            ),
+            version: row.text("version") ?? "",
             status: CatalogueStatus(rawValue: row.text("status") ?? "") ?? .draft,
             scope: row.text("scope").flatMap(PublishScope.init(rawValue:)),
             filePath: row.text("file_path") ?? "", fileSHA256: row.text("file_sha256") ?? "",

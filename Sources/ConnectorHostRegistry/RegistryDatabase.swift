@@ -15,6 +15,7 @@ package protocol RegistryDatabase: Sendable {
 
     /// Runs `body` in one write transaction: it commits whole, or not at all.
     /// Write transactions run one at a time, across every host of a fleet.
+    @discardableResult
     func write<Result: Sendable>(
         _ body: (any RegistryTransaction) async throws(ConnectorHostError) -> Result
     ) async throws(ConnectorHostError) -> Result

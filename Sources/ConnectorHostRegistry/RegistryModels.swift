@@ -108,24 +108,10 @@ public struct CatalogueEntry: Sendable, Hashable {
     public var org: String
     /// The connector's name, as its plugin's manifest gives it.
     public var name: String
-    /// The name to show, from a distribution's metadata.json; nil: `name`.
-    public var displayName: String?
-    /// The connector's type from the metadata or the manifest, e.g. `source`.
-    public var type: String?
-    /// Its category from the metadata or the manifest, e.g. `issue-tracker`.
-    public var category: String?
+    /// What the catalogue shows of it: a distribution's metadata.json over the manifest's.
+    public var metadata: ConnectorMetadata
     /// The plugin's version, as its manifest gives it.
     public var version: String
-    /// What the connector does, from the metadata or the manifest.
-    public var description: String?
-    /// Its licence, from the metadata or the manifest (e.g. an SPDX identifier).
-    public var licence: String?
-    /// Who maintains it, from the metadata or the manifest.
-    public var owner: String?
-    /// Where its icon is, from the metadata or the manifest.
-    public var iconURL: String?
-    /// JSON Schema text of its configuration form, from the metadata or the manifest.
-    public var uiSpec: String?
     /// Where the connector is in its life.
     public var status: CatalogueStatus
     /// Who may call it once Live; nil until it is published.

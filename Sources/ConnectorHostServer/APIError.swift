@@ -27,7 +27,7 @@ struct APIError: HTTPResponseError {
     /// The host's own shape: `{"error": {"code", "message"}}`.
     static func plain(_ error: ConnectorHostError) -> APIError {
         APIError(
-            status: .init(code: error.code.httpStatus), body: ["error": ConnectorHostError.Summary(error)], retryAfter: error.retryAfter
+            status: error.code.httpStatus, body: ["error": ConnectorHostError.Summary(restOf: error)], retryAfter: error.retryAfter
         )
     }
 }

@@ -55,10 +55,10 @@ enum CatalogueFailure {
         let envelope = CatalogueEnvelope(
             id: api, ts: CatalogueEnvelope<EmptyResult>.now(),
             params: .init(status: "FAILED", msgid: msgid ?? UUID().uuidString, resmsgid: UUID().uuidString,
-                          err: error.code == .unauthorized ? "UNAUTHORIZED" : code, errmsg: error.message),
+                          err: error.code == .unauthorized ? "UNAUTHORIZED" : code, errmsg: error.restMessage),
             responseCode: responseCode, result: EmptyResult()
         )
-        return APIError(status: .init(code: error.code.httpStatus), body: envelope)
+        return APIError(status: error.code.httpStatus, body: envelope)
     }
 }
 
@@ -93,17 +93,17 @@ struct CatalogueEntryView: Encodable {
         id = entry.id
         connector_id = entry.name
         registration_id = entry.connectorId
-        name = entry.displayName ?? entry.name
-        type = entry.type
-        category = entry.category
+        name = entry.metadata.displayName ?? entry.name
+        type = entry.metadata.type
+        category = entry.metadata.category
         version = entry.version
-        description = entry.description
-        licence = entry.licence
-        owner = entry.owner
-        iconurl = entry.iconURL
+        description = entry.metadata.description
+        licence = entry.metadata.licence
+        owner = entry.metadata.owner
+        iconurl = entry.metadata.iconURL
         status = entry.status.rawValue
         scope = entry.scope?.rawValue
-        ui_spec = entry.uiSpec.map(Self.uiSpec)
+        ui_spec = entry.metadata.uiSpec.map(Self.uiSpec)
         created_by = entry.createdBy
         updated_by = entry.updatedBy
         created_date = entry.createdDate

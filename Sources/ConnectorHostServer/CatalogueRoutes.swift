@@ -210,7 +210,7 @@ enum CatalogueRoutes {
             description, registration: registration, filePath: path, sha256: sha256,
             metadata: distribution.metadata, by: principal
         )
-        if let uiSpec = distribution.metadata.uiSpec ?? manifest.uiSpec {
+        if let uiSpec = distribution.metadata.uiSpec ?? manifest.metadata.uiSpec {
             try await state.registry.setUIPayload(registration: registration.id, payload: uiSpec, by: principal)
         }
         return entry

@@ -40,7 +40,7 @@ public struct ConnectorServer: Sendable {
         hostConfiguration.scanCache = registry
         hostConfiguration.admission = RegistryAdmission.admission(registry: registry, development: configuration.development)
         let quarantineKeeper = QuarantineKeeper(registry: registry, logger: logger)
-        hostConfiguration.onQuarantine = quarantineKeeper.report
+        hostConfiguration.onQuarantine = { quarantineKeeper.report(plugin: $0, sha256: $1, reason: $2) }
         let host = try await ConnectorHost.start(configuration: hostConfiguration, logger: logger)
         var serverConfiguration = configuration
         serverConfiguration.host = hostConfiguration

@@ -14,7 +14,7 @@ struct Distribution {
     /// The stored file's ending, which tells how it is loaded: `.so`, or a
     /// connector document's (`.connector.yaml`, …).
     var suffix = ".so"
-    var metadata = Registry.CatalogueMetadata()
+    var metadata = ConnectorMetadata()
 
     /// Whether the plugin is a connector document.
     var isDocument: Bool { suffix != ".so" }
@@ -149,7 +149,8 @@ struct Distribution {
                 }
                 document.metadata.iconURL = try ConnectorIcon(Array(icon), fileName: baseName(iconName)).dataURL
             }
-            document.metadata.merge(distribution.metadata)
+            // The document's own metadata over the archive's metadata.json.
+            document.metadata = document.metadata.over(distribution.metadata)
             return document
         }
         distribution.plugin = Array(data)
@@ -184,8 +185,8 @@ struct Distribution {
 
         let metadata: Inner?
 
-        var catalogue: Registry.CatalogueMetadata {
-            Registry.CatalogueMetadata(
+        var catalogue: ConnectorMetadata {
+            ConnectorMetadata(
                 displayName: metadata?.name, type: metadata?.type, category: metadata?.category, description: metadata?.description,
                 licence: metadata?.licence, owner: metadata?.owner, iconURL: metadata?.icon
             )
@@ -221,19 +222,5 @@ struct Distribution {
             // The error's own text would name the store's path on this server.
             throw ConnectorHostError(.unavailable, "cannot store the plugin on this server")
         }
-    }
-}
-
-extension Registry.CatalogueMetadata {
-    /// Fills what this leaves open from `other` (an archive's metadata.json under a document's own).
-    mutating func merge(_ other: Registry.CatalogueMetadata) {
-        displayName = displayName ?? other.displayName
-        type = type ?? other.type
-        category = category ?? other.category
-        description = description ?? other.description
-        licence = licence ?? other.licence
-        owner = owner ?? other.owner
-        iconURL = iconURL ?? other.iconURL
-        uiSpec = uiSpec ?? other.uiSpec
     }
 }

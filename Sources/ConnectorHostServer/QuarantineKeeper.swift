@@ -2,37 +2,53 @@ import ConnectorHost
 import ConnectorHostRegistry
 import Logging
 import ServiceLifecycle
+import Synchronization
 
 /// Keeps in the registry each quarantine the host imposes, so that a build
 /// quarantined for its crashes stays quarantined across restarts (and, in a
 /// fleet, is known to every host). The host reports a quarantine where it
-/// happens, synchronously; the registry write happens here, in order.
-struct QuarantineKeeper: Service {
+/// happens, synchronously; the registry write happens here, in order, and
+/// what is reported before the server stops is written before it stops.
+final class QuarantineKeeper: Service, Sendable {
     struct Quarantine: Sendable {
         let plugin: String
         let sha256: String
         let reason: String
     }
 
-    private let quarantines: AsyncStream<Quarantine>
+    private let pending = Mutex<[Quarantine]>([])
+    private let reported: AsyncStream<Void>
+    private let wake: AsyncStream<Void>.Continuation
     private let registry: Registry
     private let logger: Logger
-    /// Hands a quarantine over, to be written by ``run()``.
-    let report: @Sendable (_ plugin: String, _ sha256: String?, _ reason: String) -> Void
 
     init(registry: Registry, logger: Logger) {
-        let (quarantines, continuation) = AsyncStream.makeStream(of: Quarantine.self)
-        self.quarantines = quarantines
+        (reported, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         self.registry = registry
         self.logger = logger
-        report = { plugin, sha256, reason in
-            guard let sha256 else { return }
-            continuation.yield(Quarantine(plugin: plugin, sha256: sha256, reason: reason))
-        }
+    }
+
+    /// Hands a quarantine over, to be written by ``run()``.
+    func report(plugin: String, sha256: String?, reason: String) {
+        guard let sha256 else { return }
+        pending.withLock { $0.append(Quarantine(plugin: plugin, sha256: sha256, reason: reason)) }
+        wake.yield()
     }
 
     func run() async {
-        for await quarantine in quarantines.cancelOnGracefulShutdown() {
+        for await _ in reported.cancelOnGracefulShutdown() {
+            await writePending()
+        }
+        // Stopping (gracefully or cancelled): what was reported is still written.
+        await writePending()
+    }
+
+    private func writePending() async {
+        let quarantines = pending.withLock { pending in
+            defer { pending.removeAll() }
+            return pending
+        }
+        for quarantine in quarantines {
             do {
                 try await registry.setQuarantine(plugin: quarantine.plugin, sha256: quarantine.sha256, reason: quarantine.reason)
             } catch {

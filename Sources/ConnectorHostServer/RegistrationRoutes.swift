@@ -96,7 +96,7 @@ enum RegistrationRoutes {
     /// A failure in the Jitterbit shape: `status: false` with the operation.
     static func failure(_ operation: String, _ error: ConnectorHostError) -> APIError {
         APIError(
-            status: .init(code: error.code.httpStatus), body: Failure(operation: operation, error: ConnectorHostError.Summary(error)),
+            status: error.code.httpStatus, body: Failure(operation: operation, error: ConnectorHostError.Summary(restOf: error)),
             retryAfter: error.retryAfter
         )
     }

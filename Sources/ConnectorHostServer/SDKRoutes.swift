@@ -296,8 +296,8 @@ enum SDKRoutes {
         }
         let detail = error.detail.map { text in (try? JSONValue(parsing: Array(text.utf8))) ?? .string(text) }
         return APIError(
-            status: .init(code: error.code.httpStatus),
-            body: Body(errors: .init(code: error.code.description, message: error.message, detail: detail)),
+            status: error.code.httpStatus,
+            body: Body(errors: .init(code: error.code.description, message: error.restMessage, detail: detail)),
             retryAfter: error.retryAfter
         )
     }

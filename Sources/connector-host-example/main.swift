@@ -6,6 +6,7 @@
 //     swift build --product connector-host-example --product connector-host-worker
 //     .build/debug/connector-host-example --plugins build/plugins --data-directory data/plugin-data
 import ConnectorHost
+import ConnectorHostServer
 import Foundation
 import Hummingbird
 import Logging
@@ -41,8 +42,8 @@ struct ExampleService {
                     body: ResponseBody(byteBuffer: ByteBuffer(bytes: info.bytes))
                 )
             } catch {
-                // The host's taxonomy maps to HTTP as its own server does.
-                throw HTTPError(HTTPResponse.Status(code: error.code.httpStatus), message: "\(error.code): \(error.message)")
+                // The status the host's own REST server answers with (ConnectorHostServer's table).
+                throw HTTPError(error.code.httpStatus, message: "\(error.code): \(error.message)")
             }
         }
         router.get("metrics") { _, _ -> String in

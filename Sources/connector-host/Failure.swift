@@ -3,7 +3,7 @@ import ConnectorHost
 import Foundation
 
 /// Runs a command's body; a ``ConnectorHostError`` becomes one line on stderr,
-/// `error: CODE: MESSAGE`, and the code's exit status.
+/// `error: CODE: MESSAGE`, with the remedy in words, and the code's exit status.
 @discardableResult
 func reportingFailure<Value>(_ body: () async throws(ConnectorHostError) -> Value) async throws -> Value {
     do {
@@ -11,7 +11,7 @@ func reportingFailure<Value>(_ body: () async throws(ConnectorHostError) -> Valu
     } catch {
         // The same whole seconds a REST client reads in Retry-After.
         let retry = error.retryAfter.map { " (retry after \($0.retryAfterSeconds) s)" } ?? ""
-        printToStandardError("error: \(error.code): \(error.message)\(retry)")
+        printToStandardError("error: \(error)\(retry)")
         throw ExitCode(error.code.exitCode)
     }
 }

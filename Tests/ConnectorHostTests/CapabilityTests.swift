@@ -5,14 +5,14 @@ import Testing
     @Test func trackerImplementsEveryGroup() async throws {
         let tracker = try await ConnectorHost.inspect(pluginAt: TestSupport.plugin("tracker"), logger: TestSupport.quietLogger)
         #expect(tracker.capabilities == APIGroup.allCases)
-        #expect(StandardOperation.allCases.allSatisfy(tracker.implements))
+        #expect(StandardOperation.allCases.allSatisfy(FunctionRouter(tracker).implements))
     }
 
     @Test func theFixtureImplementsOnlyTheMandatoryGroups() async throws {
         let alpha = try await ConnectorHost.inspect(pluginAt: TestSupport.fixture("alpha"), logger: TestSupport.quietLogger)
         #expect(alpha.capabilities == [.session, .metadata, .configuration, .entity])
-        #expect(alpha.implements(.entityList))
-        #expect(!alpha.implements(.commentAdd))
+        #expect(FunctionRouter(alpha).implements(.entityList))
+        #expect(!FunctionRouter(alpha).implements(.commentAdd))
     }
 
     @Test func capabilitiesFollowTheFunctionTable() {

@@ -25,6 +25,13 @@ import Testing
         }
         #expect(error?.code == .invalidRequest)
         #expect(error?.message == "hello-swift rejected entity.create as invalid: fields.text (a string) is required")
+        // A negative page (schemathesis sent one) is refused, not a trap that kills the worker.
+        let negative = await #expect(throws: ConnectorHostError.self) {
+            _ = try await hello.call(.entityList, request: TestSupport.json(["maxResults": -2]), session: session)
+        }
+        #expect(negative?.code == .invalidRequest)
+        let page = try TestSupport.object(await hello.call(.entityList, request: TestSupport.json(["maxResults": 2]), session: session))
+        #expect(page["maxResults"] as? Int == 2)
         try await hello.closeSession(session)
         await host.shutdown()
     }

@@ -45,7 +45,7 @@ final class ConformanceRun: Sendable {
     var noEntity: String? { state.withLock { $0.noEntity } }
 
     func implements(_ operation: StandardOperation) -> Bool {
-        connector.description.implements(operation)
+        connector.router.implements(operation)
     }
 
     func remember(sessionOpens: Bool) { state.withLock { $0.sessionOpens = sessionOpens } }

@@ -42,8 +42,10 @@ package final class DeclarativeConnector: LoadedPlugin {
         let manifest = PluginManifest(
             name: document.slug, version: document.version, key: registration.key, secret: PluginSecret(registration.secret),
             endpointEntityId: registration.endpointEntityId, functionEntityIds: registration.functionEntityIds,
-            type: "declarative", category: document.type, description: document.description, licence: nil, owner: nil,
-            iconURL: nil, uiSpec: document.configurationSchema.bytes.isEmpty ? nil : String(decoding: document.configurationSchema.bytes, as: UTF8.self)
+            metadata: ConnectorMetadata(
+                type: "declarative", category: document.type, description: document.description,
+                uiSpec: document.configurationSchema.bytes.isEmpty ? nil : String(decoding: document.configurationSchema.bytes, as: UTF8.self)
+            )
         )
         return PluginDescription(
             manifest: manifest, abiVersion: UInt32(CH_ABI_VERSION), isThreadSafe: true, maxConcurrency: nil,

@@ -1,14 +1,19 @@
 /// The one error type of ConnectorHost: the library throws it, the CLI turns it
-/// into an exit code and a one-line message, the REST API into a status and a
-/// JSON body.
+/// into an exit code and a one-line message, the REST server (ConnectorHostServer)
+/// into a status and a JSON body.
 ///
 /// The set of codes may grow, so ``Code`` is a struct wrapping a private enum:
 /// switch over it with a `default` case.
 public struct ConnectorHostError: Error, Sendable, Hashable {
     /// What kind of failure this is.
     public var code: Code
-    /// What was wrong and, where there is something to do, what to do.
+    /// What was wrong and, where there is something to do that needs no
+    /// operator action, what to do.
     public var message: String
+    /// The operator action that clears the error, when there is one: the
+    /// error names the action, each surface says how to take it (the REST
+    /// server as its request, ``description`` in words).
+    public var remedy: Remedy?
     /// Optional machine-readable detail, such as the JSON detail a plugin sent.
     public var detail: String?
     /// How long the caller should wait before trying again, for rejections
@@ -28,11 +33,13 @@ public struct ConnectorHostError: Error, Sendable, Hashable {
     ///   - message: What was wrong and what to do.
     ///   - detail: Optional machine-readable detail.
     ///   - retryAfter: When a retry may succeed, for rejections.
-    public init(_ code: Code, _ message: String, detail: String? = nil, retryAfter: Duration? = nil) {
+    ///   - remedy: The operator action that clears the error.
+    public init(_ code: Code, _ message: String, detail: String? = nil, retryAfter: Duration? = nil, remedy: Remedy? = nil) {
         self.code = code
         self.message = message
         self.detail = detail
         self.retryAfter = retryAfter
+        self.remedy = remedy
     }
 
     /// The taxonomy shared by library, CLI and REST API.
@@ -115,25 +122,15 @@ public struct ConnectorHostError: Error, Sendable, Hashable {
             case .unavailable: 14
             }
         }
-
-        /// The HTTP status the REST API answers with for this code.
-        public var httpStatus: Int {
-            switch kind {
-            case .invalidRequest: 400
-            case .notFound: 404
-            case .unauthorized: 401
-            case .conflict: 409
-            case .abiMismatch, .manifestInvalid: 422
-            case .pluginError, .pluginCrashed: 502
-            case .timeout: 504
-            case .circuitOpen, .rateLimited, .bulkheadFull: 429
-            case .unavailable: 503
-            }
-        }
     }
 }
 
 extension ConnectorHostError: CustomStringConvertible {
-    /// `code: message`, the form the CLI prints.
-    public var description: String { "\(code): \(message)" }
+    /// `code: message`, and the remedy in words: the form the CLI prints.
+    public var description: String { "\(code): \(explanation)" }
+
+    /// The message, and the remedy in words when there is one.
+    public var explanation: String {
+        remedy.map { "\(message); \($0)" } ?? message
+    }
 }

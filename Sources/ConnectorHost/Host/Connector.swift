@@ -47,6 +47,9 @@ public final class Connector: Sendable {
     /// The plugin's validated description.
     public var description: PluginDescription { plugin.description }
 
+    /// Where calls to the connector go: the serving build's operations and custom functions.
+    public var router: FunctionRouter { plugin.router }
+
     /// The plugin's state now.
     public var status: PluginStatus { plugin.status }
 
@@ -158,9 +161,7 @@ public final class Connector: Sendable {
         hostInitiated: Bool = false
     ) async throws(ConnectorHostError) -> [UInt8] {
         try checkNotPaused(plugin)
-        guard plugin.implemented[operation] == true else {
-            throw ConnectorHostError(.notFound, "\(name) does not implement \(operation.rawValue)")
-        }
+        try plugin.router.requireImplemented(operation)
         if !request.isEmpty, !JSONValidator.isValid(request) {
             throw ConnectorHostError(.invalidRequest, "the request for \(name) \(operation.rawValue) is not valid JSON")
         }
@@ -202,7 +203,7 @@ public final class Connector: Sendable {
         try checkNotPaused(plugin)
         plugin.beginCall()
         defer { plugin.endCall() }
-        let function = try customFunction(reference, of: plugin.description)
+        let function = try plugin.router.customFunction(reference)
         let values = try CustomFunctionCall.arguments(arguments, for: function, plugin: name)
         guard function.signature?.takesContext == true else {
             guard credentials.isEmpty else {
@@ -246,31 +247,10 @@ public final class Connector: Sendable {
     }
 
     /// The custom function a reference names.
+    ///
+    /// - Throws: `not_found` for an unknown function, `invalid_request` for a
+    ///   standard operation's entity ID or name.
     public func customFunction(_ reference: FunctionReference) throws(ConnectorHostError) -> PluginFunction {
-        try customFunction(reference, of: description)
-    }
-
-    private func customFunction(
-        _ reference: FunctionReference, of description: PluginDescription
-    ) throws(ConnectorHostError) -> PluginFunction {
-        let found: PluginFunction? =
-            switch reference {
-            case .entityId(let id): description.function(entityId: id)
-            case .name(let text): description.function(named: text)
-            }
-        guard let function = found else {
-            let custom = description.functions.filter { $0.signature != nil }.map(\.name)
-            throw ConnectorHostError(
-                .notFound,
-                "\(name) has no function with \(reference) (custom functions: \(custom.isEmpty ? "none" : custom.joined(separator: ", ")))"
-            )
-        }
-        guard function.signature != nil else {
-            throw ConnectorHostError(
-                .invalidRequest,
-                "\(name) entity ID \(function.entityId) is the standard operation \(function.name); call it as an operation"
-            )
-        }
-        return function
+        try router.customFunction(reference)
     }
 }

@@ -6,8 +6,8 @@ package final class HostedPlugin: Sendable {
     package let path: String
     package let name: String
     package let guarded: GuardedRuntime
-    /// Whether the plugin implements each standard operation, looked up on every call.
-    package let implemented: OperationTable<Bool>
+    /// Where calls to this build go, consulted on every call.
+    package let router: FunctionRouter
     /// The SHA-256 of the plugin file, read once when the plugin was hosted.
     package let fileSHA256: String?
     private let clock: any HostClock
@@ -69,11 +69,7 @@ package final class HostedPlugin: Sendable {
         self.guarded = guarded
         self.clock = clock
         self.fileSHA256 = fileSHA256
-        var implemented = OperationTable<Bool>()
-        for operation in guarded.runtime.description.functions.compactMap(\.standardOperation) {
-            implemented[operation] = true
-        }
-        self.implemented = implemented
+        router = FunctionRouter(guarded.runtime.description)
     }
 
     /// Whether an operator has paused the plugin: it takes no calls until resumed.

@@ -176,10 +176,12 @@ package enum DescriptorValidator {
         let manifest = PluginManifest(
             name: name, version: pluginVersion, key: key, secret: PluginSecret(secret),
             endpointEntityId: endpoint, functionEntityIds: range ?? start...start,
-            type: optionalText(fields.type, "type"), category: optionalText(fields.category, "category"),
-            description: optionalText(fields.description, "description"),
-            licence: optionalText(fields.licence, "licence"), owner: optionalText(fields.owner, "owner"),
-            iconURL: optionalText(fields.icon_url, "icon_url"), uiSpec: optionalText(fields.ui_spec, "ui_spec")
+            metadata: ConnectorMetadata(
+                type: optionalText(fields.type, "type"), category: optionalText(fields.category, "category"),
+                description: optionalText(fields.description, "description"),
+                licence: optionalText(fields.licence, "licence"), owner: optionalText(fields.owner, "owner"),
+                iconURL: optionalText(fields.icon_url, "icon_url"), uiSpec: optionalText(fields.ui_spec, "ui_spec")
+            )
         )
         guard problems.isEmpty else {
             let label = problems.count == 1 ? "invalid manifest" : "invalid manifest (\(problems.count) problems)"

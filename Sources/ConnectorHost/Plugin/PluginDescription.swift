@@ -26,21 +26,6 @@ public struct PluginDescription: Sendable, Hashable, Codable {
     public var capabilities: [APIGroup] {
         Set(functions.compactMap(\.standardOperation?.group)).sorted()
     }
-
-    /// The function with this name, if any.
-    public func function(named name: String) -> PluginFunction? {
-        functions.first { $0.name == name }
-    }
-
-    /// The function with this entity ID, if any.
-    public func function(entityId: Int64) -> PluginFunction? {
-        functions.first { $0.entityId == entityId }
-    }
-
-    /// Whether the plugin implements the standard operation.
-    public func implements(_ operation: StandardOperation) -> Bool {
-        functions.contains { $0.standardOperation == operation }
-    }
 }
 
 extension PluginDescription {

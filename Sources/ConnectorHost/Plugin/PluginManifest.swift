@@ -1,6 +1,6 @@
 /// A plugin's manifest: its Jitterbit-style registration (name, version, key,
 /// secret, endpoint and function entity IDs) and its catalogue metadata.
-public struct PluginManifest: Sendable, Hashable, Codable {
+public struct PluginManifest: Sendable, Hashable {
     /// The connector's name, unique on a host.
     public var name: String
     /// The connector's version, e.g. `1.2.0`.
@@ -13,20 +13,8 @@ public struct PluginManifest: Sendable, Hashable, Codable {
     public var endpointEntityId: Int64
     /// The entity IDs its functions take theirs from.
     public var functionEntityIds: ClosedRange<Int64>
-    /// Catalogue metadata: e.g. `source`, `destination` or `both`.
-    public var type: String?
-    /// Catalogue metadata: e.g. `issue-tracker` or `crm`.
-    public var category: String?
-    /// Catalogue metadata: what the connector does.
-    public var description: String?
-    /// Catalogue metadata: e.g. an SPDX identifier such as `Apache-2.0`.
-    public var licence: String?
-    /// Catalogue metadata: who maintains the connector.
-    public var owner: String?
-    /// Catalogue metadata: where the connector's icon is.
-    public var iconURL: String?
-    /// JSON Schema text of the connector's configuration form.
-    public var uiSpec: String?
+    /// What the catalogue shows of the connector, as the plugin gives it.
+    public var metadata = ConnectorMetadata()
 
     /// Whether any entity ID this plugin claims (its endpoint or a function ID)
     /// is also claimed by `other`.
@@ -40,5 +28,37 @@ public struct PluginManifest: Sendable, Hashable, Codable {
     /// The claimed IDs as messages show them: `endpoint 200001, functions 200002...200100`.
     public var entityIdSummary: String {
         "endpoint \(endpointEntityId), functions \(functionEntityIds.lowerBound)...\(functionEntityIds.upperBound)"
+    }
+}
+
+/// The metadata's fields sit beside the registration's, as scan caches
+/// written before the metadata had a type of its own hold them.
+extension PluginManifest: Codable {
+    private enum CodingKeys: String, CodingKey {
+        case name, version, key, secret, endpointEntityId, functionEntityIds
+    }
+
+    /// A stored manifest.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        name = try container.decode(String.self, forKey: .name)
+        version = try container.decode(String.self, forKey: .version)
+        key = try container.decode(String.self, forKey: .key)
+        secret = try container.decode(PluginSecret.self, forKey: .secret)
+        endpointEntityId = try container.decode(Int64.self, forKey: .endpointEntityId)
+        functionEntityIds = try container.decode(ClosedRange<Int64>.self, forKey: .functionEntityIds)
+        metadata = try ConnectorMetadata(from: decoder)
+    }
+
+    /// Stores the manifest.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(name, forKey: .name)
+        try container.encode(version, forKey: .version)
+        try container.encode(key, forKey: .key)
+        try container.encode(secret, forKey: .secret)
+        try container.encode(endpointEntityId, forKey: .endpointEntityId)
+        try container.encode(functionEntityIds, forKey: .functionEntityIds)
+        try metadata.encode(to: encoder)
     }
 }

@@ -1,6 +1,6 @@
 /// A plugin as `inspect`, `list` and the REST API show it: the manifest without
 /// the secret, the ABI version, capabilities and functions.
-public struct PluginSummary: Sendable, Hashable, Encodable {
+public struct PluginSummary: Sendable, Hashable {
     /// The connector's name, unique on a host.
     public var name: String
     /// The connector's version.
@@ -15,20 +15,8 @@ public struct PluginSummary: Sendable, Hashable, Encodable {
     public var functionEntityStartId: Int64
     /// The last entity ID of the plugin's function range (inclusive).
     public var functionEntityEndId: Int64
-    /// Catalogue metadata from the manifest: e.g. `source`, `destination` or `both`.
-    public var type: String?
-    /// Catalogue metadata from the manifest: e.g. `issue-tracker`.
-    public var category: String?
-    /// Catalogue metadata from the manifest: what the connector does.
-    public var description: String?
-    /// Catalogue metadata from the manifest: e.g. an SPDX identifier.
-    public var licence: String?
-    /// Catalogue metadata from the manifest: who maintains it.
-    public var owner: String?
-    /// Catalogue metadata from the manifest: where its icon is.
-    public var iconUrl: String?
-    /// JSON Schema text of the connector's configuration form.
-    public var uiSpec: String?
+    /// What the catalogue shows of the connector, from the manifest.
+    public var metadata: ConnectorMetadata
     /// Whether calls may overlap (`CH_PLUGIN_THREAD_SAFE`).
     public var threadSafe: Bool
     /// The most calls the plugin takes at once: 1 unless thread-safe; nil for no limit of its own.
@@ -64,13 +52,7 @@ public struct PluginSummary: Sendable, Hashable, Encodable {
         endpointEntityId = manifest.endpointEntityId
         functionEntityStartId = manifest.functionEntityIds.lowerBound
         functionEntityEndId = manifest.functionEntityIds.upperBound
-        type = manifest.type
-        category = manifest.category
-        self.description = manifest.description
-        licence = manifest.licence
-        owner = manifest.owner
-        iconUrl = manifest.iconURL
-        uiSpec = manifest.uiSpec
+        metadata = manifest.metadata
         threadSafe = description.isThreadSafe
         maxConcurrency = description.maxConcurrency
         capabilities = description.capabilities
@@ -82,5 +64,31 @@ public struct PluginSummary: Sendable, Hashable, Encodable {
                 signature: function.signature?.declaration(named: function.name)
             )
         }
+    }
+}
+
+/// The metadata's fields sit beside the others in `inspect --json` and
+/// `list --json`, under the manifest's keys (the icon's is `iconURL`).
+extension PluginSummary: Encodable {
+    private enum CodingKeys: String, CodingKey {
+        case name, version, key, abiVersion, endpointEntityId, functionEntityStartId, functionEntityEndId
+        case threadSafe, maxConcurrency, capabilities, functions
+    }
+
+    /// The summary as JSON.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(name, forKey: .name)
+        try container.encode(version, forKey: .version)
+        try container.encode(key, forKey: .key)
+        try container.encode(abiVersion, forKey: .abiVersion)
+        try container.encode(endpointEntityId, forKey: .endpointEntityId)
+        try container.encode(functionEntityStartId, forKey: .functionEntityStartId)
+        try container.encode(functionEntityEndId, forKey: .functionEntityEndId)
+        try container.encode(threadSafe, forKey: .threadSafe)
+        try container.encodeIfPresent(maxConcurrency, forKey: .maxConcurrency)
+        try container.encode(capabilities, forKey: .capabilities)
+        try container.encode(functions, forKey: .functions)
+        try metadata.encode(to: encoder)
     }
 }

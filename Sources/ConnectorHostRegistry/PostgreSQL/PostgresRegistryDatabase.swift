@@ -40,6 +40,7 @@ package final class PostgresRegistryDatabase: RegistryDatabase {
         connections = PostgresConnections(configuration: location.configuration, logger: logger)
     }
 
+    @discardableResult
     package func write<Result: Sendable>(
         _ body: (any RegistryTransaction) async throws(ConnectorHostError) -> Result
     ) async throws(ConnectorHostError) -> Result {

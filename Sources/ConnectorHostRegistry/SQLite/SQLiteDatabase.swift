@@ -44,6 +44,7 @@ package final class SQLiteDatabase: RegistryDatabase {
         sqlite3_close_v2(handle)
     }
 
+    @discardableResult
     package func write<Result: Sendable>(
         _ body: (any RegistryTransaction) async throws(ConnectorHostError) -> Result
     ) async throws(ConnectorHostError) -> Result {
