@@ -34,7 +34,7 @@ import Glibc
             // moved on the clock never stops them for want of calls.
             configuration.warmPlugins = [hostile, "tracker"]
             configure(&configuration)
-            let host = try await ConnectorHost.start(configuration: configuration, logger: TestSupport.quietLogger)
+            let host = try await TestSupport.runningHost(configuration: configuration, logger: TestSupport.quietLogger)
             for name in host.connectorNames { try await host.connector(named: name).warmUp() }
             return Fixture(host: host, clock: clock, directory: directory)
         }

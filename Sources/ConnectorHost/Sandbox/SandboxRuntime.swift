@@ -25,7 +25,8 @@ package final class SandboxRuntime: PluginRuntime {
         var lastUse: Duration = .zero
         /// How isolated the last worker started is.
         var isolation: SandboxIsolation?
-        var starter: Task<SandboxWorker, any Error>?
+        /// The start under way, which every caller needing a worker waits for.
+        var starter: SharedOutcome<SandboxWorker>?
         var crashes: [Duration] = []
         var lastCrash: String?
         var restarts = 0
@@ -51,6 +52,10 @@ package final class SandboxRuntime: PluginRuntime {
     private let state: Mutex<State>
     private let onQuarantine: @Sendable (String) -> Void
     private let onIdleStop: @Sendable () -> Void
+    /// Starts, supervision of each worker (its exit, deadlines, hang kills,
+    /// idle stop and idle CPU) and restarts: child tasks of this runtime's own
+    /// loop, which runs as a child of the host's ``ConnectorHost/run()``.
+    private let tasks = SupervisedTasks()
 
     /// - Parameters:
     ///   - description: What scanning read from the file; every worker must load
@@ -65,10 +70,12 @@ package final class SandboxRuntime: PluginRuntime {
     ///   - onIdleStop: Told, under the lock the call path takes, that the
     ///     worker stopped for want of calls: whatever lived in it (sessions)
     ///     is gone, and no call can be using it.
+    ///   - supervisor: Runs this runtime's loop of background work; no worker
+    ///     starts until it does.
     package init(
         description: PluginDescription, pluginPath: String, source: BuildSource, policy: ResiliencePolicy,
         settings: SandboxSettings, clock: any HostClock, logger: Logger, onQuarantine: @escaping @Sendable (String) -> Void = { _ in },
-        onIdleStop: @escaping @Sendable () -> Void = {}
+        onIdleStop: @escaping @Sendable () -> Void = {}, supervisor: SupervisedTasks
     ) {
         self.onQuarantine = onQuarantine
         self.onIdleStop = onIdleStop
@@ -83,6 +90,8 @@ package final class SandboxRuntime: PluginRuntime {
         self.settings = settings
         self.clock = clock
         self.logger = logger
+        // Refused once the host has shut down: so is every start, then.
+        if !supervisor.submit({ [tasks] in await tasks.run() }) { tasks.finish() }
     }
 
     package var isInterruptible: Bool { true }
@@ -220,24 +229,29 @@ package final class SandboxRuntime: PluginRuntime {
     }
 
     package func shutdown() async {
-        let (worker, egress) = state.withLock { state -> (SandboxWorker?, EgressProxy?) in
+        let (worker, egress, starter) = state.withLock { state -> (SandboxWorker?, EgressProxy?, SharedOutcome<SandboxWorker>?) in
             state.phase = .shutDown
-            state.starter?.cancel()
             defer {
                 state.worker = nil
                 state.egress = nil
+                state.starter = nil
             }
-            return (state.worker, state.egress)
+            return (state.worker, state.egress, state.starter)
         }
+        starter?.resolve(.failure(shutDownError))
         await worker?.stop(within: .seconds(5))
         egress?.close()
+        // Ends the supervision of workers gone, and a start under way (its worker is killed).
+        tasks.finish()
     }
+
+    private var shutDownError: ConnectorHostError { ConnectorHostError(.unavailable, "\(name) is shut down") }
 
     // MARK: - Keeping a worker running
 
     private enum Next {
         case use(SandboxWorker)
-        case wait(Task<SandboxWorker, any Error>)
+        case wait(SharedOutcome<SandboxWorker>)
         case fail(ConnectorHostError)
     }
 
@@ -297,10 +311,8 @@ package final class SandboxRuntime: PluginRuntime {
                 logger.notice("plugin file changed; lifting its quarantine")
                 state.crashes.removeAll()
                 state.quarantinedVersion = nil
-                let starter = Task { try await self.launchWorker(notBefore: nil) }
-                state.starter = starter
                 state.phase = .starting
-                return .wait(starter)
+                return startWorker(&state, notBefore: nil)
             }
             // Nothing lifts it by itself: the hint is how often asking again makes sense.
             return .fail(ConnectorHostError(
@@ -315,50 +327,49 @@ package final class SandboxRuntime: PluginRuntime {
             if let starter = state.starter { return .wait(starter) }
             let startAt: Duration? = if case .restarting(let at) = state.phase { at } else { nil }
             if state.phase == .idle { state.phase = .starting }
-            let starter = Task { try await self.launchWorker(notBefore: startAt) }
-            state.starter = starter
-            return .wait(starter)
+            return startWorker(&state, notBefore: startAt)
         }
     }
 
-    /// The started worker, or why it did not start.
-    private func value(of starter: Task<SandboxWorker, any Error>) async throws(ConnectorHostError) -> SandboxWorker {
-        do {
-            return try await starter.value
-        } catch let error as ConnectorHostError {
-            throw error
-        } catch {
-            throw ConnectorHostError(.unavailable, "\(description.manifest.name): the worker did not start: \(error)")
+    /// Hands a worker's start to the runtime's loop; callers wait for its outcome.
+    private func startWorker(_ state: inout State, notBefore: Duration?) -> Next {
+        let starter = SharedOutcome<SandboxWorker>()
+        let submitted = tasks.submit {
+            do throws(ConnectorHostError) {
+                starter.resolve(.success(try await self.launchWorker(notBefore: notBefore)))
+            } catch {
+                starter.resolve(.failure(error))
+            }
         }
+        guard submitted else { return .fail(shutDownError) }
+        state.starter = starter
+        return .wait(starter)
+    }
+
+    /// The started worker, or why it did not start.
+    private func value(of starter: SharedOutcome<SandboxWorker>) async throws(ConnectorHostError) -> SandboxWorker {
+        guard let outcome = await starter.outcome() else {
+            throw ConnectorHostError(.timeout, "\(name): the call was abandoned while its worker was starting")
+        }
+        return try outcome.get()
     }
 
     /// The started worker, unless `deadline` comes first: then the call fails
     /// with `timeout`, marked as never having reached the plugin, and the
     /// start goes on for the calls after it.
     private func value(
-        of starter: Task<SandboxWorker, any Error>, before deadline: Duration, timeLimit: Duration
+        of starter: SharedOutcome<SandboxWorker>, before deadline: Duration, timeLimit: Duration
     ) async throws(ConnectorHostError) -> SandboxWorker {
-        let outcome = await withCheckedContinuation { (continuation: CheckedContinuation<StartWait.Outcome, Never>) in
-            let wait = StartWait(continuation)
-            wait.timer = Task { [clock, name] in
-                guard (try? await clock.sleep(until: deadline)) != nil else { return }
-                var error = ConnectorHostError(
-                    .timeout,
-                    "\(name): the worker did not start within the call's time limit (\(timeLimit.secondsText)); it is still starting"
-                )
-                error.neverReachedPlugin = true
-                wait.answer(.failure(error))
-            }
-            // Awaiting a task's value cannot be cut short: this waiter finishes on its own.
-            Task {
-                do throws(ConnectorHostError) {
-                    wait.answer(.success(try await self.value(of: starter)))
-                } catch {
-                    wait.answer(.failure(error))
-                }
-            }
-        }
-        return try outcome.get()
+        if let outcome = await starter.outcome(before: deadline, on: clock) { return try outcome.get() }
+        // No loop runs the start: say so, rather than blame the plugin.
+        let why = tasks.isRunning || tasks.hasEnded
+            ? "it is still starting"
+            : "the host is not running (run it with ConnectorHost.run(), or as a Service of a ServiceGroup), and workers start only while it runs"
+        var error = ConnectorHostError(
+            .timeout, "\(name): the worker did not start within the call's time limit (\(timeLimit.secondsText)); \(why)"
+        )
+        error.neverReachedPlugin = true
+        throw error
     }
 
     /// Takes the worker out of service if no call holds or waits for it (and,
@@ -379,8 +390,14 @@ package final class SandboxRuntime: PluginRuntime {
         }
     }
 
-    private func launchWorker(notBefore: Duration?) async throws -> SandboxWorker {
-        if let notBefore { try await clock.sleep(until: notBefore) }
+    private func launchWorker(notBefore: Duration?) async throws(ConnectorHostError) -> SandboxWorker {
+        if let notBefore {
+            do {
+                try await clock.sleep(until: notBefore)
+            } catch {
+                throw ConnectorHostError(.unavailable, "\(name): the worker's restart was called off")
+            }
+        }
         let pluginPath = state.withLock { $0.servedPath }
         do throws(ConnectorHostError) {
             let loaded = try await SandboxLoader.load(
@@ -399,7 +416,7 @@ package final class SandboxRuntime: PluginRuntime {
             }
             let accepted = state.withLock { state -> Bool in
                 state.starter = nil
-                guard state.phase != .shutDown else { return false }
+                guard state.phase != .shutDown, tasks.submit({ await self.watch(worker) }) else { return false }
                 state.worker = worker
                 state.isolation = loaded.isolation
                 state.phase = .running(pid: worker.pid)
@@ -408,10 +425,9 @@ package final class SandboxRuntime: PluginRuntime {
             }
             guard accepted else {
                 worker.kill()
-                throw ConnectorHostError(.unavailable, "\(description.manifest.name) is shut down")
+                throw shutDownError
             }
             logger.info("sandbox worker running", metadata: ["pid": "\(worker.pid)"])
-            Task { await self.watch(worker) }
             return worker
         } catch {
             // A crash while starting is one more turn of a crash loop, which
@@ -447,9 +463,14 @@ package final class SandboxRuntime: PluginRuntime {
             case exited(ProcessExit)
             case idleWatchEnded(recycled: Bool)
             case idleTimeoutWatchEnded
+            case deadlinesEnded
         }
         let (exit, recycled) = await withTaskGroup(of: Watched.self) { group in
             group.addTask { .exited(await worker.exit()) }
+            group.addTask {
+                await worker.enforceDeadlines()
+                return .deadlinesEnded
+            }
             group.addTask { .idleWatchEnded(recycled: await self.watchIdleCPU(of: worker)) }
             group.addTask {
                 await self.stopWhenIdle(worker)
@@ -465,7 +486,7 @@ package final class SandboxRuntime: PluginRuntime {
                     group.cancelAll()
                 case .idleWatchEnded(let didRecycle):
                     recycled = didRecycle
-                case .idleTimeoutWatchEnded:
+                case .idleTimeoutWatchEnded, .deadlinesEnded:
                     break
                 }
             }
@@ -591,43 +612,9 @@ package final class SandboxRuntime: PluginRuntime {
             logger.warning("sandbox worker crashed; restarting", metadata: [
                 "reason": "\(reason)", "restartIn": "\((at - now).secondsText)",
             ])
-            if restart { Task { _ = try? await self.currentWorker() } }
+            if restart { tasks.submit { _ = try? await self.currentWorker() } }
         default:
             break
         }
-    }
-}
-
-/// A call waiting for its worker's start, or for its time limit, whichever
-/// comes first: the first answer resumes it and stops the timer.
-private final class StartWait: Sendable {
-    typealias Outcome = Result<SandboxWorker, ConnectorHostError>
-
-    private let state: Mutex<(continuation: CheckedContinuation<Outcome, Never>?, timer: Task<Void, Never>?)>
-
-    init(_ continuation: CheckedContinuation<Outcome, Never>) {
-        state = Mutex((continuation, nil))
-    }
-
-    /// The timer to stop once answered; stopped at once when answered already.
-    var timer: Task<Void, Never>? {
-        get { state.withLock { $0.timer } }
-        set {
-            let answered = state.withLock { state -> Bool in
-                state.timer = newValue
-                return state.continuation == nil
-            }
-            if answered { newValue?.cancel() }
-        }
-    }
-
-    func answer(_ outcome: Outcome) {
-        let (continuation, timer) = state.withLock { state in
-            defer { state.continuation = nil }
-            return (state.continuation, state.timer)
-        }
-        guard let continuation else { return }
-        timer?.cancel()
-        continuation.resume(returning: outcome)
     }
 }

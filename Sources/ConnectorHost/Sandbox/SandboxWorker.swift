@@ -17,9 +17,11 @@ import Synchronization
 /// the worker wrote. Calls pay nothing for it.
 /// Callers write their frames themselves, through a ``FrameOutbox``.
 ///
-/// Time limits are kept here, where a call can actually be cut off: one task
-/// per worker sleeps until the earliest deadline on the injected clock and
-/// fails what has expired with `timeout` — no timer per call.
+/// Time limits are kept here, where a call can actually be cut off: one loop
+/// per worker (``enforceDeadlines()``, run by whoever supervises the worker)
+/// sleeps until the earliest deadline on the injected clock, fails what has
+/// expired with `timeout` and kills a worker that leaves an abandoned call
+/// unanswered past the hang grace — no timer per call.
 package final class SandboxWorker: Sendable {
     private struct Waiter {
         let continuation: CheckedContinuation<Frame, any Error>
@@ -36,8 +38,9 @@ package final class SandboxWorker: Sendable {
         var ready: CheckedContinuation<Frame, any Error>?
         var exitWaiters: [CheckedContinuation<ProcessExit, Never>] = []
         var exit: ProcessExit?
-        /// Abandoned calls the worker has not answered yet.
-        var unanswered: Set<UInt64> = []
+        /// Abandoned calls the worker has not answered yet, and when each
+        /// makes the worker count as hung.
+        var unanswered: [UInt64: Duration] = [:]
         /// Waiting for every abandoned call to be answered (or the worker to end), by token.
         var answerWaiters: [UInt64: CheckedContinuation<Bool, Never>] = [:]
         /// When the deadline watcher wakes next.
@@ -145,7 +148,6 @@ package final class SandboxWorker: Sendable {
         let thread = Thread { worker.readFrames(exitWatch: exitWatch) }
         thread.name = "connector-host-worker-\(pid)"
         thread.start()
-        Task { await worker.enforceDeadlines() }
         return worker
     }
 
@@ -404,40 +406,53 @@ package final class SandboxWorker: Sendable {
     /// told to cancel, and if the worker has not answered within the grace
     /// period it counts as hung and is killed (and so restarted by its supervisor).
     private func abandon(_ id: UInt64, because error: ConnectorHostError) {
+        let hungAt = clock.now + hangGrace
+        var alarm: CheckedContinuation<Void, Never>?
         let waiter = calls.withLock { calls in
             let waiter = calls.waiting.removeValue(forKey: id)
-            if waiter != nil { calls.unanswered.insert(id) }
+            if waiter != nil {
+                calls.unanswered[id] = hungAt
+                if hungAt < calls.watcherWakesAt {
+                    alarm = calls.watcherAlarm
+                    calls.watcherAlarm = nil
+                    calls.alarmRang = alarm == nil
+                }
+            }
             return waiter
         }
         guard let waiter else { return }
         waiter.continuation.resume(throwing: error)
         send(Frame(.cancel, callID: id))
-        let deadline = clock.now + hangGrace
-        Task { [self] in
-            try? await clock.sleep(until: deadline)
-            let hung = calls.withLock { $0.ended == nil && $0.unanswered.contains(id) }
-            guard hung else { return }
-            logger.error("sandbox worker did not answer an abandoned call within \(hangGrace.secondsText); killing it")
-            kill()
-        }
+        alarm?.resume()
     }
 
-    /// Fails calls whose time limit has passed. Sleeps until the earliest
-    /// deadline; with no call waiting, for the last time limit seen, which no
-    /// later call of the same limit can undercut (a shorter one sounds the alarm).
-    private func enforceDeadlines() async {
+    /// Fails calls whose time limit has passed, and kills the worker when an
+    /// abandoned call stays unanswered past the hang grace (its supervisor
+    /// then restarts it). Sleeps until the earliest deadline; with no call
+    /// waiting, for the last time limit seen, which no later call of the same
+    /// limit can undercut (a shorter one sounds the alarm). Returns when the
+    /// worker ends, or when cancelled.
+    package func enforceDeadlines() async {
         var idle: Duration = .seconds(30)
-        while true {
+        // Once killed, the worker's end comes from the reader thread.
+        var killed = false
+        while !Task.isCancelled {
             let now = clock.now
-            let (expired, wakeAt, ended) = calls.withLock { calls -> ([(UInt64, Waiter)], Duration, Bool) in
+            let (expired, hung, wakeAt, ended) = calls.withLock { calls -> ([(UInt64, Waiter)], Bool, Duration, Bool) in
                 let expired = calls.waiting.filter { $0.value.deadline.map { $0 <= now } ?? false }
-                let next = calls.waiting.values.compactMap(\.deadline).filter { $0 > now }.min()
+                let hung = calls.unanswered.values.contains { $0 <= now }
+                let next = (calls.waiting.values.compactMap(\.deadline) + calls.unanswered.values).filter { $0 > now }.min()
                 calls.watcherWakesAt = next ?? now + idle
                 // Every call so far is accounted for in the wake time.
                 calls.alarmRang = false
-                return (Array(expired), calls.watcherWakesAt, calls.ended != nil)
+                return (Array(expired), hung, calls.watcherWakesAt, calls.ended != nil)
             }
             if ended { return }
+            if hung, !killed {
+                killed = true
+                logger.error("sandbox worker did not answer an abandoned call within \(hangGrace.secondsText); killing it")
+                kill()
+            }
             for (id, waiter) in expired {
                 if let limit = waiter.timeLimit { idle = limit }
                 abandon(id, because: ConnectorHostError(
@@ -571,7 +586,7 @@ package final class SandboxWorker: Sendable {
             let (waiting, answered) = calls.withLock { calls in
                 // An abandoned call's late answer: no one waits, but the worker is alive.
                 var answered: [CheckedContinuation<Bool, Never>] = []
-                if calls.unanswered.remove(frame.callID) != nil, calls.unanswered.isEmpty {
+                if calls.unanswered.removeValue(forKey: frame.callID) != nil, calls.unanswered.isEmpty {
                     answered = Array(calls.answerWaiters.values)
                     calls.answerWaiters.removeAll()
                 }
