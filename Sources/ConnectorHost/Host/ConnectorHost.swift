@@ -97,7 +97,9 @@ public final class ConnectorHost: Sendable {
         let examined = PluginDiscovery.versions(in: configuration.pluginDirectory)
         let discovery = try await PluginDiscovery.scan(directory: configuration.pluginDirectory, with: host.scanner) {
             path, description async throws(ConnectorHostError) in
-            try configuration.checkSignature(of: path, source: path, description: description)
+            try await BlockingFileWork.run { () throws(ConnectorHostError) in
+                try configuration.checkSignature(of: path, source: path, description: description)
+            }
             return try await configuration.admission(path, description)
         }
         for rejected in discovery.rejected {
@@ -131,7 +133,9 @@ public final class ConnectorHost: Sendable {
     /// - Parameter sha256: The file's hash, when the caller has it already.
     func makeHostedPlugin(path: String, sha256: String? = nil, description: PluginDescription) async -> HostedPlugin? {
         let name = description.manifest.name
-        let sha256 = sha256 ?? (try? ScanKey(path: path).sha256)
+        let sha256 = if let sha256 { sha256 } else {
+            try? await BlockingFileWork.run { () throws(ConnectorHostError) in try ScanKey(path: path).sha256 }
+        }
         // Every line about this build — calls, worker, breaker, the plugin's
         // own — says which build it is.
         var logger = logger
@@ -171,7 +175,7 @@ public final class ConnectorHost: Sendable {
             }
             let served: String
             do throws(ConnectorHostError) {
-                served = try source.keep()
+                served = try await BlockingFileWork.run(source.keep)
             } catch {
                 logger.error("plugin not served: its build could not be kept", metadata: ["error": "\(error)"])
                 return nil
@@ -269,7 +273,9 @@ public final class ConnectorHost: Sendable {
     @discardableResult
     public func load(pluginAt path: String) async throws(ConnectorHostError) -> Connector {
         let description = try await scanner.scan(path)
-        try configuration.checkSignature(of: path, source: path, description: description)
+        try await BlockingFileWork.run { [configuration] () throws(ConnectorHostError) in
+            try configuration.checkSignature(of: path, source: path, description: description)
+        }
         _ = try await configuration.admission(path, description)
         let name = description.manifest.name
         let others = state.withLock { $0.plugins.values.filter { $0.name != name } }
