@@ -17,7 +17,7 @@ package final class SandboxRuntime: PluginRuntime {
     /// never takes a worker a call holds or waits for.
     private struct State {
         var phase: RuntimeReport.Phase = .idle
-        var worker: SandboxWorker?
+        var worker: WorkerConnection?
         /// Calls in flight or waiting for a worker, and callers between the
         /// exchanges of one call (``hold()``): while any, no idle stop.
         var holds = 0
@@ -26,7 +26,7 @@ package final class SandboxRuntime: PluginRuntime {
         /// How isolated the last worker started is.
         var isolation: SandboxIsolation?
         /// The start under way, which every caller needing a worker waits for.
-        var starter: SharedOutcome<SandboxWorker>?
+        var starter: SharedOutcome<WorkerConnection>?
         var crashes: [Duration] = []
         var lastCrash: String?
         var restarts = 0
@@ -189,7 +189,7 @@ package final class SandboxRuntime: PluginRuntime {
 
     /// Clears quarantine and crash history and starts a fresh worker (operator action).
     package func restart() async throws(ConnectorHostError) {
-        let old = state.withLock { state -> SandboxWorker? in
+        let old = state.withLock { state -> WorkerConnection? in
             guard state.phase != .shutDown else { return nil }
             state.crashes.removeAll()
             state.idleSpin = nil
@@ -207,7 +207,7 @@ package final class SandboxRuntime: PluginRuntime {
     /// quarantine kept across a host restart): no worker runs until an
     /// operator restarts it or its file changes.
     package func quarantine(because reason: String) {
-        let worker = state.withLock { state -> SandboxWorker? in
+        let worker = state.withLock { state -> WorkerConnection? in
             guard state.phase != .shutDown else { return nil }
             state.quarantinedVersion = PluginFile.Version(path: source.path)
             state.phase = .quarantined(reason: reason)
@@ -229,7 +229,7 @@ package final class SandboxRuntime: PluginRuntime {
     }
 
     package func shutdown() async {
-        let (worker, egress, starter) = state.withLock { state -> (SandboxWorker?, EgressProxy?, SharedOutcome<SandboxWorker>?) in
+        let (worker, egress, starter) = state.withLock { state -> (WorkerConnection?, EgressProxy?, SharedOutcome<WorkerConnection>?) in
             state.phase = .shutDown
             defer {
                 state.worker = nil
@@ -250,8 +250,8 @@ package final class SandboxRuntime: PluginRuntime {
     // MARK: - Keeping a worker running
 
     private enum Next {
-        case use(SandboxWorker)
-        case wait(SharedOutcome<SandboxWorker>)
+        case use(WorkerConnection)
+        case wait(SharedOutcome<WorkerConnection>)
         case fail(ConnectorHostError)
     }
 
@@ -260,7 +260,7 @@ package final class SandboxRuntime: PluginRuntime {
     /// limit. Returns it with the time left of the limit.
     nonisolated(nonsending) private func heldWorker(
         timeLimit: Duration?
-    ) async throws(ConnectorHostError) -> (SandboxWorker, Duration?) {
+    ) async throws(ConnectorHostError) -> (WorkerConnection, Duration?) {
         let next = state.withLock { state in
             state.holds += 1
             return nextWorker(&state)
@@ -284,7 +284,7 @@ package final class SandboxRuntime: PluginRuntime {
     }
 
     /// The running worker, or the one being started, or a new one.
-    nonisolated(nonsending) private func currentWorker() async throws(ConnectorHostError) -> SandboxWorker {
+    nonisolated(nonsending) private func currentWorker() async throws(ConnectorHostError) -> WorkerConnection {
         switch state.withLock({ nextWorker(&$0) }) {
         case .use(let worker):
             return worker
@@ -333,7 +333,7 @@ package final class SandboxRuntime: PluginRuntime {
 
     /// Hands a worker's start to the runtime's loop; callers wait for its outcome.
     private func startWorker(_ state: inout State, notBefore: Duration?) -> Next {
-        let starter = SharedOutcome<SandboxWorker>()
+        let starter = SharedOutcome<WorkerConnection>()
         let submitted = tasks.submit {
             do throws(ConnectorHostError) {
                 starter.resolve(.success(try await self.launchWorker(notBefore: notBefore)))
@@ -347,7 +347,7 @@ package final class SandboxRuntime: PluginRuntime {
     }
 
     /// The started worker, or why it did not start.
-    private func value(of starter: SharedOutcome<SandboxWorker>) async throws(ConnectorHostError) -> SandboxWorker {
+    private func value(of starter: SharedOutcome<WorkerConnection>) async throws(ConnectorHostError) -> WorkerConnection {
         guard let outcome = await starter.outcome() else {
             throw ConnectorHostError(.timeout, "\(name): the call was abandoned while its worker was starting")
         }
@@ -358,8 +358,8 @@ package final class SandboxRuntime: PluginRuntime {
     /// with `timeout`, marked as never having reached the plugin, and the
     /// start goes on for the calls after it.
     private func value(
-        of starter: SharedOutcome<SandboxWorker>, before deadline: Duration, timeLimit: Duration
-    ) async throws(ConnectorHostError) -> SandboxWorker {
+        of starter: SharedOutcome<WorkerConnection>, before deadline: Duration, timeLimit: Duration
+    ) async throws(ConnectorHostError) -> WorkerConnection {
         if let outcome = await starter.outcome(before: deadline, on: clock) { return try outcome.get() }
         // No loop runs the start: say so, rather than blame the plugin.
         let why = tasks.isRunning || tasks.hasEnded
@@ -375,9 +375,9 @@ package final class SandboxRuntime: PluginRuntime {
     /// Takes the worker out of service if no call holds or waits for it (and,
     /// with `idleSince`, it has had none for the idle timeout): the runtime is
     /// `idle`, and the caller stops the worker.
-    private func takeUnusedWorker(idleSince timeout: Duration?, worker expected: SandboxWorker? = nil) -> SandboxWorker? {
+    private func takeUnusedWorker(idleSince timeout: Duration?, worker expected: WorkerConnection? = nil) -> WorkerConnection? {
         let now = clock.now
-        return state.withLock { state -> SandboxWorker? in
+        return state.withLock { state -> WorkerConnection? in
             guard case .running = state.phase, let worker = state.worker, state.holds == 0 else {
                 return nil
             }
@@ -390,7 +390,7 @@ package final class SandboxRuntime: PluginRuntime {
         }
     }
 
-    private func launchWorker(notBefore: Duration?) async throws(ConnectorHostError) -> SandboxWorker {
+    private func launchWorker(notBefore: Duration?) async throws(ConnectorHostError) -> WorkerConnection {
         if let notBefore {
             do {
                 try await clock.sleep(until: notBefore)
@@ -458,7 +458,7 @@ package final class SandboxRuntime: PluginRuntime {
 
     /// Waits for the worker to end; if that was not asked for, counts a crash.
     /// Meanwhile watches its CPU time while it has no call in flight.
-    private func watch(_ worker: SandboxWorker) async {
+    private func watch(_ worker: WorkerConnection) async {
         enum Watched: Sendable {
             case exited(ProcessExit)
             case idleWatchEnded(recycled: Bool)
@@ -511,7 +511,7 @@ package final class SandboxRuntime: PluginRuntime {
     /// re-checked under the call path's lock when the time comes; returns
     /// when it stopped it, or the worker is no longer the runtime's, or the
     /// watch is cancelled.
-    private func stopWhenIdle(_ worker: SandboxWorker) async {
+    private func stopWhenIdle(_ worker: WorkerConnection) async {
         guard let timeout = settings.idleTimeout else { return }
         var due = state.withLock { $0.worker === worker ? $0.lastUse + timeout : nil }
         while let deadline = due {
@@ -541,7 +541,7 @@ package final class SandboxRuntime: PluginRuntime {
     /// recycled, or the watch is cancelled.
     ///
     /// - Returns: Whether it recycled the worker.
-    private func watchIdleCPU(of worker: SandboxWorker) async -> Bool {
+    private func watchIdleCPU(of worker: WorkerConnection) async -> Bool {
         guard let limit = settings.idleCPULimit else { return false }
         let interval = settings.idleCPUInterval
         var quiet: (cpu: Duration, calls: UInt64)?
