@@ -287,8 +287,12 @@ import Glibc
         )
         let path = TestSupport.fixture("hostile-constructor-spin")
         let scan = Task { await failure { () async throws(ConnectorHostError) in _ = try await scanner.scan(path) } }
-        // The load time limit (a scanning worker takes no call: it runs no deadline loop).
-        await clock.waitForSleepers(1)
+        // The load time limit (a scanning worker takes no call: it runs no
+        // deadline loop), which a start slowed by a busy machine may set late:
+        // time moves only once it waits.
+        var waited = false
+        for _ in 0..<100 where !waited { waited = await clock.waitForSleepers(1) }
+        #expect(waited, "the load time limit never began")
         clock.advance(by: .seconds(30))
         let error = await scan.value
         #expect(error?.code == .timeout)
