@@ -303,16 +303,9 @@ package final class SandboxRuntime: PluginRuntime {
             return .fail(ConnectorHostError(.unavailable, "\(description.manifest.name) is shut down"))
         case .quarantined(let reason):
             if let version = state.quarantinedVersion, PluginFile.Version(path: source.path) != version {
-                do throws(ConnectorHostError) {
-                    state.servedPath = try source.keep()
-                } catch {
-                    return .fail(ConnectorHostError(error.code, "\(source.path) changed, and its new build cannot serve: \(error.message)"))
-                }
-                logger.notice("plugin file changed; lifting its quarantine")
-                state.crashes.removeAll()
-                state.quarantinedVersion = nil
-                state.phase = .starting
-                return startWorker(&state, notBefore: nil)
+                // Callers arriving while the new build is kept wait for the same start.
+                if let starter = state.starter { return .wait(starter) }
+                return liftQuarantine(&state)
             }
             // Nothing lifts it by itself: the hint is how often asking again makes sense.
             return .fail(ConnectorHostError(
@@ -329,6 +322,45 @@ package final class SandboxRuntime: PluginRuntime {
             if state.phase == .idle { state.phase = .starting }
             return startWorker(&state, notBefore: startAt)
         }
+    }
+
+    /// Hands the start of a new build's worker to the runtime's loop: the
+    /// build is kept first (copied and hashed, off the cooperative threads),
+    /// and only then is the quarantine lifted. A build that cannot be kept
+    /// leaves it in place, for the next call to try again.
+    private func liftQuarantine(_ state: inout State) -> Next {
+        let starter = SharedOutcome<WorkerConnection>()
+        let submitted = tasks.submit {
+            do throws(ConnectorHostError) {
+                let kept: String
+                do throws(ConnectorHostError) {
+                    kept = try await BlockingFileWork.run(self.source.keep)
+                } catch {
+                    throw ConnectorHostError(
+                        error.code, "\(self.source.path) changed, and its new build cannot serve: \(error.message)"
+                    )
+                }
+                let lifted = self.state.withLock { state -> Bool in
+                    guard state.phase != .shutDown else { return false }
+                    state.servedPath = kept
+                    state.crashes.removeAll()
+                    state.quarantinedVersion = nil
+                    state.phase = .starting
+                    return true
+                }
+                guard lifted else { throw self.shutDownError }
+                self.logger.notice("plugin file changed; lifting its quarantine")
+                starter.resolve(.success(try await self.launchWorker(notBefore: nil)))
+            } catch {
+                self.state.withLock { state in
+                    if state.starter === starter { state.starter = nil }
+                }
+                starter.resolve(.failure(error))
+            }
+        }
+        guard submitted else { return .fail(shutDownError) }
+        state.starter = starter
+        return .wait(starter)
     }
 
     /// Hands a worker's start to the runtime's loop; callers wait for its outcome.
