@@ -192,16 +192,17 @@ enum ScaleBench {
         var configuration = HostConfiguration(pluginDirectory: plugins)
         configuration.scanCache = try await Registry(path: database)
         let host = try await ConnectorHost.start(configuration: configuration, logger: logger)
-        var samples: [Double] = []
-        let step = max(1, names.count / firstCallCount)
-        for file in stride(from: 0, to: names.count, by: step).prefix(firstCallCount).map({ names[$0] }) {
-            let connector = try host.connector(named: String(file.dropLast(".so".count)))
-            let started = MonotonicTime.now
-            _ = try await connector.call(.metadataGet, session: nil)
-            samples.append(Double(MonotonicTime.now - started) / 1e6)
+        return try await host.whileRunning { () async throws -> [Double] in
+            var samples: [Double] = []
+            let step = max(1, names.count / firstCallCount)
+            for file in stride(from: 0, to: names.count, by: step).prefix(firstCallCount).map({ names[$0] }) {
+                let connector = try host.connector(named: String(file.dropLast(".so".count)))
+                let started = MonotonicTime.now
+                _ = try await connector.call(.metadataGet, session: nil)
+                samples.append(Double(MonotonicTime.now - started) / 1e6)
+            }
+            return samples
         }
-        await host.shutdown()
-        return samples
     }
 
     /// Runs `connector-host list` over `directory`; its duration in milliseconds.

@@ -88,14 +88,19 @@ func policy() -> ResilienceOverrides {
     return overrides
 }
 
-func host(trusted: Bool, directory: String) async throws -> (ConnectorHost, Connector, SessionID) {
+/// Runs `body` with the echo connector and a session of it, while its host runs.
+func withHost<Value: Sendable>(
+    trusted: Bool, directory: String, _ body: (Connector, SessionID) async throws -> Value
+) async throws -> Value {
     var configuration = HostConfiguration(pluginDirectory: directory)
     configuration.resilience = policy()
     if trusted { configuration.trustedPlugins = ["echo"] }
     let host = try await ConnectorHost.start(configuration: configuration, logger: logger)
-    let connector = try host.connector(named: "echo")
-    let session = try await connector.openSession([])
-    return (host, connector, session)
+    return try await host.whileRunning { () async throws -> Value in
+        let connector = try host.connector(named: "echo")
+        let session = try await connector.openSession([])
+        return try await body(connector, session)
+    }
 }
 
 /// Calls `server.info` of the echo plugin straight through its function
@@ -188,18 +193,17 @@ func concurrent(_ connector: Connector, _ session: SessionID, callers: Int, call
 // The measuring functions are nonisolated: a closure written in top-level code
 // would belong to the main actor and hop to it on every call.
 func measureInProcess(directory: String) async throws -> Measurement {
-    let (host, connector, session) = try await host(trusted: true, directory: directory)
-    let result = try await measure("(b) in-process runtime + policy", count: 1_000_000, batch: 1000) { calls in
-        for _ in 0..<calls { _ = try await connector.call(.serverInfo, request: payload, session: session) }
+    try await withHost(trusted: true, directory: directory) { connector, session in
+        try await measure("(b) in-process runtime + policy", count: 1_000_000, batch: 1000) { calls in
+            for _ in 0..<calls { _ = try await connector.call(.serverInfo, request: payload, session: session) }
+        }
     }
-    await host.shutdown()
-    return result
 }
 
 /// (c) and (c16), then the same with the callers preferring the worker's
 /// reply thread (`Connector.replyExecutor`): (c′) and (c16′).
 func measureSandbox(directory: String) async throws -> (single: Measurement, concurrent: Double, onReplyThread: Measurement, concurrentOnReplyThread: Double) {
-    let (host, connector, session) = try await host(trusted: false, directory: directory)
+    try await withHost(trusted: false, directory: directory) { connector, session in
     let single = try await measure("(c) sandbox worker", count: 30_000) { calls in
         for _ in 0..<calls { _ = try await connector.call(.serverInfo, request: payload, session: session) }
     }
@@ -213,8 +217,8 @@ func measureSandbox(directory: String) async throws -> (single: Measurement, con
     let concurrentOnReplyThread = try await withTaskExecutorPreference(executor) {
         try await concurrent(connector, session, callers: 16, callsEach: max(10, 4000 / scale))
     }
-    await host.shutdown()
     return (single, concurrentRate, onReplyThread, concurrentOnReplyThread)
+    }
 }
 
 struct ReloadMeasurement {
@@ -269,8 +273,9 @@ func measureReload(directory: String, builds: [String: String], swaps: Int) asyn
     var configuration = HostConfiguration(pluginDirectory: watched.path)
     configuration.resilience = policy()
     configuration.buildsDirectory = watched.appendingPathComponent(".builds").path
+    configuration.watchesPluginDirectory = true
     let host = try await ConnectorHost.start(configuration: configuration, logger: logger)
-    let watch = Task { try await host.watch() }
+    return try await host.whileRunning { () async throws -> ReloadMeasurement in
     let connector = try host.connector(named: "echo")
     let load = ReloadLoad()
     let callers = (0..<4).map { _ in Task { await load.call(connector) } }
@@ -300,15 +305,13 @@ func measureReload(directory: String, builds: [String: String], swaps: Int) asyn
     }
     load.running.store(false, ordering: .relaxed)
     for caller in callers { await caller.value }
-    watch.cancel()
-    _ = await watch.result
-    await host.shutdown()
     latencies.sort()
     return ReloadMeasurement(
         medianMilliseconds: latencies[latencies.count / 2], maxMilliseconds: latencies.last ?? 0, swaps: swaps,
         calls: load.calls.load(ordering: .relaxed), failures: load.failures.load(ordering: .relaxed),
         failureKinds: load.failureKinds.withLock { $0 }
     )
+    }
 }
 
 /// A program that prints a port on its first line and serves until its standard input closes.
@@ -365,13 +368,13 @@ func measureDeclarative(
         configuration.resilience = policy()
         if trusted { configuration.trustedPlugins = ["ping"] }
         let host = try await ConnectorHost.start(configuration: configuration, logger: logger)
-        let connector = try host.connector(named: "ping")
-        let parameters = Array("{}".utf8)
-        let result = try await measure(name, count: 20_000) { calls in
-            for _ in 0..<calls { _ = try await connector.callFunction(.name("ping"), arguments: parameters) }
+        return try await host.whileRunning { () async throws -> Measurement in
+            let connector = try host.connector(named: "ping")
+            let parameters = Array("{}".utf8)
+            return try await measure(name, count: 20_000) { calls in
+                for _ in 0..<calls { _ = try await connector.callFunction(.name("ping"), arguments: parameters) }
+            }
         }
-        await host.shutdown()
-        return result
     }
     let declarative = try await measureHost("(h) declarative GET, sandbox", trusted: false)
     let inProcess = try await measureHost("(i) declarative GET, in-process", trusted: true)

@@ -95,7 +95,8 @@ struct CallCommand: AsyncParsableCommand {
             if inProcess { configuration.trustedPlugins = [connector] }
             configuration.scanCache = scanCache.scanCache
             let host = try await ConnectorHost.start(configuration: configuration, logger: common.makeLogger(defaultLevel: .error))
-            do throws(ConnectorHostError) {
+            // Workers start while the host runs; it shuts down once the call is answered.
+            try await host.whileRunning { () async throws(ConnectorHostError) in
                 let connector = try host.connector(named: connector)
                 let settings = self.session.sessionSettings
                 // The path the REST server and the Swift API take: pooled
@@ -106,16 +107,11 @@ struct CallCommand: AsyncParsableCommand {
                         FunctionReference(function), arguments: Array(args.utf8), credentials: settings
                     )
                     JSONOutput.printDocument(result.json)
-                    await host.shutdown()
                     return
                 }
                 guard let operation else { return }
                 let response = try await connector.call(operation, request: body, credentials: settings)
                 JSONOutput.printDocument(response)
-                await host.shutdown()
-            } catch {
-                await host.shutdown()
-                throw error
             }
         }
     }

@@ -55,24 +55,26 @@ struct HealthCommand: AsyncParsableCommand {
             signing.apply(to: &configuration)
             configuration.scanCache = scanCache.scanCache
             let host = try await ConnectorHost.start(configuration: configuration, logger: common.makeLogger())
-            if !cold {
-                // As a first call would; one that cannot start shows why in its status.
-                await withTaskGroup(of: Void.self) { group in
-                    for name in host.connectorNames {
-                        group.addTask { try? await host.connector(named: name).warmUp() }
+            // Workers start while the host runs; it shuts down once observed.
+            let (statuses, rejected) = await host.whileRunning { () async -> ([PluginStatus], [ListCommand.Output.Rejected]) in
+                if !cold {
+                    // As a first call would; one that cannot start shows why in its status.
+                    await withTaskGroup(of: Void.self) { group in
+                        for name in host.connectorNames {
+                            group.addTask { try? await host.connector(named: name).warmUp() }
+                        }
                     }
                 }
+                // Real time: this is a command run by hand, watching real workers.
+                let watchUntil = ContinuousClock.now + .milliseconds(Int64(observe * 1000))
+                while ContinuousClock.now < watchUntil, host.statuses.contains(where: { $0.health != .quarantined }) {
+                    try? await Task.sleep(for: .milliseconds(100))
+                }
+                let rejected = host.discovery.rejected.map {
+                    ListCommand.Output.Rejected(path: $0.path, error: ConnectorHostError.Summary($0.error))
+                }
+                return (host.statuses, rejected)
             }
-            // Real time: this is a command run by hand, watching real workers.
-            let watchUntil = ContinuousClock.now + .milliseconds(Int64(observe * 1000))
-            while ContinuousClock.now < watchUntil, host.statuses.contains(where: { $0.health != .quarantined }) {
-                try? await Task.sleep(for: .milliseconds(100))
-            }
-            let statuses = host.statuses
-            let rejected = host.discovery.rejected.map {
-                ListCommand.Output.Rejected(path: $0.path, error: ConnectorHostError.Summary($0.error))
-            }
-            await host.shutdown()
             if json {
                 try JSONOutput.print(Output(plugins: statuses, rejected: rejected))
             } else {

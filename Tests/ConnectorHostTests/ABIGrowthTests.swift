@@ -11,7 +11,7 @@ import Testing
         try TestSupport.populate(directory, with: Dictionary(uniqueKeysWithValues: fixtures.map {
             ("\($0).so", TestSupport.fixture($0))
         }))
-        return try await ConnectorHost.start(
+        return try await TestSupport.runningHost(
             configuration: TestSupport.configuration(pluginDirectory: directory.path), logger: TestSupport.quietLogger
         )
     }

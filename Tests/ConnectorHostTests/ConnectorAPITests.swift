@@ -8,7 +8,7 @@ import Testing
     static func api(in directory: URL? = nil) async throws -> (ConnectorHost, ConnectorAPI) {
         let directory = try directory ?? TestSupport.temporaryDirectory()
         try TestSupport.populate(directory, with: ["tracker.so": TestSupport.plugin("tracker")])
-        let host = try await ConnectorHost.start(
+        let host = try await TestSupport.runningHost(
             configuration: TestSupport.configuration(pluginDirectory: directory.path), logger: TestSupport.quietLogger
         )
         let credentials = [SessionSetting(key: "database", value: directory.appendingPathComponent("t.sqlite").path)]

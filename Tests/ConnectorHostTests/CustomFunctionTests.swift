@@ -26,7 +26,7 @@ import Testing
         generous.rateLimitPerMinute = 100_000
         adjust(&generous)
         configuration.resilience = generous
-        let host = try await ConnectorHost.start(configuration: configuration, logger: TestSupport.quietLogger)
+        let host = try await TestSupport.runningHost(configuration: configuration, logger: TestSupport.quietLogger)
         // The functions are under test, not the start: on a loaded machine a
         // start can outlast a call's time limit (WorkersOnDemandTests covers it).
         for name in host.connectorNames { try await host.connector(named: name).warmUp() }

@@ -34,7 +34,7 @@ import Testing
         overrides.rateLimitPerMinute = 100_000
         configuration.resilience = overrides
         if runtime == .inProcess { configuration.trustedPlugins = Set(documents.keys.map { String($0.prefix { $0 != "." }) }) }
-        return try await ConnectorHost.start(configuration: configuration, logger: TestSupport.quietLogger)
+        return try await TestSupport.runningHost(configuration: configuration, logger: TestSupport.quietLogger)
     }
 
     static func call(

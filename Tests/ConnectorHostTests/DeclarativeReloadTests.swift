@@ -113,7 +113,7 @@ import Glibc
         unthrottled.maxRetries = 0
         configuration.resilience = unthrottled
         configuration.drainDeadline = .seconds(10)
-        let host = try await ConnectorHost.start(configuration: configuration, logger: TestSupport.quietLogger)
+        let host = try await TestSupport.runningHost(configuration: configuration, logger: TestSupport.quietLogger)
         var events = host.reloadEvents().makeAsyncIterator()
         // The document is renamed into place whole: no quiet period is needed.
         let watcher = Task { try await host.watch(quietPeriod: .zero) }

@@ -134,7 +134,7 @@ import Glibc
                 """.utf8).write(to: directory.appendingPathComponent("\(name).connector.yaml"))
         }
         let log = CapturedLog()
-        let host = try await ConnectorHost.start(
+        let host = try await TestSupport.runningHost(
             configuration: TestSupport.configuration(pluginDirectory: directory.path), logger: log.logger(level: .debug)
         )
         func count(_ message: String, _ port: UInt16) -> Int {

@@ -20,7 +20,7 @@ import Testing
         sandbox.dataDirectory = directory.appendingPathComponent("data").path
         configure(&sandbox)
         configuration.pluginSandbox[fixture] = sandbox
-        let host = try await ConnectorHost.start(configuration: configuration, logger: TestSupport.quietLogger)
+        let host = try await TestSupport.runningHost(configuration: configuration, logger: TestSupport.quietLogger)
         // The faults are those of a worker that runs: its pid is read before the first call.
         try await host.connector(named: fixture).warmUp()
         return host
@@ -141,7 +141,7 @@ import Testing
         configuration.pluginSandbox["hostile-spin-after-return"] = sandbox
         // Ticks of the clock add up to minutes: no idle stop may take the worker watched.
         configuration.warmPlugins = ["hostile-spin-after-return"]
-        let host = try await ConnectorHost.start(configuration: configuration, logger: TestSupport.quietLogger)
+        let host = try await TestSupport.runningHost(configuration: configuration, logger: TestSupport.quietLogger)
         let plugin = try host.connector(named: "hostile-spin-after-return")
         try await plugin.warmUp()
         let spinning = try #require(plugin.status.pid)

@@ -5,7 +5,7 @@ import Testing
 /// host allocator, host log).
 @Suite(.timeLimit(.minutes(5))) struct HelloSwiftTests {
     @Test func loadsAndAnswers() async throws {
-        let host = try await ConnectorHost.start(
+        let host = try await TestSupport.runningHost(
             configuration: HostConfiguration(pluginDirectory: TestSupport.pluginDirectory), logger: TestSupport.quietLogger
         )
         let hello = try host.connector(named: "hello-swift")

@@ -13,7 +13,7 @@ import Testing
         var limited = ResilienceOverrides()
         limited.rateLimitPerMinute = 3
         configuration.resilience = limited
-        let host = try await ConnectorHost.start(configuration: configuration, logger: TestSupport.quietLogger)
+        let host = try await TestSupport.runningHost(configuration: configuration, logger: TestSupport.quietLogger)
         let database = directory.appendingPathComponent("t.sqlite").path
         let api = try host.connector(named: "tracker").api(credentials: [SessionSetting(key: "database", value: database)])
         // The pooled session.open and the server.info page-size probe are the host's.
@@ -30,7 +30,7 @@ import Testing
         var configuration = TestSupport.configuration(pluginDirectory: directory.path)
         configuration.sandbox.workerExecutable = directory.appendingPathComponent("connector-host-worker").path
         let error = await #expect(throws: ConnectorHostError.self) {
-            _ = try await ConnectorHost.start(configuration: configuration, logger: TestSupport.quietLogger)
+            _ = try await TestSupport.runningHost(configuration: configuration, logger: TestSupport.quietLogger)
         }
         #expect(error?.code == .notFound)
         #expect(error?.message.contains(configuration.sandbox.workerExecutable) == true)

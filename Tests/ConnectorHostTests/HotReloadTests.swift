@@ -51,7 +51,7 @@ import Glibc
             unthrottled.maxRetries = 0
             configuration.resilience = unthrottled
             configuration.drainDeadline = .seconds(10)
-            host = try await ConnectorHost.start(configuration: configuration, logger: TestSupport.quietLogger)
+            host = try await TestSupport.runningHost(configuration: configuration, logger: TestSupport.quietLogger)
             let host = host
             var events = host.reloadEvents().makeAsyncIterator()
             // Builds are renamed into place whole: no quiet period is needed.
@@ -270,7 +270,7 @@ import Glibc
     @Test func theHostRemovesItsCopiesOfBuildsWhenItShutsDown() async throws {
         let directory = try TestSupport.temporaryDirectory()
         try TestSupport.populate(directory, with: ["reload.so": TestSupport.fixture("reload-v1")])
-        let host = try await ConnectorHost.start(
+        let host = try await TestSupport.runningHost(
             configuration: TestSupport.configuration(pluginDirectory: directory.path), logger: TestSupport.quietLogger
         )
         try FileManager.default.removeItem(at: directory.appendingPathComponent("reload.so"))

@@ -72,7 +72,7 @@ import Testing
         policy.retryDelay = .milliseconds(1)
         policy.backoff = ResilienceOverrides.Backoff.none
         configuration.pluginResilience["slow-writes"] = policy
-        let host = try await ConnectorHost.start(configuration: configuration, logger: TestSupport.quietLogger)
+        let host = try await TestSupport.runningHost(configuration: configuration, logger: TestSupport.quietLogger)
         let connector = try host.connector(named: "slow-writes")
         // Started first: on a loaded machine a worker's start outlasts the 0.1 s limit.
         try await connector.warmUp()

@@ -14,7 +14,7 @@ import Testing
         var policy = ResilienceOverrides()
         policy.maxRetries = 0
         configuration.pluginResilience[fixture] = policy
-        let host = try await ConnectorHost.start(configuration: configuration, logger: TestSupport.quietLogger)
+        let host = try await TestSupport.runningHost(configuration: configuration, logger: TestSupport.quietLogger)
         let connector = try host.connector(named: fixture)
         let session = try await connector.openSession([])
         let error = await failure { () async throws(ConnectorHostError) in

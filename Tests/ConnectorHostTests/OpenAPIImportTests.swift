@@ -33,7 +33,7 @@ import Testing
         let plugins = directory.appendingPathComponent("plugins")
         try FileManager.default.createDirectory(at: plugins, withIntermediateDirectories: true)
         try Data(draft.yaml.utf8).write(to: plugins.appendingPathComponent("echo.connector.yaml"))
-        let host = try await ConnectorHost.start(
+        let host = try await TestSupport.runningHost(
             configuration: TestSupport.configuration(pluginDirectory: plugins.path), logger: TestSupport.quietLogger
         )
         let answer = try await DeclarativeConnectorTests.call(

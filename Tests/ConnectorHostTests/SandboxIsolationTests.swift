@@ -43,7 +43,7 @@ import Glibc
             sandbox.environment = ["FIXTURE_MARK": mark, "FIXTURE_DECLARED": "declared"]
             configure(&sandbox)
             configuration.pluginSandbox[hostile] = sandbox
-            let host = try await ConnectorHost.start(configuration: configuration, logger: TestSupport.quietLogger)
+            let host = try await TestSupport.runningHost(configuration: configuration, logger: TestSupport.quietLogger)
             // The attacks are on a running worker: its isolation and pid are read before the first call.
             try await host.connector(named: hostile).warmUp()
             return Fixture(host: host, name: hostile, directory: directory, data: data, mark: mark)

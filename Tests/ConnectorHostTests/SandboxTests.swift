@@ -34,7 +34,7 @@ import Glibc
             // moved on the clock never stops them for want of calls.
             configuration.warmPlugins = [hostile, "tracker"]
             configure(&configuration)
-            let host = try await ConnectorHost.start(configuration: configuration, logger: TestSupport.quietLogger)
+            let host = try await TestSupport.runningHost(configuration: configuration, logger: TestSupport.quietLogger)
             for name in host.connectorNames { try await host.connector(named: name).warmUp() }
             return Fixture(host: host, clock: clock, directory: directory)
         }
@@ -287,8 +287,12 @@ import Glibc
         )
         let path = TestSupport.fixture("hostile-constructor-spin")
         let scan = Task { await failure { () async throws(ConnectorHostError) in _ = try await scanner.scan(path) } }
-        // The worker's deadline watcher and the load time limit.
-        await clock.waitForSleepers(2)
+        // The load time limit (a scanning worker takes no call: it runs no
+        // deadline loop), which a start slowed by a busy machine may set late:
+        // time moves only once it waits.
+        var waited = false
+        for _ in 0..<100 where !waited { waited = await clock.waitForSleepers(1) }
+        #expect(waited, "the load time limit never began")
         clock.advance(by: .seconds(30))
         let error = await scan.value
         #expect(error?.code == .timeout)

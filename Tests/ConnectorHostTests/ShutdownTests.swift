@@ -13,7 +13,7 @@ import Testing
         policy.timeout = timeout
         policy.maxRetries = 3
         configuration.pluginResilience[fixture] = policy
-        return try await ConnectorHost.start(configuration: configuration, logger: TestSupport.quietLogger)
+        return try await TestSupport.runningHost(configuration: configuration, logger: TestSupport.quietLogger)
     }
 
     /// Waits (yielding, bounded) until the plugin runs `count` calls.
@@ -71,7 +71,7 @@ import Testing
         try TestSupport.populate(directory, with: ["reload.so": TestSupport.fixture("reload-v1")])
         var configuration = TestSupport.configuration(pluginDirectory: directory.path)
         configuration.buildsDirectory = directory.appendingPathComponent("builds").path
-        let host = try await ConnectorHost.start(configuration: configuration, logger: TestSupport.quietLogger)
+        let host = try await TestSupport.runningHost(configuration: configuration, logger: TestSupport.quietLogger)
         try FileManager.default.removeItem(at: directory.appendingPathComponent("reload.so"))
         try TestSupport.populate(directory, with: ["reload.so": TestSupport.fixture("reload-v2")])
         await host.stopCalls(within: .zero)
@@ -82,5 +82,41 @@ import Testing
         #expect(error?.message.contains("the reload was interrupted by shutdown") == true, "\(String(describing: error))")
         #expect(host.plugin(named: "reload")?.lastReloadError == nil, "not recorded as a refused build")
         await host.shutdown()
+    }
+
+    /// Workers start only while the host runs: a call to a host whose run()
+    /// has not begun fails within its time limit, saying why.
+    @Test func aCallToAHostThatIsNotRunningSaysSo() async throws {
+        let directory = try TestSupport.temporaryDirectory()
+        try TestSupport.populate(directory, with: ["tracker.so": TestSupport.plugin("tracker")])
+        var configuration = TestSupport.configuration(pluginDirectory: directory.path)
+        var policy = ResilienceOverrides()
+        policy.timeout = .milliseconds(300)
+        policy.maxRetries = 0
+        configuration.pluginResilience["tracker"] = policy
+        let host = try await ConnectorHost.start(configuration: configuration, logger: TestSupport.quietLogger)
+        let connector = try host.connector(named: "tracker")
+        let error = await failure { () async throws(ConnectorHostError) in _ = try await connector.openSession([]) }
+        #expect(error?.code == .timeout)
+        #expect(error?.message.contains("the host is not running") == true, "\(String(describing: error))")
+        await host.shutdown()
+    }
+
+    /// run() owns the host's background work and returns once shutdown()
+    /// has stopped it, the workers with it.
+    @Test func runReturnsOnceShutdownHasStoppedEveryWorker() async throws {
+        let directory = try TestSupport.temporaryDirectory()
+        try TestSupport.populate(directory, with: ["tracker.so": TestSupport.plugin("tracker")])
+        let host = try await ConnectorHost.start(
+            configuration: TestSupport.configuration(pluginDirectory: directory.path), logger: TestSupport.quietLogger
+        )
+        let pid = try await host.whileRunning { () async throws -> Int32? in
+            let connector = try host.connector(named: "tracker")
+            try await connector.warmUp()
+            return connector.status.pid
+        }
+        let worker = try #require(pid)
+        #expect(host.statuses.isEmpty)
+        #expect(kill(worker, 0) != 0, "the worker (pid \(worker)) still runs after run() returned")
     }
 }

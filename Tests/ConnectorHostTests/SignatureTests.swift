@@ -31,12 +31,12 @@ import Testing
 
         var configuration = HostConfiguration(pluginDirectory: directory.path)
         configuration.signingKeys["alpha"] = publisher.publicKey
-        let signed = try await ConnectorHost.start(configuration: configuration, logger: TestSupport.quietLogger)
+        let signed = try await TestSupport.runningHost(configuration: configuration, logger: TestSupport.quietLogger)
         #expect(signed.connectorNames.sorted() == ["alpha", "beta"], "beta has no key and none is required")
         await signed.shutdown()
 
         configuration.requireSignatures = true
-        let strict = try await ConnectorHost.start(configuration: configuration, logger: TestSupport.quietLogger)
+        let strict = try await TestSupport.runningHost(configuration: configuration, logger: TestSupport.quietLogger)
         #expect(strict.connectorNames == ["alpha"])
         let unsigned = try #require(strict.discovery.rejected.first)
         #expect(unsigned.error.code == .unauthorized)
@@ -44,7 +44,7 @@ import Testing
         await strict.shutdown()
 
         configuration.signingKeys["alpha"] = PluginSignature.generateKey().publicKey
-        let otherKey = try await ConnectorHost.start(configuration: configuration, logger: TestSupport.quietLogger)
+        let otherKey = try await TestSupport.runningHost(configuration: configuration, logger: TestSupport.quietLogger)
         #expect(otherKey.connectorNames.isEmpty)
         #expect(otherKey.discovery.rejected.contains { $0.error.message.contains("is not alpha's publisher's signature") })
         await otherKey.shutdown()

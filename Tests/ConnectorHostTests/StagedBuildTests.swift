@@ -9,7 +9,7 @@ import Testing
     @Test func aWorkerStartedAfterTheFileChangedRunsTheScannedBuild() async throws {
         let directory = try TestSupport.temporaryDirectory()
         try TestSupport.populate(directory, with: ["tracker.so": TestSupport.plugin("tracker")])
-        let host = try await ConnectorHost.start(
+        let host = try await TestSupport.runningHost(
             configuration: TestSupport.configuration(pluginDirectory: directory.path), logger: TestSupport.quietLogger
         )
         let tracker = try host.connector(named: "tracker")

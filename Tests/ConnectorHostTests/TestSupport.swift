@@ -22,6 +22,16 @@ enum TestSupport {
     }
 
     /// A logger that drops everything: plugins log on purpose in some tests.
+    /// A started host, running (``ConnectorHost/run()``, which owns its
+    /// workers' starts and supervision) as a `ServiceGroup` would run it,
+    /// until the test shuts it down.
+    static func runningHost(configuration: HostConfiguration, logger: Logger) async throws(ConnectorHostError) -> ConnectorHost {
+        let host = try await ConnectorHost.start(configuration: configuration, logger: logger)
+        // The test stands in for a ServiceGroup: run() returns once the test calls shutdown().
+        Task { try? await host.run() }
+        return host
+    }
+
     static let quietLogger = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
 
     /// A host configuration whose sandbox workers may write every directory

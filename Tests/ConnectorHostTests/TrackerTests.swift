@@ -14,7 +14,7 @@ import Testing
 
         static func make(database: String? = nil) async throws -> Fixture {
             let path = try database ?? TestSupport.temporaryDirectory().appendingPathComponent("tracker.sqlite").path
-            let host = try await ConnectorHost.start(
+            let host = try await TestSupport.runningHost(
                 configuration: TestSupport.configuration(pluginDirectory: TestSupport.pluginDirectory),
                 logger: TestSupport.quietLogger
             )
@@ -213,7 +213,7 @@ import Testing
     }
 
     @Test func sessionNeedsAKnownUser() async throws {
-        let host = try await ConnectorHost.start(
+        let host = try await TestSupport.runningHost(
             configuration: TestSupport.configuration(pluginDirectory: TestSupport.pluginDirectory), logger: TestSupport.quietLogger
         )
         let database = try TestSupport.temporaryDirectory().appendingPathComponent("t.sqlite").path

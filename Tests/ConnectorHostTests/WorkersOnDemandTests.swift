@@ -39,7 +39,7 @@ import Glibc
             configuration.resilience = patient
             configure(&configuration)
             let log = CapturedLog()
-            let host = try await ConnectorHost.start(configuration: configuration, logger: log.logger(level: .info))
+            let host = try await TestSupport.runningHost(configuration: configuration, logger: log.logger(level: .info))
             return Rig(host: host, clock: clock, log: log)
         }
 
@@ -172,7 +172,7 @@ import Glibc
         configuration.scanCache = cache
         configuration.sandbox.idleCPULimit = nil
         configuration.resilience = policy
-        let host = try await ConnectorHost.start(configuration: configuration, logger: TestSupport.quietLogger)
+        let host = try await TestSupport.runningHost(configuration: configuration, logger: TestSupport.quietLogger)
         return (host, try host.connector(named: "alpha"))
     }
 

@@ -14,8 +14,8 @@
 /* Starts executable with arguments argv (NULL-terminated) and the environment
  * envp, with socket_fd as the child's fd 3, stdout_fd and stderr_fd as its
  * fds 1 and 2, /dev/null as fd 0, every other descriptor closed, an empty
- * signal mask and default signal dispositions (the host ignores SIGPIPE; the
- * worker must not inherit that), in a process group of its own (so that the
+ * signal mask and default signal dispositions (an embedding process may ignore
+ * SIGPIPE; the worker must not inherit that), in a process group of its own (so that the
  * host can kill whatever the worker started, where no PID namespace does it).
  * Uses posix_spawn, never fork. Returns 0 and sets *pid, or an errno value. */
 int CConnectorHostSystem_spawn(const char *executable, char *const argv[], char *const envp[], int socket_fd,

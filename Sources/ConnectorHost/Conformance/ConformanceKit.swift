@@ -45,21 +45,21 @@ public enum ConformanceKit {
         } catch {
             return failedLoad(name, error.message)
         }
-        let report: ConformanceReport
-        if let rejected = host.discovery.rejected.first {
-            // The user knows the file by the path they gave, not the staged copy's.
-            let message = rejected.error.message.replacingOccurrences(of: rejected.path, with: path)
-            report = failedLoad(name, "\(rejected.error.code): \(message)")
-        } else if let connectorName = host.connectorNames.first, let connector = try? host.connector(named: connectorName) {
+        // Workers start while the host runs; it shuts down once checked.
+        return await host.whileRunning { () async -> ConformanceReport in
+            if let rejected = host.discovery.rejected.first {
+                // The user knows the file by the path they gave, not the staged copy's.
+                let message = rejected.error.message.replacingOccurrences(of: rejected.path, with: path)
+                return failedLoad(name, "\(rejected.error.code): \(message)")
+            }
+            guard let connectorName = host.connectorNames.first, let connector = try? host.connector(named: connectorName) else {
+                return failedLoad(name, "the file holds no plugin")
+            }
             // The checks judge the plugin, not how fast its worker starts: none
             // spends its time limit on the start. One that fails shows in the checks.
             try? await connector.warmUp()
-            report = await run(connector, credentials: credentials)
-        } else {
-            report = failedLoad(name, "the file holds no plugin")
+            return await run(connector, credentials: credentials)
         }
-        await host.shutdown()
-        return report
     }
 
     /// Checks a connector that is already served.

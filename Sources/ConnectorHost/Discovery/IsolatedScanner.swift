@@ -18,7 +18,8 @@ package struct IsolatedScanner: PluginScanner {
     }
 
     package func scan(_ path: String) async throws(ConnectorHostError) -> PluginDescription {
-        let key = try ScanKey(path: path)
+        // Reads and hashes the whole file: off Swift's cooperative threads.
+        let key = try await BlockingFileWork.run { () throws(ConnectorHostError) in try ScanKey(path: path) }
         if let cached = await cache.outcome(for: key) {
             switch cached {
             case .accepted(let description): return description

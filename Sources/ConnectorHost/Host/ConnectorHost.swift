@@ -12,6 +12,8 @@ public final class ConnectorHost: Sendable {
         var plugins: [String: HostedPlugin] = [:]
         var discovery = DiscoveryReport(plugins: [], rejected: [])
         var shutDown = false
+        /// Set by the first ``ConnectorHost/shutdown()``: a second one returns at once.
+        var shutdownBegun = false
         /// The plugin name each file of the plugin directory serves.
         var sources: [String: String] = [:]
         /// The version of each plugin-directory file when the host last read
@@ -47,6 +49,11 @@ public final class ConnectorHost: Sendable {
     let ownsBuildsDirectory: Bool
     /// Each plugin name's recent calls, kept across reloads.
     let recentCallsByName = Mutex<[String: RecentCalls]>([:])
+    /// The host's background work — each sandboxed plugin's supervision loop,
+    /// warm-ups — as child tasks of ``run()``.
+    let supervision = SupervisedTasks()
+    /// The plugin directory's watch, apart: shutdown ends it first.
+    let watching = SupervisedTasks()
 
     private init(configuration: HostConfiguration, logger: Logger) {
         self.configuration = configuration
@@ -64,7 +71,12 @@ public final class ConnectorHost: Sendable {
     /// returns once the directory is scanned (from the scan cache for
     /// unchanged files). Each sandboxed plugin is `idle` until its first call
     /// starts its worker; those in ``HostConfiguration/warmPlugins`` start
-    /// now, in the background.
+    /// once the host runs.
+    ///
+    /// Workers start, are supervised and restart only while ``run()`` runs
+    /// (as a `Service` of a `ServiceGroup`, or called directly): it owns
+    /// that work. A call that needs a worker before it runs waits for it
+    /// within the call's time limit, and then fails with `timeout`, saying so.
     ///
     /// - Parameters:
     ///   - configuration: Plugin directory, trust, policies, admission, clock, metrics.
@@ -85,7 +97,9 @@ public final class ConnectorHost: Sendable {
         let examined = PluginDiscovery.versions(in: configuration.pluginDirectory)
         let discovery = try await PluginDiscovery.scan(directory: configuration.pluginDirectory, with: host.scanner) {
             path, description async throws(ConnectorHostError) in
-            try configuration.checkSignature(of: path, source: path, description: description)
+            try await BlockingFileWork.run { () throws(ConnectorHostError) in
+                try configuration.checkSignature(of: path, source: path, description: description)
+            }
             return try await configuration.admission(path, description)
         }
         for rejected in discovery.rejected {
@@ -119,7 +133,9 @@ public final class ConnectorHost: Sendable {
     /// - Parameter sha256: The file's hash, when the caller has it already.
     func makeHostedPlugin(path: String, sha256: String? = nil, description: PluginDescription) async -> HostedPlugin? {
         let name = description.manifest.name
-        let sha256 = sha256 ?? (try? ScanKey(path: path).sha256)
+        let sha256 = if let sha256 { sha256 } else {
+            try? await BlockingFileWork.run { () throws(ConnectorHostError) in try ScanKey(path: path).sha256 }
+        }
         // Every line about this build — calls, worker, breaker, the plugin's
         // own — says which build it is.
         var logger = logger
@@ -159,7 +175,7 @@ public final class ConnectorHost: Sendable {
             }
             let served: String
             do throws(ConnectorHostError) {
-                served = try source.keep()
+                served = try await BlockingFileWork.run(source.keep)
             } catch {
                 logger.error("plugin not served: its build could not be kept", metadata: ["error": "\(error)"])
                 return nil
@@ -169,7 +185,8 @@ public final class ConnectorHost: Sendable {
                 settings: configuration.sandbox(for: name),
                 clock: configuration.clock, logger: logger,
                 onQuarantine: { [onQuarantine = configuration.onQuarantine] reason in onQuarantine(name, sha256, reason) },
-                onIdleStop: { sessions.forgetAll() }
+                onIdleStop: { sessions.forgetAll() },
+                supervisor: supervision
             )
         }
         let guarded = GuardedRuntime(
@@ -181,11 +198,11 @@ public final class ConnectorHost: Sendable {
     }
 
     /// Starts the workers of the plugins configured warm, without waiting for
-    /// them: each shows `starting` until it runs, and one that cannot start
-    /// says why in its status, as a worker that crashed does.
+    /// them (once the host runs): each shows `starting` until it runs, and one
+    /// that cannot start says why in its status, as a worker that crashed does.
     func warmUpConfiguredPlugins(_ plugins: some Sequence<HostedPlugin>) {
         for plugin in plugins where configuration.warmPlugins.contains(plugin.name) {
-            Task { [logger] in
+            supervision.submit { [logger] in
                 do throws(ConnectorHostError) {
                     try await plugin.guarded.runtime.warmUp()
                 } catch {
@@ -256,7 +273,9 @@ public final class ConnectorHost: Sendable {
     @discardableResult
     public func load(pluginAt path: String) async throws(ConnectorHostError) -> Connector {
         let description = try await scanner.scan(path)
-        try configuration.checkSignature(of: path, source: path, description: description)
+        try await BlockingFileWork.run { [configuration] () throws(ConnectorHostError) in
+            try configuration.checkSignature(of: path, source: path, description: description)
+        }
         _ = try await configuration.admission(path, description)
         let name = description.manifest.name
         let others = state.withLock { $0.plugins.values.filter { $0.name != name } }
@@ -331,8 +350,17 @@ public final class ConnectorHost: Sendable {
 
     /// Ends running calls within the configured ``HostConfiguration/shutdownDeadline``
     /// (see ``stopCalls(within:)``), then closes every open session and stops
-    /// every runtime and worker.
+    /// every runtime and worker. In order: the plugin directory's watch ends,
+    /// then calls, then each plugin's runtime and the supervision of its
+    /// workers, then the rest of the host's background work; ``run()``
+    /// returns once all of it has ended.
     public func shutdown() async {
+        let first = state.withLock { state in
+            defer { state.shutdownBegun = true }
+            return !state.shutdownBegun
+        }
+        guard first else { return }
+        watching.finish()
         await stopCalls(within: configuration.shutdownDeadline)
         let plugins = state.withLock { state in
             state.shutDown = true
@@ -345,6 +373,7 @@ public final class ConnectorHost: Sendable {
                 group.addTask { await plugin.guarded.runtime.shutdown() }
             }
         }
+        supervision.finish()
         reloadEventStreams.finish()
         removeStagedBuilds()
         logger.info("shut down: every session closed, every worker stopped", metadata: ["plugins": "\(plugins.count)"])

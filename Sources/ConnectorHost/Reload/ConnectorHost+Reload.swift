@@ -22,7 +22,7 @@ extension ConnectorHost {
         }
         var staged: String?
         do throws(ConnectorHostError) {
-            let copy = try stageBuild(source)
+            let copy = try await BlockingFileWork.run { () throws(ConnectorHostError) in try self.stageBuild(source) }
             staged = copy.path
             if let previousName, let current = plugin(named: previousName), current.fileSHA256 == copy.sha256 {
                 let stale = current.lastReloadError
@@ -37,7 +37,9 @@ extension ConnectorHost {
             reloadEventStreams.publish(.loading(source: source))
             let description = try await scanner.scan(copy.path)
             // The copy is the file checked: the source may change under us; its signature stays beside it.
-            try configuration.checkSignature(of: copy.path, source: source, description: description)
+            try await BlockingFileWork.run { [configuration] () throws(ConnectorHostError) in
+                try configuration.checkSignature(of: copy.path, source: source, description: description)
+            }
             _ = try await configuration.admission(copy.path, description)
             let name = description.manifest.name
             let others = state.withLock { state in state.plugins.values.filter { $0.name != name && $0.name != previousName } }

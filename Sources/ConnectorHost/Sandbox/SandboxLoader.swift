@@ -7,7 +7,7 @@ import Logging
 enum SandboxLoader {
     /// A worker that has loaded its plugin.
     struct Loaded {
-        let worker: SandboxWorker
+        let worker: WorkerConnection
         let ready: SandboxProtocol.Ready
         /// What confines it.
         let isolation: SandboxIsolation
@@ -48,7 +48,7 @@ enum SandboxLoader {
         let command = WorkerCommand.make(
             settings: settings, pluginPath: pluginPath, namespaces: noNamespaces == nil, egressSocket: egressSocket
         )
-        let worker = try await SandboxWorker.launch(
+        let worker = try await WorkerLauncher.launch(
             command: command, namespaced: noNamespaces == nil, pluginPath: pluginPath,
             frameLimit: settings.frameLimit, clock: clock, hangGrace: settings.hangGrace, logger: logger
         )
@@ -69,7 +69,7 @@ enum SandboxLoader {
         let outcome = await withTaskGroup(of: Result<SandboxProtocol.Ready, ConnectorHostError>?.self) { group in
             group.addTask {
                 do throws(ConnectorHostError) {
-                    return .success(try await worker.handshake(hello))
+                    return .success(try await WorkerHandshake.perform(hello, with: worker))
                 } catch {
                     return .failure(error)
                 }

@@ -17,7 +17,7 @@ package final class SandboxRuntime: PluginRuntime {
     /// never takes a worker a call holds or waits for.
     private struct State {
         var phase: RuntimeReport.Phase = .idle
-        var worker: SandboxWorker?
+        var worker: WorkerConnection?
         /// Calls in flight or waiting for a worker, and callers between the
         /// exchanges of one call (``hold()``): while any, no idle stop.
         var holds = 0
@@ -25,7 +25,8 @@ package final class SandboxRuntime: PluginRuntime {
         var lastUse: Duration = .zero
         /// How isolated the last worker started is.
         var isolation: SandboxIsolation?
-        var starter: Task<SandboxWorker, any Error>?
+        /// The start under way, which every caller needing a worker waits for.
+        var starter: SharedOutcome<WorkerConnection>?
         var crashes: [Duration] = []
         var lastCrash: String?
         var restarts = 0
@@ -51,6 +52,10 @@ package final class SandboxRuntime: PluginRuntime {
     private let state: Mutex<State>
     private let onQuarantine: @Sendable (String) -> Void
     private let onIdleStop: @Sendable () -> Void
+    /// Starts, supervision of each worker (its exit, deadlines, hang kills,
+    /// idle stop and idle CPU) and restarts: child tasks of this runtime's own
+    /// loop, which runs as a child of the host's ``ConnectorHost/run()``.
+    private let tasks = SupervisedTasks()
 
     /// - Parameters:
     ///   - description: What scanning read from the file; every worker must load
@@ -65,10 +70,12 @@ package final class SandboxRuntime: PluginRuntime {
     ///   - onIdleStop: Told, under the lock the call path takes, that the
     ///     worker stopped for want of calls: whatever lived in it (sessions)
     ///     is gone, and no call can be using it.
+    ///   - supervisor: Runs this runtime's loop of background work; no worker
+    ///     starts until it does.
     package init(
         description: PluginDescription, pluginPath: String, source: BuildSource, policy: ResiliencePolicy,
         settings: SandboxSettings, clock: any HostClock, logger: Logger, onQuarantine: @escaping @Sendable (String) -> Void = { _ in },
-        onIdleStop: @escaping @Sendable () -> Void = {}
+        onIdleStop: @escaping @Sendable () -> Void = {}, supervisor: SupervisedTasks
     ) {
         self.onQuarantine = onQuarantine
         self.onIdleStop = onIdleStop
@@ -83,6 +90,8 @@ package final class SandboxRuntime: PluginRuntime {
         self.settings = settings
         self.clock = clock
         self.logger = logger
+        // Refused once the host has shut down: so is every start, then.
+        if !supervisor.submit({ [tasks] in await tasks.run() }) { tasks.finish() }
     }
 
     package var isInterruptible: Bool { true }
@@ -180,7 +189,7 @@ package final class SandboxRuntime: PluginRuntime {
 
     /// Clears quarantine and crash history and starts a fresh worker (operator action).
     package func restart() async throws(ConnectorHostError) {
-        let old = state.withLock { state -> SandboxWorker? in
+        let old = state.withLock { state -> WorkerConnection? in
             guard state.phase != .shutDown else { return nil }
             state.crashes.removeAll()
             state.idleSpin = nil
@@ -198,7 +207,7 @@ package final class SandboxRuntime: PluginRuntime {
     /// quarantine kept across a host restart): no worker runs until an
     /// operator restarts it or its file changes.
     package func quarantine(because reason: String) {
-        let worker = state.withLock { state -> SandboxWorker? in
+        let worker = state.withLock { state -> WorkerConnection? in
             guard state.phase != .shutDown else { return nil }
             state.quarantinedVersion = PluginFile.Version(path: source.path)
             state.phase = .quarantined(reason: reason)
@@ -220,24 +229,29 @@ package final class SandboxRuntime: PluginRuntime {
     }
 
     package func shutdown() async {
-        let (worker, egress) = state.withLock { state -> (SandboxWorker?, EgressProxy?) in
+        let (worker, egress, starter) = state.withLock { state -> (WorkerConnection?, EgressProxy?, SharedOutcome<WorkerConnection>?) in
             state.phase = .shutDown
-            state.starter?.cancel()
             defer {
                 state.worker = nil
                 state.egress = nil
+                state.starter = nil
             }
-            return (state.worker, state.egress)
+            return (state.worker, state.egress, state.starter)
         }
+        starter?.resolve(.failure(shutDownError))
         await worker?.stop(within: .seconds(5))
         egress?.close()
+        // Ends the supervision of workers gone, and a start under way (its worker is killed).
+        tasks.finish()
     }
+
+    private var shutDownError: ConnectorHostError { ConnectorHostError(.unavailable, "\(name) is shut down") }
 
     // MARK: - Keeping a worker running
 
     private enum Next {
-        case use(SandboxWorker)
-        case wait(Task<SandboxWorker, any Error>)
+        case use(WorkerConnection)
+        case wait(SharedOutcome<WorkerConnection>)
         case fail(ConnectorHostError)
     }
 
@@ -246,7 +260,7 @@ package final class SandboxRuntime: PluginRuntime {
     /// limit. Returns it with the time left of the limit.
     nonisolated(nonsending) private func heldWorker(
         timeLimit: Duration?
-    ) async throws(ConnectorHostError) -> (SandboxWorker, Duration?) {
+    ) async throws(ConnectorHostError) -> (WorkerConnection, Duration?) {
         let next = state.withLock { state in
             state.holds += 1
             return nextWorker(&state)
@@ -270,7 +284,7 @@ package final class SandboxRuntime: PluginRuntime {
     }
 
     /// The running worker, or the one being started, or a new one.
-    nonisolated(nonsending) private func currentWorker() async throws(ConnectorHostError) -> SandboxWorker {
+    nonisolated(nonsending) private func currentWorker() async throws(ConnectorHostError) -> WorkerConnection {
         switch state.withLock({ nextWorker(&$0) }) {
         case .use(let worker):
             return worker
@@ -289,18 +303,9 @@ package final class SandboxRuntime: PluginRuntime {
             return .fail(ConnectorHostError(.unavailable, "\(description.manifest.name) is shut down"))
         case .quarantined(let reason):
             if let version = state.quarantinedVersion, PluginFile.Version(path: source.path) != version {
-                do throws(ConnectorHostError) {
-                    state.servedPath = try source.keep()
-                } catch {
-                    return .fail(ConnectorHostError(error.code, "\(source.path) changed, and its new build cannot serve: \(error.message)"))
-                }
-                logger.notice("plugin file changed; lifting its quarantine")
-                state.crashes.removeAll()
-                state.quarantinedVersion = nil
-                let starter = Task { try await self.launchWorker(notBefore: nil) }
-                state.starter = starter
-                state.phase = .starting
-                return .wait(starter)
+                // Callers arriving while the new build is kept wait for the same start.
+                if let starter = state.starter { return .wait(starter) }
+                return liftQuarantine(&state)
             }
             // Nothing lifts it by itself: the hint is how often asking again makes sense.
             return .fail(ConnectorHostError(
@@ -315,58 +320,96 @@ package final class SandboxRuntime: PluginRuntime {
             if let starter = state.starter { return .wait(starter) }
             let startAt: Duration? = if case .restarting(let at) = state.phase { at } else { nil }
             if state.phase == .idle { state.phase = .starting }
-            let starter = Task { try await self.launchWorker(notBefore: startAt) }
-            state.starter = starter
-            return .wait(starter)
+            return startWorker(&state, notBefore: startAt)
         }
     }
 
-    /// The started worker, or why it did not start.
-    private func value(of starter: Task<SandboxWorker, any Error>) async throws(ConnectorHostError) -> SandboxWorker {
-        do {
-            return try await starter.value
-        } catch let error as ConnectorHostError {
-            throw error
-        } catch {
-            throw ConnectorHostError(.unavailable, "\(description.manifest.name): the worker did not start: \(error)")
+    /// Hands the start of a new build's worker to the runtime's loop: the
+    /// build is kept first (copied and hashed, off the cooperative threads),
+    /// and only then is the quarantine lifted. A build that cannot be kept
+    /// leaves it in place, for the next call to try again.
+    private func liftQuarantine(_ state: inout State) -> Next {
+        let starter = SharedOutcome<WorkerConnection>()
+        let submitted = tasks.submit {
+            do throws(ConnectorHostError) {
+                let kept: String
+                do throws(ConnectorHostError) {
+                    kept = try await BlockingFileWork.run(self.source.keep)
+                } catch {
+                    throw ConnectorHostError(
+                        error.code, "\(self.source.path) changed, and its new build cannot serve: \(error.message)"
+                    )
+                }
+                let lifted = self.state.withLock { state -> Bool in
+                    guard state.phase != .shutDown else { return false }
+                    state.servedPath = kept
+                    state.crashes.removeAll()
+                    state.quarantinedVersion = nil
+                    state.phase = .starting
+                    return true
+                }
+                guard lifted else { throw self.shutDownError }
+                self.logger.notice("plugin file changed; lifting its quarantine")
+                starter.resolve(.success(try await self.launchWorker(notBefore: nil)))
+            } catch {
+                self.state.withLock { state in
+                    if state.starter === starter { state.starter = nil }
+                }
+                starter.resolve(.failure(error))
+            }
         }
+        guard submitted else { return .fail(shutDownError) }
+        state.starter = starter
+        return .wait(starter)
+    }
+
+    /// Hands a worker's start to the runtime's loop; callers wait for its outcome.
+    private func startWorker(_ state: inout State, notBefore: Duration?) -> Next {
+        let starter = SharedOutcome<WorkerConnection>()
+        let submitted = tasks.submit {
+            do throws(ConnectorHostError) {
+                starter.resolve(.success(try await self.launchWorker(notBefore: notBefore)))
+            } catch {
+                starter.resolve(.failure(error))
+            }
+        }
+        guard submitted else { return .fail(shutDownError) }
+        state.starter = starter
+        return .wait(starter)
+    }
+
+    /// The started worker, or why it did not start.
+    private func value(of starter: SharedOutcome<WorkerConnection>) async throws(ConnectorHostError) -> WorkerConnection {
+        guard let outcome = await starter.outcome() else {
+            throw ConnectorHostError(.timeout, "\(name): the call was abandoned while its worker was starting")
+        }
+        return try outcome.get()
     }
 
     /// The started worker, unless `deadline` comes first: then the call fails
     /// with `timeout`, marked as never having reached the plugin, and the
     /// start goes on for the calls after it.
     private func value(
-        of starter: Task<SandboxWorker, any Error>, before deadline: Duration, timeLimit: Duration
-    ) async throws(ConnectorHostError) -> SandboxWorker {
-        let outcome = await withCheckedContinuation { (continuation: CheckedContinuation<StartWait.Outcome, Never>) in
-            let wait = StartWait(continuation)
-            wait.timer = Task { [clock, name] in
-                guard (try? await clock.sleep(until: deadline)) != nil else { return }
-                var error = ConnectorHostError(
-                    .timeout,
-                    "\(name): the worker did not start within the call's time limit (\(timeLimit.secondsText)); it is still starting"
-                )
-                error.neverReachedPlugin = true
-                wait.answer(.failure(error))
-            }
-            // Awaiting a task's value cannot be cut short: this waiter finishes on its own.
-            Task {
-                do throws(ConnectorHostError) {
-                    wait.answer(.success(try await self.value(of: starter)))
-                } catch {
-                    wait.answer(.failure(error))
-                }
-            }
-        }
-        return try outcome.get()
+        of starter: SharedOutcome<WorkerConnection>, before deadline: Duration, timeLimit: Duration
+    ) async throws(ConnectorHostError) -> WorkerConnection {
+        if let outcome = await starter.outcome(before: deadline, on: clock) { return try outcome.get() }
+        // No loop runs the start: say so, rather than blame the plugin.
+        let why = tasks.isRunning || tasks.hasEnded
+            ? "it is still starting"
+            : "the host is not running (run it with ConnectorHost.run(), or as a Service of a ServiceGroup), and workers start only while it runs"
+        var error = ConnectorHostError(
+            .timeout, "\(name): the worker did not start within the call's time limit (\(timeLimit.secondsText)); \(why)"
+        )
+        error.neverReachedPlugin = true
+        throw error
     }
 
     /// Takes the worker out of service if no call holds or waits for it (and,
     /// with `idleSince`, it has had none for the idle timeout): the runtime is
     /// `idle`, and the caller stops the worker.
-    private func takeUnusedWorker(idleSince timeout: Duration?, worker expected: SandboxWorker? = nil) -> SandboxWorker? {
+    private func takeUnusedWorker(idleSince timeout: Duration?, worker expected: WorkerConnection? = nil) -> WorkerConnection? {
         let now = clock.now
-        return state.withLock { state -> SandboxWorker? in
+        return state.withLock { state -> WorkerConnection? in
             guard case .running = state.phase, let worker = state.worker, state.holds == 0 else {
                 return nil
             }
@@ -379,8 +422,14 @@ package final class SandboxRuntime: PluginRuntime {
         }
     }
 
-    private func launchWorker(notBefore: Duration?) async throws -> SandboxWorker {
-        if let notBefore { try await clock.sleep(until: notBefore) }
+    private func launchWorker(notBefore: Duration?) async throws(ConnectorHostError) -> WorkerConnection {
+        if let notBefore {
+            do {
+                try await clock.sleep(until: notBefore)
+            } catch {
+                throw ConnectorHostError(.unavailable, "\(name): the worker's restart was called off")
+            }
+        }
         let pluginPath = state.withLock { $0.servedPath }
         do throws(ConnectorHostError) {
             let loaded = try await SandboxLoader.load(
@@ -399,7 +448,7 @@ package final class SandboxRuntime: PluginRuntime {
             }
             let accepted = state.withLock { state -> Bool in
                 state.starter = nil
-                guard state.phase != .shutDown else { return false }
+                guard state.phase != .shutDown, tasks.submit({ await self.watch(worker) }) else { return false }
                 state.worker = worker
                 state.isolation = loaded.isolation
                 state.phase = .running(pid: worker.pid)
@@ -408,10 +457,9 @@ package final class SandboxRuntime: PluginRuntime {
             }
             guard accepted else {
                 worker.kill()
-                throw ConnectorHostError(.unavailable, "\(description.manifest.name) is shut down")
+                throw shutDownError
             }
             logger.info("sandbox worker running", metadata: ["pid": "\(worker.pid)"])
-            Task { await self.watch(worker) }
             return worker
         } catch {
             // A crash while starting is one more turn of a crash loop, which
@@ -442,14 +490,19 @@ package final class SandboxRuntime: PluginRuntime {
 
     /// Waits for the worker to end; if that was not asked for, counts a crash.
     /// Meanwhile watches its CPU time while it has no call in flight.
-    private func watch(_ worker: SandboxWorker) async {
+    private func watch(_ worker: WorkerConnection) async {
         enum Watched: Sendable {
             case exited(ProcessExit)
             case idleWatchEnded(recycled: Bool)
             case idleTimeoutWatchEnded
+            case deadlinesEnded
         }
         let (exit, recycled) = await withTaskGroup(of: Watched.self) { group in
             group.addTask { .exited(await worker.exit()) }
+            group.addTask {
+                await worker.enforceDeadlines()
+                return .deadlinesEnded
+            }
             group.addTask { .idleWatchEnded(recycled: await self.watchIdleCPU(of: worker)) }
             group.addTask {
                 await self.stopWhenIdle(worker)
@@ -465,7 +518,7 @@ package final class SandboxRuntime: PluginRuntime {
                     group.cancelAll()
                 case .idleWatchEnded(let didRecycle):
                     recycled = didRecycle
-                case .idleTimeoutWatchEnded:
+                case .idleTimeoutWatchEnded, .deadlinesEnded:
                     break
                 }
             }
@@ -490,7 +543,7 @@ package final class SandboxRuntime: PluginRuntime {
     /// re-checked under the call path's lock when the time comes; returns
     /// when it stopped it, or the worker is no longer the runtime's, or the
     /// watch is cancelled.
-    private func stopWhenIdle(_ worker: SandboxWorker) async {
+    private func stopWhenIdle(_ worker: WorkerConnection) async {
         guard let timeout = settings.idleTimeout else { return }
         var due = state.withLock { $0.worker === worker ? $0.lastUse + timeout : nil }
         while let deadline = due {
@@ -520,7 +573,7 @@ package final class SandboxRuntime: PluginRuntime {
     /// recycled, or the watch is cancelled.
     ///
     /// - Returns: Whether it recycled the worker.
-    private func watchIdleCPU(of worker: SandboxWorker) async -> Bool {
+    private func watchIdleCPU(of worker: WorkerConnection) async -> Bool {
         guard let limit = settings.idleCPULimit else { return false }
         let interval = settings.idleCPUInterval
         var quiet: (cpu: Duration, calls: UInt64)?
@@ -591,43 +644,9 @@ package final class SandboxRuntime: PluginRuntime {
             logger.warning("sandbox worker crashed; restarting", metadata: [
                 "reason": "\(reason)", "restartIn": "\((at - now).secondsText)",
             ])
-            if restart { Task { _ = try? await self.currentWorker() } }
+            if restart { tasks.submit { _ = try? await self.currentWorker() } }
         default:
             break
         }
-    }
-}
-
-/// A call waiting for its worker's start, or for its time limit, whichever
-/// comes first: the first answer resumes it and stops the timer.
-private final class StartWait: Sendable {
-    typealias Outcome = Result<SandboxWorker, ConnectorHostError>
-
-    private let state: Mutex<(continuation: CheckedContinuation<Outcome, Never>?, timer: Task<Void, Never>?)>
-
-    init(_ continuation: CheckedContinuation<Outcome, Never>) {
-        state = Mutex((continuation, nil))
-    }
-
-    /// The timer to stop once answered; stopped at once when answered already.
-    var timer: Task<Void, Never>? {
-        get { state.withLock { $0.timer } }
-        set {
-            let answered = state.withLock { state -> Bool in
-                state.timer = newValue
-                return state.continuation == nil
-            }
-            if answered { newValue?.cancel() }
-        }
-    }
-
-    func answer(_ outcome: Outcome) {
-        let (continuation, timer) = state.withLock { state in
-            defer { state.continuation = nil }
-            return (state.continuation, state.timer)
-        }
-        guard let continuation else { return }
-        timer?.cancel()
-        continuation.resume(returning: outcome)
     }
 }

@@ -20,7 +20,7 @@ package enum SandboxWorkerServer {
     package static func run(
         socket: Int32, landlockMissing: String? = nil, confine: (_ allowExec: Bool) -> String?
     ) -> Int32 {
-        let connection = WorkerConnection(socket: socket)
+        let connection = HostConnection(socket: socket)
         var reader = FrameReader(socket: socket, limit: Frame.defaultLimit)
         guard let helloFrame = reader.next(), helloFrame.kind == .hello,
             let hello = try? SandboxProtocol.decodeJSON(SandboxProtocol.Hello.self, helloFrame.payload)
@@ -79,7 +79,7 @@ package enum SandboxWorkerServer {
 
     private static func serve(
         _ call: SandboxProtocol.Call, id: UInt64, runtime: InProcessRuntime, context: PluginCallContext,
-        connection: WorkerConnection, frameLimit: Int
+        connection: HostConnection, frameLimit: Int
     ) {
         guard let operation = StandardOperation(rawValue: call.operation) else {
             connection.fail(id, ConnectorHostError(.invalidRequest, "'\(call.operation)' is not a standard operation"))
@@ -107,7 +107,7 @@ package enum SandboxWorkerServer {
 
     private static func serveCustom(
         _ call: SandboxProtocol.CustomCall, id: UInt64, runtime: InProcessRuntime, context: PluginCallContext,
-        connection: WorkerConnection, frameLimit: Int
+        connection: HostConnection, frameLimit: Int
     ) {
         do {
             let reply = try runtime.invokeCustomSynchronously(call.request, context: context)
@@ -168,8 +168,9 @@ struct FrameReader {
     }
 }
 
-/// The worker's side of the socket for writing: frames from any thread.
-final class WorkerConnection: Sendable {
+/// The worker's side of the socket to the host, for writing: frames from any
+/// thread. (The host's side is ``WorkerConnection``.)
+final class HostConnection: Sendable {
     private let outbox: FrameOutbox
 
     init(socket: Int32) { outbox = FrameOutbox(socket: socket) }
@@ -185,7 +186,7 @@ final class WorkerConnection: Sendable {
 
 /// Sends the plugin's log lines to the host as log frames.
 struct FrameLogHandler: LogHandler {
-    let connection: WorkerConnection
+    let connection: HostConnection
     var metadata: Logger.Metadata = [:]
     var logLevel: Logger.Level = .trace
 
