@@ -133,7 +133,9 @@ import Testing
             #"connector_host_plugin_health{plugin="tracker",state="idle"} 0"#,
             #"connector_host_plugin_health{plugin="tracker",state="quarantined"} 0"#,
             #"connector_host_worker_restarts{plugin="tracker"} 0"#,
-            #"connector_host_retries_total{plugin="tracker"} 0"#,
+            // Its value is not: on a loaded machine the first call's worker may
+            // start after the attempt's time limit, and the call is repeated.
+            #"connector_host_retries_total{plugin="tracker"} "#,
             #"connector_host_rejections_total{plugin="tracker",kind="rate_limited"} 0"#,
         ] {
             #expect(metrics.text.contains(series), "\(series) in\n\(metrics.text)")
