@@ -54,6 +54,8 @@ public final class ConnectorHost: Sendable {
     let supervision = SupervisedTasks()
     /// The plugin directory's watch, apart: shutdown ends it first.
     let watching = SupervisedTasks()
+    /// Each plugin name's metrics, kept across reloads.
+    let metricsByName = Mutex<[String: PluginMetrics]>([:])
 
     private init(configuration: HostConfiguration, logger: Logger) {
         self.configuration = configuration
@@ -191,7 +193,7 @@ public final class ConnectorHost: Sendable {
         }
         let guarded = GuardedRuntime(
             runtime: runtime, policy: policy, clock: configuration.clock,
-            metrics: PluginMetrics(plugin: name, factory: metricsFactory), recentCalls: recentCalls(named: name),
+            metrics: metrics(named: name), recentCalls: recentCalls(named: name),
             logger: logger, shutdown: shutdownSignal
         )
         return HostedPlugin(path: path, fileSHA256: sha256, guarded: guarded, clock: configuration.clock, sessions: sessions)
@@ -245,14 +247,6 @@ public final class ConnectorHost: Sendable {
     public var statuses: [PluginStatus] {
         let plugins = state.withLock { state in state.plugins.keys.sorted().compactMap { state.plugins[$0] } }
         return plugins.map(\.status)
-    }
-
-    /// Records every plugin's health and restarts in its metrics. States are
-    /// computed from the clock, not pushed, so a scrape calls this first
-    /// (`serve` does before every `/metrics`).
-    public func recordStatusMetrics() {
-        let plugins = state.withLock { Array($0.plugins.values) }
-        for plugin in plugins { plugin.guarded.metrics.recordStatus(plugin.status) }
     }
 
     /// Reads a plugin file's description in a throwaway worker, through the

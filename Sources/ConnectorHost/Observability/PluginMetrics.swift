@@ -1,86 +1,99 @@
 import CoreMetrics
+import Synchronization
 
 /// One plugin's metrics, through swift-metrics: calls, failures by kind,
-/// rejections by kind, retries, latency, breaker state. The host never bootstraps a backend; the embedding
-/// service (or `serve`) chooses one.
-package struct PluginMetrics: Sendable {
-    private let calls: Counter
-    private let hostCalls: Counter
-    private let failures: [ConnectorHostError.Code: Counter]
-    private let rejections: [ConnectorHostError.Code: Counter]
-    private let retries: Counter
-    private let latency: Timer
-    private let breakerState: Gauge
-    private let health: [PluginStatus.Health: Gauge]
-    private let restarts: Gauge
+/// rejections by kind, retries, latency, breaker state, health and worker
+/// restarts. The host never bootstraps a backend; the embedding service (or
+/// `serve`) chooses one.
+///
+/// The series are made on the plugin's first call (a refusal, a retry and a
+/// call the host makes on its own count), or when its status is one an
+/// operator alerts on (``mustExport(_:)``) — not when the plugin is served: a
+/// backend may pay for every series it is handed (swift-prometheus copies its
+/// table of label sets for each, so the 35 series of each of a thousand
+/// plugins, made at start, cost time quadratic in the number of plugins), and
+/// a host of many plugins calls few of them. The host keeps one per plugin
+/// name, so that a reloaded build goes on with the series of the build before.
+package final class PluginMetrics: Sendable {
+    private let plugin: String
+    private let factory: any MetricsFactory
+    private let made = AtomicLazyReference<PluginMetricSeries>()
+    /// The breaker's state recorded before the series were made, which its
+    /// series starts from. Held while the series are made, so they are made once.
+    private let breakerBeforeSeries = Mutex(CircuitBreaker.State.closed(consecutiveFailures: 0))
 
     /// - Parameters:
     ///   - plugin: The plugin's name, the `plugin` dimension of every metric.
     ///   - factory: The metrics backend.
     package init(plugin: String, factory: any MetricsFactory) {
-        let dimensions = [("plugin", plugin)]
-        calls = Counter(label: "connector_host_calls_total", dimensions: dimensions, factory: factory)
-        hostCalls = Counter(label: "connector_host_host_calls_total", dimensions: dimensions, factory: factory)
-        failures = Dictionary(uniqueKeysWithValues: ConnectorHostError.Code.allCases.map { code in
-            (code, Counter(label: "connector_host_failures_total", dimensions: dimensions + [("kind", code.description)],
-                           factory: factory))
-        })
-        rejections = Dictionary(uniqueKeysWithValues: Self.rejectionKinds.map { code in
-            (code, Counter(label: "connector_host_rejections_total", dimensions: dimensions + [("kind", code.description)],
-                           factory: factory))
-        })
-        retries = Counter(label: "connector_host_retries_total", dimensions: dimensions, factory: factory)
-        latency = Timer(label: "connector_host_call_duration_seconds", dimensions: dimensions,
-                        preferredDisplayUnit: .seconds, factory: factory)
-        breakerState = Gauge(label: "connector_host_breaker_state", dimensions: dimensions, factory: factory)
-        health = Dictionary(uniqueKeysWithValues: PluginStatus.Health.allCases.map { state in
-            (state, Gauge(label: "connector_host_plugin_health", dimensions: dimensions + [("state", state.rawValue)],
-                          factory: factory))
-        })
-        restarts = Gauge(label: "connector_host_worker_restarts", dimensions: dimensions, factory: factory)
+        self.plugin = plugin
+        self.factory = factory
+    }
+
+    /// Whether the series are made (the plugin was called, or its status
+    /// had to be exported).
+    private var hasSeries: Bool { made.load() != nil }
+
+    /// The series, made now if they were not.
+    private var series: PluginMetricSeries {
+        if let series = made.load() { return series }
+        return breakerBeforeSeries.withLock { breaker in
+            if let series = made.load() { return series }
+            let series = PluginMetricSeries(plugin: plugin, factory: factory)
+            series.recordBreaker(breaker)
+            return made.storeIfNil(series)
+        }
+    }
+
+    /// Whether a plugin's status is exported before its first call: when it
+    /// is anything but at rest (`idle`, or `healthy` with its worker warm or
+    /// in process) or its worker has restarted — a pause, a start, a crash, a
+    /// quarantine, a recycled worker.
+    static func mustExport(_ status: PluginStatus) -> Bool {
+        ![.idle, .healthy].contains(status.health) || status.restarts > 0
     }
 
     /// Records the plugin's state: 1 for its health now and 0 for every other
     /// (so `connector_host_plugin_health{state="quarantined"} == 1` alerts), and
-    /// its worker restarts.
+    /// its worker restarts. Of a plugin never called, only a state
+    /// ``mustExport(_:)`` says is worth its series.
     package func recordStatus(_ status: PluginStatus) {
-        for (state, gauge) in health { gauge.record(state == status.health ? 1 : 0) }
-        restarts.record(status.restarts)
+        guard hasSeries || Self.mustExport(status) else { return }
+        series.recordStatus(status)
     }
 
     /// Counts one call and its duration.
     package func recordCall(duration: Duration) {
-        calls.increment()
-        latency.recordNanoseconds(Int64(clamping: duration.nanosecondCount))
+        series.recordCall(duration: duration)
     }
 
     /// Counts one call the host made on its own (a session opened for a
     /// caller's call, the page-size probe, a reload's check): not a caller's
     /// call, so it stays out of `connector_host_calls_total` and its failures.
     package func recordHostCall() {
-        hostCalls.increment()
+        series.recordHostCall()
     }
-
-    /// The refusals that never reach the plugin.
-    static let rejectionKinds: [ConnectorHostError.Code] = [.rateLimited, .bulkheadFull, .circuitOpen]
 
     /// Counts one failed or rejected call; a rejection also by its kind.
     package func recordFailure(_ code: ConnectorHostError.Code) {
-        failures[code]?.increment()
-        rejections[code]?.increment()
+        series.recordFailure(code)
     }
 
     /// Counts one attempt repeated under the retry policy.
     package func recordRetry() {
-        retries.increment()
+        series.recordRetry()
     }
 
-    /// 0 closed, 1 half-open, 2 open.
+    /// 0 closed, 1 half-open, 2 open. Before the series are made, kept for
+    /// them to start from: a breaker's state is no reason to make them, since
+    /// only calls move it.
     package func recordBreaker(_ state: CircuitBreaker.State) {
-        switch state {
-        case .closed: breakerState.record(0)
-        case .halfOpen: breakerState.record(1)
-        case .open: breakerState.record(2)
+        if let series = made.load() {
+            series.recordBreaker(state)
+            return
+        }
+        breakerBeforeSeries.withLock { breaker in
+            if let series = made.load() { series.recordBreaker(state) } else { breaker = state }
         }
     }
 }
