@@ -310,8 +310,8 @@ package final class SandboxRuntime: PluginRuntime {
             // Nothing lifts it by itself: the hint is how often asking again makes sense.
             return .fail(ConnectorHostError(
                 .unavailable,
-                "\(description.manifest.name) is quarantined: \(reason); restart it (POST /plugins/\(description.manifest.name)/restart) or replace its file",
-                retryAfter: Connector.pausedRetryAfter
+                "\(description.manifest.name) is quarantined: \(reason)",
+                retryAfter: Connector.pausedRetryAfter, remedy: .restartPlugin(description.manifest.name)
             ))
         case .running:
             if let worker = state.worker, !worker.hasEnded { return .use(worker) }
