@@ -104,6 +104,27 @@ struct RegistryBackendTests {
         await second.close()
     }
 
+    /// Hosts that start together on a new database migrate it once: one
+    /// applies each step, the others find it done.
+    @Test func hostsStartingTogetherMigrateOnce() async throws {
+        let location = try await RegistryBackend.postgresql.newLocation()
+        let registries = try await withThrowingTaskGroup(of: Registry.self) { group in
+            for index in 0..<4 {
+                group.addTask { try await RegistryBackend.postgresql.open(location, hostID: "host-\(index)") }
+            }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(registries.count == 4)
+        _ = try await registries[0].createOrg(id: "acme", name: "Acme", by: .admin)
+        for registry in registries {
+            #expect(try await registry.orgExists("acme"), "every host sees the one schema")
+            await registry.close()
+        }
+        let cluster = try await PostgresCluster.shared()
+        let versions = try await cluster.query("SELECT count(*), count(DISTINCT version) FROM schema_migrations", database: location)
+        #expect(versions == "1|1", "one row per step: \(versions)")
+    }
+
     /// A token revoked through one host is refused by another that had it
     /// cached, once the revocation's notification arrives.
     @Test func aRevocationOnOneHostReachesTheOthersCache() async throws {

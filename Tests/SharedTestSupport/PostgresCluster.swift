@@ -66,19 +66,29 @@ public final class PostgresCluster: Sendable {
         return url.replacingOccurrences(of: "/postgres?", with: "/\(name)?")
     }
 
-    private func psql(_ sql: String) throws {
+    /// The rows `sql` answers on `database` (a URL of this cluster), as psql
+    /// prints them unaligned: one line per row, columns split by `|`.
+    public func query(_ sql: String, database: String) async throws -> String {
+        try await Self.offThePool { try self.psql(sql, database: database, tuples: true) }
+    }
+
+    @discardableResult
+    private func psql(_ sql: String, database: String? = nil, tuples: Bool = false) throws -> String {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/psql")
-        process.arguments = ["-q", "-v", "ON_ERROR_STOP=1", url, "-c", sql]
+        process.arguments = ["-q", "-v", "ON_ERROR_STOP=1"] + (tuples ? ["-A", "-t"] : []) + [database ?? url, "-c", sql]
         let errors = Pipe()
-        process.standardOutput = FileHandle.nullDevice
+        let output = Pipe()
+        process.standardOutput = output
         process.standardError = errors
         try process.run()
+        let answer = output.fileHandleForReading.readDataToEndOfFile()
         let message = errors.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         guard process.terminationStatus == 0 else {
             throw LoopbackServerFailure("psql failed: \(String(decoding: message, as: UTF8.self))")
         }
+        return String(decoding: answer, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     /// Stops the server (every connection to it is cut), keeping its data.
