@@ -62,7 +62,7 @@ public final class PostgresCluster: Sendable {
     /// A new, empty database on the cluster: its URL.
     public func newDatabase() async throws -> String {
         let name = "test_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
-        try await Self.offThePool { try self.psql("CREATE DATABASE \(name)") }
+        _ = try await Self.offThePool { try self.psql("CREATE DATABASE \(name)") }
         return url.replacingOccurrences(of: "/postgres?", with: "/\(name)?")
     }
 
