@@ -331,14 +331,14 @@ FUZZ_CFLAGS := -std=c99 -O1 -g -Wall -Wextra -Werror -Iinclude -ISources/CConnec
   -ISources/CConnectorHostFFI/include
 
 LIBRARY := Sources/ConnectorHost
-FUZZ_MODEL := $(addprefix $(LIBRARY)/,Errors/ConnectorHostError.swift Clock/Duration+Units.swift JSON/Base64.swift JSON/Hex.swift JSON/JSONValue.swift JSON/JSONValue+Parsing.swift JSON/JSONValidator.swift \
+FUZZ_MODEL := $(addprefix $(LIBRARY)/,Errors/ConnectorHostError.swift Errors/ConnectorHostError+Remedy.swift Clock/Duration+Units.swift JSON/Base64.swift JSON/Hex.swift JSON/JSONValue.swift JSON/JSONValue+Parsing.swift JSON/JSONValidator.swift \
   $(addprefix Plugin/,APIGroup.swift CustomValue.swift PluginDescription.swift PluginFunction.swift \
-  PluginManifest.swift PluginSecret.swift ResilienceOverrides.swift StandardOperation.swift ValueType.swift))
+  ConnectorMetadata.swift PluginManifest.swift PluginSecret.swift ResilienceOverrides.swift StandardOperation.swift ValueType.swift))
 JSON_SCAN := Sources/CConnectorHostJSON/JSONScan.c
 
-FUZZ_LIBRARY_multipart := $(LIBRARY)/Errors/ConnectorHostError.swift
+FUZZ_LIBRARY_multipart := $(LIBRARY)/Errors/ConnectorHostError.swift $(LIBRARY)/Errors/ConnectorHostError+Remedy.swift
 FUZZ_SERVER_multipart := Sources/ConnectorHostServer/MultipartForm.swift
-FUZZ_LIBRARY_archive := $(LIBRARY)/Errors/ConnectorHostError.swift
+FUZZ_LIBRARY_archive := $(LIBRARY)/Errors/ConnectorHostError.swift $(LIBRARY)/Errors/ConnectorHostError+Remedy.swift
 FUZZ_SERVER_archive := Sources/ConnectorHostServer/DistributionArchive.swift
 FUZZ_CUSTOM_CALL := $(addprefix $(LIBRARY)/Runtime/,CustomFunctionRequest.swift CustomReply.swift PluginReply.swift SessionID.swift)
 FUZZ_LIBRARY_wire := $(FUZZ_MODEL) $(FUZZ_CUSTOM_CALL) $(LIBRARY)/Resilience/ResiliencePolicy.swift \
@@ -348,7 +348,7 @@ FUZZ_C_wire := $(JSON_SCAN)
 FUZZ_LIBRARY_descriptor := $(FUZZ_MODEL) \
   $(addprefix $(LIBRARY)/Plugin/,ABISizes.swift DescriptorValidator.swift PluginDescription+Bounds.swift)
 FUZZ_C_descriptor := $(JSON_SCAN)
-FUZZ_LIBRARY_json := $(addprefix $(LIBRARY)/,JSON/JSONValidator.swift JSON/JSONValue.swift JSON/JSONValue+Parsing.swift Errors/ConnectorHostError.swift)
+FUZZ_LIBRARY_json := $(addprefix $(LIBRARY)/,JSON/JSONValidator.swift JSON/JSONValue.swift JSON/JSONValue+Parsing.swift Errors/ConnectorHostError.swift Errors/ConnectorHostError+Remedy.swift)
 FUZZ_C_json := $(JSON_SCAN)
 FUZZ_LIBRARY_custom-arguments := $(FUZZ_MODEL) $(FUZZ_CUSTOM_CALL) \
   $(addprefix $(LIBRARY)/Plugin/,CustomFunctionCall.swift CustomValue+JSON.swift HostAllocator.swift PluginMessage.swift) \
