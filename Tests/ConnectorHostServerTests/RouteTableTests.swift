@@ -44,8 +44,15 @@ import Testing
         ]
         process.standardOutput = output
         try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
+        // Read on a thread of its own: the server answering curl needs the
+        // cooperative threads this test would otherwise hold.
+        let data = await withCheckedContinuation { continuation in
+            Thread {
+                let data = output.fileHandleForReading.readDataToEndOfFile()
+                process.waitUntilExit()
+                continuation.resume(returning: data)
+            }.start()
+        }
         let lines = String(decoding: data, as: UTF8.self).split(separator: "\n")
         #expect(lines.last == "413")
         #expect(lines.first?.contains(#""code":"invalid_request""#) == true, "\(lines)")

@@ -189,7 +189,8 @@ import Glibc
 
         let call = Task { await hostError { () async throws(ConnectorHostError) in try await plugin.call(.metadataGet, session: nil) } }
         // The call's wait, due at its time limit, is the first of the clock's sleepers (the load's is at 30 s).
-        for _ in 0..<2_000_000 where clock.nextDeadline != .seconds(1) { await Task.yield() }
+        // Sleeps, not Task.yield(): a yield loop holds a cooperative thread, one of two on two cores.
+        for _ in 0..<20_000 where clock.nextDeadline != .seconds(1) { try await Task.sleep(for: .milliseconds(1)) }
         #expect(clock.nextDeadline == .seconds(1))
         #expect(plugin.status.health == .starting)
         clock.advance(by: .seconds(1))
@@ -228,7 +229,7 @@ import Glibc
         // First attempt's limit at 1 s, the retry's wait until 2 s, its limit
         // at 3 s; the load's timeout (30 s) comes after them all.
         for deadline in [1, 2, 3] {
-            for _ in 0..<2_000_000 where clock.nextDeadline != .seconds(deadline) { await Task.yield() }
+            for _ in 0..<20_000 where clock.nextDeadline != .seconds(deadline) { try await Task.sleep(for: .milliseconds(1)) }
             #expect(clock.nextDeadline == .seconds(deadline))
             clock.advance(by: .seconds(1))
         }
