@@ -12,7 +12,7 @@ import Testing
         let registered = try await server.request("POST", "orgs/\(org)/connector", token: token,
                                                   json: ["name": name, "version": "1.0.0"])
         let path = server.directory.appendingPathComponent("\(name).so")
-        try await PluginBuilder.build(name: name, registration: registered.json, extraFlags: ["-DFIXTURE_CUSTOM"], into: path)
+        try PluginBuilder.build(name: name, registration: registered.json, extraFlags: ["-DFIXTURE_CUSTOM"], into: path)
         return (path, registered.json)
     }
 
@@ -128,7 +128,7 @@ import Testing
             let registry = try await Registry(path: directory.appendingPathComponent("registry.sqlite").path)
             _ = try await registry.createOrg(id: "acme", name: "Acme", by: .admin)
             let new = try await registry.register(org: "acme", name: "widgets", version: "1.0.0", by: .admin)
-            try await PluginBuilder.tracker(name: "widgets", registration: [
+            try PluginBuilder.tracker(name: "widgets", registration: [
                 "key": new.registration.key, "secret": new.secret,
                 "endpointEntityId": String(new.registration.endpointEntityId),
                 "functionEntityStartId": String(new.registration.functionEntityIds.lowerBound),
@@ -209,7 +209,7 @@ import Testing
         let registered = try await server.request("POST", "orgs/acme/connector", token: token,
                                                   json: ["name": "widgets", "version": "1.0.0"])
         let path = server.directory.appendingPathComponent("widgets.so")
-        try await PluginBuilder.tracker(name: "widgets", registration: registered.json, into: path)
+        try PluginBuilder.tracker(name: "widgets", registration: registered.json, into: path)
         let (body, type) = ServerFixture.multipart(file: "widgets.so", data: try Data(contentsOf: path))
         _ = try await server.request("POST", "v2/connector/register", token: token, body: body, contentType: type)
         _ = try await server.request("POST", "v2/connectors/widgets-1.0.0/status", token: token, json: [

@@ -40,7 +40,7 @@ import Testing
         let registered = try await server.request("POST", "orgs/\(org)/connector", token: token,
                                                   json: ["name": "tracker", "version": version])
         let path = server.directory.appendingPathComponent("tracker.so")
-        try await PluginBuilder.tracker(name: "tracker", version: version, registration: registered.json, into: path)
+        try PluginBuilder.tracker(name: "tracker", version: version, registration: registered.json, into: path)
         let (body, type) = ServerFixture.multipart(file: "tracker.so", data: try Data(contentsOf: path))
         return try await server.request("POST", "v2/connector/register", token: token, body: body, contentType: type)
     }
@@ -133,7 +133,7 @@ import Testing
                                                   json: ["name": "postgres-connector", "version": "1.0.0"])
         let staging = server.directory.appendingPathComponent("dist")
         try FileManager.default.createDirectory(at: staging, withIntermediateDirectories: true)
-        try await PluginBuilder.build(name: "postgres-connector", registration: registered.json,
+        try PluginBuilder.build(name: "postgres-connector", registration: registered.json,
                                 into: staging.appendingPathComponent("postgres-connector.so"))
         try Data(#"{"type":"connector","metadata":{"id":"postgres-connector","name":"PostgreSQL","version":"1.0.0","type":"source","category":"Database","description":"Moves rows","technology":"c","runtime":"native","licence":"MIT","owner":"Sunbird","main_program":"postgres-connector.so","icon":"https://example.org/pg.svg"},"connectors":[]}"#.utf8)
             .write(to: staging.appendingPathComponent("metadata.json"))

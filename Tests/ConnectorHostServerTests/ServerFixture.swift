@@ -161,9 +161,9 @@ enum PluginBuilder {
     /// The fixture plugin (echoing operations; more with `extraFlags`).
     static func build(
         name: String, registration: [String: Any], version: String = "1.0.0", extraFlags: [String] = [], into path: URL
-    ) async throws {
+    ) throws {
         let identity = Identity(registration)
-        try await compile(name: name, [
+        try compile(name: name, [
             "-DFIXTURE_NAME=\"\(name)\"", "-DFIXTURE_VERSION=\"\(version)\"", "-DFIXTURE_KEY=\"\(identity.key)\"",
             "-DFIXTURE_SECRET=\"\(identity.secret)\"", "-DFIXTURE_ENDPOINT=\(identity.endpoint)",
             "-DFIXTURE_START=\(identity.start)", "-DFIXTURE_END=\(identity.end)",
@@ -174,12 +174,12 @@ enum PluginBuilder {
     }
 
     /// The bundled tracker: a connector that passes the conformance kit.
-    static func tracker(name: String, version: String = "1.0.0", registration: [String: Any], into path: URL) async throws {
+    static func tracker(name: String, version: String = "1.0.0", registration: [String: Any], into path: URL) throws {
         let identity = Identity(registration)
         let sources = ServerFixture.root.appendingPathComponent("Plugins/tracker")
         let files = try FileManager.default.contentsOfDirectory(atPath: sources.path)
             .filter { $0.hasSuffix(".c") }.map { sources.appendingPathComponent($0).path }
-        try await compile(name: name, [
+        try compile(name: name, [
             "-DTRACKER_NAME=\"\(name)\"", "-DTRACKER_VERSION=\"\(version)\"", "-DTRACKER_KEY=\"\(identity.key)\"", "-DTRACKER_SECRET=\"\(identity.secret)\"",
             "-DTRACKER_ENDPOINT=\(identity.endpoint)", "-DTRACKER_FIRST_FUNCTION=\(identity.start)",
             "-DTRACKER_LAST_FUNCTION=\(identity.end)", "-o", path.path,
@@ -199,10 +199,7 @@ enum PluginBuilder {
         }
     }
 
-    /// Runs cc, waiting for it on a thread of its own: a cooperative thread
-    /// (one of two on two cores) held for a compile stalls every server in
-    /// the test process.
-    private static func compile(name: String, _ arguments: [String]) async throws {
+    private static func compile(name: String, _ arguments: [String]) throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = [
@@ -210,12 +207,7 @@ enum PluginBuilder {
             "-I", ServerFixture.root.appendingPathComponent("include").path,
         ] + arguments
         try process.run()
-        await withCheckedContinuation { continuation in
-            Thread {
-                process.waitUntilExit()
-                continuation.resume()
-            }.start()
-        }
+        process.waitUntilExit()
         guard process.terminationStatus == 0 else { throw ServerTestFailure("cc failed for \(name)") }
     }
 }
