@@ -1,6 +1,7 @@
 import ConnectorHost
 import ConnectorHostRegistry
 import Foundation
+import SharedTestSupport
 import Testing
 
 /// The Obsrv-compatible catalogue and publishing, over HTTP.
@@ -12,7 +13,7 @@ import Testing
         let registered = try await server.request("POST", "orgs/\(org)/connector", token: token,
                                                   json: ["name": name, "version": "1.0.0"])
         let path = server.directory.appendingPathComponent("\(name).so")
-        try PluginBuilder.build(name: name, registration: registered.json, extraFlags: ["-DFIXTURE_CUSTOM"], into: path)
+        try await PluginBuilder.build(name: name, registration: registered.json, extraFlags: ["-DFIXTURE_CUSTOM"], into: path)
         return (path, registered.json)
     }
 
@@ -66,11 +67,7 @@ import Testing
         try Data(#"{"type":"object","properties":{"apiKey":{"type":"string","encrypt":true}}}"#.utf8)
             .write(to: staging.appendingPathComponent("ui-config.json"))
         let archive = server.directory.appendingPathComponent("gadgets.tar.gz")
-        let tar = Process()
-        tar.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        tar.arguments = ["tar", "-czf", archive.path, "-C", staging.path, "gadgets.so", "metadata.json", "ui-config.json"]
-        try tar.run()
-        tar.waitUntilExit()
+        try await ChildProcess.succeed(["tar", "-czf", archive.path, "-C", staging.path, "gadgets.so", "metadata.json", "ui-config.json"])
 
         let (body, type) = ServerFixture.multipart(file: "gadgets.tar.gz", data: try Data(contentsOf: archive))
         let uploaded = try await server.request("POST", "v2/connector/register", token: token, body: body, contentType: type)
@@ -128,7 +125,7 @@ import Testing
             let registry = try await Registry(path: directory.appendingPathComponent("registry.sqlite").path)
             _ = try await registry.createOrg(id: "acme", name: "Acme", by: .admin)
             let new = try await registry.register(org: "acme", name: "widgets", version: "1.0.0", by: .admin)
-            try PluginBuilder.tracker(name: "widgets", registration: [
+            try await PluginBuilder.tracker(name: "widgets", registration: [
                 "key": new.registration.key, "secret": new.secret,
                 "endpointEntityId": String(new.registration.endpointEntityId),
                 "functionEntityStartId": String(new.registration.functionEntityIds.lowerBound),
@@ -209,7 +206,7 @@ import Testing
         let registered = try await server.request("POST", "orgs/acme/connector", token: token,
                                                   json: ["name": "widgets", "version": "1.0.0"])
         let path = server.directory.appendingPathComponent("widgets.so")
-        try PluginBuilder.tracker(name: "widgets", registration: registered.json, into: path)
+        try await PluginBuilder.tracker(name: "widgets", registration: registered.json, into: path)
         let (body, type) = ServerFixture.multipart(file: "widgets.so", data: try Data(contentsOf: path))
         _ = try await server.request("POST", "v2/connector/register", token: token, body: body, contentType: type)
         _ = try await server.request("POST", "v2/connectors/widgets-1.0.0/status", token: token, json: [

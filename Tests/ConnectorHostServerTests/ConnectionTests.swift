@@ -1,6 +1,7 @@
 import ConnectorHost
 import ConnectorHostRegistry
 import Foundation
+import SharedTestSupport
 import Testing
 
 /// Saved connections against a real server and the bundled tracker: settings
@@ -109,12 +110,12 @@ import Testing
         let firstID = try await Self.save(server, "first", token: a)
         let secondID = try await Self.save(server, "second", user: "mallory", token: a)
         // Another row's sealed bytes, copied under the first: bound to the second, they do not open.
-        try Self.sqlite(server, "UPDATE connections SET sealed_settings = (SELECT sealed_settings FROM connections WHERE id = '\(secondID)') WHERE id = '\(firstID)'")
+        try await Self.sqlite(server, "UPDATE connections SET sealed_settings = (SELECT sealed_settings FROM connections WHERE id = '\(secondID)') WHERE id = '\(firstID)'")
         let swapped = try await Self.serverInfo(server, connection: firstID, token: a)
         #expect(swapped.status == 503, "\(swapped.text)")
         #expect(swapped.text.contains("do not open with this server's connection key"), "\(swapped.text)")
         // One flipped byte.
-        try Self.sqlite(server, """
+        try await Self.sqlite(server, """
             UPDATE connections SET sealed_settings = substr(sealed_settings, 1, 20)
               || CASE WHEN substr(sealed_settings, 21, 1) = X'00' THEN X'01' ELSE X'00' END || substr(sealed_settings, 22)
             WHERE id = '\(secondID)'
@@ -125,15 +126,10 @@ import Testing
 
     /// Runs `statement` on the server's registry file from another process,
     /// as anyone with the file could.
-    static func sqlite(_ server: ServerFixture, _ statement: String) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [
+    static func sqlite(_ server: ServerFixture, _ statement: String) async throws {
+        try await ChildProcess.succeed([
             "python3", "-c", "import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); c.execute(sys.argv[2]); c.commit()",
             server.directory.appendingPathComponent("registry.sqlite").path, statement,
-        ]
-        try process.run()
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0)
+        ])
     }
 }

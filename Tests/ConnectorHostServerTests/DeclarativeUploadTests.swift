@@ -212,11 +212,7 @@ import Testing
         try Self.svg.write(to: staging.appendingPathComponent("desk.svg"))
         try Data(#"{"metadata":{"licence":"MIT","owner":"Acme"}}"#.utf8).write(to: staging.appendingPathComponent("metadata.json"))
         let archive = server.directory.appendingPathComponent("desk.tar.gz")
-        let tar = Process()
-        tar.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        tar.arguments = ["tar", "-czf", archive.path, "-C", staging.path, "desk.connector.yaml", "desk.svg", "metadata.json"]
-        try tar.run()
-        tar.waitUntilExit()
+        try await ChildProcess.succeed(["tar", "-czf", archive.path, "-C", staging.path, "desk.connector.yaml", "desk.svg", "metadata.json"])
         let answer = try await Self.upload(server, token: token, [("file", "desk.tar.gz", try Data(contentsOf: archive))])
         #expect(answer.status == 200, "\(answer.text)")
         let entry = try #require(try await server.request("GET", "v2/connectors/read/desk-1.0.0", token: token).json["result"] as? [String: Any])

@@ -13,9 +13,9 @@ import Testing
     }
 
     /// A .tar.gz of `files` (name, size in bytes of a repeated byte), in order.
-    static func archive(_ files: [(String, Int)], in directory: URL) throws -> [UInt8] {
+    static func archive(_ files: [(String, Int)], in directory: URL) async throws -> [UInt8] {
         let list = files.map { "(\"\($0.0)\", \($0.1))" }.joined(separator: ", ")
-        return Array(try ArchiveMaker.python("""
+        return Array(try await ArchiveMaker.python("""
             import io, sys, tarfile
             with tarfile.open(sys.argv[1], "w:gz", format=tarfile.PAX_FORMAT) as archive:
                 for name, size in [\(list)]:
@@ -37,10 +37,10 @@ import Testing
         maximumEntries: 8, maximumTotalBytes: 1 << 20, maximumFileBytes: 768 << 10, maximumNameBytes: 64
     )
 
-    @Test func filesAndDirectoriesAreExtractedUnderTheirNames() throws {
+    @Test func filesAndDirectoriesAreExtractedUnderTheirNames() async throws {
         let scratch = try Self.directory()
         defer { try? FileManager.default.removeItem(at: scratch) }
-        let bytes = try Self.archive([("./metadata.json", 2), ("lib/plugin.so", 10), ("a/./b//c.txt", 1)], in: scratch)
+        let bytes = try await Self.archive([("./metadata.json", 2), ("lib/plugin.so", 10), ("a/./b//c.txt", 1)], in: scratch)
         let target = scratch.appendingPathComponent("out")
         try FileManager.default.createDirectory(at: target, withIntermediateDirectories: true)
         let files = try DistributionArchive.extract(bytes, fileName: "d.tar.gz", into: target.path, limits: Self.small)
@@ -48,10 +48,10 @@ import Testing
         #expect(FileManager.default.contents(atPath: target.appendingPathComponent("lib/plugin.so").path) == Data(repeating: 0x7A, count: 10))
     }
 
-    @Test func theTotalLimitHoldsAcrossFiles() throws {
+    @Test func theTotalLimitHoldsAcrossFiles() async throws {
         let scratch = try Self.directory()
         defer { try? FileManager.default.removeItem(at: scratch) }
-        let bytes = try Self.archive([("a.so", 600 << 10), ("b.so", 600 << 10)], in: scratch)
+        let bytes = try await Self.archive([("a.so", 600 << 10), ("b.so", 600 << 10)], in: scratch)
         let target = scratch.appendingPathComponent("out")
         try FileManager.default.createDirectory(at: target, withIntermediateDirectories: true)
         #expect(throws: ConnectorHostError.self) {
@@ -60,7 +60,7 @@ import Testing
         #expect(Self.bytesWritten(under: target) <= Self.small.maximumTotalBytes)
     }
 
-    @Test func whatADistributionMayNotHoldIsRefused() throws {
+    @Test func whatADistributionMayNotHoldIsRefused() async throws {
         let scratch = try Self.directory()
         defer { try? FileManager.default.removeItem(at: scratch) }
         let cases: [([(String, Int)], String)] = [
@@ -74,7 +74,7 @@ import Testing
         for (files, message) in cases {
             let target = scratch.appendingPathComponent(UUID().uuidString)
             try FileManager.default.createDirectory(at: target, withIntermediateDirectories: true)
-            let bytes = try Self.archive(files, in: scratch)
+            let bytes = try await Self.archive(files, in: scratch)
             do {
                 _ = try DistributionArchive.extract(bytes, fileName: "d.tar.gz", into: target.path, limits: Self.small)
                 Issue.record("accepted \(files.map(\.0))")

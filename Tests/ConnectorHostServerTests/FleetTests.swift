@@ -178,7 +178,7 @@ struct FleetTests {
         let registered = try await upload.request("POST", "orgs/acme/connector", token: token, json: ["name": "widgets", "version": version])
         try #require(registered.status == 200, "\(registered.text)")
         let path = upload.directory.appendingPathComponent("widgets-\(version).so")
-        try PluginBuilder.tracker(name: "widgets", version: version, registration: registered.json, into: path)
+        try await PluginBuilder.tracker(name: "widgets", version: version, registration: registered.json, into: path)
         let (body, type) = ServerFixture.multipart(file: "widgets.so", data: try Data(contentsOf: path))
         let uploaded = try await upload.request("POST", "v2/connector/register", token: token, body: body, contentType: type)
         try #require(uploaded.status == 200, "\(uploaded.text)")

@@ -1,6 +1,7 @@
 import ConnectorHost
 import ConnectorHostRegistry
 import Foundation
+import SharedTestSupport
 import Testing
 
 /// Bytes an org sends to the upload and attachment routes that once crashed the
@@ -47,7 +48,7 @@ import Testing
     @Test func anArchiveBombIsRefused() async throws {
         let server = try await ServerFixture.start()
         let token = try await server.org("acme")
-        let bomb = try ArchiveMaker.bomb(gibibytes: 3, in: server.directory)
+        let bomb = try await ArchiveMaker.bomb(gibibytes: 3, in: server.directory)
         #expect(bomb.count < 8 << 20)
         let (body, type) = ServerFixture.multipart(file: "bomb.tar.gz", data: bomb)
         let answer = try await server.request("POST", "v2/connector/register", token: token, body: body, contentType: type)
@@ -62,7 +63,7 @@ import Testing
         let server = try await ServerFixture.start()
         let token = try await server.org("acme")
         for kind in ["symlink", "hardlink", "dotdot", "absolute", "device", "fifo"] {
-            let archive = try ArchiveMaker.hostile(kind, in: server.directory)
+            let archive = try await ArchiveMaker.hostile(kind, in: server.directory)
             let (body, type) = ServerFixture.multipart(file: "\(kind).tar.gz", data: archive)
             let answer = try await server.request("POST", "v2/connector/register", token: token, body: body, contentType: type)
             Self.expectRefused(answer, naming: "\(kind).tar.gz")
@@ -74,22 +75,17 @@ import Testing
 /// Hostile `.tar.gz` files, written by Python's tarfile, which writes whatever
 /// headers it is told to.
 enum ArchiveMaker {
-    static func python(_ script: String, in directory: URL) throws -> Data {
+    static func python(_ script: String, in directory: URL) async throws -> Data {
         let output = directory.appendingPathComponent("archive-\(UUID().uuidString).tar.gz")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", script, output.path]
-        try process.run()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw ServerTestFailure("python3 failed: \(script)") }
+        try await ChildProcess.succeed(["python3", "-c", script, output.path])
         return try Data(contentsOf: output)
     }
 
     /// One entry declaring `gibibytes` GiB of zeros. gzip members concatenate,
     /// so one compressed MiB of zeros repeated makes the whole without ever
     /// holding it.
-    static func bomb(gibibytes: Int, in directory: URL) throws -> Data {
-        try python("""
+    static func bomb(gibibytes: Int, in directory: URL) async throws -> Data {
+        try await python("""
             import gzip, sys, tarfile
             size = \(gibibytes) << 30
             info = tarfile.TarInfo("bomb.so")
@@ -106,8 +102,8 @@ enum ArchiveMaker {
     }
 
     /// A small archive with one entry of `kind` next to a plugin-looking file.
-    static func hostile(_ kind: String, in directory: URL) throws -> Data {
-        try python("""
+    static func hostile(_ kind: String, in directory: URL) async throws -> Data {
+        try await python("""
             import io, sys, tarfile
             kind = "\(kind)"
             with tarfile.open(sys.argv[1], "w:gz") as archive:

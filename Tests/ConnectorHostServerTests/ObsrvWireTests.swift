@@ -1,6 +1,7 @@
 import ConnectorHost
 import ConnectorHostRegistry
 import Foundation
+import SharedTestSupport
 import Testing
 
 /// A client written against Obsrv's connector API documents: each documented
@@ -40,7 +41,7 @@ import Testing
         let registered = try await server.request("POST", "orgs/\(org)/connector", token: token,
                                                   json: ["name": "tracker", "version": version])
         let path = server.directory.appendingPathComponent("tracker.so")
-        try PluginBuilder.tracker(name: "tracker", version: version, registration: registered.json, into: path)
+        try await PluginBuilder.tracker(name: "tracker", version: version, registration: registered.json, into: path)
         let (body, type) = ServerFixture.multipart(file: "tracker.so", data: try Data(contentsOf: path))
         return try await server.request("POST", "v2/connector/register", token: token, body: body, contentType: type)
     }
@@ -133,16 +134,12 @@ import Testing
                                                   json: ["name": "postgres-connector", "version": "1.0.0"])
         let staging = server.directory.appendingPathComponent("dist")
         try FileManager.default.createDirectory(at: staging, withIntermediateDirectories: true)
-        try PluginBuilder.build(name: "postgres-connector", registration: registered.json,
+        try await PluginBuilder.build(name: "postgres-connector", registration: registered.json,
                                 into: staging.appendingPathComponent("postgres-connector.so"))
         try Data(#"{"type":"connector","metadata":{"id":"postgres-connector","name":"PostgreSQL","version":"1.0.0","type":"source","category":"Database","description":"Moves rows","technology":"c","runtime":"native","licence":"MIT","owner":"Sunbird","main_program":"postgres-connector.so","icon":"https://example.org/pg.svg"},"connectors":[]}"#.utf8)
             .write(to: staging.appendingPathComponent("metadata.json"))
         let archive = server.directory.appendingPathComponent("postgres-connector.tar.gz")
-        let tar = Process()
-        tar.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        tar.arguments = ["tar", "-czf", archive.path, "-C", staging.path, "postgres-connector.so", "metadata.json"]
-        try tar.run()
-        tar.waitUntilExit()
+        try await ChildProcess.succeed(["tar", "-czf", archive.path, "-C", staging.path, "postgres-connector.so", "metadata.json"])
         let (body, type) = ServerFixture.multipart(file: "postgres-connector.tar.gz", data: try Data(contentsOf: archive))
         let uploaded = try await server.request("POST", "v2/connector/register", token: token, body: body, contentType: type)
         Self.expectEnvelope(uploaded, api: "api.connector.register", status: 200)

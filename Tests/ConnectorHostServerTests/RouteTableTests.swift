@@ -1,5 +1,6 @@
 @testable import ConnectorHostServer
 import Foundation
+import SharedTestSupport
 import Hummingbird
 import Testing
 
@@ -34,26 +35,12 @@ import Testing
 
     @Test func aDeclaredBodyOverTheLimitIsAnswered413() async throws {
         let server = try await ControlPlaneTests.devServer()
-        let process = Process()
-        let output = Pipe()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [
+        let answer = try await ChildProcess.run([
             "curl", "-s", "--max-time", "20", "-X", "POST", "-H", "authToken: \(ServerFixture.adminToken)",
             "-H", "Content-Length: \(1 << 40)", "--data", "", "-w", "\n%{http_code}",
             server.base.appendingPathComponent("admin/orgs").absoluteString,
-        ]
-        process.standardOutput = output
-        try process.run()
-        // Read on a thread of its own: the server answering curl needs the
-        // cooperative threads this test would otherwise hold.
-        let data = await withCheckedContinuation { continuation in
-            Thread {
-                let data = output.fileHandleForReading.readDataToEndOfFile()
-                process.waitUntilExit()
-                continuation.resume(returning: data)
-            }.start()
-        }
-        let lines = String(decoding: data, as: UTF8.self).split(separator: "\n")
+        ])
+        let lines = answer.outputText.split(separator: "\n")
         #expect(lines.last == "413")
         #expect(lines.first?.contains(#""code":"invalid_request""#) == true, "\(lines)")
         await server.stop()

@@ -1,6 +1,7 @@
 import ConnectorHost
 import ConnectorHostRegistry
 import Foundation
+import SharedTestSupport
 import Testing
 
 /// `connector-host serve --config FILE`: the operator's policy reaches the
@@ -66,25 +67,20 @@ import Testing
         ("plugins:\n  alpha:\n    timeout: 5\n", "plugins.alpha.timeout: is not a setting"),
         ("plugins:\n  alpha:\n    rate_limit_per_minute: lots\n", "plugins.alpha.rate_limit_per_minute: must be a whole number"),
     ])
-    func aFileWithAnUnknownKeyOrABadValueStopsTheServer(config: String, expected: String) throws {
+    func aFileWithAnUnknownKeyOrABadValueStopsTheServer(config: String, expected: String) async throws {
         let directory = try Self.directory(config)
         defer { try? FileManager.default.removeItem(at: directory) }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: DurabilityTests.ServerProcess.binary)
-        process.arguments = [
-            "serve", "--plugins", directory.appendingPathComponent("plugins").path,
-            "--db", directory.appendingPathComponent("registry.sqlite").path, "--port", "0",
-            "--config", directory.appendingPathComponent("serve.yaml").path,
-        ]
-        process.environment = ProcessInfo.processInfo.environment.merging(
-            ["CONNECTOR_HOST_ADMIN_TOKEN": ServerFixture.adminToken]) { $1 }
-        let error = Pipe()
-        process.standardError = error
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        let text = String(decoding: error.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 2, "invalid_request's exit status: \(text)")
+        let outcome = try await ChildProcess.run(
+            [
+                DurabilityTests.ServerProcess.binary,
+                "serve", "--plugins", directory.appendingPathComponent("plugins").path,
+                "--db", directory.appendingPathComponent("registry.sqlite").path, "--port", "0",
+                "--config", directory.appendingPathComponent("serve.yaml").path,
+            ],
+            environment: ProcessInfo.processInfo.environment.merging(["CONNECTOR_HOST_ADMIN_TOKEN": ServerFixture.adminToken]) { $1 }
+        )
+        let text = outcome.errorText
+        #expect(outcome.status == 2, "invalid_request's exit status: \(text)")
         #expect(text.hasPrefix("error: invalid_request: "), "\(text)")
         #expect(text.contains(expected), "\(text)")
     }

@@ -2,6 +2,7 @@ import ConnectorHost
 import ConnectorHostRegistry
 @testable import ConnectorHostServer
 import Foundation
+import SharedTestSupport
 import Logging
 import Testing
 
@@ -161,9 +162,9 @@ enum PluginBuilder {
     /// The fixture plugin (echoing operations; more with `extraFlags`).
     static func build(
         name: String, registration: [String: Any], version: String = "1.0.0", extraFlags: [String] = [], into path: URL
-    ) throws {
+    ) async throws {
         let identity = Identity(registration)
-        try compile(name: name, [
+        try await compile(name: name, [
             "-DFIXTURE_NAME=\"\(name)\"", "-DFIXTURE_VERSION=\"\(version)\"", "-DFIXTURE_KEY=\"\(identity.key)\"",
             "-DFIXTURE_SECRET=\"\(identity.secret)\"", "-DFIXTURE_ENDPOINT=\(identity.endpoint)",
             "-DFIXTURE_START=\(identity.start)", "-DFIXTURE_END=\(identity.end)",
@@ -174,12 +175,12 @@ enum PluginBuilder {
     }
 
     /// The bundled tracker: a connector that passes the conformance kit.
-    static func tracker(name: String, version: String = "1.0.0", registration: [String: Any], into path: URL) throws {
+    static func tracker(name: String, version: String = "1.0.0", registration: [String: Any], into path: URL) async throws {
         let identity = Identity(registration)
         let sources = ServerFixture.root.appendingPathComponent("Plugins/tracker")
         let files = try FileManager.default.contentsOfDirectory(atPath: sources.path)
             .filter { $0.hasSuffix(".c") }.map { sources.appendingPathComponent($0).path }
-        try compile(name: name, [
+        try await compile(name: name, [
             "-DTRACKER_NAME=\"\(name)\"", "-DTRACKER_VERSION=\"\(version)\"", "-DTRACKER_KEY=\"\(identity.key)\"", "-DTRACKER_SECRET=\"\(identity.secret)\"",
             "-DTRACKER_ENDPOINT=\(identity.endpoint)", "-DTRACKER_FIRST_FUNCTION=\(identity.start)",
             "-DTRACKER_LAST_FUNCTION=\(identity.end)", "-o", path.path,
@@ -199,16 +200,12 @@ enum PluginBuilder {
         }
     }
 
-    private static func compile(name: String, _ arguments: [String]) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [
+    private static func compile(name: String, _ arguments: [String]) async throws {
+        let compiled = try await ChildProcess.run([
             "cc", "-std=c99", "-O1", "-fPIC", "-shared", "-fvisibility=hidden",
             "-I", ServerFixture.root.appendingPathComponent("include").path,
-        ] + arguments
-        try process.run()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw ServerTestFailure("cc failed for \(name)") }
+        ] + arguments)
+        guard compiled.status == 0 else { throw ServerTestFailure("cc failed for \(name): \(compiled.errorText)") }
     }
 }
 

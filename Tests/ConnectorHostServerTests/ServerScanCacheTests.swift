@@ -20,7 +20,7 @@ import Testing
         var registrations: [String: NewRegistration] = [:]
         for name in names {
             let new = try await registry.register(org: "acme", name: name, version: "1.0.0", by: .admin)
-            try PluginBuilder.build(
+            try await PluginBuilder.build(
                 name: name,
                 registration: [
                     "key": new.registration.key, "secret": secret(new),

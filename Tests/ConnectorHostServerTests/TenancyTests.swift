@@ -17,7 +17,7 @@ import Testing
                                                   json: ["name": name, "version": "1.0.0"])
         #expect(registered.status == 200, "\(registered.text)")
         let path = server.directory.appendingPathComponent("\(org)-\(name).so")
-        try PluginBuilder.tracker(name: name, registration: registered.json, into: path)
+        try await PluginBuilder.tracker(name: name, registration: registered.json, into: path)
         let (body, type) = ServerFixture.multipart(file: "\(name).so", data: try Data(contentsOf: path))
         let uploaded = try await server.request("POST", "v2/connector/register", token: token, body: body, contentType: type)
         #expect(uploaded.status == 200, "\(uploaded.text)")
@@ -68,7 +68,7 @@ import Testing
         let evil = try await server.request("POST", "orgs/b/connector", token: b, json: ["name": "evil", "version": "2.0.0"])
         #expect(evil.status == 200)
         let impostor = server.directory.appendingPathComponent("impostor.so")
-        try PluginBuilder.build(name: "jira", registration: evil.json, version: "2.0.0", extraFlags: ["-DFIXTURE_CUSTOM"],
+        try await PluginBuilder.build(name: "jira", registration: evil.json, version: "2.0.0", extraFlags: ["-DFIXTURE_CUSTOM"],
                                 into: impostor)
         let storedBefore = Self.storedFiles(server)
         let refused = try await Self.upload(server, impostor, as: "impostor.so", token: b)
@@ -97,7 +97,7 @@ import Testing
 
         let gizmo = try await server.request("POST", "orgs/b/connector", token: b, json: ["name": "gizmo", "version": "1.0.0"])
         let twin = server.directory.appendingPathComponent("twin.so")
-        try PluginBuilder.build(name: "widgets", registration: gizmo.json, into: twin)
+        try await PluginBuilder.build(name: "widgets", registration: gizmo.json, into: twin)
         let refused = try await Self.upload(server, twin, as: "twin.so", token: b)
         #expect((400..<500).contains(refused.status), "\(refused.text)")
         let after = try #require(try await server.server.registry.catalogueEntry(id: "widgets-1.0.0"))
@@ -153,7 +153,7 @@ import Testing
         let registered = try await server.request("POST", "orgs/a/connector", token: a,
                                                   json: ["name": "shared", "version": "1.0.0"])
         let path = server.directory.appendingPathComponent("shared.so")
-        try PluginBuilder.tracker(name: "shared", registration: registered.json, into: path)
+        try await PluginBuilder.tracker(name: "shared", registration: registered.json, into: path)
         #expect(try await Self.upload(server, path, as: "shared.so", token: a).status == 200)
         _ = try await server.request("POST", "v2/connectors/shared-1.0.0/status", token: a, json: [
             "request": ["status": "InValidation", "credentials": CatalogueAPITests.trackerCredentials(server)],
@@ -219,9 +219,9 @@ import Testing
                  "functionEntityEndId": String(new.registration.functionEntityIds.upperBound)]
             }
             let jira = try await registry.register(org: "a", name: "jira", version: "1.0.0", by: .admin)
-            try PluginBuilder.build(name: "jira", registration: identity(jira), into: directory.appendingPathComponent("plugins/jira.so"))
+            try await PluginBuilder.build(name: "jira", registration: identity(jira), into: directory.appendingPathComponent("plugins/jira.so"))
             let evil = try await registry.register(org: "b", name: "evil", version: "1.0.0", by: .admin)
-            try PluginBuilder.build(name: "jira", registration: identity(evil), version: "6.6.6",
+            try await PluginBuilder.build(name: "jira", registration: identity(evil), version: "6.6.6",
                                     into: directory.appendingPathComponent("impostor.so"))
             try FileManager.default.copyItem(at: directory.appendingPathComponent("impostor.so"),
                                              to: directory.appendingPathComponent("plugins/aa-impostor.so"))

@@ -3,8 +3,8 @@ import Testing
 
 /// The built `connector-host` binary, run as a user would.
 @Suite(.timeLimit(.minutes(5))) struct CLITests {
-    @Test func inspectJSONHasTheManifestAndNeverTheSecret() throws {
-        let result = try CLI.run(["inspect", TestSupport.plugin("tracker"), "--json"])
+    @Test func inspectJSONHasTheManifestAndNeverTheSecret() async throws {
+        let result = try await CLI.run(["inspect", TestSupport.plugin("tracker"), "--json"])
         #expect(result.status == 0, "\(result.standardError)")
         let object = try TestSupport.object(Array(result.standardOutput.utf8))
         #expect(object["name"] as? String == "tracker")
@@ -22,17 +22,17 @@ import Testing
         #expect(object["secret"] == nil)
     }
 
-    @Test func inspectTextNeverShowsTheSecret() throws {
-        let result = try CLI.run(["inspect", TestSupport.plugin("tracker")])
+    @Test func inspectTextNeverShowsTheSecret() async throws {
+        let result = try await CLI.run(["inspect", TestSupport.plugin("tracker")])
         #expect(result.status == 0)
         #expect(result.standardOutput.hasPrefix("tracker 1.0.0 (ABI version 3)"))
         #expect(result.standardOutput.contains("200013  entity.delete"))
         #expect(!result.standardOutput.contains("tracker-secret"))
     }
 
-    @Test func inspectFailureIsOneLineWithTheCodesExitStatus() throws {
+    @Test func inspectFailureIsOneLineWithTheCodesExitStatus() async throws {
         let path = TestSupport.fixture("missing-mandatory")
-        let result = try CLI.run(["inspect", path])
+        let result = try await CLI.run(["inspect", path])
         #expect(result.status == 7)
         #expect(result.standardOutput.isEmpty)
         #expect(result.standardError == """
@@ -42,14 +42,14 @@ import Testing
             """)
     }
 
-    @Test func listJSONReportsPluginsAndRejectedFiles() throws {
+    @Test func listJSONReportsPluginsAndRejectedFiles() async throws {
         let directory = try TestSupport.temporaryDirectory()
         try TestSupport.populate(directory, with: [
             "tracker.so": TestSupport.plugin("tracker"),
             "short.so": TestSupport.fixture("short-descriptor"),
             "notes.txt": TestSupport.fixture("not-a-plugin"),
         ])
-        let result = try CLI.run(["list", "--plugins", directory.path, "--json"])
+        let result = try await CLI.run(["list", "--plugins", directory.path, "--json"])
         #expect(result.status == 1, "a rejected file fails the listing, after it is listed: \(result.standardError)")
         let object = try TestSupport.object(Array(result.standardOutput.utf8))
         let plugins = try #require(object["plugins"] as? [[String: Any]])
@@ -63,7 +63,7 @@ import Testing
         #expect((error["message"] as? String)?.contains("struct_size is 16 bytes") == true)
     }
 
-    @Test func listOfAnUnchangedDirectoryRunsNoWorkerTheSecondTime() throws {
+    @Test func listOfAnUnchangedDirectoryRunsNoWorkerTheSecondTime() async throws {
         let directory = try TestSupport.temporaryDirectory()
         try TestSupport.populate(directory, with: [
             "alpha.so": TestSupport.fixture("alpha"), "short.so": TestSupport.fixture("short-descriptor"),
@@ -72,7 +72,7 @@ import Testing
         // Each scanning worker's end is a debug line: the scan report of the run.
         let arguments = ["list", "--plugins", directory.path, "--json", "--log-level", "debug"]
         let environment = ["CONNECTOR_HOST_SCAN_CACHE": cache.path]
-        let first = try CLI.run(arguments, environment: environment)
+        let first = try await CLI.run(arguments, environment: environment)
         #expect(first.standardError.contains("sandbox worker ended"), "the first run scans: \(first.standardError)")
         let mode = try FileManager.default.attributesOfItem(atPath: cache.path)[.posixPermissions] as? Int
         #expect(mode == 0o600, "the cache says what the user's plugin files hold: its owner's only")
@@ -80,14 +80,14 @@ import Testing
         #expect(kept.range(of: Data("fixture-secret".utf8)) == nil, "secrets are kept as digests only")
         #expect(kept.range(of: Data("hmacSHA256".utf8)) != nil)
 
-        let second = try CLI.run(arguments, environment: environment)
+        let second = try await CLI.run(arguments, environment: environment)
         #expect(!second.standardError.contains("sandbox worker"), "no worker ran: \(second.standardError)")
         #expect(second.status == first.status)
         #expect(second.standardOutput == first.standardOutput, "the same listing, rejected file included")
 
         // A call serves the cache's description: the worker it starts is
         // accepted because the file's own secret matches the kept digest.
-        let called = try CLI.run(
+        let called = try await CLI.run(
             ["call", "--plugins", directory.path, "alpha", "metadata.get", "--log-level", "debug"], environment: environment
         )
         #expect(called.status == 0, "\(called.standardError)")
@@ -98,38 +98,38 @@ import Testing
         try FileManager.default.copyItem(
             atPath: TestSupport.fixture("beta"), toPath: directory.appendingPathComponent("short.so").path
         )
-        let changed = try CLI.run(arguments, environment: environment)
+        let changed = try await CLI.run(arguments, environment: environment)
         #expect(changed.status == 0, "\(changed.standardError)")
         #expect(changed.standardError.components(separatedBy: "sandbox worker ended").count == 2, "one file scanned")
         let names = try #require(try TestSupport.object(Array(changed.standardOutput.utf8))["plugins"] as? [[String: Any]])
         #expect(names.map { $0["name"] as? String } == ["alpha", "beta"])
 
-        let uncached = try CLI.run(arguments + ["--no-scan-cache"], environment: environment)
+        let uncached = try await CLI.run(arguments + ["--no-scan-cache"], environment: environment)
         #expect(uncached.standardError.components(separatedBy: "sandbox worker ended").count == 3, "both files scanned")
     }
 
-    @Test func aCorruptOrForeignScanCacheIsIgnored() throws {
+    @Test func aCorruptOrForeignScanCacheIsIgnored() async throws {
         let directory = try TestSupport.temporaryDirectory()
         try TestSupport.populate(directory, with: ["alpha.so": TestSupport.fixture("alpha")])
         let cache = directory.appendingPathComponent("scan-cache.json")
         let arguments = ["list", "--plugins", directory.path, "--json", "--log-level", "debug"]
         for contents in ["{not json", #"{"format":"something else","entries":[]}"#, ""] {
             try Data(contents.utf8).write(to: cache)
-            let result = try CLI.run(arguments, environment: ["CONNECTOR_HOST_SCAN_CACHE": cache.path])
+            let result = try await CLI.run(arguments, environment: ["CONNECTOR_HOST_SCAN_CACHE": cache.path])
             #expect(result.status == 0, "\(result.standardError)")
             #expect(result.standardError.contains("sandbox worker ended"), "scanned, not read from \(contents)")
         }
         // Written over by a good one, which the next run trusts.
-        let again = try CLI.run(arguments, environment: ["CONNECTOR_HOST_SCAN_CACHE": cache.path])
+        let again = try await CLI.run(arguments, environment: ["CONNECTOR_HOST_SCAN_CACHE": cache.path])
         #expect(!again.standardError.contains("sandbox worker"), "\(again.standardError)")
         // One that others may write is never read.
         chmod(cache.path, 0o666)
-        let shared = try CLI.run(arguments, environment: ["CONNECTOR_HOST_SCAN_CACHE": cache.path])
+        let shared = try await CLI.run(arguments, environment: ["CONNECTOR_HOST_SCAN_CACHE": cache.path])
         #expect(shared.standardError.contains("sandbox worker ended"), "\(shared.standardError)")
     }
 
-    @Test func healthColdShowsEveryPluginIdleWithoutAWorker() throws {
-        let result = try CLI.run(["health", "--plugins", TestSupport.pluginDirectory, "--json", "--cold", "--observe", "0"])
+    @Test func healthColdShowsEveryPluginIdleWithoutAWorker() async throws {
+        let result = try await CLI.run(["health", "--plugins", TestSupport.pluginDirectory, "--json", "--cold", "--observe", "0"])
         #expect(result.status == 0, "idle is no failure: \(result.standardError)")
         let plugins = try #require(try TestSupport.object(Array(result.standardOutput.utf8))["plugins"] as? [[String: Any]])
         #expect(plugins.count == 3)
@@ -139,10 +139,10 @@ import Testing
         }
     }
 
-    @Test func callOpensASessionCallsAndPrintsTheResponse() throws {
+    @Test func callOpensASessionCallsAndPrintsTheResponse() async throws {
         let directory = try TestSupport.temporaryDirectory()
         let database = directory.appendingPathComponent("cli.sqlite").path
-        let create = try CLI.run([
+        let create = try await CLI.run([
             "call", "--plugins", TestSupport.pluginDirectory, "tracker", "entity.create",
             "--setting", "database=\(database)", "--data-directory", directory.path,
             "--request", #"{"entityTypeId":"bug","fields":{"title":"From the CLI"}}"#,
@@ -154,7 +154,7 @@ import Testing
         // A second process finds it: the tracker's storage outlives the process.
         let requestFile = directory.appendingPathComponent("get.json")
         try Data(#"{"entityId":"\#(id)"}"#.utf8).write(to: requestFile)
-        let get = try CLI.run([
+        let get = try await CLI.run([
             "call", "--plugins", TestSupport.pluginDirectory, "tracker", "entity.get",
             "--setting", "database=\(database)", "--data-directory", directory.path, "--request", "@\(requestFile.path)",
         ])
@@ -163,56 +163,56 @@ import Testing
         #expect((fetched["fields"] as? [String: Any])?["title"] as? String == "From the CLI")
     }
 
-    @Test func callFailuresMapToTheTaxonomy() throws {
+    @Test func callFailuresMapToTheTaxonomy() async throws {
         let directory = try TestSupport.temporaryDirectory()
         let database = "database=\(directory.appendingPathComponent("x.sqlite").path)"
         let plugins = TestSupport.pluginDirectory
 
-        let missing = try CLI.run(["call", "--plugins", plugins, "tracker", "entity.get", "--setting", database, "--data-directory", directory.path,
+        let missing = try await CLI.run(["call", "--plugins", plugins, "tracker", "entity.get", "--setting", database, "--data-directory", directory.path,
                                    "--request", #"{"entityId":"999"}"#])
         #expect(missing.status == 3)
         #expect(missing.standardError.hasPrefix("error: not_found: tracker entity.get: not found: no entity 999"))
 
-        let invalid = try CLI.run(["call", "--plugins", plugins, "tracker", "entity.create", "--setting", database, "--data-directory", directory.path,
+        let invalid = try await CLI.run(["call", "--plugins", plugins, "tracker", "entity.create", "--setting", database, "--data-directory", directory.path,
                                    "--request", #"{"entityTypeId":"bug","fields":{}}"#])
         #expect(invalid.status == 2)
         #expect(invalid.standardError.contains("field 'title' is required to create a bug"))
 
-        let notJSON = try CLI.run(["call", "--plugins", plugins, "tracker", "server.info", "--request", "{oops"])
+        let notJSON = try await CLI.run(["call", "--plugins", plugins, "tracker", "server.info", "--request", "{oops"])
         #expect(notJSON.status == 2)
         #expect(notJSON.standardError.contains("is not valid JSON"))
 
         let mandatoryOnly = directory.appendingPathComponent("plugins")
         try FileManager.default.createDirectory(at: mandatoryOnly, withIntermediateDirectories: true)
         try TestSupport.populate(mandatoryOnly, with: ["alpha.so": TestSupport.fixture("alpha")])
-        let unimplemented = try CLI.run(["call", "--plugins", mandatoryOnly.path, "alpha", "comment.add"])
+        let unimplemented = try await CLI.run(["call", "--plugins", mandatoryOnly.path, "alpha", "comment.add"])
         #expect(unimplemented.status == 3)
         #expect(unimplemented.standardError == "error: not_found: alpha does not implement comment.add\n")
 
-        let unknownConnector = try CLI.run(["call", "--plugins", plugins, "jira", "server.info"])
+        let unknownConnector = try await CLI.run(["call", "--plugins", plugins, "jira", "server.info"])
         #expect(unknownConnector.status == 3)
         #expect(unknownConnector.standardError.contains("no connector named 'jira'"))
         #expect(unknownConnector.standardError.contains("loaded: hello-swift, host-api, tracker"))
 
-        let unknownOperation = try CLI.run(["call", "--plugins", plugins, "tracker", "entity.fetch"])
+        let unknownOperation = try await CLI.run(["call", "--plugins", plugins, "tracker", "entity.fetch"])
         #expect(unknownOperation.status == 3, "not_found, as the exit table says")
         #expect(unknownOperation.standardError.hasPrefix("error: not_found: 'entity.fetch' is not a standard operation"))
 
-        let droppedSettings = try CLI.run([
+        let droppedSettings = try await CLI.run([
             "call", "--plugins", plugins, "tracker", "--function", "checksum", "--args", #"["x"]"#, "--setting", "a=b",
         ])
         #expect(droppedSettings.status == 2, "settings a custom function cannot take are refused, not dropped")
         #expect(droppedSettings.standardError.contains("is a plain C function without a context: it runs in no session and cannot receive settings"))
     }
 
-    @Test func metadataIsCalledWithoutASession() throws {
-        let result = try CLI.run(["call", "--plugins", TestSupport.pluginDirectory, "hello-swift", "metadata.get"])
+    @Test func metadataIsCalledWithoutASession() async throws {
+        let result = try await CLI.run(["call", "--plugins", TestSupport.pluginDirectory, "hello-swift", "metadata.get"])
         #expect(result.status == 0, "\(result.standardError)")
         #expect(try TestSupport.object(Array(result.standardOutput.utf8))["fields"] != nil)
     }
 
-    @Test func healthShowsEachPluginsRuntimeAndState() throws {
-        let result = try CLI.run(["health", "--plugins", TestSupport.pluginDirectory, "--json"])
+    @Test func healthShowsEachPluginsRuntimeAndState() async throws {
+        let result = try await CLI.run(["health", "--plugins", TestSupport.pluginDirectory, "--json"])
         #expect(result.status == 0, "\(result.standardError)")
         let plugins = try #require(try TestSupport.object(Array(result.standardOutput.utf8))["plugins"] as? [[String: Any]])
         #expect(plugins.map { $0["name"] as? String } == ["hello-swift", "host-api", "tracker"])
@@ -225,12 +225,12 @@ import Testing
         }
     }
 
-    @Test func healthCatchesACrashLoopAndFailsOnIt() throws {
+    @Test func healthCatchesACrashLoopAndFailsOnIt() async throws {
         let directory = try TestSupport.temporaryDirectory()
         try TestSupport.populate(directory, with: [
             "looping.so": TestSupport.fixture("hostile-late-crash"), "tracker.so": TestSupport.plugin("tracker"),
         ])
-        let result = try CLI.run(["health", "--plugins", directory.path, "--json", "--observe", "8"])
+        let result = try await CLI.run(["health", "--plugins", directory.path, "--json", "--observe", "8"])
         #expect(result.status == 1, "\(result.standardError)")
         let plugins = try #require(try TestSupport.object(Array(result.standardOutput.utf8))["plugins"] as? [[String: Any]])
         let looping = try #require(plugins.first { $0["name"] as? String == "hostile-late-crash" })
@@ -238,37 +238,37 @@ import Testing
         #expect(looping["restarts"] as? Int ?? 0 >= 4)
         #expect(plugins.first { $0["name"] as? String == "tracker" }?["health"] as? String == "healthy")
 
-        let inspected = try CLI.run(["inspect", "tracker.so"], in: directory)
+        let inspected = try await CLI.run(["inspect", "tracker.so"], in: directory)
         #expect(inspected.status == 0, "a bare file name is a file: \(inspected.standardError)")
     }
 
-    @Test func callInProcessGivesTheSameAnswer() throws {
+    @Test func callInProcessGivesTheSameAnswer() async throws {
         let database = try TestSupport.temporaryDirectory().appendingPathComponent("t.sqlite").path
         let arguments = ["call", "--plugins", TestSupport.pluginDirectory, "tracker", "server.info", "--setting", "database=\(database)",
                          "--data-directory", (database as NSString).deletingLastPathComponent]
-        let sandboxed = try CLI.run(arguments)
-        let inProcess = try CLI.run(arguments + ["--in-process"])
+        let sandboxed = try await CLI.run(arguments)
+        let inProcess = try await CLI.run(arguments + ["--in-process"])
         #expect(sandboxed.status == 0 && inProcess.status == 0)
         #expect(sandboxed.standardOutput == inProcess.standardOutput)
     }
 
-    @Test func callAFunctionByNameOrEntityID() throws {
-        let byName = try CLI.run(["call", "--plugins", TestSupport.pluginDirectory, "tracker", "--function", "checksum",
+    @Test func callAFunctionByNameOrEntityID() async throws {
+        let byName = try await CLI.run(["call", "--plugins", TestSupport.pluginDirectory, "tracker", "--function", "checksum",
                                   "--args", #"["hello"]"#])
         #expect(byName.status == 0, "\(byName.standardError)")
         #expect(byName.standardOutput == "907060870\n")
-        let byID = try CLI.run(["call", "--plugins", TestSupport.pluginDirectory, "tracker", "--function", "200060",
+        let byID = try await CLI.run(["call", "--plugins", TestSupport.pluginDirectory, "tracker", "--function", "200060",
                                 "--args", #"["Hello World"]"#])
         #expect(byID.standardOutput == "\"hello-world\"\n")
-        let wrong = try CLI.run(["call", "--plugins", TestSupport.pluginDirectory, "tracker", "--function", "sla_minutes",
+        let wrong = try await CLI.run(["call", "--plugins", TestSupport.pluginDirectory, "tracker", "--function", "sla_minutes",
                                  "--args", "[256]"])
         #expect(wrong.status == 2)
         #expect(wrong.standardError == "error: invalid_request: argument 1 of tracker sla_minutes: expected uint8 (0...255), got 256\n")
     }
 
-    @Test func everyCommandHasHelp() throws {
+    @Test func everyCommandHasHelp() async throws {
         for command in [[], ["inspect"], ["list"], ["call"], ["health"]] {
-            let result = try CLI.run(command + ["--help"])
+            let result = try await CLI.run(command + ["--help"])
             #expect(result.status == 0)
             #expect(result.standardOutput.contains("USAGE: connector-host"))
         }

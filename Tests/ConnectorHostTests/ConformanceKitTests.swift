@@ -98,14 +98,14 @@ import Testing
 
     @Test func theCommandExitsOneOnAFailureAndZeroOnAPass() async throws {
         let directory = try TestSupport.temporaryDirectory()
-        let passing = try CLI.run([
+        let passing = try await CLI.run([
             "conformance", TestSupport.plugin("tracker"), "--setting", "database=\(directory.path)/pass.sqlite",
             "--data-directory", directory.path,
         ])
         #expect(passing.status == 0, "\(passing.standardOutput)\(passing.standardError)")
         let count = try await Self.report(TestSupport.plugin("tracker")).checks.count
         #expect(passing.standardOutput.hasSuffix("\(count) passed, 0 failed, 0 skipped\n"), "\(passing.standardOutput)")
-        let failing = try CLI.run([
+        let failing = try await CLI.run([
             "conformance", TestSupport.fixture("tracker-history-gap"), "--setting", "database=\(directory.path)/fail.sqlite",
             "--data-directory", directory.path,
             "--json",

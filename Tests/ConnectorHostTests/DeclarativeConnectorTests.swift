@@ -280,7 +280,7 @@ import Testing
         await host.shutdown()
     }
 
-    @Test func theCLIValidatesAndTestsAsTheBuildersPanelDoes() throws {
+    @Test func theCLIValidatesAndTestsAsTheBuildersPanelDoes() async throws {
         let port = try LoopbackServer.httpbin().port
         let directory = try TestSupport.temporaryDirectory()
         let file = directory.appendingPathComponent("basic.connector.yaml")
@@ -298,11 +298,11 @@ import Testing
                   required: [authenticated, user]
                   properties: {authenticated: {type: boolean}, user: {type: integer}}
             """, port: port).utf8).write(to: file)
-        let valid = try CLI.run(["http", "validate", file.path])
+        let valid = try await CLI.run(["http", "validate", file.path])
         #expect(valid.status == 0, "\(valid.standardError)")
         #expect(valid.standardOutput.contains("valid: basic 1.0.0, auth basic, 1 operation: check"))
 
-        let tested = try CLI.run([
+        let tested = try await CLI.run([
             "http", "test", file.path, "check", "--credential", "username=alice", "--sensitive-credential", "password=s3cret", "--json",
         ])
         #expect(tested.status == 8, "the answer does not match the schema: user is a string")
@@ -316,7 +316,7 @@ import Testing
 
         let bad = directory.appendingPathComponent("bad.connector.yaml")
         try Data("name: Bad\nbase_url: nowhere\nauth_type: none\noperations: []\n".utf8).write(to: bad)
-        let invalid = try CLI.run(["http", "validate", bad.path])
+        let invalid = try await CLI.run(["http", "validate", bad.path])
         #expect(invalid.status == 7, "manifest_invalid")
         #expect(invalid.standardOutput.contains(#"  - base_url: must be an http or https URL with a host, got "nowhere""#))
         #expect(invalid.standardOutput.contains("  - operations: is empty: a connector needs at least one operation"))

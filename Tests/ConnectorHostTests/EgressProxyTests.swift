@@ -196,25 +196,25 @@ import Glibc
     }
 
     /// `--allow-host name=host:port` declares a plugin's hosts from the command line.
-    @Test func theCommandLineDeclaresHostsPerPlugin() throws {
+    @Test func theCommandLineDeclaresHostsPerPlugin() async throws {
         let server = try TestServer(answer: "hello-from-the-cli")
         defer { server.close() }
         let directory = try TestSupport.temporaryDirectory()
         try TestSupport.populate(directory, with: ["hostile-egress.so": TestSupport.fixture("hostile-egress")])
         let request = #"{"port":\#(server.port)}"#
-        let reached = try CLI.run([
+        let reached = try await CLI.run([
             "call", "--plugins", directory.path, "hostile-egress", "entity.get", "--request", request,
             "--allow-host", "hostile-egress=127.0.0.1:\(server.port)",
         ])
         #expect(reached.status == 0, "\(reached.standardError)")
         #expect(reached.standardOutput.contains("hello-from-the-cli"), "\(reached.standardOutput)")
-        let other = try CLI.run([
+        let other = try await CLI.run([
             "call", "--plugins", directory.path, "hostile-egress", "entity.get", "--request", request,
             "--allow-host", "another-plugin=127.0.0.1:\(server.port)",
         ])
         let unreached = try TestSupport.object(Array(other.standardOutput.utf8))
         #expect(unreached["proxy"] as? Bool == false, "another plugin's hosts are not this one's: \(unreached)")
-        let malformed = try CLI.run(["call", "--plugins", directory.path, "hostile-egress", "metadata.get", "--allow-host", "example.com:443"])
+        let malformed = try await CLI.run(["call", "--plugins", directory.path, "hostile-egress", "metadata.get", "--allow-host", "example.com:443"])
         #expect(malformed.status != 0)
         #expect(malformed.standardError.contains("--allow-host takes name=host:port"), "\(malformed.standardError)")
     }

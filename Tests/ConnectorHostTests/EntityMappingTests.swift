@@ -75,9 +75,9 @@ import Testing
         withExtendedLifetime(server) {}
     }
 
-    @Test func theCLIRunsTheKitOnADocument() throws {
+    @Test func theCLIRunsTheKitOnADocument() async throws {
         let server = try LoopbackServer.start("tickets_server.py")
-        let run = try CLI.run(["conformance", try Self.documentFile(port: server.port)])
+        let run = try await CLI.run(["conformance", try Self.documentFile(port: server.port)])
         #expect(run.status == 0, "\(run.standardOutput)\(run.standardError)")
         #expect(run.standardOutput.contains(" passed, 0 failed"), "\(run.standardOutput)")
         withExtendedLifetime(server) {}

@@ -174,22 +174,22 @@ import Testing
         await host.shutdown()
     }
 
-    @Test func theCLICarriesTheSettingsAndTakesTheOneCallPath() throws {
+    @Test func theCLICarriesTheSettingsAndTakesTheOneCallPath() async throws {
         let directory = try TestSupport.temporaryDirectory()
         let database = directory.appendingPathComponent("t.sqlite").path
         let plugins = TestSupport.pluginDirectory
-        let created = try CLI.run([
+        let created = try await CLI.run([
             "call", "--plugins", plugins, "tracker", "entity.create", "--setting", "database=\(database)",
             "--data-directory", directory.path, "--request", #"{"entityTypeId":"bug","fields":{"title":"From the CLI"}}"#,
         ])
         #expect(created.status == 0, "\(created.standardError)")
-        let title = try CLI.run([
+        let title = try await CLI.run([
             "call", "--plugins", plugins, "tracker", "--function", "entity_title", "--args", #"["1"]"#,
             "--setting", "database=\(database)", "--data-directory", directory.path,
         ])
         #expect(title.status == 0, "\(title.standardError)")
         #expect(title.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines) == #""From the CLI""#)
-        let missing = try CLI.run([
+        let missing = try await CLI.run([
             "call", "--plugins", plugins, "tracker", "--function", "entity_title", "--args", #"["7"]"#,
             "--setting", "database=\(database)", "--data-directory", directory.path,
         ])
@@ -200,9 +200,9 @@ import Testing
         // plugin refuses is reopened once, and session.open answers what the plugin did.
         let fixtures = try TestSupport.temporaryDirectory()
         try TestSupport.populate(fixtures, with: ["custom.so": TestSupport.fixture("custom")])
-        let reopened = try CLI.run(["call", "--plugins", fixtures.path, "custom", "--function", "refuse_first_session"])
+        let reopened = try await CLI.run(["call", "--plugins", fixtures.path, "custom", "--function", "refuse_first_session"])
         #expect(reopened.status == 0, "\(reopened.standardError)")
-        let opened = try CLI.run(["call", "--plugins", fixtures.path, "custom", "session.open", "--setting", "a=b"])
+        let opened = try await CLI.run(["call", "--plugins", fixtures.path, "custom", "session.open", "--setting", "a=b"])
         #expect(opened.status == 0, "\(opened.standardError)")
         #expect(opened.standardOutput.contains(#""operation" : "session.open""#), "\(opened.standardOutput)")
     }

@@ -1,6 +1,7 @@
 @testable import ConnectorHost
 import Crypto
 import Foundation
+import SharedTestSupport
 import Synchronization
 import Testing
 
@@ -133,7 +134,14 @@ import Glibc
         }
 
         /// The sandbox workers of this host that have one of its builds mapped.
-        func workers() -> [pid_t] {
+        /// Reads every process's status: on a thread of its own, as the
+        /// host's other workers keep running.
+        func workers() async -> [pid_t] {
+            let builds = builds.path
+            return (try? await offThePool { Self.childWorkers(mapping: builds) }) ?? []
+        }
+
+        private static func childWorkers(mapping builds: String) -> [pid_t] {
             let me = getpid()
             let children = ((try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []).compactMap { entry -> pid_t? in
                 guard let pid = pid_t(entry),
@@ -148,7 +156,7 @@ import Glibc
             return children.filter { child in
                 ((try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []).contains { entry in
                     guard let pid = pid_t(entry), Self.descends(pid, from: child, within: 3) else { return false }
-                    return Self.procFile("/proc/\(pid)/maps")?.contains(builds.path) == true
+                    return Self.procFile("/proc/\(pid)/maps")?.contains(builds) == true
                 }
             }
         }
@@ -202,7 +210,7 @@ import Glibc
         #expect(connector.status.breakerState == .closed)
         #expect(connector.status.lastReloadError == nil)
         // The reloaded event comes once the old build has drained and stopped.
-        let workers = rig.workers()
+        let workers = await rig.workers()
         #expect(workers.count == 1 && workers.first == connector.status.pid, "workers: \(workers)")
         await rig.stop()
     }
@@ -236,7 +244,7 @@ import Glibc
         #expect(failures.isEmpty, "\(failures.prefix(5))")
         #expect(Set(answers.map(\.version)) == ["1.0.0"])
         #expect(connector.status.version == "1.0.0")
-        #expect(rig.workers().count == 1)
+        #expect(await rig.workers().count == 1)
         await rig.stop()
     }
 
@@ -296,10 +304,10 @@ import Glibc
         let connector = try rig.host.connector(named: "reload")
         let answer = try TestSupport.object(await connector.call(.entityGet, credentials: []))
         #expect(answer["version"] as? String == "3.0.0")
-        let workers = rig.workers()
+        let workers = await rig.workers()
         #expect(workers == [connector.status.pid].compactMap { $0 }, "no build but the last keeps a worker: \(workers)")
         await rig.stop()
-        #expect(rig.workers().isEmpty)
+        #expect(await rig.workers().isEmpty)
     }
 
     @Test func removingTheFileUnloadsThePlugin() async throws {
@@ -309,7 +317,7 @@ import Glibc
         let unloaded = try await Rig.next(&events) { if case .unloaded = $0 { true } else { false } }
         #expect(unloaded.source == rig.pluginFile.path)
         #expect(!rig.host.connectorNames.contains("reload"))
-        #expect(rig.workers().isEmpty, "the drained build's worker stopped")
+        #expect(await rig.workers().isEmpty, "the drained build's worker stopped")
         await rig.stop()
     }
 

@@ -1,4 +1,5 @@
 import ConnectorHost
+import SharedTestSupport
 import Testing
 
 @Suite(.timeLimit(.minutes(5))) struct RateLimitAndBulkheadTests {
@@ -58,7 +59,7 @@ import Testing
         let fixture = GuardFixture([.hang], configure: { $0.maxConcurrentCalls = 2; $0.rateLimitPerMinute = 3 })
         let first = Task { await fixture.call() }
         let second = Task { await fixture.call() }
-        while fixture.runtime.invocations < 2 { await Task.yield() }
+        #expect(await eventually { fixture.runtime.invocations >= 2 })
         #expect(await fixture.call().code == .bulkheadFull)
         #expect(await fixture.call().code == .rateLimited, "the rate limit counts the rejected call too")
         #expect(fixture.runtime.invocations == 2)

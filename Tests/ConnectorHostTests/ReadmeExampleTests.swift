@@ -1,5 +1,6 @@
 import ConnectorHost
 import Foundation
+import SharedTestSupport
 import Testing
 
 /// The README's "Write your own connector" section, followed to the letter: its
@@ -15,43 +16,41 @@ import Testing
     }
 
     /// Builds the example, verbatim, into a new plugin directory: that directory.
-    static func buildExample() throws -> URL {
+    static func buildExample() async throws -> URL {
         let directory = try TestSupport.temporaryDirectory()
         let source = directory.appendingPathComponent("my_connector.c")
         try Data(try example().utf8).write(to: source)
         let plugins = directory.appendingPathComponent("my-plugins")
         try FileManager.default.createDirectory(at: plugins, withIntermediateDirectories: true)
 
-        let compiler = Process()
-        compiler.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        compiler.arguments = [
+        let compiled = try await ChildProcess.run([
             "cc", "-std=c99", "-Wall", "-Wextra", "-Werror", "-fPIC", "-shared", "-fvisibility=hidden",
             "-I", TestSupport.root.appendingPathComponent("include").path,
             "-o", plugins.appendingPathComponent("notes.so").path, source.path,
-        ]
-        try compiler.run()
-        compiler.waitUntilExit()
-        guard compiler.terminationStatus == 0 else { throw TestFailure("the README example does not compile without warnings") }
+        ])
+        guard compiled.status == 0 else {
+            throw TestFailure("the README example does not compile without warnings: \(compiled.errorText)")
+        }
         return plugins
     }
 
-    @Test func exampleBuildsLoadsAndAnswers() throws {
-        let plugins = try Self.buildExample()
-        let inspect = try CLI.run(["inspect", plugins.appendingPathComponent("notes.so").path])
+    @Test func exampleBuildsLoadsAndAnswers() async throws {
+        let plugins = try await Self.buildExample()
+        let inspect = try await CLI.run(["inspect", plugins.appendingPathComponent("notes.so").path])
         #expect(inspect.status == 0, "\(inspect.standardError)")
         #expect(inspect.standardOutput.hasPrefix("notes 0.1.0 (ABI version 3)"))
 
-        let call = try CLI.run(["call", "--plugins", plugins.path, "notes", "server.info"])
+        let call = try await CLI.run(["call", "--plugins", plugins.path, "notes", "server.info"])
         #expect(call.status == 0, "\(call.standardError)")
         #expect(try TestSupport.object(Array(call.standardOutput.utf8))["maxResults"] as? Int == 100)
 
-        let notFound = try CLI.run(["call", "--plugins", plugins.path, "notes", "entity.get", "--request", #"{"entityId":"1"}"#])
+        let notFound = try await CLI.run(["call", "--plugins", plugins.path, "notes", "entity.get", "--request", #"{"entityId":"1"}"#])
         #expect(notFound.status == 3)
         #expect(notFound.standardError == "error: not_found: notes entity.get: not found: no such note\n")
     }
 
     @Test func theExamplePassesTheConformanceKitAsWritten() async throws {
-        let plugins = try Self.buildExample()
+        let plugins = try await Self.buildExample()
         let report = await ConformanceKit.run(
             pluginAt: plugins.appendingPathComponent("notes.so").path, credentials: [], sandbox: TestSupport.sandbox,
             logger: TestSupport.quietLogger

@@ -1,5 +1,6 @@
 @testable import ConnectorHost
 import Foundation
+import SharedTestSupport
 import Testing
 
 #if canImport(Glibc)
@@ -81,14 +82,14 @@ import Glibc
     }
 
     /// PIDs of processes whose environment holds `mark`. A process killed a
-    /// moment ago may linger until reaped: waits, yielding, a bounded number
-    /// of rounds for the list to empty.
+    /// moment ago may linger until reaped: waits (bounded) for the list to
+    /// empty. Each look reads every process's environment: it runs on a
+    /// thread of its own.
     static func processesCarrying(_ mark: String) async -> [String] {
         var found: [String] = []
-        for _ in 0..<200_000 {
-            found = carrying(mark)
-            if found.isEmpty { return [] }
-            await Task.yield()
+        _ = await eventually(within: .seconds(30), every: .milliseconds(20)) {
+            found = (try? await offThePool { carrying(mark) }) ?? []
+            return found.isEmpty
         }
         return found
     }

@@ -1,5 +1,6 @@
 @testable import ConnectorHost
 import Foundation
+import SharedTestSupport
 import Synchronization
 import Testing
 
@@ -50,14 +51,13 @@ import Glibc
             return info["maxResults"] as? Int == 50
         }
 
-        /// Waits (yielding) until the plugin's health is `health`.
+        /// Waits (bounded) until the plugin's health is `health`.
         func waitFor(_ name: String, _ health: PluginStatus.Health) async throws -> PluginStatus {
             let connector = try host.connector(named: name)
-            for _ in 0..<2_000_000 {
-                if connector.status.health == health { return connector.status }
-                await Task.yield()
+            guard await eventually({ connector.status.health == health }) else {
+                throw TestFailure("\(name) never became \(health); it is \(connector.status)")
             }
-            throw TestFailure("\(name) never became \(health); it is \(connector.status)")
+            return connector.status
         }
 
         func shutDownAndCheckNoWorkerIsLeft() async {
@@ -133,7 +133,7 @@ import Glibc
             Task { await failure { () async throws(ConnectorHostError) in _ = try await plugin.call(.entityGet, request: [], session: session) } }
         }
         let runtime = try #require(fixture.host.plugin(named: "hostile-sleep")?.guarded.runtime as? SandboxRuntime)
-        while runtime.callsInFlight < 3 { await Task.yield() }
+        #expect(await eventually { runtime.callsInFlight >= 3 })
         kill(pid, SIGKILL)
         for call in calls {
             let error = await call.value
@@ -153,7 +153,7 @@ import Glibc
             Task { await failure { () async throws(ConnectorHostError) in _ = try await plugin.call(.entityGet, request: [], session: session) } }
         }
         let runtime = try #require(fixture.host.plugin(named: "hostile-sleep")?.guarded.runtime as? SandboxRuntime)
-        while runtime.callsInFlight < 2 { await Task.yield() }
+        #expect(await eventually { runtime.callsInFlight >= 2 })
         for _ in 0..<3 {
             let answer = try await plugin.call(.serverInfo, session: session)
             #expect(try TestSupport.object(answer)["operation"] as? String == "server.info")
@@ -220,7 +220,7 @@ import Glibc
         let session = try await plugin.openSession([])
         let call = Task { await failure { () async throws(ConnectorHostError) in _ = try await plugin.call(.entityGet, request: [], session: session) } }
         let runtime = try #require(fixture.host.plugin(named: hostile)?.guarded.runtime as? SandboxRuntime)
-        while runtime.callsInFlight < 1 { await Task.yield() }
+        #expect(await eventually { runtime.callsInFlight >= 1 })
         fixture.clock.advance(by: .seconds(2))
         let error = await call.value
         #expect(error?.code == .timeout)
@@ -290,9 +290,7 @@ import Glibc
         // The load time limit (a scanning worker takes no call: it runs no
         // deadline loop), which a start slowed by a busy machine may set late:
         // time moves only once it waits.
-        var waited = false
-        for _ in 0..<100 where !waited { waited = await clock.waitForSleepers(1) }
-        #expect(waited, "the load time limit never began")
+        #expect(await clock.waitForSleepers(1), "the load time limit never began")
         clock.advance(by: .seconds(30))
         let error = await scan.value
         #expect(error?.code == .timeout)

@@ -1,5 +1,6 @@
 @testable import ConnectorHost
 import Foundation
+import SharedTestSupport
 import Testing
 
 /// Shutdown is bounded: running calls are told to cancel, no new call or retry
@@ -16,13 +17,11 @@ import Testing
         return try await TestSupport.runningHost(configuration: configuration, logger: TestSupport.quietLogger)
     }
 
-    /// Waits (yielding, bounded) until the plugin runs `count` calls.
+    /// Waits (bounded) until the plugin runs `count` calls.
     static func waitForRunning(_ host: ConnectorHost, _ name: String, _ count: Int) async throws {
-        for _ in 0..<2_000_000 {
-            if host.plugin(named: name)?.callsRunning == count { return }
-            await Task.yield()
+        guard await eventually({ host.plugin(named: name)?.callsRunning == count }) else {
+            throw TestFailure("\(name) never ran \(count) call(s)")
         }
-        throw TestFailure("\(name) never ran \(count) call(s)")
     }
 
     @Test func runningCallsAreToldToCancelAndMayStillAnswer() async throws {

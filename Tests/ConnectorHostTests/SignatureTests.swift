@@ -50,24 +50,24 @@ import Testing
         await otherKey.shutdown()
     }
 
-    @Test func theCommandLineSignsAndRequiresSignatures() throws {
+    @Test func theCommandLineSignsAndRequiresSignatures() async throws {
         let directory = try TestSupport.temporaryDirectory()
         let plugins = directory.appendingPathComponent("plugins")
         try FileManager.default.createDirectory(at: plugins, withIntermediateDirectories: true)
         try TestSupport.populate(plugins, with: ["alpha.so": TestSupport.fixture("alpha")])
         let key = directory.appendingPathComponent("publisher.key").path
-        let generated = try CLI.run(["sign", "--generate-key", key])
+        let generated = try await CLI.run(["sign", "--generate-key", key])
         #expect(generated.status == 0, "\(generated.standardError)")
         let publicKey = generated.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines)
         let attributes = try FileManager.default.attributesOfItem(atPath: key)
         #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == 0o600)
 
-        let unsignedRun = try CLI.run(["health", "--plugins", plugins.path, "--json", "--signing-key", "alpha=\(publicKey)"])
+        let unsignedRun = try await CLI.run(["health", "--plugins", plugins.path, "--json", "--signing-key", "alpha=\(publicKey)"])
         #expect(unsignedRun.standardOutput.contains("alpha.so.sig cannot be read"), "\(unsignedRun.standardOutput)")
 
-        let signing = try CLI.run(["sign", "--key", key, plugins.appendingPathComponent("alpha.so").path])
+        let signing = try await CLI.run(["sign", "--key", key, plugins.appendingPathComponent("alpha.so").path])
         #expect(signing.status == 0, "\(signing.standardError)")
-        let signedRun = try CLI.run([
+        let signedRun = try await CLI.run([
             "health", "--plugins", plugins.path, "--json", "--signing-key", "alpha=\(publicKey)", "--require-signatures",
         ])
         #expect(signedRun.status == 0, "\(signedRun.standardError)")

@@ -1,6 +1,7 @@
 import ConnectorHost
 import Foundation
 import Logging
+import SharedTestSupport
 
 /// Where the Makefile puts what the tests load, and helpers shared by the tests.
 enum TestSupport {
@@ -126,48 +127,15 @@ enum CLI {
 
     /// Runs the binary. Each run scans afresh (no scan cache kept between
     /// runs) unless `environment` names a cache (`CONNECTOR_HOST_SCAN_CACHE`).
-    static func run(_ arguments: [String], in directory: URL? = nil, environment: [String: String] = [:]) throws -> Result {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(
-            ["CONNECTOR_HOST_SCAN_CACHE": "off"].merging(environment) { $1 }
-        ) { $1 }
-        if let directory { process.currentDirectoryURL = directory }
-        let output = Pipe()
-        let error = Pipe()
-        process.standardOutput = output
-        process.standardError = error
-        try process.run()
-        // stderr is drained on another thread, so that a child filling one pipe
-        // never waits on a reader busy with the other.
-        let errorReader = ErrorReader(error.fileHandleForReading)
-        let outputBytes = output.fileHandleForReading.readDataToEndOfFile()
-        let errorBytes = errorReader.wait()
-        process.waitUntilExit()
-        return Result(
-            status: process.terminationStatus,
-            standardOutput: String(decoding: outputBytes, as: UTF8.self),
-            standardError: String(decoding: errorBytes, as: UTF8.self)
+    static func run(_ arguments: [String], in directory: URL? = nil, environment: [String: String] = [:]) async throws -> Result {
+        let outcome = try await ChildProcess.run(
+            [binary] + arguments,
+            environment: ProcessInfo.processInfo.environment.merging(
+                ["CONNECTOR_HOST_SCAN_CACHE": "off"].merging(environment) { $1 }
+            ) { $1 },
+            directory: directory
         )
-    }
-}
-
-/// Reads a pipe to its end on a thread of its own.
-private final class ErrorReader: @unchecked Sendable {
-    private var data = Data()
-    private let done = DispatchSemaphore(value: 0)
-
-    init(_ handle: FileHandle) {
-        Thread.detachNewThread { [self] in
-            data = handle.readDataToEndOfFile()
-            done.signal()
-        }
-    }
-
-    func wait() -> Data {
-        done.wait()
-        return data
+        return Result(status: outcome.status, standardOutput: outcome.outputText, standardError: outcome.errorText)
     }
 }
 

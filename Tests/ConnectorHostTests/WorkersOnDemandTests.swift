@@ -43,13 +43,9 @@ import Glibc
             return Rig(host: host, clock: clock, log: log)
         }
 
-        /// Waits (yielding, never sleeping) until `condition` holds.
+        /// Waits (bounded, in real time) until `condition` holds.
         func waitUntil(_ what: String, _ condition: () -> Bool) async throws {
-            for _ in 0..<2_000_000 {
-                if condition() { return }
-                await Task.yield()
-            }
-            throw TestFailure("never: \(what)")
+            guard await eventually(condition) else { throw TestFailure("never: \(what)") }
         }
     }
 
@@ -189,9 +185,7 @@ import Glibc
 
         let call = Task { await hostError { () async throws(ConnectorHostError) in try await plugin.call(.metadataGet, session: nil) } }
         // The call's wait, due at its time limit, is the first of the clock's sleepers (the load's is at 30 s).
-        // Sleeps, not Task.yield(): a yield loop holds a cooperative thread, one of two on two cores.
-        for _ in 0..<20_000 where clock.nextDeadline != .seconds(1) { try await Task.sleep(for: .milliseconds(1)) }
-        #expect(clock.nextDeadline == .seconds(1))
+        #expect(await clock.waitForSleepers { $0.min() == .seconds(1) })
         #expect(plugin.status.health == .starting)
         clock.advance(by: .seconds(1))
         let error = await call.value
@@ -201,8 +195,7 @@ import Glibc
 
         // The load timeout ends the start: a failed start, counted as a crash.
         clock.advance(by: .seconds(30))
-        for _ in 0..<2_000_000 where plugin.status.restarts == 0 { await Task.yield() }
-        #expect(plugin.status.restarts == 1)
+        #expect(await eventually { plugin.status.restarts == 1 })
         #expect(plugin.status.lastCrash?.contains("did not finish loading within 30 s") == true, "\(plugin.status)")
         await host.shutdown()
     }
@@ -229,8 +222,7 @@ import Glibc
         // First attempt's limit at 1 s, the retry's wait until 2 s, its limit
         // at 3 s; the load's timeout (30 s) comes after them all.
         for deadline in [1, 2, 3] {
-            for _ in 0..<20_000 where clock.nextDeadline != .seconds(deadline) { try await Task.sleep(for: .milliseconds(1)) }
-            #expect(clock.nextDeadline == .seconds(deadline))
+            #expect(await clock.waitForSleepers { $0.min() == .seconds(deadline) })
             clock.advance(by: .seconds(1))
         }
         let error = await call.value

@@ -62,50 +62,32 @@ public final class PostgresCluster: Sendable {
     /// A new, empty database on the cluster: its URL.
     public func newDatabase() async throws -> String {
         let name = "test_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
-        _ = try await Self.offThePool { try self.psql("CREATE DATABASE \(name)") }
+        _ = try await psql("CREATE DATABASE \(name)")
         return url.replacingOccurrences(of: "/postgres?", with: "/\(name)?")
     }
 
     /// The rows `sql` answers on `database` (a URL of this cluster), as psql
     /// prints them unaligned: one line per row, columns split by `|`.
     public func query(_ sql: String, database: String) async throws -> String {
-        try await Self.offThePool { try self.psql(sql, database: database, tuples: true) }
+        try await psql(sql, database: database, tuples: true)
     }
 
-    @discardableResult
-    private func psql(_ sql: String, database: String? = nil, tuples: Bool = false) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/psql")
-        process.arguments = ["-q", "-v", "ON_ERROR_STOP=1"] + (tuples ? ["-A", "-t"] : []) + [database ?? url, "-c", sql]
-        let errors = Pipe()
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        let answer = output.fileHandleForReading.readDataToEndOfFile()
-        let message = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw LoopbackServerFailure("psql failed: \(String(decoding: message, as: UTF8.self))")
-        }
-        return String(decoding: answer, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    private func psql(_ sql: String, database: String? = nil, tuples: Bool = false) async throws -> String {
+        let answer = try await ChildProcess.run(
+            ["psql", "-q", "-v", "ON_ERROR_STOP=1"] + (tuples ? ["-A", "-t"] : []) + [database ?? url, "-c", sql]
+        )
+        guard answer.status == 0 else { throw LoopbackServerFailure("psql failed: \(answer.errorText)") }
+        return answer.outputText.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     /// Stops the server (every connection to it is cut), keeping its data.
     public func down() async throws {
-        try await Self.offThePool { try self.run("down") }
+        try await offThePool { try self.run("down") }
     }
 
     /// Starts the stopped server again, on the same port.
     public func up() async throws {
-        try await Self.offThePool { try self.run("up") }
-    }
-
-    /// Runs `work`, which blocks, on a thread of its own.
-    private static func offThePool<Result: Sendable>(_ work: @escaping @Sendable () throws -> Result) async throws -> Result {
-        try await withCheckedThrowingContinuation { continuation in
-            Thread { continuation.resume(with: Swift.Result { try work() }) }.start()
-        }
+        try await offThePool { try self.run("up") }
     }
 
     private func run(_ command: String) throws {
