@@ -450,7 +450,7 @@ struct DocumentReader {
     private mutating func registration(_ value: JSONValue?, slug: String, functions: Int)
         -> ConnectorDocument.Registration
     {
-        let digest = SHA256.hash(data: Data(slug.utf8)).map { String(format: "%02x", $0) }.joined()
+        let digest = Hex.text(SHA256.hash(data: Data(slug.utf8)))
         let block = Int64(digest.prefix(8), radix: 16).map { $0 % 1_000_000 } ?? 0
         let endpoint = 9_000_000_000 + block * 1000 + 1
         var derived = ConnectorDocument.Registration(

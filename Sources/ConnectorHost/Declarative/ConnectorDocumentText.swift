@@ -62,7 +62,7 @@ public enum ConnectorDocumentText {
                       "scopes", "client_auth", "credential_schema"] {
             if let value = document[field] { tested[field] = value }
         }
-        return SHA256.hash(data: JSONValue.object(tested).bytes).map { String(format: "%02x", $0) }.joined()
+        return Hex.text(SHA256.hash(data: JSONValue.object(tested).bytes))
     }
 
     private static let topLevelOrder = [

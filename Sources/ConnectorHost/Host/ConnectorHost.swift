@@ -132,22 +132,53 @@ public final class ConnectorHost: Sendable {
         return host
     }
 
-    /// - Parameter sha256: The file's hash, when the caller has it already.
-    func makeHostedPlugin(path: String, sha256: String? = nil, description: PluginDescription) async -> HostedPlugin? {
+    /// - Parameter known: The file's hash, when the caller has it already.
+    func makeHostedPlugin(path: String, sha256 known: String? = nil, description: PluginDescription) async -> HostedPlugin? {
         let name = description.manifest.name
-        let sha256 = if let sha256 { sha256 } else {
+        var logger = logger
+        logger[metadataKey: "plugin"] = "\(name)"
+        logger[metadataKey: "version"] = "\(description.manifest.version)"
+        let trusted = configuration.trustedPlugins.contains(name)
+        // A worker starts whenever a call needs one, long after the scan: it
+        // runs a copy of the build kept under a path of its own, which no later
+        // change in the plugin directory reaches (a changed file is a new
+        // build, for a reload to check). A signed build's signature is checked
+        // on the copy itself. Weak: the host holds the runtime that holds this.
+        let source = trusted ? nil : BuildSource(path: path) { [weak self] () throws(ConnectorHostError) -> KeptBuild in
+            guard let self else { throw ConnectorHostError(.unavailable, "the host has shut down") }
+            let kept = try stageBuild(path)
+            try configuration.checkSignature(of: kept.path, source: path, description: description)
+            return kept
+        }
+        var kept: KeptBuild?
+        if let source {
+            do throws(ConnectorHostError) {
+                kept = try await BlockingFileWork.run(source.keep)
+            } catch {
+                logger.error("plugin not served: its build could not be kept", metadata: ["error": "\(error)"])
+                return nil
+            }
+        }
+        // The kept copy's hash is that of the bytes served: no second read.
+        let sha256 = if let hash = known ?? kept?.sha256 { hash } else {
             try? await BlockingFileWork.run { () throws(ConnectorHostError) in try ScanKey(path: path).sha256 }
         }
         // Every line about this build — calls, worker, breaker, the plugin's
         // own — says which build it is.
-        var logger = logger
-        logger[metadataKey: "plugin"] = "\(name)"
-        logger[metadataKey: "version"] = "\(description.manifest.version)"
         if let sha256 { logger[metadataKey: "sha256"] = "\(sha256.prefix(12))" }
         let policy = configuration.policy(for: description)
         let sessions = SessionPool()
         let runtime: any PluginRuntime
-        if configuration.trustedPlugins.contains(name) {
+        if let source, let kept {
+            runtime = SandboxRuntime(
+                description: description, pluginPath: kept.path, source: source, policy: policy,
+                settings: configuration.sandbox(for: name),
+                clock: configuration.clock, logger: logger,
+                onQuarantine: { [onQuarantine = configuration.onQuarantine] reason in onQuarantine(name, sha256, reason) },
+                onIdleStop: { sessions.forgetAll() },
+                supervisor: supervision
+            )
+        } else {
             let image: any LoadedPlugin
             do {
                 image = try PluginLoader.load(path, logger: logger)
@@ -162,34 +193,6 @@ public final class ConnectorHost: Sendable {
                 return nil
             }
             runtime = InProcessRuntime(image: image, shutdown: shutdownSignal)
-        } else {
-            // A worker starts whenever a call needs one, long after the scan:
-            // it runs a copy of the build kept under a path of its own, which
-            // no later change in the plugin directory reaches (a changed file
-            // is a new build, for a reload to check). A signed build's
-            // signature is checked on the copy itself.
-            // Weak: the host holds the runtime that holds this.
-            let source = BuildSource(path: path) { [weak self] () throws(ConnectorHostError) -> String in
-                guard let self else { throw ConnectorHostError(.unavailable, "the host has shut down") }
-                let kept = try stageBuild(path)
-                try configuration.checkSignature(of: kept.path, source: path, description: description)
-                return kept.path
-            }
-            let served: String
-            do throws(ConnectorHostError) {
-                served = try await BlockingFileWork.run(source.keep)
-            } catch {
-                logger.error("plugin not served: its build could not be kept", metadata: ["error": "\(error)"])
-                return nil
-            }
-            runtime = SandboxRuntime(
-                description: description, pluginPath: served, source: source, policy: policy,
-                settings: configuration.sandbox(for: name),
-                clock: configuration.clock, logger: logger,
-                onQuarantine: { [onQuarantine = configuration.onQuarantine] reason in onQuarantine(name, sha256, reason) },
-                onIdleStop: { sessions.forgetAll() },
-                supervisor: supervision
-            )
         }
         let guarded = GuardedRuntime(
             runtime: runtime, policy: policy, clock: configuration.clock,

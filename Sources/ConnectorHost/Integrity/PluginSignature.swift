@@ -54,7 +54,7 @@ public enum PluginSignature {
         guard let contents = FileManager.default.contents(atPath: path) else {
             throw ConnectorHostError(.notFound, "cannot read \(path)")
         }
-        let digest = SHA256.hash(data: contents).map { String(format: "%02x", $0) }.joined()
+        let digest = Hex.text(SHA256.hash(data: contents))
         return Data((context + digest).utf8)
     }
 }

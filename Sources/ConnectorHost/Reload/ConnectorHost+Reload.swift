@@ -180,16 +180,16 @@ extension ConnectorHost {
     }
 
     /// Copies a build to `<builds>/<sha256>.so` (a document keeps its suffix), a path no other build has.
-    func stageBuild(_ source: String) throws(ConnectorHostError) -> (path: String, sha256: String) {
+    func stageBuild(_ source: String) throws(ConnectorHostError) -> KeptBuild {
         _ = try PluginFile.status(source)
         guard let contents = FileManager.default.contents(atPath: source) else {
             throw ConnectorHostError(.notFound, "\(source): cannot read the file")
         }
         do {
             let suffix = ConnectorDocument.fileSuffixes.first { source.hasSuffix($0) } ?? ".so"
-            let copy = try ContentAddressedStore.store(contents, in: buildsDirectory, suffix: suffix)
+            let copy = try ContentAddressedStore.store(contents, in: buildsDirectory, suffix: suffix, durable: false)
             state.withLock { _ = $0.stagedBuilds.insert(copy.path) }
-            return copy
+            return KeptBuild(path: copy.path, sha256: copy.sha256)
         } catch {
             throw ConnectorHostError(
                 .unavailable, "cannot copy \(source) into \(buildsDirectory): \(error.localizedDescription)"

@@ -7,12 +7,19 @@
 package struct BuildSource: Sendable {
     /// The file in the plugin directory (or a reload's own copy).
     package let path: String
-    /// Copies what `path` holds now and answers the copy's path; throws when
-    /// it cannot be kept or its signature does not hold.
-    package let keep: @Sendable () throws(ConnectorHostError) -> String
+    /// Copies what `path` holds now and answers the copy; throws when it
+    /// cannot be kept or its signature does not hold.
+    package let keep: @Sendable () throws(ConnectorHostError) -> KeptBuild
 
-    package init(path: String, keep: @escaping @Sendable () throws(ConnectorHostError) -> String) {
+    package init(path: String, keep: @escaping @Sendable () throws(ConnectorHostError) -> KeptBuild) {
         self.path = path
         self.keep = keep
     }
+}
+
+/// A copy of a build, under a path named by its SHA-256.
+package struct KeptBuild: Sendable {
+    package let path: String
+    /// SHA-256 of the bytes copied, lowercase hex.
+    package let sha256: String
 }

@@ -334,7 +334,7 @@ package final class SandboxRuntime: PluginRuntime {
             do throws(ConnectorHostError) {
                 let kept: String
                 do throws(ConnectorHostError) {
-                    kept = try await BlockingFileWork.run(self.source.keep)
+                    kept = try await BlockingFileWork.run(self.source.keep).path
                 } catch {
                     throw ConnectorHostError(
                         error.code, "\(self.source.path) changed, and its new build cannot serve: \(error.message)"
