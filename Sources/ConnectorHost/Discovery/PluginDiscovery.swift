@@ -1,8 +1,8 @@
 import Foundation
 
 /// Finds the plugins of a directory: every `*.so` file in it (not in
-/// subdirectories; hidden files skipped), scanned one by one so that a bad
-/// plugin never stops the others.
+/// subdirectories; hidden files skipped), each scanned on its own (a few at
+/// a time) so that a bad plugin never stops the others.
 ///
 /// Names and entity ID ranges must be unique: of two plugins with the same
 /// name or overlapping IDs, the one whose path sorts later is rejected, naming
@@ -60,10 +60,13 @@ public enum PluginDiscovery {
         directory: String, with scanner: some PluginScanner,
         admission: HostConfiguration.Admission = { _, _ in [] }
     ) async throws(ConnectorHostError) -> DiscoveryReport {
+        let paths = try pluginFiles(in: directory)
+        let scanned = await scanAll(paths, with: scanner)
+        // Admission and names go in path order, whatever order the scans ended in.
         var report = DiscoveryReport(plugins: [], rejected: [])
-        for path in try pluginFiles(in: directory) {
+        for (path, outcome) in zip(paths, scanned) {
             do throws(ConnectorHostError) {
-                let description = try await scanner.scan(path)
+                let description = try outcome.get()
                 let warnings = try await admission(path, description)
                 try admit(description, path: path, warnings: warnings, into: &report)
             } catch {
@@ -71,6 +74,38 @@ public enum PluginDiscovery {
             }
         }
         return report
+    }
+
+    /// How many files are scanned at once: each scan waits on the disk (a
+    /// file read and hashed) or on a throwaway worker, so a few overlap.
+    private static let scansInFlight = max(4, ProcessInfo.processInfo.activeProcessorCount * 2)
+
+    /// Scans every path, a few at a time; the outcomes are in the order of `paths`.
+    private static func scanAll(
+        _ paths: [String], with scanner: some PluginScanner
+    ) async -> [Result<PluginDescription, ConnectorHostError>] {
+        await withTaskGroup(of: (Int, Result<PluginDescription, ConnectorHostError>).self) { group in
+            var outcomes = [Result<PluginDescription, ConnectorHostError>](
+                repeating: .failure(ConnectorHostError(.unavailable, "the scan did not run")), count: paths.count
+            )
+            for (index, path) in paths.enumerated() {
+                // Past the first few, each scan starts as another ends.
+                if index >= scansInFlight, let (done, outcome) = await group.next() { outcomes[done] = outcome }
+                group.addTask { (index, await scanOne(path, with: scanner)) }
+            }
+            while let (done, outcome) = await group.next() { outcomes[done] = outcome }
+            return outcomes
+        }
+    }
+
+    private static func scanOne(
+        _ path: String, with scanner: some PluginScanner
+    ) async -> Result<PluginDescription, ConnectorHostError> {
+        do throws(ConnectorHostError) {
+            return .success(try await scanner.scan(path))
+        } catch {
+            return .failure(error)
+        }
     }
 
     private static func admit(
