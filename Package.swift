@@ -143,7 +143,7 @@ let package = Package(
         ),
         // What both test targets use: the real servers of Tests/http on loopback, and a log to read.
         .target(
-            name: "SharedTestSupport", dependencies: [.product(name: "Logging", package: "swift-log")],
+            name: "SharedTestSupport", dependencies: ["CConnectorHostSystem", .product(name: "Logging", package: "swift-log")],
             path: "Tests/SharedTestSupport"
         ),
         .testTarget(

@@ -1,3 +1,4 @@
+import CConnectorHostSystem
 import Foundation
 
 #if canImport(Glibc)
@@ -55,13 +56,12 @@ public enum ChildProcess {
         }
     }
 
+    /// A pipe whose ends no other child inherits (close-on-exec from the start:
+    /// the child's copies, made by dup2, lose the flag).
     private static func pipe() throws -> (read: Int32, write: Int32) {
         var descriptors: [Int32] = [-1, -1]
-        guard Glibc.pipe(&descriptors) == 0 else {
-            throw LoopbackServerFailure("pipe: \(String(cString: strerror(errno)))")
-        }
-        // Only the child's copies (dup2 clears the flag) stay open in it.
-        descriptors.forEach { _ = fcntl($0, F_SETFD, FD_CLOEXEC) }
+        let failure = CConnectorHostSystem_pipe(&descriptors)
+        guard failure == 0 else { throw LoopbackServerFailure("pipe: \(String(cString: strerror(failure)))") }
         return (descriptors[0], descriptors[1])
     }
 
