@@ -29,11 +29,11 @@ int CConnectorHostSystem_spawn(const char *executable, char *const argv[], char 
     sigset_t empty, all;
     sigemptyset(&empty);
     sigfillset(&all);
-    if (!result) result = posix_spawn_file_actions_adddup2(&actions, socket_fd, 3);
+    if (!result && socket_fd >= 0) result = posix_spawn_file_actions_adddup2(&actions, socket_fd, 3);
     if (!result) result = posix_spawn_file_actions_adddup2(&actions, stdout_fd, 1);
     if (!result) result = posix_spawn_file_actions_adddup2(&actions, stderr_fd, 2);
     if (!result) result = posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-    if (!result) result = posix_spawn_file_actions_addclosefrom_np(&actions, 4);
+    if (!result) result = posix_spawn_file_actions_addclosefrom_np(&actions, socket_fd >= 0 ? 4 : 3);
     if (!result) result = posix_spawnattr_setsigmask(&attributes, &empty);
     if (!result) result = posix_spawnattr_setsigdefault(&attributes, &all);
     if (!result) result = posix_spawnattr_setpgroup(&attributes, 0);

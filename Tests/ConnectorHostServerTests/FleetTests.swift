@@ -20,14 +20,11 @@ struct FleetTests {
         return hosts
     }
 
-    /// Polls `condition` every 50 ms for at most `limit`.
-    static func eventually(within limit: Duration = .seconds(30), _ condition: () async throws -> Bool) async throws -> Bool {
-        let deadline = ContinuousClock.now + limit
-        while ContinuousClock.now < deadline {
-            if try await condition() { return true }
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        return try await condition()
+    /// What another host shows of a change: its notification, or at worst
+    /// the next reconciliation, comes in real time between processes. Each
+    /// check is an HTTP request, hence checks 50 ms apart, for at most 30 s.
+    static func eventually(_ condition: () async throws -> Bool) async throws -> Bool {
+        try await SharedTestSupport.eventually(within: .seconds(30), every: .milliseconds(50), condition)
     }
 
     @Test func threeHostsTakeConcurrentRegistrationsWithoutSharingIDs() async throws {

@@ -51,7 +51,8 @@ public enum ChildProcess {
                 guard errno == EINTR else { throw LoopbackServerFailure("waitpid: \(String(cString: strerror(errno)))") }
             }
             // The shell's convention: a program killed by signal n ends with 128 + n.
-            let ended = status & 0x7f == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+            let ended = CConnectorHostSystem_exited(status) != 0
+                ? CConnectorHostSystem_exit_status(status) : 128 + CConnectorHostSystem_terminating_signal(status)
             return Outcome(status: ended, standardOutput: outputBytes, standardError: standardError)
         }
     }
@@ -65,8 +66,9 @@ public enum ChildProcess {
         return (descriptors[0], descriptors[1])
     }
 
-    /// Starts `arguments` through `/usr/bin/env` (which searches `PATH`),
-    /// with standard input from `/dev/null`.
+    /// Starts `arguments` through `/usr/bin/env` (which searches `PATH`) as
+    /// the host starts its workers, without the socket: standard input from
+    /// `/dev/null`, no other descriptor of this process inherited.
     private static func spawn(
         _ arguments: [String], environment: [String: String], directory: URL?, output: Int32, error: Int32
     ) throws -> pid_t {
@@ -79,14 +81,8 @@ public enum ChildProcess {
             argv.forEach { free($0) }
             envp.forEach { free($0) }
         }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_adddup2(&actions, output, 1)
-        posix_spawn_file_actions_adddup2(&actions, error, 2)
         var pid: pid_t = 0
-        let result = posix_spawn(&pid, "/usr/bin/env", &actions, nil, argv, envp)
+        let result = CConnectorHostSystem_spawn("/usr/bin/env", argv, envp, -1, output, error, &pid)
         guard result == 0 else {
             throw LoopbackServerFailure("cannot start \(arguments.first ?? ""): \(String(cString: strerror(result)))")
         }
@@ -101,13 +97,6 @@ public enum ChildProcess {
             throw LoopbackServerFailure("\(arguments.joined(separator: " ")) exited with \(outcome.status): \(outcome.errorText)")
         }
         return outcome
-    }
-}
-
-/// Runs `work`, which blocks, on a thread of its own.
-public func offThePool<Result: Sendable>(_ work: @escaping @Sendable () throws -> Result) async throws -> Result {
-    try await withCheckedThrowingContinuation { continuation in
-        Thread { continuation.resume(with: Swift.Result { try work() }) }.start()
     }
 }
 

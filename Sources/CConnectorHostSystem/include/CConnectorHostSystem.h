@@ -12,8 +12,8 @@
 #include <sys/types.h>
 
 /* Starts executable with arguments argv (NULL-terminated) and the environment
- * envp, with socket_fd as the child's fd 3, stdout_fd and stderr_fd as its
- * fds 1 and 2, /dev/null as fd 0, every other descriptor closed, an empty
+ * envp, with socket_fd as the child's fd 3 (none when it is negative), stdout_fd
+ * and stderr_fd as its fds 1 and 2, /dev/null as fd 0, every other descriptor closed, an empty
  * signal mask and default signal dispositions (an embedding process may ignore
  * SIGPIPE; the worker must not inherit that), in a process group of its own (so that the
  * host can kill whatever the worker started, where no PID namespace does it).

@@ -43,6 +43,23 @@ package enum Descriptors {
         return true
     }
 
+    /// Writes all of `bytes` to a file.
+    ///
+    /// - Returns: false on an error, which `errno` names.
+    package static func writeAll(_ descriptor: Int32, _ bytes: UnsafeRawBufferPointer) -> Bool {
+        guard let base = bytes.baseAddress else { return true }
+        var offset = 0
+        while offset < bytes.count {
+            let written = write(descriptor, base + offset, bytes.count - offset)
+            if written < 0 {
+                if errno == EINTR { continue }
+                return false
+            }
+            offset += written
+        }
+        return true
+    }
+
     /// Reads what is there, up to `buffer.count` bytes.
     ///
     /// - Returns: The count read; 0 at end of stream or on an error.
