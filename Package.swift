@@ -55,7 +55,8 @@ let package = Package(
             linkerSettings: [.linkedLibrary("ffi")]
         ),
         // HTTP for declarative connectors, through libcurl (Debian: libcurl4-openssl-dev).
-        .target(name: "CConnectorHostCurl", linkerSettings: [.linkedLibrary("curl")]),
+        // Opens libcurl.so.4 at first use (dlopen), so a process that runs no declarative connector never maps it.
+        .target(name: "CConnectorHostCurl"),
         .target(
             name: "ConnectorHost",
             dependencies: [

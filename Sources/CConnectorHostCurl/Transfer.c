@@ -2,7 +2,7 @@
 #include "CConnectorHostCurl.h"
 
 #include <arpa/inet.h>
-#include <curl/curl.h>
+#include "CurlLibrary.h"
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -223,7 +223,7 @@ static struct curl_slist *handover_routes(const chc_request *request, char *no_p
         if (!colon) continue;
         char route[600];
         snprintf(route, sizeof route, "%s:127.77.%zu.%zu", target, index >> 8, index & 0xff);
-        struct curl_slist *grown = curl_slist_append(routes, route);
+        struct curl_slist *grown = chc_curl()->slist_append(routes, route);
         if (!grown) break;
         routes = grown;
         const char *host = target;
@@ -237,90 +237,91 @@ static struct curl_slist *handover_routes(const chc_request *request, char *no_p
 }
 
 int chc_handover_supported(void) {
-    unsigned version = curl_version_info(CURLVERSION_NOW)->version_num;
+    if (!chc_curl()) return 0;
+    unsigned version = chc_curl()->version_info(CURLVERSION_NOW)->version_num;
     return version < 0x075800 || version >= 0x080000;
 }
 
-void *chc_handle_create(void) { return curl_easy_init(); }
+void *chc_handle_create(void) { return chc_curl() ? chc_curl()->easy_init() : NULL; }
 
 void chc_handle_destroy(void *handle) {
-    if (handle) curl_easy_cleanup(handle);
+    if (handle) chc_curl()->easy_cleanup(handle);
 }
 
 void chc_perform(void *handle, const chc_request *request, chc_response *response) {
     memset(response, 0, sizeof *response);
     CURL *curl = handle;
-    curl_easy_reset(curl);
+    chc_curl()->easy_reset(curl);
     growing body = {.limit = request->max_response_bytes};
     growing headers = {.limit = 1u << 20};
     progress state = {.request = request};
     struct curl_slist *list = NULL;
     for (size_t index = 0; index < request->header_count; index++) {
-        struct curl_slist *grown = curl_slist_append(list, request->headers[index]);
+        struct curl_slist *grown = chc_curl()->slist_append(list, request->headers[index]);
         if (!grown) break;
         list = grown;
     }
-    curl_easy_setopt(curl, CURLOPT_URL, request->url);
-    curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, request->method);
-    if (strcmp(request->method, "GET") == 0) curl_easy_setopt(curl, CURLOPT_HTTPGET, 1L);
+    chc_curl()->easy_setopt(curl, CURLOPT_URL, request->url);
+    chc_curl()->easy_setopt(curl, CURLOPT_CUSTOMREQUEST, request->method);
+    if (strcmp(request->method, "GET") == 0) chc_curl()->easy_setopt(curl, CURLOPT_HTTPGET, 1L);
     if (request->body) {
-        curl_easy_setopt(curl, CURLOPT_POSTFIELDS, request->body);
-        curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)request->body_length);
+        chc_curl()->easy_setopt(curl, CURLOPT_POSTFIELDS, request->body);
+        chc_curl()->easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)request->body_length);
     }
-    if (strcmp(request->method, "HEAD") == 0) curl_easy_setopt(curl, CURLOPT_NOBODY, 1L);
-    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, list);
+    if (strcmp(request->method, "HEAD") == 0) chc_curl()->easy_setopt(curl, CURLOPT_NOBODY, 1L);
+    chc_curl()->easy_setopt(curl, CURLOPT_HTTPHEADER, list);
     if (request->basic_credentials) {
-        curl_easy_setopt(curl, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
-        curl_easy_setopt(curl, CURLOPT_USERPWD, request->basic_credentials);
+        chc_curl()->easy_setopt(curl, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
+        chc_curl()->easy_setopt(curl, CURLOPT_USERPWD, request->basic_credentials);
     }
-    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &body);
-    curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header);
-    curl_easy_setopt(curl, CURLOPT_HEADERDATA, &headers);
-    curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, on_progress);
-    curl_easy_setopt(curl, CURLOPT_XFERINFODATA, &state);
-    curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
-    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, request->max_redirects > 0 ? 1L : 0L);
-    curl_easy_setopt(curl, CURLOPT_MAXREDIRS, request->max_redirects);
-    curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, request->connect_timeout_ms);
-    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, request->timeout_ms);
+    chc_curl()->easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
+    chc_curl()->easy_setopt(curl, CURLOPT_WRITEDATA, &body);
+    chc_curl()->easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header);
+    chc_curl()->easy_setopt(curl, CURLOPT_HEADERDATA, &headers);
+    chc_curl()->easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, on_progress);
+    chc_curl()->easy_setopt(curl, CURLOPT_XFERINFODATA, &state);
+    chc_curl()->easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
+    chc_curl()->easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+    chc_curl()->easy_setopt(curl, CURLOPT_FOLLOWLOCATION, request->max_redirects > 0 ? 1L : 0L);
+    chc_curl()->easy_setopt(curl, CURLOPT_MAXREDIRS, request->max_redirects);
+    chc_curl()->easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, request->connect_timeout_ms);
+    chc_curl()->easy_setopt(curl, CURLOPT_TIMEOUT_MS, request->timeout_ms);
     /* Whatever encodings this libcurl decodes, asked for and decoded. */
-    curl_easy_setopt(curl, CURLOPT_ACCEPT_ENCODING, "");
-    curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L);
-    curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L);
-    curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(curl, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+    chc_curl()->easy_setopt(curl, CURLOPT_ACCEPT_ENCODING, "");
+    chc_curl()->easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L);
+    chc_curl()->easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L);
+    chc_curl()->easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+    chc_curl()->easy_setopt(curl, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
     socket_opener opener = {.request = request, .handed = CURL_SOCKET_BAD};
     struct curl_slist *routes = NULL;
     char no_proxy[4096];
     if (request->refuse_non_public_addresses || request->handover_socket) {
-        curl_easy_setopt(curl, CURLOPT_OPENSOCKETFUNCTION, open_socket);
-        curl_easy_setopt(curl, CURLOPT_OPENSOCKETDATA, &opener);
+        chc_curl()->easy_setopt(curl, CURLOPT_OPENSOCKETFUNCTION, open_socket);
+        chc_curl()->easy_setopt(curl, CURLOPT_OPENSOCKETDATA, &opener);
     }
     if (request->handover_socket) {
         routes = handover_routes(request, no_proxy, sizeof no_proxy);
-        curl_easy_setopt(curl, CURLOPT_RESOLVE, routes);
-        curl_easy_setopt(curl, CURLOPT_NOPROXY, no_proxy);
-        curl_easy_setopt(curl, CURLOPT_SOCKOPTFUNCTION, on_socket_options);
-        curl_easy_setopt(curl, CURLOPT_SOCKOPTDATA, &opener);
+        chc_curl()->easy_setopt(curl, CURLOPT_RESOLVE, routes);
+        chc_curl()->easy_setopt(curl, CURLOPT_NOPROXY, no_proxy);
+        chc_curl()->easy_setopt(curl, CURLOPT_SOCKOPTFUNCTION, on_socket_options);
+        chc_curl()->easy_setopt(curl, CURLOPT_SOCKOPTDATA, &opener);
     }
     char error[CURL_ERROR_SIZE] = {0};
-    curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error);
+    chc_curl()->easy_setopt(curl, CURLOPT_ERRORBUFFER, error);
 
-    CURLcode code = curl_easy_perform(curl);
-    curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, NULL);
-    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, NULL);
-    curl_slist_free_all(list);
-    curl_easy_setopt(curl, CURLOPT_RESOLVE, NULL);
-    curl_slist_free_all(routes);
+    CURLcode code = chc_curl()->easy_perform(curl);
+    chc_curl()->easy_setopt(curl, CURLOPT_ERRORBUFFER, NULL);
+    chc_curl()->easy_setopt(curl, CURLOPT_HTTPHEADER, NULL);
+    chc_curl()->slist_free_all(list);
+    chc_curl()->easy_setopt(curl, CURLOPT_RESOLVE, NULL);
+    chc_curl()->slist_free_all(routes);
 
-    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &response->status);
-    curl_easy_getinfo(curl, CURLINFO_TOTAL_TIME, &response->total_seconds);
+    chc_curl()->easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &response->status);
+    chc_curl()->easy_getinfo(curl, CURLINFO_TOTAL_TIME, &response->total_seconds);
     curl_off_t uploaded = 0;
     curl_off_t header_size = 0;
-    curl_easy_getinfo(curl, CURLINFO_SIZE_UPLOAD_T, &uploaded);
-    curl_easy_getinfo(curl, CURLINFO_REQUEST_SIZE, &header_size);
+    chc_curl()->easy_getinfo(curl, CURLINFO_SIZE_UPLOAD_T, &uploaded);
+    chc_curl()->easy_getinfo(curl, CURLINFO_REQUEST_SIZE, &header_size);
     response->request_sent = uploaded > 0 || header_size > 0;
     response->truncated = body.over;
     response->cancelled = state.cancelled;
@@ -332,7 +333,7 @@ void chc_perform(void *handle, const chc_request *request, chc_response *respons
     } else if (code != CURLE_OK && opener.handover_failure[0]) {
         snprintf(response->error, sizeof response->error, "%s", opener.handover_failure);
     } else if (code != CURLE_OK) {
-        const char *text = error[0] ? error : curl_easy_strerror(code);
+        const char *text = error[0] ? error : chc_curl()->easy_strerror(code);
         strncpy(response->error, text, sizeof response->error - 1);
     }
     response->body = body.bytes;
@@ -349,10 +350,11 @@ void chc_response_free(chc_response *response) {
 }
 
 char *chc_escape(const char *text, size_t length) {
-    char *escaped = curl_easy_escape(NULL, text, (int)length);
+    if (!chc_curl()) return NULL;
+    char *escaped = chc_curl()->easy_escape(NULL, text, (int)length);
     if (!escaped) return NULL;
     char *copy = strdup(escaped);
-    curl_free(escaped);
+    chc_curl()->free(escaped);
     return copy;
 }
 

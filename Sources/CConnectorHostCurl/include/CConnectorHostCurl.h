@@ -1,6 +1,6 @@
 /* One HTTP exchange through libcurl, for declarative connectors. Swift cannot
  * call curl_easy_setopt (a variadic function), so the whole transfer is set up
- * and run here. */
+ * and run here. libcurl is opened on first use, not linked (Library.c). */
 #ifndef CCONNECTORHOSTCURL_H
 #define CCONNECTORHOSTCURL_H
 
@@ -66,8 +66,14 @@ typedef struct chc_response {
  * fail (curl issue 10626, fixed in 8.0.0). */
 int chc_handover_supported(void);
 
+/* Why libcurl (libcurl.so.4, opened at first use) could not be loaded, or
+ * NULL when it is. Every function below needs it: without it no handle is
+ * created, chc_escape returns NULL and chc_handover_supported 0. */
+const char *chc_library_problem(void);
+
 /* A handle that keeps its connections alive between transfers (one per
- * session, used by one transfer at a time); NULL when out of memory. */
+ * session, used by one transfer at a time); NULL when out of memory or when
+ * libcurl is missing (chc_library_problem). */
 void *chc_handle_create(void);
 void chc_handle_destroy(void *handle);
 

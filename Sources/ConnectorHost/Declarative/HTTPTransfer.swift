@@ -68,8 +68,9 @@ final class HTTPConnectionPool: Sendable {
     /// - Parameter call: The plugin call it serves: its cancellation stops the transfer.
     func perform(_ request: HTTPRequest, call: PluginCallContext?) -> HTTPResponse {
         guard let handle = idle.withLock({ $0.popLast() }) ?? chc_handle_create().map(Handle.init) else {
+            let failure = chc_library_problem().map { String(cString: $0) } ?? "out of memory for a connection"
             return HTTPResponse(
-                status: 0, headers: [], body: [], seconds: 0, failure: "out of memory for a connection", truncated: false,
+                status: 0, headers: [], body: [], seconds: 0, failure: failure, truncated: false,
                 cancelled: false, requestSent: false
             )
         }
