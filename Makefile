@@ -234,7 +234,7 @@ $(VENV)/.selenium-$(SELENIUM_VERSION): $(VENV)/bin/schemathesis
 # (Sources/NAME/NAME.docc) become build/docs/NAME, a static site: serve
 # build/docs and open /NAME/documentation/name. No network is needed.
 DOCS := $(BUILD)/docs
-DOCUMENTED := ConnectorHost ConnectorHostRegistry ConnectorHostServer
+DOCUMENTED := ConnectorHost ConnectorHostRuntime ConnectorHostRegistry ConnectorHostServer
 
 docs: deps
 	@mkdir -p $(DOCS)
@@ -330,7 +330,7 @@ FUZZ_SWIFT_FLAGS := -sanitize=fuzzer,address -use-ld=lld -parse-as-library -O -g
 FUZZ_CFLAGS := -std=c99 -O1 -g -Wall -Wextra -Werror -Iinclude -ISources/CConnectorHostJSON/include \
   -ISources/CConnectorHostFFI/include
 
-LIBRARY := Sources/ConnectorHost
+LIBRARY := Sources/ConnectorHostRuntime
 FUZZ_MODEL := $(addprefix $(LIBRARY)/,Errors/ConnectorHostError.swift Errors/ConnectorHostError+Remedy.swift Clock/Duration+Units.swift JSON/Base64.swift JSON/Hex.swift JSON/JSONValue.swift JSON/JSONValue+Parsing.swift JSON/JSONValidator.swift \
   $(addprefix Plugin/,APIGroup.swift CustomValue.swift PluginDescription.swift PluginFunction.swift \
   ConnectorMetadata.swift PluginManifest.swift PluginSecret.swift ResilienceOverrides.swift StandardOperation.swift ValueType.swift))
@@ -341,9 +341,9 @@ FUZZ_SERVER_multipart := Sources/ConnectorHostServer/MultipartForm.swift
 FUZZ_LIBRARY_archive := $(LIBRARY)/Errors/ConnectorHostError.swift $(LIBRARY)/Errors/ConnectorHostError+Remedy.swift
 FUZZ_SERVER_archive := Sources/ConnectorHostServer/DistributionArchive.swift
 FUZZ_CUSTOM_CALL := $(addprefix $(LIBRARY)/Runtime/,CustomFunctionRequest.swift CustomReply.swift PluginReply.swift SessionID.swift)
-FUZZ_LIBRARY_wire := $(FUZZ_MODEL) $(FUZZ_CUSTOM_CALL) $(LIBRARY)/Resilience/ResiliencePolicy.swift \
+FUZZ_LIBRARY_wire := $(FUZZ_MODEL) $(FUZZ_CUSTOM_CALL) Sources/ConnectorHost/Resilience/ResiliencePolicy.swift \
   $(addprefix $(LIBRARY)/Plugin/,ABISizes.swift DescriptorValidator.swift PluginDescription+Bounds.swift) \
-  $(addprefix $(LIBRARY)/Sandbox/,Frame.swift WireBytes.swift SandboxMessages.swift)
+  $(addprefix $(LIBRARY)/Protocol/,Frame.swift WireBytes.swift SandboxMessages.swift)
 FUZZ_C_wire := $(JSON_SCAN)
 FUZZ_LIBRARY_descriptor := $(FUZZ_MODEL) \
   $(addprefix $(LIBRARY)/Plugin/,ABISizes.swift DescriptorValidator.swift PluginDescription+Bounds.swift)
@@ -352,7 +352,7 @@ FUZZ_LIBRARY_json := $(addprefix $(LIBRARY)/,JSON/JSONValidator.swift JSON/JSONV
 FUZZ_C_json := $(JSON_SCAN)
 FUZZ_LIBRARY_custom-arguments := $(FUZZ_MODEL) $(FUZZ_CUSTOM_CALL) \
   $(addprefix $(LIBRARY)/Plugin/,CustomFunctionCall.swift CustomValue+JSON.swift HostAllocator.swift PluginMessage.swift) \
-  $(LIBRARY)/Runtime/PluginCallContext.swift $(LIBRARY)/Host/ShutdownSignal.swift $(LIBRARY)/System/MonotonicClock.swift
+  $(LIBRARY)/Runtime/PluginCallContext.swift $(LIBRARY)/Concurrency/ShutdownSignal.swift $(LIBRARY)/System/MonotonicClock.swift
 FUZZ_C_custom-arguments := $(JSON_SCAN) Sources/CConnectorHostFFI/FFICall.c
 FUZZ_LINK_custom-arguments := -lffi
 

@@ -57,8 +57,11 @@ let package = Package(
         // HTTP for declarative connectors, through libcurl (Debian: libcurl4-openssl-dev).
         // Opens libcurl.so.4 at first use (dlopen), so a process that runs no declarative connector never maps it.
         .target(name: "CConnectorHostCurl"),
+        // What runs a plugin, in the host and in a worker alike: the C ABI and
+        // its loader, declarative connectors, the in-process runtime, the
+        // sandbox protocol's frames, the error taxonomy. Everything the worker links.
         .target(
-            name: "ConnectorHost",
+            name: "ConnectorHostRuntime",
             dependencies: [
                 "ConnectorHostABI",
                 "CConnectorHostSystem",
@@ -66,6 +69,19 @@ let package = Package(
                 "CConnectorHostJSON",
                 "CConnectorHostCurl",
                 .product(name: "Yams", package: "Yams"),
+                .product(name: "Logging", package: "swift-log"),
+                // A declarative connector's derived registration is a SHA-256 of its slug.
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        // The host: plugins by name, routing, resilience, the host side of the
+        // sandbox, discovery, reload, the conformance kit. Re-exports the runtime.
+        .target(
+            name: "ConnectorHost",
+            dependencies: [
+                "ConnectorHostRuntime",
+                "ConnectorHostABI",
+                "CConnectorHostSystem",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -126,10 +142,14 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        // The sandbox process of one plugin.
+        // The sandbox process of one plugin: the worker side of the protocol.
+        // It links the runtime only, none of the host.
         .executableTarget(
             name: "connector-host-worker",
-            dependencies: ["ConnectorHost", "CConnectorHostSystem", "CConnectorHostSeccomp"]
+            dependencies: [
+                "ConnectorHostRuntime", "ConnectorHostABI", "CConnectorHostSystem", "CConnectorHostSeccomp",
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         .executableTarget(
             name: "connector-host",
@@ -150,7 +170,7 @@ let package = Package(
         .testTarget(
             name: "ConnectorHostTests",
             dependencies: [
-                "ConnectorHost", "ConnectorHostRegistry", "ConnectorHostABI", "SharedTestSupport",
+                "ConnectorHost", "ConnectorHostRuntime", "ConnectorHostRegistry", "ConnectorHostABI", "SharedTestSupport",
                 .product(name: "Metrics", package: "swift-metrics"),
             ],
             // Plugins the Makefile builds to build/fixtures; C, so not part of the Swift target.
@@ -159,7 +179,7 @@ let package = Package(
         .testTarget(
             name: "ConnectorHostServerTests",
             dependencies: [
-                "ConnectorHostServer", "ConnectorHost", "ConnectorHostRegistry", "SharedTestSupport",
+                "ConnectorHostServer", "ConnectorHost", "ConnectorHostRuntime", "ConnectorHostRegistry", "SharedTestSupport",
                 .product(name: "OpenAPIKit30", package: "OpenAPIKit"),
             ]
         ),

@@ -3,7 +3,7 @@
 // protocol on fd 3, never on stdout.
 import CConnectorHostSeccomp
 import CConnectorHostSystem
-import ConnectorHost
+import ConnectorHostRuntime
 import Foundation
 
 let arguments = CommandLine.arguments

@@ -1,4 +1,5 @@
 @testable import ConnectorHost
+@testable import ConnectorHostRuntime
 import ConnectorHostABI
 import Foundation
 import Testing

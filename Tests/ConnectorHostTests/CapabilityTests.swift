@@ -1,4 +1,5 @@
 @testable import ConnectorHost
+@testable import ConnectorHostRuntime
 import Testing
 
 @Suite(.timeLimit(.minutes(5))) struct CapabilityTests {

@@ -1,4 +1,5 @@
 @testable import ConnectorHost
+@testable import ConnectorHostRuntime
 import Testing
 
 /// What a plugin learns of its call through `is_cancelled` and `time_remaining_ns`.

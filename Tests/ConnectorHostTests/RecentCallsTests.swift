@@ -1,4 +1,5 @@
 @testable import ConnectorHost
+@testable import ConnectorHostRuntime
 import Testing
 
 /// The dashboard's windows of recent calls, on a manual clock.

@@ -1,4 +1,5 @@
 @testable import ConnectorHost
+@testable import ConnectorHostRuntime
 import Testing
 
 /// Refusals say when to come back, rounded up, and never count against the

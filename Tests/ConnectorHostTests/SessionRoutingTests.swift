@@ -1,4 +1,5 @@
 @testable import ConnectorHost
+@testable import ConnectorHostRuntime
 import Testing
 
 /// Calls routed by credentials: sessions opened lazily, reused, reopened once

@@ -25,11 +25,6 @@ import Synchronization
 /// check: a plugin cannot reach an address through a name it was not given.
 /// A connection goes to one target: later requests on it go to the same one.
 package final class EgressProxy: Sendable {
-    /// Where the proxy's socket appears inside the sandbox.
-    package static let socketInSandbox = "/run/connector-host/egress.sock"
-    /// The port the worker's forwarder listens on, in its own network namespace.
-    package static let portInSandbox: UInt16 = 3128
-
     /// The socket's path on the host.
     package let socketPath: String
     private let directory: String

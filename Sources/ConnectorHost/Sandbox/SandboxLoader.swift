@@ -62,7 +62,7 @@ enum SandboxLoader {
             // other worker's too, which would starve them all.
             processLimit: noNamespaces == nil ? resources.processLimit : nil,
             allowExec: settings.allowExec, systemCallFilter: settings.systemCallFilter,
-            egressSocket: egressSocket == nil ? nil : EgressProxy.socketInSandbox
+            egressSocket: egressSocket == nil ? nil : SandboxEgress.socketInSandbox
         )
         let timeout = settings.loadTimeout
         let deadline = clock.now + timeout

@@ -60,10 +60,10 @@ enum WorkerCommand {
         arguments += ["--ro-bind", settings.workerExecutable, settings.workerExecutable]
         if let pluginPath { arguments += ["--ro-bind", pluginPath, pluginPath] }
         if let egressSocket {
-            arguments += ["--ro-bind", egressSocket, EgressProxy.socketInSandbox]
+            arguments += ["--ro-bind", egressSocket, SandboxEgress.socketInSandbox]
             // TLS to the declared hosts needs the system's certificate authorities.
             for directory in certificateDirectories { arguments += ["--ro-bind-try", directory, directory] }
-            let proxy = "http://127.0.0.1:\(EgressProxy.portInSandbox)"
+            let proxy = "http://127.0.0.1:\(SandboxEgress.portInSandbox)"
             for name in ["HTTPS_PROXY", "HTTP_PROXY", "https_proxy", "http_proxy"] { environment[name] = proxy }
         }
         if let data = settings.dataDirectory {
@@ -92,7 +92,7 @@ enum WorkerCommand {
     ) -> (readable: [String], writable: [String]) {
         var readable = ["/usr", "/lib", "/lib64", "/lib32", "/libx32", "/bin", "/sbin", "/etc/ld.so.cache"]
         readable += runtimeDirectories + [settings.workerExecutable] + (pluginPath.map { [$0] } ?? [])
-        if egress { readable += certificateDirectories + [EgressProxy.socketInSandbox] }
+        if egress { readable += certificateDirectories + [SandboxEgress.socketInSandbox] }
         var writable = settings.dataDirectory.map { [$0] } ?? []
         if namespaces {
             readable += ["/proc"]

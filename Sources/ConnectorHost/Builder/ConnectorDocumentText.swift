@@ -23,25 +23,18 @@ public enum ConnectorDocumentText {
 
     /// Every problem of the document, each with where it is; empty when it is valid.
     public static func problems(of document: JSONValue) -> [String] {
-        read(document).problems
+        ConnectorDocument.read(document).problems
     }
 
     /// The valid document.
     ///
     /// - Throws: `manifest_invalid` listing every problem.
     public static func connector(_ document: JSONValue, source: String) throws(ConnectorHostError) -> ConnectorDocument {
-        let (read, problems) = read(document)
+        let (read, problems) = ConnectorDocument.read(document)
         guard let read, problems.isEmpty else {
             throw ConnectorHostError(.manifestInvalid, "\(source): invalid connector document: " + problems.joined(separator: "; "))
         }
         return read
-    }
-
-    /// The document, and every problem found reading it.
-    static func read(_ document: JSONValue) -> (document: ConnectorDocument?, problems: [String]) {
-        var reader = DocumentReader()
-        let read = reader.document(document)
-        return (read, read == nil && reader.problems.isEmpty ? ["(document): not a connector document"] : reader.problems)
     }
 
     /// The document as YAML, its fields in the builder's order (the tabs'

@@ -26,4 +26,13 @@ package struct RuntimeReport: Sendable, Equatable {
     /// Why the runtime serves, but not as it should (a worker recycled for
     /// using CPU with no call in flight); nil when nothing is wrong.
     package var degraded: String?
+
+    package init(kind: String, phase: Phase, restarts: Int = 0, lastCrash: String? = nil, isolation: String? = nil, degraded: String? = nil) {
+        self.kind = kind
+        self.phase = phase
+        self.restarts = restarts
+        self.lastCrash = lastCrash
+        self.isolation = isolation
+        self.degraded = degraded
+    }
 }

@@ -22,6 +22,19 @@ package enum SandboxProtocol {
         /// The egress proxy's socket inside the sandbox: the worker forwards
         /// 127.0.0.1:``EgressProxy/portInSandbox`` to it. nil: no network.
         package var egressSocket: String?
+
+        package init(protocolVersion: Int, pluginPath: String, frameLimit: Int, memoryLimitMiB: Int? = nil, cpuLimitSeconds: Int? = nil, openFilesLimit: Int? = nil, processLimit: Int? = nil, allowExec: Bool, systemCallFilter: Bool, egressSocket: String? = nil) {
+            self.protocolVersion = protocolVersion
+            self.pluginPath = pluginPath
+            self.frameLimit = frameLimit
+            self.memoryLimitMiB = memoryLimitMiB
+            self.cpuLimitSeconds = cpuLimitSeconds
+            self.openFilesLimit = openFilesLimit
+            self.processLimit = processLimit
+            self.allowExec = allowExec
+            self.systemCallFilter = systemCallFilter
+            self.egressSocket = egressSocket
+        }
     }
 
     /// The worker's answer to ``Hello`` once the plugin is loaded and valid.
@@ -33,6 +46,16 @@ package enum SandboxProtocol {
         package var seccompMissing: String?
         /// Why the worker runs without Landlock; nil when it has it.
         package var landlockMissing: String?
+
+        package init(
+            protocolVersion: Int, pid: Int32, description: PluginDescription, seccompMissing: String?, landlockMissing: String?
+        ) {
+            self.protocolVersion = protocolVersion
+            self.pid = pid
+            self.description = description
+            self.seccompMissing = seccompMissing
+            self.landlockMissing = landlockMissing
+        }
     }
 
     /// An error carried in a frame: why loading failed, or why one call did.
@@ -124,7 +147,7 @@ package enum SandboxProtocol {
 
     /// A custom function's answer: its status, retry hint and message as a
     /// standard reply carries them, and its value as the body.
-    static func encode(_ reply: CustomReply) -> [UInt8] {
+    package static func encode(_ reply: CustomReply) -> [UInt8] {
         var value = WireWriter()
         write(reply.value, to: &value)
         var outcome = reply.outcome
@@ -132,7 +155,7 @@ package enum SandboxProtocol {
         return encode(outcome)
     }
 
-    static func decodeCustomReply(_ payload: [UInt8]) throws(WireError) -> CustomReply {
+    package static func decodeCustomReply(_ payload: [UInt8]) throws(WireError) -> CustomReply {
         var outcome = try decodeReply(payload)
         var reader = WireReader(outcome.body[...])
         let value = try read(CustomValue.self, from: &reader)
@@ -197,7 +220,7 @@ package enum SandboxProtocol {
         }
     }
 
-    static func encode(_ reply: PluginReply) -> [UInt8] {
+    package static func encode(_ reply: PluginReply) -> [UInt8] {
         var writer = WireWriter(capacity: 16 + reply.body.count + (reply.message?.utf8.count ?? 0))
         writer.write(reply.status.abiValue)
         writer.write(UInt32(clamping: reply.retryAfter?.millisecondCount ?? 0))
@@ -211,7 +234,7 @@ package enum SandboxProtocol {
         return writer.bytes
     }
 
-    static func decodeReply(_ payload: [UInt8]) throws(WireError) -> PluginReply {
+    package static func decodeReply(_ payload: [UInt8]) throws(WireError) -> PluginReply {
         var reader = WireReader(payload[...])
         let status = try reader.read(Int32.self)
         let retryAfter = try reader.read(UInt32.self)
@@ -222,21 +245,21 @@ package enum SandboxProtocol {
         )
     }
 
-    static func encodeLog(level: Int32, message: String) -> [UInt8] {
+    package static func encodeLog(level: Int32, message: String) -> [UInt8] {
         var writer = WireWriter(capacity: 8 + message.utf8.count)
         writer.write(level)
         writer.writeString(message)
         return writer.bytes
     }
 
-    static func decodeLog(_ payload: [UInt8]) throws(WireError) -> (level: Int32, message: String) {
+    package static func decodeLog(_ payload: [UInt8]) throws(WireError) -> (level: Int32, message: String) {
         var reader = WireReader(payload[...])
         return (try reader.read(Int32.self), try reader.readString())
     }
 
     /// The worker's handshake, its description held to what the validator
     /// could have produced (see ``PluginDescription/boundsViolation``).
-    static func decodeReady(_ payload: [UInt8]) throws(WireError) -> Ready {
+    package static func decodeReady(_ payload: [UInt8]) throws(WireError) -> Ready {
         let ready = try decodeJSON(Ready.self, payload)
         if let violation = ready.description.boundsViolation {
             throw .malformed("the handshake describes what no valid descriptor can: \(violation)")
@@ -244,11 +267,11 @@ package enum SandboxProtocol {
         return ready
     }
 
-    static func json(_ value: some Encodable) -> [UInt8] {
+    package static func json(_ value: some Encodable) -> [UInt8] {
         (try? JSONEncoder().encode(value)).map(Array.init) ?? []
     }
 
-    static func decodeJSON<Value: Decodable>(_ type: Value.Type, _ payload: [UInt8]) throws(WireError) -> Value {
+    package static func decodeJSON<Value: Decodable>(_ type: Value.Type, _ payload: [UInt8]) throws(WireError) -> Value {
         do {
             return try JSONDecoder().decode(type, from: Data(payload))
         } catch {

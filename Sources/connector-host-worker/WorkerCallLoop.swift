@@ -1,3 +1,4 @@
+import ConnectorHostRuntime
 import Foundation
 import Synchronization
 

@@ -1,4 +1,5 @@
 import CConnectorHostSystem
+import ConnectorHostRuntime
 import Foundation
 import Logging
 import Synchronization

@@ -1,3 +1,4 @@
+import ConnectorHostRuntime
 import Foundation
 
 /// Inside a sandbox worker whose plugin declares hosts: a listener on
@@ -11,7 +12,7 @@ package enum EgressForwarder {
     /// - Parameter proxySocket: The proxy's socket inside the sandbox.
     /// - Throws: `unavailable` when the port cannot be bound.
     package static func start(proxySocket: String) throws(ConnectorHostError) {
-        let listener = try Descriptors.listenLoopback(port: EgressProxy.portInSandbox)
+        let listener = try Descriptors.listenLoopback(port: SandboxEgress.portInSandbox)
         let thread = Thread {
             while let client = Descriptors.accept(listener) {
                 let relay = Thread {

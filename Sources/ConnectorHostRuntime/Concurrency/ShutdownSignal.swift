@@ -17,5 +17,5 @@ package final class ShutdownSignal: Sendable {
     }
 
     /// Why a call is refused once the signal is up.
-    static let refusal = ConnectorHostError(.unavailable, "the host is shutting down; no new call or retry starts")
+    package static let refusal = ConnectorHostError(.unavailable, "the host is shutting down; no new call or retry starts")
 }

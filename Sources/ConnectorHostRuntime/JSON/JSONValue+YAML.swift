@@ -14,7 +14,7 @@ extension JSONValue {
     ///
     /// - Throws: `invalid_request` for text that is not YAML, a key that is a
     ///   mapping or a sequence, or more values or nesting than the limits allow.
-    init(yamlText text: String) throws(ConnectorHostError) {
+    package init(yamlText text: String) throws(ConnectorHostError) {
         let root: Node?
         do {
             root = try Yams.compose(yaml: text)

@@ -15,14 +15,19 @@ public struct PluginSecret: Sendable, Hashable, Codable, CustomStringConvertible
         public let salt: [UInt8]
         /// HMAC-SHA256 of the secret's text under ``salt``.
         public let hash: [UInt8]
+
+        package init(salt: [UInt8], hash: [UInt8]) {
+            self.salt = salt
+            self.hash = hash
+        }
     }
 
-    enum Form: Hashable {
+    package enum Form: Hashable {
         case revealed(String)
         case digest(Digest)
     }
 
-    let form: Form
+    package let form: Form
 
     /// Wraps a secret so that printing it shows `********`.
     public init(_ revealed: String) { form = .revealed(revealed) }

@@ -2,7 +2,7 @@
 /// `type` (one or a list), `properties`, `required`, `items`, `enum` and
 /// `additionalProperties: false`. Other keywords (`description`, `format`, …)
 /// are allowed and not checked.
-enum JSONSchemaCheck {
+package enum JSONSchemaCheck {
     static let types: Set<String> = ["object", "array", "string", "number", "integer", "boolean", "null"]
 
     /// What makes `schema` not a usable schema, each with its path in the document.
@@ -38,7 +38,7 @@ enum JSONSchemaCheck {
     }
 
     /// Where `value` does not match `schema`, each as "JSON pointer: what is wrong".
-    static func mismatches(_ value: JSONValue, against schema: JSONValue, at pointer: String = "") -> [String] {
+    package static func mismatches(_ value: JSONValue, against schema: JSONValue, at pointer: String = "") -> [String] {
         guard let fields = schema.objectValue else { return [] }
         let here = pointer.isEmpty ? "/" : pointer
         if let type = fields["type"] {

@@ -59,7 +59,15 @@ extension ConnectorDocument {
                 return (nil, ["(document): \(error.message)"])
             }
         }
-        return ConnectorDocumentText.read(value)
+        return read(value)
+    }
+
+
+    /// The document, and every problem found reading it.
+    package static func read(_ document: JSONValue) -> (document: ConnectorDocument?, problems: [String]) {
+        var reader = DocumentReader()
+        let read = reader.document(document)
+        return (read, read == nil && reader.problems.isEmpty ? ["(document): not a connector document"] : reader.problems)
     }
 
     /// The slug a name gives: lowercase ASCII letters and digits, single dashes between words.
@@ -80,7 +88,7 @@ extension ConnectorDocument {
 }
 
 /// Walks a document, keeping every problem with its path.
-struct DocumentReader {
+package struct DocumentReader {
     var problems: [String] = []
 
     mutating func problem(_ path: String, _ message: String) {
@@ -527,7 +535,7 @@ struct DocumentReader {
         }
     }
 
-    static func isSemanticVersion(_ text: String) -> Bool {
+    package static func isSemanticVersion(_ text: String) -> Bool {
         text.range(
             of: #"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$"#, options: .regularExpression
         ) != nil
