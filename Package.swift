@@ -181,6 +181,11 @@ let package = Package(
             dependencies: [
                 "ConnectorHostServer", "ConnectorHost", "ConnectorHostRuntime", "ConnectorHostRegistry", "SharedTestSupport",
                 .product(name: "OpenAPIKit30", package: "OpenAPIKit"),
+                // Route tests that need no socket run through the router's test client.
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
             ]
         ),
     ],

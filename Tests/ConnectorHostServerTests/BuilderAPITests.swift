@@ -11,10 +11,10 @@ import Testing
 @Suite(.timeLimit(.minutes(5))) struct BuilderAPITests {
     /// A draft for the server's own API: `health` (no parameter) and
     /// `get_draft` (a path parameter), authenticated with an API key header.
-    static func hostDocument(_ server: ServerFixture, draftPath: String = "/builder/drafts/{id}") -> [String: Any] {
+    static func hostDocument(_ server: ServerFixture, draftPath: String = "/builder/drafts/{id}") throws -> [String: Any] {
         [
             "name": "Host Self",
-            "base_url": server.base.absoluteString,
+            "base_url": try server.base.absoluteString,
             "version": "1.0.0",
             "auth_type": "api_key",
             "header_name": "authToken",
@@ -53,7 +53,7 @@ import Testing
 
     @Test func theYAMLFormAndTheJSONFormAreOneDocument() async throws {
         let server = try await ServerFixture.start()
-        var document = Self.hostDocument(server)
+        var document = try Self.hostDocument(server)
         // Strings YAML would read as something else stay strings.
         document["description"] = "123"
         document["documentation_url"] = "http://example.test/docs#yes"
@@ -86,7 +86,7 @@ import Testing
         #expect(tested.json["kept"] as? Bool == true)
         let result = try #require(tested.json["result"] as? [String: Any])
         #expect(result["status"] as? Int == 200)
-        #expect((result["request"] as? [String: Any])?["url"] as? String == "\(server.base.absoluteString)/builder/drafts/\(id)")
+        #expect((result["request"] as? [String: Any])?["url"] as? String == "\(try server.base.absoluteString)/builder/drafts/\(id)")
         #expect(((result["body"] as? [String: Any])?["id"] as? String) == id, "the response is the draft itself")
         #expect(!tested.text.contains(ServerFixture.adminToken), "the key never comes back: \(tested.text)")
 
@@ -170,9 +170,10 @@ import Testing
     @Test func aTenantsTestCannotReachTheHostsOwnNetwork() async throws {
         let server = try await ServerFixture.start()
         let a = try await server.org("a")
-        for base in [server.base.absoluteString, "http://localhost:\(server.base.port ?? 0)", "http://169.254.169.254",
-                     "http://10.0.0.1", "http://[::1]:\(server.base.port ?? 0)"] {
-            var document = Self.hostDocument(server)
+        let address = try server.base
+        for base in [address.absoluteString, "http://localhost:\(address.port ?? 0)", "http://169.254.169.254",
+                     "http://10.0.0.1", "http://[::1]:\(address.port ?? 0)"] {
+            var document = try Self.hostDocument(server)
             document["base_url"] = base
             let created = try await server.request("POST", "builder/drafts", token: a, json: ["document": document])
             let id = try #require(created.json["id"] as? String)
@@ -193,7 +194,7 @@ import Testing
         let server = try await ServerFixture.start()
         let a = try await server.org("a")
         let b = try await server.org("b")
-        var document = Self.hostDocument(server)
+        var document = try Self.hostDocument(server)
         document["slug"] = "host-self"
         let created = try await server.request("POST", "builder/drafts", token: a, json: ["document": document])
         let id = try #require(created.json["id"] as? String)

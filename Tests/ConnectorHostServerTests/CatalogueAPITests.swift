@@ -18,7 +18,7 @@ import Testing
     }
 
     @Test func uploadReadList() async throws {
-        let server = try await ServerFixture.start()
+        let server = try await ServerFixture.start(over: .router)
         let token = try await server.org("acme")
         let (path, registration) = try await Self.registeredPlugin(server, token: token, org: "acme", name: "widgets")
         let (body, type) = ServerFixture.multipart(file: "widgets.so", data: try Data(contentsOf: path))
@@ -56,7 +56,7 @@ import Testing
     }
 
     @Test func aTarGzDistributionCarriesMetadata() async throws {
-        let server = try await ServerFixture.start()
+        let server = try await ServerFixture.start(over: .router)
         let token = try await server.org("acme")
         let (path, _) = try await Self.registeredPlugin(server, token: token, org: "acme", name: "gadgets")
         let staging = server.directory.appendingPathComponent("dist")
@@ -85,7 +85,7 @@ import Testing
     }
 
     @Test func uploadsThatAreNotConnectorsAreRefused() async throws {
-        let server = try await ServerFixture.start()
+        let server = try await ServerFixture.start(over: .router)
         let token = try await server.org("acme")
         let cases: [(String, Data, String)] = [
             ("notes.txt", Data("hello".utf8), "neither a shared object (.so) nor a gzip-compressed tar archive"),
@@ -121,7 +121,7 @@ import Testing
     /// Outside --dev: a registered plugin is served but takes calls only once
     /// Live, and only from the orgs its scope admits.
     @Test func thePublishLifecycleGatesCalls() async throws {
-        let server = try await ServerFixture.start { directory in
+        let server = try await ServerFixture.start(over: .router) { directory in
             let registry = try await Registry(path: directory.appendingPathComponent("registry.sqlite").path)
             _ = try await registry.createOrg(id: "acme", name: "Acme", by: .admin)
             let new = try await registry.register(org: "acme", name: "widgets", version: "1.0.0", by: .admin)
@@ -185,7 +185,7 @@ import Testing
     /// A connector that fails the kit stays InValidation, and the refusal
     /// names the failed checks.
     @Test func aConnectorThatFailsConformanceDoesNotGoLive() async throws {
-        let server = try await ServerFixture.start()
+        let server = try await ServerFixture.start(over: .router)
         let token = try await server.org("acme")
         let (path, _) = try await Self.registeredPlugin(server, token: token, org: "acme", name: "widgets")
         let (body, type) = ServerFixture.multipart(file: "widgets.so", data: try Data(contentsOf: path))
@@ -201,7 +201,7 @@ import Testing
     }
 
     @Test func aRegistrationALiveConnectorUsesCannotBeDeleted() async throws {
-        let server = try await ServerFixture.start()
+        let server = try await ServerFixture.start(over: .router)
         let token = try await server.org("acme")
         let registered = try await server.request("POST", "orgs/acme/connector", token: token,
                                                   json: ["name": "widgets", "version": "1.0.0"])

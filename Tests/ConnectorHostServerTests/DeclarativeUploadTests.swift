@@ -78,7 +78,7 @@ import Testing
 
     @Test func aDocumentIsStoredServedAndPublishedWithItsIcon() async throws {
         let tickets = try LoopbackServer.start("tickets_server.py")
-        let server = try await ServerFixture.start()
+        let server = try await ServerFixture.start(over: .router)
         let token = try await server.org("acme")
         let registration = try await Self.register(server, token: token)
         let document = Data(Self.document(registration: registration, port: tickets.port).utf8)
@@ -129,7 +129,7 @@ import Testing
     }
 
     @Test func anInvalidDocumentIsRefusedWithEveryProblemAndNothingStored() async throws {
-        let server = try await ServerFixture.start()
+        let server = try await ServerFixture.start(over: .router)
         let token = try await server.org("acme")
         let text = """
             name: Desk
@@ -172,7 +172,7 @@ import Testing
         ("html.svg", Data("<html><body>hi</body></html>".utf8), "its first element is not <svg>"),
     ])
     func aHostileIconIsRefused(name: String, data: Data, expected: String) async throws {
-        let server = try await ServerFixture.start()
+        let server = try await ServerFixture.start(over: .router)
         let token = try await server.org("acme")
         let registration = try await Self.register(server, token: token)
         let document = Self.document(registration: registration, port: 1, icon: name)
@@ -185,7 +185,7 @@ import Testing
     }
 
     @Test func theIconMustBeTheOneTheDocumentNames() async throws {
-        let server = try await ServerFixture.start()
+        let server = try await ServerFixture.start(over: .router)
         let token = try await server.org("acme")
         let registration = try await Self.register(server, token: token)
         let named = Data(Self.document(registration: registration, port: 1).utf8)
@@ -203,7 +203,7 @@ import Testing
     }
 
     @Test func aTarGzHoldsTheDocumentAndItsIcon() async throws {
-        let server = try await ServerFixture.start()
+        let server = try await ServerFixture.start(over: .router)
         let token = try await server.org("acme")
         let registration = try await Self.register(server, token: token)
         let staging = server.directory.appendingPathComponent("dist")

@@ -69,7 +69,7 @@ struct FleetTests {
         let token = try await hosts[0].org("acme")
         try await Self.publish(version: "1.0.0", uploadTo: hosts[0], liveThrough: hosts[2], token: token)
         for host in hosts {
-            #expect(try await Self.eventually { try await Self.slug(host, token: token).status == 200 }, "served by \(host.base)")
+            #expect(try await Self.eventually { try await Self.slug(host, token: token).status == 200 }, "served by \(host.address?.absoluteString ?? "")")
         }
 
         // Stopped by a flag, never by cancelling: cancelling a task inside
@@ -95,7 +95,7 @@ struct FleetTests {
             let replaced = try await Self.eventually {
                 try await host.request("GET", "plugins/widgets").json["version"] as? String == "2.0.0"
             }
-            #expect(replaced, "version 2.0.0 serves on \(host.base)")
+            #expect(replaced, "version 2.0.0 serves on \(host.address?.absoluteString ?? "")")
         }
         stop.set()
         let failures = try await load.value
@@ -107,7 +107,7 @@ struct FleetTests {
             #expect(retired.status == 200, "\(retired.text)")
         }
         for host in hosts {
-            #expect(try await Self.eventually { try await Self.slug(host, token: token).status == 404 }, "retired on \(host.base)")
+            #expect(try await Self.eventually { try await Self.slug(host, token: token).status == 404 }, "retired on \(host.address?.absoluteString ?? "")")
         }
         for host in hosts { await host.stop() }
     }

@@ -20,7 +20,7 @@ import Testing
     }
 
     @Test func theMultipartCrashBodyIsRefusedByTheUploadRoute() async throws {
-        let server = try await ServerFixture.start()
+        let server = try await ServerFixture.start(over: .router)
         let token = try await server.org("acme")
         #expect(Self.crashBody.count < 30)
         let answer = try await server.request(
@@ -46,7 +46,7 @@ import Testing
     /// A 3 GiB entry in a few megabytes, its owner name holding a space (what
     /// shifted the columns of `tar -tv`): refused before anything is written.
     @Test func anArchiveBombIsRefused() async throws {
-        let server = try await ServerFixture.start()
+        let server = try await ServerFixture.start(over: .router)
         let token = try await server.org("acme")
         let bomb = try await ArchiveMaker.bomb(gibibytes: 3, in: server.directory)
         #expect(bomb.count < 8 << 20)
@@ -60,7 +60,7 @@ import Testing
     }
 
     @Test func linksAndPathsOutOfTheArchiveAreRefused() async throws {
-        let server = try await ServerFixture.start()
+        let server = try await ServerFixture.start(over: .router)
         let token = try await server.org("acme")
         for kind in ["symlink", "hardlink", "dotdot", "absolute", "device", "fifo"] {
             let archive = try await ArchiveMaker.hostile(kind, in: server.directory)

@@ -6,7 +6,7 @@ import Testing
 /// The Jitterbit-compatible registration API, over HTTP.
 @Suite(.timeLimit(.minutes(5))) struct RegistrationAPITests {
     @Test func registerListValidateDelete() async throws {
-        let server = try await ServerFixture.start()
+        let server = try await ServerFixture.start(over: .router)
         let token = try await server.org("acme")
 
         let registered = try await server.request("POST", "orgs/acme/connector", token: token, json: ["name": "jira", "version": "1.0.0"])
@@ -55,7 +55,7 @@ import Testing
     }
 
     @Test func badInputIsA4xxWithAJSONBody() async throws {
-        let server = try await ServerFixture.start()
+        let server = try await ServerFixture.start(over: .router)
         let token = try await server.org("acme")
         let cases: [(String, String, String?, Any?, Int, String)] = [
             ("POST", "orgs/acme/connector", token, ["name": "x"], 400, "version is missing"),
@@ -88,7 +88,7 @@ import Testing
     }
 
     @Test func anOrgSeesAndChangesOnlyItsOwn() async throws {
-        let server = try await ServerFixture.start()
+        let server = try await ServerFixture.start(over: .router)
         let acme = try await server.org("acme")
         let globex = try await server.org("globex")
         let registered = try await server.request("POST", "orgs/acme/connector", token: acme, json: ["name": "jira", "version": "1"])
@@ -107,7 +107,7 @@ import Testing
     }
 
     @Test func concurrentRegistrationsGetDisjointBlocks() async throws {
-        let server = try await ServerFixture.start()
+        let server = try await ServerFixture.start(over: .router)
         let acme = try await server.org("acme")
         let globex = try await server.org("globex")
         let blocks = try await withThrowingTaskGroup(of: (Int, Int).self) { group in
@@ -135,7 +135,7 @@ import Testing
     }
 
     @Test func theSecretIsNeverStored() async throws {
-        let server = try await ServerFixture.start()
+        let server = try await ServerFixture.start(over: .router)
         let token = try await server.org("acme")
         let registered = try await server.request("POST", "orgs/acme/connector", token: token, json: ["name": "jira", "version": "1"])
         let secret = try #require(registered.json["secret"] as? String)

@@ -38,7 +38,7 @@ import Testing
         let answer = try await ChildProcess.run([
             "curl", "-s", "--max-time", "20", "-X", "POST", "-H", "authToken: \(ServerFixture.adminToken)",
             "-H", "Content-Length: \(1 << 40)", "--data", "", "-w", "\n%{http_code}",
-            server.base.appendingPathComponent("admin/orgs").absoluteString,
+            try server.base.appendingPathComponent("admin/orgs").absoluteString,
         ])
         let lines = answer.outputText.split(separator: "\n")
         #expect(lines.last == "413")

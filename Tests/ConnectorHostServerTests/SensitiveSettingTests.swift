@@ -11,7 +11,7 @@ import Testing
 
     @Test func noOperationOfTheBundledPluginsLeaksASensitiveSetting() async throws {
         let log = CapturedLog()
-        let server = try await ServerFixture.start(development: true, logger: log.logger(level: .trace)) { directory in
+        let server = try await ServerFixture.start(over: .router, development: true, logger: log.logger(level: .trace)) { directory in
             for plugin in ["tracker", "hello-swift"] {
                 try FileManager.default.copyItem(
                     at: ServerFixture.root.appendingPathComponent("build/plugins/\(plugin).so"),

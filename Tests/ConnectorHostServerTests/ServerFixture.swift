@@ -2,35 +2,67 @@ import ConnectorHost
 import ConnectorHostRegistry
 @testable import ConnectorHostServer
 import Foundation
-import SharedTestSupport
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
 import Logging
+import NIOCore
+import NIOFoundationCompat
+import SharedTestSupport
 import Testing
 
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
 
-/// A server on a free loopback port, over a temporary registry and plugin
-/// directory, called over real HTTP.
+/// A server over a temporary registry and plugin directory, called over real
+/// HTTP on a free loopback port — or, for what needs no socket, through
+/// Hummingbird's router test client.
 final class ServerFixture: Sendable {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
     static let adminToken = "test-admin-token"
     static let quietLogger = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
 
+    /// How requests reach the server.
+    enum Transport {
+        /// HTTP on a loopback port: the whole server, as a client sees it.
+        case socket
+        /// The router, with the host running behind it, and no socket:
+        /// Hummingbird's testing framework (`.router`).
+        case router
+    }
+
     let directory: URL
     let server: ConnectorServer
-    let base: URL
+    /// The loopback address; nil over the router.
+    let address: URL?
     private let task: Task<Void, any Error>
+    private let client: (any TestClientProtocol)?
+    /// Ends a router fixture's test client (its `test(.router)` closure).
+    private let stopClient: AsyncStream<Never>.Continuation?
     /// This server's own connections: a port may go to another server once
     /// this one stops, and no connection to this one may be reused for it.
     private let session = URLSession(configuration: .ephemeral)
 
-    private init(directory: URL, server: ConnectorServer, base: URL, task: Task<Void, any Error>) {
+    private init(
+        directory: URL, server: ConnectorServer, address: URL?, task: Task<Void, any Error>,
+        client: (any TestClientProtocol)? = nil, stopClient: AsyncStream<Never>.Continuation? = nil
+    ) {
         self.directory = directory
         self.server = server
-        self.base = base
+        self.address = address
         self.task = task
+        self.client = client
+        self.stopClient = stopClient
+    }
+
+    /// The loopback address, for the tests that need a socket.
+    var base: URL {
+        get throws {
+            guard let address else { throw ServerTestFailure("this server is called through its router: it has no socket") }
+            return address
+        }
     }
 
     var plugins: URL { directory.appendingPathComponent("plugins") }
@@ -50,7 +82,9 @@ final class ServerFixture: Sendable {
     ///   - sdkDefaultConnector: `--sdk-default-connector`.
     ///   - fleet: The PostgreSQL registry and the connection key the hosts of a
     ///     fleet share, and this host's ID; nil for a SQLite registry in the directory.
+    ///   - transport: A socket, or the router alone.
     static func start(
+        over transport: Transport = .socket,
         development: Bool = false, watch: Bool = false, reusing: URL? = nil, logger: Logger = quietLogger,
         sdkDefaultConnector: String? = nil, fleet: (database: String, connectionKey: URL, hostID: String)? = nil,
         prepare: (URL) async throws -> Void = { _ in }, configure: (inout HostConfiguration) -> Void = { _ in }
@@ -81,18 +115,39 @@ final class ServerFixture: Sendable {
             configuration.hostID = fleet.hostID
         }
         let server = try await ConnectorServer.make(configuration: configuration, logger: logger)
-        let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
-        let task = Task { try await server.run { port in continuation.yield(port) } }
-        var iterator = ports.makeAsyncIterator()
-        guard let port = await iterator.next() else { throw ServerTestFailure("the server did not start") }
-        return ServerFixture(
-            directory: directory, server: server, base: URL(string: "http://127.0.0.1:\(port)")!, task: task
-        )
+        switch transport {
+        case .socket:
+            let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
+            let task = Task { try await server.run { port in continuation.yield(port) } }
+            var iterator = ports.makeAsyncIterator()
+            guard let port = await iterator.next(), let address = URL(string: "http://127.0.0.1:\(port)") else {
+                throw ServerTestFailure("the server did not start")
+            }
+            return ServerFixture(directory: directory, server: server, address: address, task: task)
+        case .router:
+            let (clients, clientReady) = AsyncStream.makeStream(of: (any TestClientProtocol).self)
+            let (stopped, stopClient) = AsyncStream.makeStream(of: Never.self)
+            let application = Application(router: server.router(), logger: logger)
+            let task = Task {
+                try await server.host.whileRunning {
+                    try await application.test(.router) { client in
+                        clientReady.yield(client)
+                        for await _ in stopped {}
+                    }
+                }
+            }
+            var iterator = clients.makeAsyncIterator()
+            guard let client = await iterator.next() else { throw ServerTestFailure("the router's test client did not start") }
+            return ServerFixture(
+                directory: directory, server: server, address: nil, task: task, client: client, stopClient: stopClient
+            )
+        }
     }
 
     /// Stops the server and its workers.
     func stop() async {
         session.invalidateAndCancel()
+        stopClient?.finish()
         task.cancel()
         _ = await task.result
     }
@@ -114,25 +169,44 @@ final class ServerFixture: Sendable {
         _ method: String, _ path: String, token: String? = ServerFixture.adminToken, json: Any? = nil,
         body: Data? = nil, contentType: String? = nil, headers: [String: String] = [:]
     ) async throws -> Answer {
+        var body = body
+        if let json { body = try JSONSerialization.data(withJSONObject: json) }
+        var headers = headers
+        if let token { headers["authToken"] = token }
+        if json != nil { headers["Content-Type"] = "application/json" }
+        if let contentType { headers["Content-Type"] = contentType }
+        if let client { return try await Self.request(method, path, body: body, headers: headers, through: client) }
         // The path may carry a query string, which appendingPathComponent would escape.
-        guard let url = URL(string: "\(base.absoluteString)/\(path)") else { throw ServerTestFailure("bad path \(path)") }
+        guard let url = URL(string: "\(try base.absoluteString)/\(path)") else { throw ServerTestFailure("bad path \(path)") }
         var request = URLRequest(url: url)
         request.httpMethod = method
-        if let token { request.setValue(token, forHTTPHeaderField: "authToken") }
-        if let json {
-            request.httpBody = try JSONSerialization.data(withJSONObject: json)
-            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-        }
-        if let body { request.httpBody = body }
-        if let contentType { request.setValue(contentType, forHTTPHeaderField: "Content-Type") }
+        request.httpBody = body
         for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
         let (data, response) = try await session.data(for: request)
         let http = response as? HTTPURLResponse
-        var headers: [String: String] = [:]
+        var answerHeaders: [String: String] = [:]
         for (key, value) in http?.allHeaderFields ?? [:] {
-            if let key = key as? String, let value = value as? String { headers[key.lowercased()] = value }
+            if let key = key as? String, let value = value as? String { answerHeaders[key.lowercased()] = value }
         }
-        return Answer(status: http?.statusCode ?? 0, body: data, headers: headers)
+        return Answer(status: http?.statusCode ?? 0, body: data, headers: answerHeaders)
+    }
+
+    /// One request through the router's test client.
+    private static func request(
+        _ method: String, _ path: String, body: Data?, headers: [String: String], through client: any TestClientProtocol
+    ) async throws -> Answer {
+        var fields = HTTPFields()
+        for (name, value) in headers {
+            guard let field = HTTPField.Name(name) else { throw ServerTestFailure("bad header name \(name)") }
+            fields[field] = value
+        }
+        let response = try await client.executeRequest(
+            uri: "/\(path)", method: HTTPRequest.Method(rawValue: method) ?? .get, headers: fields,
+            body: body.map { ByteBuffer(bytes: $0) }
+        )
+        var answerHeaders: [String: String] = [:]
+        for field in response.headers { answerHeaders[field.name.canonicalName] = field.value }
+        return Answer(status: response.status.code, body: Data(buffer: response.body), headers: answerHeaders)
     }
 
     /// Creates an org and returns a token of it.

@@ -43,7 +43,7 @@ import Testing
     @Test func aRestartScansOnlyChangedFilesAndKeepsNoSecret() async throws {
         let firstLog = CapturedLog()
         var registrations: [String: NewRegistration] = [:]
-        let first = try await ServerFixture.start(logger: firstLog.logger(level: .debug)) { directory in
+        let first = try await ServerFixture.start(over: .router, logger: firstLog.logger(level: .debug)) { directory in
             registrations = try await Self.registerAndBuild(["alpha", "beta"], in: directory)
         }
         let alpha = first.plugins.appendingPathComponent("alpha.so").path
@@ -53,7 +53,7 @@ import Testing
         await first.stop()
 
         let secondLog = CapturedLog()
-        let second = try await ServerFixture.start(reusing: first.directory, logger: secondLog.logger(level: .debug))
+        let second = try await ServerFixture.start(over: .router, reusing: first.directory, logger: secondLog.logger(level: .debug))
         #expect(Self.scanned(secondLog) == [], "no plugin code ran to start")
         #expect(second.server.host.connectorNames == ["alpha", "beta"], "admitted from the cache")
         // The worker a call starts loads the file, whose secret must match the kept digest.
@@ -65,7 +65,7 @@ import Testing
         bytes.append(0)
         try bytes.write(to: URL(fileURLWithPath: beta))
         let thirdLog = CapturedLog()
-        let third = try await ServerFixture.start(reusing: first.directory, logger: thirdLog.logger(level: .debug))
+        let third = try await ServerFixture.start(over: .router, reusing: first.directory, logger: thirdLog.logger(level: .debug))
         #expect(Self.scanned(thirdLog) == [beta], "the changed file only")
         #expect(third.server.host.connectorNames == ["alpha", "beta"])
         await third.stop()
@@ -86,7 +86,7 @@ import Testing
     /// as the registry file is trusted; but its worker never runs: every
     /// start checks the file's own secret against the row's digest.
     @Test func aRowClaimingASecretTheFileLacksCannotRunIt() async throws {
-        let server = try await ServerFixture.start { directory in
+        let server = try await ServerFixture.start(over: .router) { directory in
             let registrations = try await Self.registerAndBuild(["alpha"], in: directory) { _ in UUID().uuidString.lowercased() }
             let registry = try await Registry(path: directory.appendingPathComponent("registry.sqlite").path)
             let path = directory.appendingPathComponent("plugins/alpha.so").path
@@ -105,14 +105,14 @@ import Testing
 
     /// Without the cache the same file is refused at discovery.
     @Test func aFileWithTheWrongSecretIsRejectedAgainFromTheCache() async throws {
-        let first = try await ServerFixture.start { directory in
+        let first = try await ServerFixture.start(over: .router) { directory in
             _ = try await Self.registerAndBuild(["alpha"], in: directory) { _ in UUID().uuidString.lowercased() }
         }
         #expect(first.server.host.connectorNames == [])
         #expect(first.server.host.discovery.rejected.first?.error.code == .unauthorized)
         await first.stop()
         let log = CapturedLog()
-        let second = try await ServerFixture.start(reusing: first.directory, logger: log.logger(level: .debug))
+        let second = try await ServerFixture.start(over: .router, reusing: first.directory, logger: log.logger(level: .debug))
         #expect(Self.scanned(log) == [], "the accepted scan came from the cache")
         #expect(second.server.host.connectorNames == [], "and its digest does not match the registration")
         #expect(second.server.host.discovery.rejected.first?.error.code == .unauthorized)

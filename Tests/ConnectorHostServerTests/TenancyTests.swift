@@ -49,7 +49,7 @@ import Testing
     }
 
     @Test func anotherOrgCannotReplaceTheCodeBehindALiveConnector() async throws {
-        let server = try await ServerFixture.start()
+        let server = try await ServerFixture.start(over: .router)
         let a = try await server.org("a")
         let b = try await server.org("b")
         _ = try await Self.liveTracker(server, token: a, org: "a", name: "jira")
@@ -88,7 +88,7 @@ import Testing
     }
 
     @Test func anotherOrgCannotOverwriteOrDeleteADraft() async throws {
-        let server = try await ServerFixture.start()
+        let server = try await ServerFixture.start(over: .router)
         let a = try await server.org("a")
         let b = try await server.org("b")
         let (path, registration) = try await CatalogueAPITests.registeredPlugin(server, token: a, org: "a", name: "widgets")
@@ -115,7 +115,7 @@ import Testing
     }
 
     @Test func anOrgSeesOnlyItsOwnPluginsAndWhatIsPublishedToEveryOrg() async throws {
-        let server = try await ServerFixture.start()
+        let server = try await ServerFixture.start(over: .router)
         let a = try await server.org("a")
         let b = try await server.org("b")
         let registration = try await Self.liveTracker(server, token: a, org: "a", name: "jira")
@@ -147,7 +147,7 @@ import Testing
     }
 
     @Test func aPublishedConnectorShowsOtherOrgsNoKeyNoPath() async throws {
-        let server = try await ServerFixture.start()
+        let server = try await ServerFixture.start(over: .router)
         let a = try await server.org("a")
         let b = try await server.org("b")
         let registered = try await server.request("POST", "orgs/a/connector", token: a,
@@ -178,14 +178,14 @@ import Testing
     }
 
     @Test func aRestartServesEveryLiveConnectorFromTheStore() async throws {
-        let first = try await ServerFixture.start()
+        let first = try await ServerFixture.start(over: .router)
         let a = try await first.org("a")
         _ = try await Self.liveTracker(first, token: a, org: "a", name: "jira")
         #expect(try await Self.slug(first, "jira", token: a).status == 200)
         let sha = first.server.host.plugin(named: "jira")?.fileSHA256
         await first.stop()
 
-        let second = try await ServerFixture.start(reusing: first.directory)
+        let second = try await ServerFixture.start(over: .router, reusing: first.directory)
         #expect(second.server.host.plugin(named: "jira")?.fileSHA256 == sha)
         let answered = try await Self.slug(second, "jira", token: a)
         #expect(answered.status == 200, "\(answered.text)")
@@ -198,7 +198,7 @@ import Testing
         var bytes = try Data(contentsOf: storedPath)
         bytes.append(0)
         try bytes.write(to: storedPath)
-        let third = try await ServerFixture.start(reusing: first.directory)
+        let third = try await ServerFixture.start(over: .router, reusing: first.directory)
         #expect(third.server.host.plugin(named: "jira") == nil)
         #expect(try await Self.slug(third, "jira", token: a).status == 404)
         await third.stop()
@@ -209,7 +209,7 @@ import Testing
     /// discovery — also when its path sorts first, so it cannot shadow a's
     /// file — and when it replaces a's file.
     @Test func aPluginFileCannotClaimAnotherOrgsName() async throws {
-        let server = try await ServerFixture.start { directory in
+        let server = try await ServerFixture.start(over: .router) { directory in
             let registry = try await Registry(path: directory.appendingPathComponent("registry.sqlite").path)
             for org in ["a", "b"] { _ = try await registry.createOrg(id: org, name: org, by: .admin) }
             func identity(_ new: NewRegistration) -> [String: Any] {
@@ -252,7 +252,7 @@ import Testing
         #expect(try await registry.ensureAdminToken(configured: "second-admin-token") == nil, "the same token again is fine")
         await #expect(throws: ConnectorHostError.self) { try await registry.ensureAdminToken(configured: "first-admin-token") }
 
-        let server = try await ServerFixture.start()
+        let server = try await ServerFixture.start(over: .router)
         let issued = try await server.request("POST", "admin/tokens")
         #expect(issued.status == 201)
         let token = try #require(issued.json["token"] as? String)

@@ -8,7 +8,7 @@ import Testing
 /// them at once.
 @Suite(.timeLimit(.minutes(2))) struct TokenRevocationTests {
     @Test func aRevokedTokenIsRefusedByTheVeryNextRequest() async throws {
-        let server = try await ServerFixture.start(development: true)
+        let server = try await ServerFixture.start(over: .router, development: true)
         _ = try await server.request("POST", "admin/orgs", json: ["id": "acme", "name": "Acme"])
         let issued = try await server.request("POST", "admin/orgs/acme/tokens")
         let token = try #require(issued.json["token"] as? String)
