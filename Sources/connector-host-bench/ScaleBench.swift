@@ -2,7 +2,8 @@
 // one host. `connector-host serve` started twice over them — the second time
 // from the scan cache the first start filled — timed from the process's start
 // to the first answer of /healthz; its proportional memory, host and workers,
-// none called; the first call to an idle plugin, worker start included; and
+// none called; the first call to an idle plugin, worker start included, and
+// the private and proportional memory of each worker those calls started; and
 // `connector-host list` of 200 unchanged plugins, run a second time.
 //
 // The plugins are copies of one build of Benchmarks/echo_plugin.c made with
@@ -43,6 +44,7 @@ enum ScaleBench {
         var warmStartSeconds: Double
         var memory: Result<(megabytes: Double, processes: Int), BenchFailure>
         var firstCallMilliseconds: [Double]
+        var workerMemory: [WorkerMemory]
         var listMilliseconds: [Double]
     }
 
@@ -93,14 +95,14 @@ enum ScaleBench {
         let memory = proportionalMemory(ofTreeAt: warm.pid)
         warm.stop()
 
-        let firstCalls = try await firstCallMilliseconds(database: database, plugins: plugins.path, names: files)
+        let (firstCalls, workers) = try await firstCallMilliseconds(database: database, plugins: plugins.path, names: files)
         let cache = directory.appendingPathComponent("list-scan-cache.json").path
         _ = try runList(cli: cli, directory: listed.path, cache: cache)
         var listTimes: [Double] = []
         for _ in 0..<listRuns { listTimes.append(try runList(cli: cli, directory: listed.path, cache: cache)) }
         return Figures(
             coldStartSeconds: cold.secondsToHealthy, warmStartSeconds: warm.secondsToHealthy, memory: memory,
-            firstCallMilliseconds: firstCalls, listMilliseconds: listTimes
+            firstCallMilliseconds: firstCalls, workerMemory: workers, listMilliseconds: listTimes
         )
     }
 
@@ -130,6 +132,16 @@ enum ScaleBench {
             format: "first call to an idle plugin, worker start included: median %.1f ms, p90 %.1f ms over %d plugins   (target < 30 ms)",
             median(calls), calls[calls.count * 9 / 10], calls.count
         ))
+        if figures.workerMemory.isEmpty {
+            print("memory per live worker: not measured (no worker's /proc/PID/smaps_rollup was readable)")
+        } else {
+            let privateMemory = figures.workerMemory.map { Double($0.privateKilobytes) / 1024 }
+            let proportional = figures.workerMemory.map { Double($0.proportionalKilobytes) / 1024 }
+            print(String(
+                format: "memory per live worker (the worker process, its bubblewrap aside): private median %.2f MB, proportional median %.2f MB over %d workers   (no target)",
+                median(privateMemory), median(proportional), figures.workerMemory.count
+            ))
+        }
         print(String(
             format: "list of %d unchanged plugins, second run: median %.0f ms over %d runs   (target < 100 ms)",
             listedCount, median(figures.listMilliseconds), figures.listMilliseconds.count
@@ -188,20 +200,51 @@ enum ScaleBench {
     /// The first call to each of `firstCallCount` plugins spread over the
     /// directory, in a host started from the registry's scan cache: each call
     /// starts its plugin's worker.
-    static func firstCallMilliseconds(database: String, plugins: String, names: [String]) async throws -> [Double] {
+    /// Also the memory of each worker those calls started, read while they all still run.
+    static func firstCallMilliseconds(
+        database: String, plugins: String, names: [String]
+    ) async throws -> (milliseconds: [Double], workers: [WorkerMemory]) {
         var configuration = HostConfiguration(pluginDirectory: plugins)
         configuration.scanCache = try await Registry(path: database)
         let host = try await ConnectorHost.start(configuration: configuration, logger: logger)
-        return try await host.whileRunning { () async throws -> [Double] in
+        return try await host.whileRunning { () async throws -> ([Double], [WorkerMemory]) in
             var samples: [Double] = []
+            var workers: [WorkerMemory] = []
             let step = max(1, names.count / firstCallCount)
-            for file in stride(from: 0, to: names.count, by: step).prefix(firstCallCount).map({ names[$0] }) {
-                let connector = try host.connector(named: String(file.dropLast(".so".count)))
+            let called = try stride(from: 0, to: names.count, by: step).prefix(firstCallCount).map {
+                try host.connector(named: String(names[$0].dropLast(".so".count)))
+            }
+            for connector in called {
                 let started = MonotonicTime.now
                 _ = try await connector.call(.metadataGet, session: nil)
                 samples.append(Double(MonotonicTime.now - started) / 1e6)
             }
-            return samples
+            for connector in called {
+                if let pid = connector.status.pid.flatMap(workerProcess(under:)), let memory = WorkerMemory(pid: pid) {
+                    workers.append(memory)
+                }
+            }
+            return (samples, workers)
+        }
+    }
+
+    /// One worker process's memory, from /proc/PID/smaps_rollup, in kilobytes:
+    /// what it alone holds (private), and its share of what it holds with
+    /// the other workers and the host (proportional).
+    struct WorkerMemory {
+        var privateKilobytes: Int
+        var proportionalKilobytes: Int
+
+        init?(pid: Int32) {
+            guard let rollup = try? String(contentsOfFile: "/proc/\(pid)/smaps_rollup", encoding: .utf8) else { return nil }
+            var fields: [String: Int] = [:]
+            for line in rollup.split(separator: "\n") {
+                let parts = line.split(separator: " ", omittingEmptySubsequences: true)
+                if parts.count >= 2, let value = Int(parts[1]) { fields[String(parts[0])] = value }
+            }
+            guard let proportional = fields["Pss:"] else { return nil }
+            privateKilobytes = (fields["Private_Clean:"] ?? 0) + (fields["Private_Dirty:"] ?? 0)
+            proportionalKilobytes = proportional
         }
     }
 
@@ -296,9 +339,8 @@ enum ScaleBench {
         return words.count > 1 ? Int(words[1]) ?? 0 : 0
     }
 
-    /// The proportional set size of a process and every process under it
-    /// (a worker, and the bubblewrap around it), and how many there are.
-    static func proportionalMemory(ofTreeAt root: pid_t) -> Result<(megabytes: Double, processes: Int), BenchFailure> {
+    /// A process and every process under it, parents before children.
+    static func processTree(at root: pid_t) -> [pid_t] {
         var children: [pid_t: [pid_t]] = [:]
         for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] {
             guard let pid = pid_t(entry),
@@ -315,6 +357,22 @@ enum ScaleBench {
             tree += children[tree[index]] ?? []
             index += 1
         }
+        return tree
+    }
+
+    /// The worker process a runtime's PID leads to: that process, or under
+    /// bubblewrap the one below bubblewrap's own.
+    static func workerProcess(under pid: pid_t) -> pid_t? {
+        processTree(at: pid).last { candidate in
+            let name = (try? String(contentsOfFile: "/proc/\(candidate)/comm", encoding: .utf8)) ?? ""
+            return name.hasPrefix("connector-host")
+        }
+    }
+
+    /// The proportional set size of a process and every process under it
+    /// (a worker, and the bubblewrap around it), and how many there are.
+    static func proportionalMemory(ofTreeAt root: pid_t) -> Result<(megabytes: Double, processes: Int), BenchFailure> {
+        let tree = processTree(at: root)
         var kilobytes = 0
         for pid in tree {
             // A server marks itself non-dumpable: its /proc files are root's then.
