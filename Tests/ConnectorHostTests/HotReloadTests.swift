@@ -282,15 +282,51 @@ import Glibc
         let host = try await TestSupport.runningHost(
             configuration: TestSupport.configuration(pluginDirectory: directory.path), logger: TestSupport.quietLogger
         )
+        // The first build is copied when its first worker starts.
+        _ = try await host.connector(named: "reload").call(.entityGet, credentials: [])
         try FileManager.default.removeItem(at: directory.appendingPathComponent("reload.so"))
         try FileManager.default.copyItem(
             atPath: TestSupport.fixture("reload-v2"), toPath: directory.appendingPathComponent("reload.so").path
         )
         _ = try await host.reload(named: "reload")
-        let copies = try FileManager.default.contentsOfDirectory(atPath: host.buildsDirectory)
+        let copies = try FileManager.default.contentsOfDirectory(atPath: host.buildsDirectory).filter { !$0.hasPrefix("linked-") }
         #expect(copies.count == 2, "each build runs from a copy of its own, the first one too: \(copies)")
         await host.shutdown()
         #expect(!FileManager.default.fileExists(atPath: host.buildsDirectory), "no copy is left behind")
+    }
+
+    /// A start links each build and copies it at its first worker's start:
+    /// a file renamed over the plugin's leaves the admitted build serving, and
+    /// a file rewritten in place (which a link shares) is refused, never run.
+    @Test func aBuildChangedBeforeItsFirstCallServesAsAdmittedOrNotAtAll() async throws {
+        let renamedOver = try TestSupport.temporaryDirectory()
+        try TestSupport.populate(renamedOver, with: ["reload.so": TestSupport.fixture("reload-v1")])
+        let first = try await TestSupport.runningHost(
+            configuration: TestSupport.configuration(pluginDirectory: renamedOver.path), logger: TestSupport.quietLogger
+        )
+        let replacement = renamedOver.appendingPathComponent(".reload.so.new")
+        try FileManager.default.copyItem(atPath: TestSupport.fixture("reload-v2"), toPath: replacement.path)
+        #expect(rename(replacement.path, renamedOver.appendingPathComponent("reload.so").path) == 0)
+        let served = try TestSupport.object(await first.connector(named: "reload").call(.entityGet, credentials: []))
+        #expect(served["version"] as? String == "1.0.0", "the build admitted at the start serves until a reload")
+        await first.shutdown()
+
+        let rewritten = try TestSupport.temporaryDirectory()
+        try TestSupport.populate(rewritten, with: ["reload.so": TestSupport.fixture("reload-v1")])
+        let second = try await TestSupport.runningHost(
+            configuration: TestSupport.configuration(pluginDirectory: rewritten.path), logger: TestSupport.quietLogger
+        )
+        let newBytes = try Data(contentsOf: URL(fileURLWithPath: TestSupport.fixture("reload-v2")))
+        let descriptor = open(rewritten.appendingPathComponent("reload.so").path, O_WRONLY | O_TRUNC)
+        #expect(descriptor >= 0)
+        #expect(newBytes.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) } == newBytes.count)
+        close(descriptor)
+        let refused = await #expect(throws: ConnectorHostError.self) {
+            try await second.connector(named: "reload").call(.entityGet, credentials: [])
+        }
+        #expect(refused?.code == .conflict)
+        #expect(refused?.message.contains("rewritten in place since it was scanned; reload the plugin") == true, "\(String(describing: refused))")
+        await second.shutdown()
     }
 
     @Test func threeBuildsInQuickSuccessionEndWithTheLastServing() async throws {

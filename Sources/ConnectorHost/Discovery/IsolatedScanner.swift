@@ -1,4 +1,5 @@
 import Logging
+import Synchronization
 
 /// Scans each plugin file in a throwaway sandbox worker: a plugin that crashes,
 /// exits or spins in a constructor or its entry point is rejected with what
@@ -9,6 +10,9 @@ package struct IsolatedScanner: PluginScanner {
     private let clock: any HostClock
     private let cache: any ScanCache
     private let logger: Logger
+    /// The key each path was last scanned under, so that the host knows the
+    /// hash of what it admitted without reading the file again.
+    private let keys = ScannedKeys()
 
     package init(settings: SandboxSettings, clock: any HostClock, cache: any ScanCache, logger: Logger) {
         self.settings = settings
@@ -20,6 +24,7 @@ package struct IsolatedScanner: PluginScanner {
     package func scan(_ path: String) async throws(ConnectorHostError) -> PluginDescription {
         // Reads and hashes the whole file: off Swift's cooperative threads.
         let key = try await BlockingFileWork.run { () throws(ConnectorHostError) in try ScanKey(path: path) }
+        keys.entries.withLock { $0[path] = key }
         if let cached = await cache.outcome(for: key) {
             switch cached {
             case .accepted(let description): return description
@@ -46,5 +51,16 @@ package struct IsolatedScanner: PluginScanner {
             if error.code != .unavailable { await cache.store(.rejected(error), for: key) }
             throw error
         }
+    }
+}
+
+extension IsolatedScanner {
+    /// The key `path` was last scanned under; nil when it was not scanned.
+    package func lastKey(of path: String) -> ScanKey? {
+        keys.entries.withLock { $0[path] }
+    }
+
+    private final class ScannedKeys: Sendable {
+        let entries = Mutex<[String: ScanKey]>([:])
     }
 }

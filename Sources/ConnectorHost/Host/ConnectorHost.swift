@@ -142,16 +142,37 @@ public final class ConnectorHost: Sendable {
         // A worker starts whenever a call needs one, long after the scan: it
         // runs a copy of the build kept under a path of its own, which no later
         // change in the plugin directory reaches (a changed file is a new
-        // build, for a reload to check). A signed build's signature is checked
-        // on the copy itself. Weak: the host holds the runtime that holds this.
-        let source = trusted ? nil : BuildSource(path: path) { [weak self] () throws(ConnectorHostError) -> KeptBuild in
-            guard let self else { throw ConnectorHostError(.unavailable, "the host has shut down") }
-            let kept = try stageBuild(path)
-            try configuration.checkSignature(of: kept.path, source: path, description: description)
+        // build, for a reload to check). A build just scanned is linked now and
+        // copied at its first worker's start (LinkedBuild): the copy must have
+        // the hash that was scanned. A signed build's signature is checked on
+        // the copy itself. Weak: the host holds the runtime that holds this.
+        weak let weakHost = self
+        @Sendable func keep(_ file: String, admitted: String?) throws(ConnectorHostError) -> KeptBuild {
+            guard let host = weakHost else { throw ConnectorHostError(.unavailable, "the host has shut down") }
+            let kept = try host.stageBuild(file)
+            if let admitted, kept.sha256 != admitted {
+                throw ConnectorHostError(
+                    .conflict, "\(path) was rewritten in place since it was scanned; reload the plugin to serve its new build"
+                )
+            }
+            try host.configuration.checkSignature(of: kept.path, source: path, description: description)
             return kept
         }
+        let scanned = known ?? scanner.lastKey(of: path)?.sha256
+        var linked: LinkedBuild?
+        var source: BuildSource?
+        if !trusted {
+            linked = scanned.flatMap { linkBuild(path, sha256: $0) }
+            var keepAdmitted: (@Sendable () throws(ConnectorHostError) -> KeptBuild)?
+            if let linked {
+                keepAdmitted = { () throws(ConnectorHostError) in try keep(linked.path, admitted: linked.sha256) }
+            }
+            source = BuildSource(
+                path: path, keep: { () throws(ConnectorHostError) in try keep(path, admitted: nil) }, keepAdmitted: keepAdmitted
+            )
+        }
         var kept: KeptBuild?
-        if let source {
+        if let source, linked == nil {
             do throws(ConnectorHostError) {
                 kept = try await BlockingFileWork.run(source.keep)
             } catch {
@@ -159,8 +180,8 @@ public final class ConnectorHost: Sendable {
                 return nil
             }
         }
-        // The kept copy's hash is that of the bytes served: no second read.
-        let sha256 = if let hash = known ?? kept?.sha256 { hash } else {
+        // The hash of the bytes served, as scanned or as copied: no second read.
+        let sha256 = if let hash = scanned ?? kept?.sha256 { hash } else {
             try? await BlockingFileWork.run { () throws(ConnectorHostError) in try ScanKey(path: path).sha256 }
         }
         // Every line about this build — calls, worker, breaker, the plugin's
@@ -169,9 +190,9 @@ public final class ConnectorHost: Sendable {
         let policy = configuration.policy(for: description)
         let sessions = SessionPool()
         let runtime: any PluginRuntime
-        if let source, let kept {
+        if let source {
             runtime = SandboxRuntime(
-                description: description, pluginPath: kept.path, source: source, policy: policy,
+                description: description, pluginPath: kept?.path, source: source, policy: policy,
                 settings: configuration.sandbox(for: name),
                 clock: configuration.clock, logger: logger,
                 onQuarantine: { [onQuarantine = configuration.onQuarantine] reason in onQuarantine(name, sha256, reason) },

@@ -179,6 +179,18 @@ extension ConnectorHost {
         _ = try await connector.call(.sessionClose, request: [], session: session, on: plugin, hostInitiated: true)
     }
 
+    /// Links the file at `source` into the builds directory, under a name no
+    /// other build has; nil when the filesystem will not link it there (another
+    /// filesystem, or a file the host may not link), for the caller to copy it.
+    func linkBuild(_ source: String, sha256: String) -> LinkedBuild? {
+        let suffix = ConnectorDocument.fileSuffixes.first { source.hasSuffix($0) } ?? ".so"
+        let path = (buildsDirectory as NSString).appendingPathComponent("linked-\(UUID().uuidString)\(suffix)")
+        try? FileManager.default.createDirectory(atPath: buildsDirectory, withIntermediateDirectories: true)
+        guard link(source, path) == 0 else { return nil }
+        state.withLock { _ = $0.stagedBuilds.insert(path) }
+        return LinkedBuild(path: path, sha256: sha256)
+    }
+
     /// Copies a build to `<builds>/<sha256>.so` (a document keeps its suffix), a path no other build has.
     func stageBuild(_ source: String) throws(ConnectorHostError) -> KeptBuild {
         _ = try PluginFile.status(source)

@@ -32,8 +32,9 @@ package final class SandboxRuntime: PluginRuntime {
         var restarts = 0
         /// The source file's size and mtime when quarantined: a new build lifts it.
         var quarantinedVersion: PluginFile.Version?
-        /// The kept copy of the build that workers load.
-        var servedPath: String
+        /// The kept copy of the build that workers load; nil until the first
+        /// worker's start keeps it.
+        var servedPath: String?
         /// Why the plugin is degraded: a worker used CPU with no call in flight
         /// and was recycled. Cleared once its successor has served a whole
         /// interval without doing the same, or by an operator's restart.
@@ -60,7 +61,9 @@ package final class SandboxRuntime: PluginRuntime {
     /// - Parameters:
     ///   - description: What scanning read from the file; every worker must load
     ///     the same plugin.
-    ///   - pluginPath: The kept copy of the build that was scanned, which workers load.
+    ///   - pluginPath: The kept copy of the build that was scanned, which
+    ///     workers load; nil to keep it at the first worker's start
+    ///   (`source.keepAdmitted`).
     ///   - source: The file it came from, watched for a new build while quarantined.
     ///   - policy: Supplies the worker's resource limits.
     ///   - settings: Worker binary, limits, restart and quarantine rules.
@@ -73,7 +76,7 @@ package final class SandboxRuntime: PluginRuntime {
     ///   - supervisor: Runs this runtime's loop of background work; no worker
     ///     starts until it does.
     package init(
-        description: PluginDescription, pluginPath: String, source: BuildSource, policy: ResiliencePolicy,
+        description: PluginDescription, pluginPath: String?, source: BuildSource, policy: ResiliencePolicy,
         settings: SandboxSettings, clock: any HostClock, logger: Logger, onQuarantine: @escaping @Sendable (String) -> Void = { _ in },
         onIdleStop: @escaping @Sendable () -> Void = {}, supervisor: SupervisedTasks
     ) {
@@ -422,6 +425,15 @@ package final class SandboxRuntime: PluginRuntime {
         }
     }
 
+    /// The kept copy workers load: kept now, at the first worker's start of
+    /// a runtime that began with none. Only one start runs at a time.
+    private func servedPath() async throws(ConnectorHostError) -> String {
+        if let served = state.withLock({ $0.servedPath }) { return served }
+        let kept = try await BlockingFileWork.run(source.keepAdmitted).path
+        state.withLock { $0.servedPath = kept }
+        return kept
+    }
+
     private func launchWorker(notBefore: Duration?) async throws(ConnectorHostError) -> WorkerConnection {
         if let notBefore {
             do {
@@ -430,8 +442,8 @@ package final class SandboxRuntime: PluginRuntime {
                 throw ConnectorHostError(.unavailable, "\(name): the worker's restart was called off")
             }
         }
-        let pluginPath = state.withLock { $0.servedPath }
         do throws(ConnectorHostError) {
+            let pluginPath = try await servedPath()
             let loaded = try await SandboxLoader.load(
                 pluginPath: pluginPath, policy: policy, settings: settings, clock: clock, logger: logger,
                 egress: try egressProxy()
