@@ -49,9 +49,12 @@ public struct HostConfiguration: Sendable {
     public typealias Admission = @Sendable (_ path: String, _ description: PluginDescription)
         async throws(ConnectorHostError) -> [String]
 
-    /// Where each reloaded build is copied, under its SHA-256. nil: a
+    /// Where each build a sandboxed plugin runs is copied, under its SHA-256
+    /// (and, from the scan to the first worker's start, hard-linked). nil: a
     /// directory of the host's own under the temporary directory. The host
-    /// removes the copies it made when it shuts down (and its own directory).
+    /// removes the copies and links it made when it shuts down (and its own
+    /// directory). On the plugin directory's filesystem, a start links rather
+    /// than copies.
     public var buildsDirectory: String?
     /// How long a replaced build may take to finish its running calls.
     public var drainDeadline: Duration = .seconds(30)
