@@ -78,7 +78,7 @@ package final class InProcessRuntime: PluginRuntime {
             return try image.invokeCustom(request.function, arguments: request.arguments, context: nil)
         }
         // As for a standard operation: an unknown session is an invalid one.
-        guard let slot = sessions.withLock({ $0[session] }) else {
+        guard let slot = openSlot(session) else {
             throw ConnectorHostError(.unauthorized, "\(name) \(request.function): \(session) is not open; open a new session")
         }
         return try withExtendedLifetime(slot) { () throws(ConnectorHostError) -> CustomReply in
@@ -99,17 +99,11 @@ package final class InProcessRuntime: PluginRuntime {
             guard let session else {
                 throw ConnectorHostError(.invalidRequest, "session.open needs the ID of the session to open")
             }
-            let slot = SessionSlot(id: session)
-            let reply = try image.invoke(operation, session: slot.pointer, body: body, context: context)
-            if reply.status == .ok {
-                let opened = sessions.withLock { $0.updateValue(slot, forKey: session) == nil }
-                guard opened else {
-                    throw ConnectorHostError(.conflict, "\(name): \(session) was already open")
-                }
-            }
-            return reply
+            return try open(session, body: body, context: context)
         case .sessionClose:
-            guard let session, let slot = sessions.withLock({ $0.removeValue(forKey: session) }) else {
+            guard let session, let slot = sessions.withLock({ open in
+                open[session]?.openReply == nil ? nil : open.removeValue(forKey: session)
+            }) else {
                 throw ConnectorHostError(.notFound, "\(name): \(session.map(String.init(describing:)) ?? "no session") is not open")
             }
             return try image.invoke(operation, session: slot.pointer, body: body, context: context)
@@ -122,7 +116,7 @@ package final class InProcessRuntime: PluginRuntime {
             }
             // An unknown session is an invalid one (closed, or lost when a sandbox
             // worker restarted): the caller opens a new session, as after a 401.
-            guard let slot = sessions.withLock({ $0[session] }) else {
+            guard let slot = openSlot(session) else {
                 throw ConnectorHostError(
                     .unauthorized, "\(name) \(operation.rawValue): \(session) is not open; open a new session"
                 )
@@ -133,6 +127,52 @@ package final class InProcessRuntime: PluginRuntime {
                 try image.invoke(operation, session: slot.pointer, body: body, context: context)
             }
         }
+    }
+
+    /// The slot of a session that is open (its open has answered).
+    private func openSlot(_ session: SessionID) -> SessionSlot? {
+        sessions.withLock { open in
+            open[session].flatMap { $0.openReply == nil ? nil : $0 }
+        }
+    }
+
+    /// Opens a session once, however often its open is retried: an attempt
+    /// the host gave up on (it timed out) may still have opened the session
+    /// here, and the retry, which carries the same ID, is answered as that
+    /// attempt was, rather than opening a second session in the plugin.
+    private func open(
+        _ session: SessionID, body: [UInt8], context: PluginCallContext
+    ) throws(ConnectorHostError) -> PluginReply {
+        let slot = SessionSlot(id: session)
+        let earlier = sessions.withLock { open -> SessionSlot? in
+            guard let earlier = open[session] else {
+                open[session] = slot
+                return nil
+            }
+            return earlier
+        }
+        if let earlier {
+            // A transient answer is retried after a backoff, by when the earlier attempt has ended.
+            return sessions.withLock { _ in earlier.openReply }
+                ?? PluginReply(status: .transient, body: [], message: "\(name): \(session) is still opening")
+        }
+        let reply: PluginReply
+        do {
+            reply = try image.invoke(.sessionOpen, session: slot.pointer, body: body, context: context)
+        } catch {
+            sessions.withLock { open in
+                if open[session] === slot { open[session] = nil }
+            }
+            throw error
+        }
+        sessions.withLock { open in
+            if reply.status == .ok {
+                slot.openReply = reply
+            } else if open[session] === slot {
+                open[session] = nil
+            }
+        }
+        return reply
     }
 
     package func shutdown() async {
@@ -155,7 +195,7 @@ package final class InProcessRuntime: PluginRuntime {
         isShutDown.store(true, ordering: .releasing)
         let open = sessions.withLock { sessions in
             defer { sessions.removeAll() }
-            return Array(sessions.values)
+            return sessions.values.filter { $0.openReply != nil }
         }
         for slot in open {
             _ = try? image.invoke(.sessionClose, session: slot.pointer, body: [], context: PluginCallContext(timeLimit: nil))
@@ -168,6 +208,9 @@ package final class InProcessRuntime: PluginRuntime {
 private final class SessionSlot: @unchecked Sendable {
     // The plugin writes `state` during session.open; the host never touches it.
     let pointer: UnsafeMutablePointer<ch_session>
+    /// What session.open answered; nil while it runs. Read and written under
+    /// the runtime's lock of its sessions.
+    var openReply: PluginReply?
 
     init(id: SessionID) {
         pointer = .allocate(capacity: 1)
