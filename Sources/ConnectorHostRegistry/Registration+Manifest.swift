@@ -1,7 +1,7 @@
 import ConnectorHost
 
 extension Registration {
-    /// `endpoint E, functions S...E`, as a manifest's ``PluginManifest/entityIdSummary``.
+    /// `endpoint E, functions S...E`, as a manifest's `PluginManifest.entityIdSummary`.
     public var entityIdSummary: String {
         "endpoint \(endpointEntityId), functions \(functionEntityIds.lowerBound)...\(functionEntityIds.upperBound)"
     }

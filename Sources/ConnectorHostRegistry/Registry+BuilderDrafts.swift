@@ -85,7 +85,7 @@ extension Registry {
     /// - Parameters:
     ///   - id: The draft's ID.
     ///   - operation: The name of the operation that passed.
-    ///   - definitionSHA256: ``ConnectorDocumentText/definitionDigest(ofOperation:in:)`` of the tested document.
+    ///   - definitionSHA256: `ConnectorDocumentText.definitionDigest(ofOperation:in:)` of the tested document.
     ///   - example: The exchange, with every secret already removed.
     ///   - principal: Who ran the test; the draft must be one it may see.
     public func recordTestPass(

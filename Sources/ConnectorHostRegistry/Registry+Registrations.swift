@@ -165,9 +165,11 @@ extension Registry {
 
     /// The registration a plugin's manifest key and secret belong to.
     ///
-    /// - Parameter secret: The manifest's secret as the plugin carries it, or
-    ///   as the registry's scan cache keeps it (a digest under the
-    ///   registration's salt, see ``PluginSecret/matches(registrationHash:salt:)``).
+    /// - Parameters:
+    ///   - key: The manifest's key.
+    ///   - secret: The manifest's secret as the plugin carries it, or as the
+    ///     registry's scan cache keeps it (a digest under the registration's
+    ///     salt, see `PluginSecret.matches(registrationHash:salt:)`).
     /// - Throws: `unauthorized`, saying whether the key is unknown or the secret wrong.
     public func verify(key: String, secret: PluginSecret) async throws(ConnectorHostError) -> Registration {
         let row = try await database.read { transaction throws(ConnectorHostError) in

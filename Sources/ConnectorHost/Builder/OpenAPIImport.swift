@@ -14,7 +14,7 @@ public enum OpenAPIImport {
         public var yaml: String
         /// What the import left out or guessed, one sentence each.
         public var notes: [String]
-        /// What must be fixed before the draft serves (``ConnectorDocument/problems(inFileAt:)``).
+        /// What must be fixed before the draft serves (`ConnectorDocument.problems(inFileAt:)`).
         public var problems: [String]
     }
 

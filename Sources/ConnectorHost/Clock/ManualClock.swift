@@ -92,7 +92,9 @@ public final class ManualClock: HostClock {
 
     /// Waits until at least `count` tasks sleep on the clock.
     ///
-    /// - Parameter limit: Real time to wait at most.
+    /// - Parameters:
+    ///   - count: How many sleeping tasks to wait for.
+    ///   - limit: Real time to wait at most.
     /// - Returns: false if that did not happen within `limit`.
     @discardableResult
     public func waitForSleepers(_ count: Int = 1, within limit: Duration = .seconds(30)) async -> Bool {
@@ -103,7 +105,9 @@ public final class ManualClock: HostClock {
     /// `condition` (checked whenever a task starts or stops sleeping), without
     /// holding a thread meanwhile.
     ///
-    /// - Parameter limit: Real time to wait at most.
+    /// - Parameters:
+    ///   - limit: Real time to wait at most.
+    ///   - condition: Told the deadlines of the sleeping tasks; true ends the wait.
     /// - Returns: false if that did not happen within `limit`.
     @discardableResult
     public func waitForSleepers(

@@ -9,7 +9,7 @@ import Synchronization
 /// The file is written aside and renamed into place, readable by its owner
 /// only. It holds no registration secret: an accepted description keeps its
 /// secret as an HMAC under a random salt, which a worker starting later checks
-/// the file's own secret against (``PluginDescription/isScan(of:)``), so an
+/// the file's own secret against (`PluginDescription.isScan(of:)`), so an
 /// edited entry cannot make a file run as another. A file that cannot be
 /// read, is not one of these, is not the user's own or can be written by
 /// others is ignored (and replaced on the next store): a cache is never

@@ -32,7 +32,7 @@ public enum PluginDiscovery {
     }
 
     /// Whether a directory entry is a plugin: a shared object or a connector
-    /// document (``ConnectorDocument/fileSuffixes``), not hidden.
+    /// document (`ConnectorDocument.fileSuffixes`), not hidden.
     package static func isPluginFileName(_ name: String) -> Bool {
         !name.hasPrefix(".") && (name.hasSuffix(".so") || ConnectorDocument.isDocument(name))
     }

@@ -5,8 +5,8 @@
 ///     let api = try host.connector(named: "tracker").api(credentials: [SessionSetting(key: "database", value: path)])
 ///     let bug = try await api.createEntity(type: "bug", fields: ["title": "Crash on save"])
 ///
-/// Every method answers the operation's response as a ``JSONValue``; decode it
-/// into your own `Decodable` type with ``JSONValue/decoded(as:using:)``:
+/// Every method answers the operation's response as a `JSONValue`; decode it
+/// into your own `Decodable` type with `JSONValue.decoded(as:using:)`:
 ///
 ///     struct Page: Decodable { let entities: [Bug]; let nextPageLink: String? }
 ///     let page = try await api.listEntities(type: "bug").decoded(as: Page.self)

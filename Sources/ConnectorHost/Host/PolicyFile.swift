@@ -60,7 +60,9 @@ public struct PolicyFile: Sendable, Hashable {
 
     /// Reads the policy in a YAML (or JSON) text.
     ///
-    /// - Parameter source: What the text is, for messages (the file's path).
+    /// - Parameters:
+    ///   - text: The policy file's text.
+    ///   - source: What the text is, for messages (the file's path).
     /// - Throws: `invalid_request` listing every problem, each with the path of
     ///   its key (`plugins.tracker.timeout_seconds: must be …`).
     public init(yaml text: String, source: String) throws(ConnectorHostError) {

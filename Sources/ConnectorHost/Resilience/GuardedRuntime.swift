@@ -17,10 +17,10 @@ import Logging
 /// an `entity.create` would create the entity twice. A custom function is
 /// repeated after a timeout or a crash only when it declared
 /// `CH_FUNCTION_IDEMPOTENT`. An attempt that timed out waiting for its worker
-/// to start never reached the plugin (``ConnectorHostError/neverReachedPlugin``):
+/// to start never reached the plugin (`ConnectorHostError.neverReachedPlugin`):
 /// it is repeated whatever the operation, and the breaker does not count it.
 /// Before repeating a timeout it lets the runtime replace a worker the stuck
-/// call still occupies (``PluginRuntime/replaceIfStuck()``), so the retry does
+/// call still occupies (`PluginRuntime.replaceIfStuck()`), so the retry does
 /// not queue behind it. The breaker learns the call's final outcome; of the
 /// host's own calls (``invoke(_:session:body:hostInitiated:)``), only failures.
 package final class GuardedRuntime: Sendable {

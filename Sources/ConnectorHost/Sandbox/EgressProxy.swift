@@ -16,7 +16,7 @@ import Synchronization
 /// absolute `http://host[:port]/…` target (forwarded in origin form), and
 /// `HANDOVER host:port`: the proxy connects and, instead of relaying, hands
 /// the connected socket to the worker (`SCM_RIGHTS`) with a `200` and closes.
-/// A declarative connector's libcurl asks for that (``HTTPConnectionPool``),
+/// A declarative connector's libcurl asks for that (`HTTPConnectionPool`),
 /// so its requests and answers cross no relay thread; the socket is connected
 /// to the one checked destination, and a connected TCP socket cannot be
 /// pointed anywhere else. Anything

@@ -11,7 +11,7 @@ import Synchronization
 /// A reader thread takes frames off the socket, hands replies to the waiting
 /// callers and, when the socket closes, reaps the process and fails every call
 /// still waiting with `plugin_crashed`, naming the signal or exit status.
-/// Callers write their frames themselves, through a ``FrameOutbox``.
+/// Callers write their frames themselves, through a `FrameOutbox`.
 ///
 /// Time limits are kept here, where a call can actually be cut off:
 /// ``enforceDeadlines()``, run by whoever supervises the worker, fails what

@@ -132,7 +132,7 @@ public struct ConnectorDocument: Sendable, Hashable {
         /// The parameters a call may pass; any other is refused as an invalid request.
         public var parameters: [Parameter]
         /// A JSON Schema the answer is checked against when the operation is tested
-        /// (``ConnectorDocument/test(operation:parameters:settings:timeout:)``); calls do not enforce it.
+        /// (`ConnectorDocument.test(operation:parameters:settings:timeout:)`); calls do not enforce it.
         public var responseSchema: JSONValue?
         /// Whether a call may be repeated after it may have reached the end
         /// system: GET, PUT and DELETE are by default, POST and PATCH are not.

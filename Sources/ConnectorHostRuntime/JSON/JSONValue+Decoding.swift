@@ -2,7 +2,7 @@ import Foundation
 
 extension JSONValue {
     /// The value decoded into a `Decodable` type of the caller's, e.g. a
-    /// response of ``ConnectorAPI``:
+    /// response of `ConnectorAPI` (in `ConnectorHost`):
     ///
     ///     struct Created: Decodable { let id: String }
     ///     let created = try await api.createEntity(type: "bug", fields: fields).decoded(as: Created.self)

@@ -9,7 +9,7 @@ extension JSONValue {
     /// A number is an ``integer(_:)`` when its value is a whole number that
     /// fits in 64 bits (`1`, `1.0` and `1e2` alike), otherwise a ``number(_:)``;
     /// one that no `Double` holds is rejected. Of repeated keys in an object,
-    /// the first is kept. Nesting deeper than ``JSONValidator/maximumDepth`` is
+    /// the first is kept. Nesting deeper than `JSONValidator.maximumDepth` is
     /// rejected rather than risked.
     ///
     /// - Throws: `invalid_request` when they are not JSON.

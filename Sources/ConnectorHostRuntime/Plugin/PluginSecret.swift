@@ -5,8 +5,8 @@
 /// only a salted digest of it (``digest``): what a scan cache keeps of a
 /// description, so that no cache file or registry row holds the secret. A
 /// digest signs nothing; it can only check the secret a loaded plugin presents
-/// (``admits(_:)``) or be compared with a registration's record
-/// (``matches(registrationHash:salt:)``).
+/// (`admits(_:)`, in `ConnectorHost`) or be compared with a registration's record
+/// (`matches(registrationHash:salt:)`).
 public struct PluginSecret: Sendable, Hashable, Codable, CustomStringConvertible {
     /// A secret as a scan cache keeps it: HMAC-SHA256 of its text keyed by a
     /// salt, the form the registry keeps registration secrets in.
@@ -57,7 +57,7 @@ public struct PluginSecret: Sendable, Hashable, Codable, CustomStringConvertible
 
     /// Text decodes as the secret itself, and `{"salt", "hmacSHA256"}` (hex)
     /// as a digest. A worker's handshake must carry text: its description is
-    /// refused otherwise (``PluginDescription/boundsViolation``).
+    /// refused otherwise (`PluginDescription.boundsViolation`).
     public init(from decoder: Decoder) throws {
         if let text = try? decoder.singleValueContainer().decode(String.self) {
             form = .revealed(text)

@@ -258,7 +258,7 @@ package enum SandboxProtocol {
     }
 
     /// The worker's handshake, its description held to what the validator
-    /// could have produced (see ``PluginDescription/boundsViolation``).
+    /// could have produced (see `PluginDescription.boundsViolation`).
     package static func decodeReady(_ payload: [UInt8]) throws(WireError) -> Ready {
         let ready = try decodeJSON(Ready.self, payload)
         if let violation = ready.description.boundsViolation {
