@@ -331,7 +331,7 @@ FUZZ_CFLAGS := -std=c99 -O1 -g -Wall -Wextra -Werror -Iinclude -ISources/CConnec
   -ISources/CConnectorHostFFI/include
 
 LIBRARY := Sources/ConnectorHostRuntime
-FUZZ_MODEL := $(addprefix $(LIBRARY)/,Errors/ConnectorHostError.swift Errors/ConnectorHostError+Remedy.swift Clock/Duration+Units.swift JSON/Base64.swift JSON/Hex.swift JSON/JSONValue.swift JSON/JSONValue+Parsing.swift JSON/JSONValidator.swift \
+FUZZ_MODEL := $(addprefix $(LIBRARY)/,Errors/ConnectorHostError.swift Errors/ConnectorHostError+Remedy.swift Clock/Duration+Units.swift JSON/Base64.swift JSON/Hex.swift JSON/JSONValue.swift JSON/JSONValue+Parsing.swift JSON/JSONValue+Writing.swift JSON/JSONValidator.swift \
   $(addprefix Plugin/,APIGroup.swift CustomValue.swift PluginDescription.swift PluginFunction.swift \
   ConnectorMetadata.swift PluginManifest.swift PluginSecret.swift ResilienceOverrides.swift StandardOperation.swift ValueType.swift))
 JSON_SCAN := Sources/CConnectorHostJSON/JSONScan.c
@@ -348,7 +348,7 @@ FUZZ_C_wire := $(JSON_SCAN)
 FUZZ_LIBRARY_descriptor := $(FUZZ_MODEL) \
   $(addprefix $(LIBRARY)/Plugin/,ABISizes.swift DescriptorValidator.swift PluginDescription+Bounds.swift)
 FUZZ_C_descriptor := $(JSON_SCAN)
-FUZZ_LIBRARY_json := $(addprefix $(LIBRARY)/,JSON/JSONValidator.swift JSON/JSONValue.swift JSON/JSONValue+Parsing.swift Errors/ConnectorHostError.swift Errors/ConnectorHostError+Remedy.swift)
+FUZZ_LIBRARY_json := $(addprefix $(LIBRARY)/,JSON/JSONValidator.swift JSON/JSONValue.swift JSON/JSONValue+Parsing.swift JSON/JSONValue+Writing.swift Errors/ConnectorHostError.swift Errors/ConnectorHostError+Remedy.swift)
 FUZZ_C_json := $(JSON_SCAN)
 FUZZ_LIBRARY_custom-arguments := $(FUZZ_MODEL) $(FUZZ_CUSTOM_CALL) \
   $(addprefix $(LIBRARY)/Plugin/,CustomFunctionCall.swift CustomValue+JSON.swift HostAllocator.swift PluginMessage.swift) \

@@ -50,13 +50,6 @@ public enum JSONValue: Sendable, Hashable, Codable {
         }
     }
 
-    /// The document as JSON bytes, keys sorted.
-    public var bytes: [UInt8] {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return (try? encoder.encode(self)).map(Array.init) ?? Array("null".utf8)
-    }
-
     /// A member of an object; nil for a missing key or a non-object.
     public subscript(key: String) -> JSONValue? {
         if case .object(let members) = self { return members[key] }
