@@ -9,8 +9,8 @@ extension ConnectorHost {
     /// other build has; nil when the filesystem will not link it there (another
     /// filesystem, or a file the host may not link), for the caller to copy it.
     func linkBuild(_ source: String, sha256: String) -> LinkedBuild? {
-        let suffix = ConnectorDocument.fileSuffixes.first { source.hasSuffix($0) } ?? ".so"
-        let path = (buildsDirectory as NSString).appendingPathComponent("linked-\(UUID().uuidString)\(suffix)")
+        let name = "linked-\(UUID().uuidString)\(Self.suffix(of: source))"
+        let path = (buildsDirectory as NSString).appendingPathComponent(name)
         try? FileManager.default.createDirectory(atPath: buildsDirectory, withIntermediateDirectories: true)
         guard link(source, path) == 0 else { return nil }
         state.withLock { _ = $0.stagedBuilds.insert(path) }
@@ -24,8 +24,9 @@ extension ConnectorHost {
             throw ConnectorHostError(.notFound, "\(source): cannot read the file")
         }
         do {
-            let suffix = ConnectorDocument.fileSuffixes.first { source.hasSuffix($0) } ?? ".so"
-            let copy = try ContentAddressedStore.store(contents, in: buildsDirectory, suffix: suffix, durable: false)
+            let copy = try ContentAddressedStore.store(
+                contents, in: buildsDirectory, suffix: Self.suffix(of: source), durable: false
+            )
             state.withLock { _ = $0.stagedBuilds.insert(copy.path) }
             return KeptBuild(path: copy.path, sha256: copy.sha256)
         } catch {
@@ -33,5 +34,10 @@ extension ConnectorHost {
                 .unavailable, "cannot copy \(source) into \(buildsDirectory): \(error.localizedDescription)"
             )
         }
+    }
+
+    /// What a build's copy or link is named with: a document keeps its suffix, for the loader to know it.
+    private static func suffix(of source: String) -> String {
+        ConnectorDocument.fileSuffixes.first { source.hasSuffix($0) } ?? ".so"
     }
 }
