@@ -44,7 +44,7 @@ RUN_PORT ?= 8080
 PLUGIN_CFLAGS := -std=c99 -O2 -g -Wall -Wextra -Werror -pedantic -fPIC -fvisibility=hidden -Iinclude
 HEADER := include/connector_host.h include/module.modulemap
 
-.PHONY: all deps browser-deps test-deps build plugins fixtures test test-console test-leaks schemathesis schemathesis-full fuzz fuzz-short fuzz-build run bench bench-deps docs docs-check clean
+.PHONY: all deps browser-deps test-deps build plugins fixtures test test-console test-leaks schemathesis schemathesis-full fuzz fuzz-short fuzz-build run bench bench-deps bench-instructions docs docs-check clean
 
 all: build plugins
 
@@ -408,6 +408,18 @@ bench: deps bench-deps
 	BENCH_GRPC_ECHO=$(BUILD)/bench/grpc_echo BENCH_NGINX=$$(command -v nginx || echo /usr/sbin/nginx) BENCH_WRK=$$(command -v wrk) \
 	  .build/release/connector-host-bench $(BUILD)/bench/echo.so $(BUILD)/bench/raw_echo 256 $(BUILD)/bench/echo-v2.so \
 	  $(BUILD)/bench/http_server $(BUILD)/bench/curl_get
+
+# Instructions per call of (a) and (b), counted under QEMU (valgrind dies on
+# Swift concurrency): stable where nanoseconds are not. Not part of make test.
+bench-instructions: deps
+	$(call apt_install,qemu-user)
+	@mkdir -p $(BUILD)/bench
+	$(CC) $(PLUGIN_CFLAGS) -shared -o $(BUILD)/bench/echo.so Benchmarks/echo_plugin.c
+	$(CC) -std=c99 -O2 -Wall -Wextra -Werror -o $(BUILD)/bench/raw_echo Benchmarks/raw_echo.c
+	$(CC) -std=c99 -O2 -Wall -Wextra -Werror -fPIC -shared -o $(BUILD)/bench/instruction_count.so Benchmarks/instruction_count.c
+	$(SWIFT) build -c release --product connector-host-bench
+	Benchmarks/count_instructions.sh .build/release/connector-host-bench $(BUILD)/bench/instruction_count.so \
+	  $(BUILD)/bench/echo.so $(BUILD)/bench/raw_echo
 
 clean:
 	rm -rf $(BUILD) .build

@@ -200,6 +200,13 @@ func measureInProcess(directory: String) async throws -> Measurement {
     }
 }
 
+/// Makes `times` calls of (b), untimed: for an instruction counter.
+func callInProcess(directory: String, times: Int) async throws {
+    try await withHost(trusted: true, directory: directory) { connector, session in
+        for _ in 0..<times { _ = try await connector.call(.serverInfo, request: payload, session: session) }
+    }
+}
+
 /// (c) and (c16), then the same with the callers preferring the worker's
 /// reply thread (`Connector.replyExecutor`): (c′) and (c16′).
 func measureSandbox(directory: String) async throws -> (single: Measurement, concurrent: Double, onReplyThread: Measurement, concurrentOnReplyThread: Double) {
@@ -408,6 +415,20 @@ case "declarative":
     if let httpServer, let curlClient {
         let (host, inProcess, curl) = try await measureDeclarative(directory: directory.path, server: httpServer, client: curlClient)
         [host, inProcess, curl].forEach { print($0) }
+    }
+    exit(0)
+case "instructions-a", "instructions-b":
+    // `make bench-instructions` counts the instructions of two runs with
+    // different call counts; their difference per call is what one call costs.
+    let calls = Int(environment["BENCH_CALLS"] ?? "") ?? 10_000
+    if environment["BENCH_ONLY"] == "instructions-a" {
+        try withDirectServerInfo { call in
+            var sink = 0
+            for _ in 0..<calls { sink &+= call() }
+            precondition(sink > 0)
+        }
+    } else {
+        try await callInProcess(directory: directory.path, times: calls)
     }
     exit(0)
 case "scale":

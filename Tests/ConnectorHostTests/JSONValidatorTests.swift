@@ -88,4 +88,19 @@ import Testing
         #expect((try? JSONValue(parsing: Array(deep.utf8))) == nil, "the parser bounds its recursion alike")
         #expect((try? JSONValue(parsing: Array(fine.utf8))) != nil)
     }
+
+    /// The kinds of open containers are kept in a word up to 64 deep and in an
+    /// array beyond: each must close with its own bracket on both sides of that line.
+    @Test(arguments: [1, 10, 63, 64, 65, 100, 200])
+    func closesEachContainerWithItsOwnBracketAtAnyDepth(_ depth: Int) {
+        let kinds = (0..<depth).map { $0 % 3 != 0 }  // true: an object
+        let opening = kinds.map { $0 ? "{\"k\":" : "[" }.joined()
+        let closing = kinds.reversed().map { $0 ? "}" : "]" }
+        #expect(JSONValidator.isValid(Array((opening + "1" + closing.joined()).utf8)))
+        for wrong in [0, depth / 2, depth - 1] {
+            var swapped = closing
+            swapped[wrong] = swapped[wrong] == "}" ? "]" : "}"
+            #expect(!JSONValidator.isValid(Array((opening + "1" + swapped.joined()).utf8)), "closer \(wrong) swapped")
+        }
+    }
 }

@@ -7,8 +7,8 @@ import Testing
     @Test func callsFallIntoWindowsOfTenSecondsAndAgeOut() {
         let clock = ManualClock()
         let recent = RecentCalls(clock: clock)
-        for _ in 0..<20 { recent.record(duration: .milliseconds(2), failed: false) }
-        recent.record(duration: .milliseconds(2), failed: true)
+        for _ in 0..<20 { recent.record(duration: .milliseconds(2), failed: false, at: clock.now) }
+        recent.record(duration: .milliseconds(2), failed: true, at: clock.now)
         recent.recordRefusal()
         var windows = recent.summary()
         #expect(windows.count == RecentCalls.windowCount)
@@ -28,9 +28,10 @@ import Testing
     }
 
     @Test func percentilesAreReadToWithinAFifth() throws {
-        let recent = RecentCalls(clock: ManualClock())
-        for _ in 0..<98 { recent.record(duration: .milliseconds(1), failed: false) }
-        for _ in 0..<2 { recent.record(duration: .milliseconds(250), failed: false) }
+        let clock = ManualClock()
+        let recent = RecentCalls(clock: clock)
+        for _ in 0..<98 { recent.record(duration: .milliseconds(1), failed: false, at: clock.now) }
+        for _ in 0..<2 { recent.record(duration: .milliseconds(250), failed: false, at: clock.now) }
         let window = try #require(recent.summary().last)
         let p50 = try #require(window.p50Milliseconds)
         let p99 = try #require(window.p99Milliseconds)

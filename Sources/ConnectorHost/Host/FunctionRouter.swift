@@ -8,8 +8,9 @@ public struct FunctionRouter: Sendable {
     public let plugin: String
     /// The function table, in the descriptor's order.
     public let functions: [PluginFunction]
-    /// Looked up on every call: a flag per operation, no hashing.
-    private let implemented: OperationTable<Bool>
+    /// Looked up on every call: one bit per operation, at its ordinal (there
+    /// are fewer than 64), no hashing and no generic table.
+    private let implemented: UInt64
     private let byName: [String: Int]
     private let byEntityId: [Int64: Int]
 
@@ -19,11 +20,11 @@ public struct FunctionRouter: Sendable {
     public init(_ description: PluginDescription) {
         plugin = description.manifest.name
         functions = description.functions
-        var implemented = OperationTable<Bool>()
+        var implemented: UInt64 = 0
         var byName: [String: Int] = [:]
         var byEntityId: [Int64: Int] = [:]
         for (index, function) in functions.enumerated() {
-            if let operation = function.standardOperation { implemented[operation] = true }
+            if let operation = function.standardOperation { implemented |= 1 << operation.ordinal }
             // A validated table has unique names and IDs; were it not, the first entry would win.
             if byName[function.name] == nil { byName[function.name] = index }
             if byEntityId[function.entityId] == nil { byEntityId[function.entityId] = index }
@@ -35,7 +36,7 @@ public struct FunctionRouter: Sendable {
 
     /// Whether the plugin implements the standard operation.
     public func implements(_ operation: StandardOperation) -> Bool {
-        implemented[operation] == true
+        implemented & (1 << operation.ordinal) != 0
     }
 
     /// Checks that a call of the operation has somewhere to go.

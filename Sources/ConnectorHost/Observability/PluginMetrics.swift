@@ -17,7 +17,10 @@ import Synchronization
 package final class PluginMetrics: Sendable {
     private let plugin: String
     private let factory: any MetricsFactory
-    private let made = AtomicLazyReference<PluginMetricSeries>()
+    /// Once made, never replaced. (A `Mutex`, not an `AtomicLazyReference`,
+    /// whose load is not specialized across modules and looked up generic
+    /// metadata on every call.)
+    private let made = Mutex<PluginMetricSeries?>(nil)
     /// The breaker's state recorded before the series were made, which its
     /// series starts from. Held while the series are made, so they are made once.
     private let breakerBeforeSeries = Mutex(CircuitBreaker.State.closed(consecutiveFailures: 0))
@@ -32,16 +35,17 @@ package final class PluginMetrics: Sendable {
 
     /// Whether the series are made (the plugin was called, or its status
     /// had to be exported).
-    private var hasSeries: Bool { made.load() != nil }
+    private var hasSeries: Bool { made.withLock { $0 } != nil }
 
     /// The series, made now if they were not.
     private var series: PluginMetricSeries {
-        if let series = made.load() { return series }
+        if let series = made.withLock({ $0 }) { return series }
         return breakerBeforeSeries.withLock { breaker in
-            if let series = made.load() { return series }
+            if let series = made.withLock({ $0 }) { return series }
             let series = PluginMetricSeries(plugin: plugin, factory: factory)
             series.recordBreaker(breaker)
-            return made.storeIfNil(series)
+            made.withLock { $0 = series }
+            return series
         }
     }
 
@@ -88,12 +92,12 @@ package final class PluginMetrics: Sendable {
     /// them to start from: a breaker's state is no reason to make them, since
     /// only calls move it.
     package func recordBreaker(_ state: CircuitBreaker.State) {
-        if let series = made.load() {
+        if let series = made.withLock({ $0 }) {
             series.recordBreaker(state)
             return
         }
         breakerBeforeSeries.withLock { breaker in
-            if let series = made.load() { series.recordBreaker(state) } else { breaker = state }
+            if let series = made.withLock({ $0 }) { series.recordBreaker(state) } else { breaker = state }
         }
     }
 }

@@ -23,14 +23,20 @@ package final class RecentCalls: Sendable {
         self.clock = clock
     }
 
-    private var currentIndex: Int64 {
-        Int64(max(clock.now / Self.windowLength, 0).rounded(.down))
+    private var currentIndex: Int64 { Self.index(at: clock.now) }
+
+    /// The window that `time` falls in.
+    private static func index(at time: Duration) -> Int64 {
+        Int64(time.nanosecondCount / windowNanoseconds)
     }
 
-    /// Counts one call that took `duration`.
-    package func record(duration: Duration, failed: Bool) {
+    private static let windowNanoseconds = windowLength.nanosecondCount
+
+    /// Counts one call that took `duration` and ended at `now` (the caller's
+    /// reading of the host's clock, which it has anyway).
+    package func record(duration: Duration, failed: Bool, at now: Duration) {
         let bin = LatencyBins.bin(of: duration)
-        updateCurrentWindow { window in
+        updateCurrentWindow(Self.index(at: now)) { window in
             window.calls += 1
             if failed { window.failures += 1 }
             window.latencies[bin] += 1
@@ -40,7 +46,7 @@ package final class RecentCalls: Sendable {
     /// Counts one call refused before it reached the plugin (rate limit,
     /// bulkhead, open breaker): a failure with no latency.
     package func recordRefusal() {
-        updateCurrentWindow { window in
+        updateCurrentWindow(currentIndex) { window in
             window.calls += 1
             window.failures += 1
         }
@@ -48,8 +54,7 @@ package final class RecentCalls: Sendable {
 
     /// Changes the window filling now, starting it (and dropping the windows
     /// too old to show) when it is new.
-    private func updateCurrentWindow(_ change: (inout Window) -> Void) {
-        let index = currentIndex
+    private func updateCurrentWindow(_ index: Int64, _ change: (inout Window) -> Void) {
         windows.withLock { windows in
             if windows.last?.index != index {
                 windows.append(Window(index: index))
@@ -100,7 +105,8 @@ enum LatencyBins {
     private static let smallestMicroseconds = 10.0
 
     static func bin(of duration: Duration) -> Int {
-        let microseconds = Double(duration.components.seconds) * 1e6 + Double(duration.components.attoseconds) / 1e12
+        let (seconds, attoseconds) = duration.components
+        let microseconds = Double(seconds) * 1e6 + Double(attoseconds) / 1e12
         guard microseconds > smallestMicroseconds else { return 0 }
         let bin = Int((4 * log2(microseconds / smallestMicroseconds)).rounded(.up))
         return min(max(bin, 0), count - 1)

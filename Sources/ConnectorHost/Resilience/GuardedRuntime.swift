@@ -216,23 +216,23 @@ package final class GuardedRuntime: Sendable {
             breaker.record(ticket, success: !Self.isFailure(outcome), at: ended)
         }
         let failure = Self.failureCode(outcome)
+        let took = ended - started
         if hostInitiated {
             metrics.recordHostCall()
         } else {
-            metrics.recordCall(duration: ended - started)
-            recentCalls.record(duration: ended - started, failed: failure != nil)
+            metrics.recordCall(duration: took)
+            recentCalls.record(duration: took, failed: failure != nil, at: ended)
         }
-        let report: Logger.Metadata = [
-            "call": "\(label)", "outcome": "\(failure?.description ?? "ok")", "attempts": "\(retries + 1)",
-            "took": "\((ended - started).secondsText)",
-        ]
+        // Written only when the line is: a successful call's is at trace level,
+        // and building it would cost more than the rest of the policy.
+        let attempts = retries + 1
         if failure != nil {
-            logger.warning("call failed", metadata: report)
+            logger.warning("call failed", metadata: Self.report(label, failure, attempts: attempts, took: took))
         } else {
-            logger.trace("call answered", metadata: report)
+            logger.trace("call answered", metadata: Self.report(label, nil, attempts: attempts, took: took))
         }
-        if !interruptible, ended - started > policy.timeout * (retries + 1) {
-            logger.warning("\(name) \(label) took \((ended - started).secondsText), over its time limit of \(policy.timeout.secondsText) per attempt; in-process calls cannot be cut off")
+        if !interruptible, took > (retries == 0 ? policy.timeout : policy.timeout * (retries + 1)) {
+            logger.warning("\(name) \(label) took \(took.secondsText), over its time limit of \(policy.timeout.secondsText) per attempt; in-process calls cannot be cut off")
         }
         if retries > 0, Self.isRetryable(outcome) {
             let note = "gave up after \(retries + 1) attempts"
@@ -262,6 +262,16 @@ package final class GuardedRuntime: Sendable {
         logger.warning("call failed", metadata: [
             "call": "\(label)", "outcome": "\(error.code)", "attempts": "0", "took": "0 s",
         ])
+    }
+
+    /// The metadata of a call's log line.
+    private static func report(
+        _ label: String, _ failure: ConnectorHostError.Code?, attempts: Int, took: Duration
+    ) -> Logger.Metadata {
+        [
+            "call": "\(label)", "outcome": "\(failure?.description ?? "ok")", "attempts": "\(attempts)",
+            "took": "\(took.secondsText)",
+        ]
     }
 
     /// The error code a call's outcome stands for; nil for a success.

@@ -43,6 +43,10 @@ package final class WorkerConnection: Sendable {
     private let nextCallID = Atomic<UInt64>(1)
     private let abandoned = AbandonedCalls()
     private let alarm = CallDeadlineAlarm()
+    private let loneCallSpin = LoneCallSpin()
+    /// Counts answers handed to callers: a spinning caller looks for its own
+    /// only when this moves.
+    private let answersHanded = Atomic<UInt64>(0)
     private let outbox: FrameOutbox
     private let logger: Logger
     private let clock: any HostClock
@@ -152,21 +156,31 @@ package final class WorkerConnection: Sendable {
         do {
             return try await withTaskCancellationHandler {
                 try await withCheckedThrowingContinuation { continuation in
-                    let ended: ConnectorHostError? = calls.withLock { calls in
-                        if let ended = calls.ended { return ended }
-                        if Task.isCancelled { return Self.abandonment }
+                    let registered: Result<Bool, ConnectorHostError> = calls.withLock { calls in
+                        if let ended = calls.ended { return .failure(ended) }
+                        if Task.isCancelled { return .failure(Self.abandonment) }
+                        let lone = calls.waiting.isEmpty
                         calls.waiting[id] = Waiter(
                             continuation: continuation, plugin: plugin, operation: operation,
                             timeLimit: timeLimit, deadline: deadline
                         )
-                        return nil
+                        return .success(lone)
                     }
-                    if let ended {
+                    let lone: Bool
+                    switch registered {
+                    case .failure(let ended):
                         continuation.resume(throwing: ended)
                         return
+                    case .success(let isLone):
+                        lone = isLone
                     }
                     if let deadline { alarm.deadlineAdded(deadline) }
+                    let handedBefore = answersHanded.load(ordering: .acquiring)
                     send(Frame(kind, callID: id, payload: payload))
+                    // The reader thread must stay free to read the answer.
+                    if lone, loneCallSpin.shouldSpin(), !replyExecutor.isCurrentThread {
+                        loneCallSpin.spin { isAnswered(id, handedSince: handedBefore) }
+                    }
                 }
             } onCancel: {
                 abandon(id, because: Self.abandonment)
@@ -174,6 +188,13 @@ package final class WorkerConnection: Sendable {
         } catch {
             throw Self.hostError(error)
         }
+    }
+
+    /// Whether call `id` has been answered (or failed): looked up only when an
+    /// answer has been handed to anyone since `handedBefore`.
+    private func isAnswered(_ id: UInt64, handedSince handedBefore: UInt64) -> Bool {
+        guard answersHanded.load(ordering: .acquiring) != handedBefore else { return false }
+        return calls.withLock { $0.waiting[id] == nil }
     }
 
     /// The error a `callFailed` frame (or any unexpected answer) stands for.
@@ -273,6 +294,7 @@ package final class WorkerConnection: Sendable {
         }
         guard let waiter else { return }
         waiter.continuation.resume(throwing: error)
+        answersHanded.add(1, ordering: .releasing)
         send(Frame(.cancel, callID: id))
         alarm.deadlineAdded(hungAt)
     }
@@ -367,6 +389,7 @@ package final class WorkerConnection: Sendable {
         }
         abandoned.end()
         waiting.forEach { $0.continuation.resume(throwing: ended) }
+        answersHanded.add(1, ordering: .releasing)
         firstAnswer?.resume(throwing: ended)
         process.announce(exit)
         // The deadline loop sees the end and stops.
@@ -380,6 +403,7 @@ package final class WorkerConnection: Sendable {
             // An abandoned call's late answer: no one waits, but the worker is alive.
             if waiting == nil { abandoned.answered(frame.callID) }
             waiting?.continuation.resume(returning: frame)
+            answersHanded.add(1, ordering: .releasing)
         case .ready, .loadFailed:
             let firstAnswer = calls.withLock { calls in
                 defer { calls.firstAnswer = nil }

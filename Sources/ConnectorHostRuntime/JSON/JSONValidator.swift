@@ -18,6 +18,37 @@ package enum JSONValidator {
         return scanner.document()
     }
 
+    /// The containers open around a value, innermost last: whether each is an
+    /// object or an array. The first 64 are bits of a word, so that most
+    /// documents are checked without allocating; deeper ones spill into an array.
+    private struct OpenContainers {
+        private var shallow: UInt64 = 0
+        private var deep: [Bool] = []
+        private(set) var count = 0
+
+        mutating func push(object: Bool) {
+            if count < 64 {
+                let bit: UInt64 = 1 << UInt64(count)
+                shallow = object ? shallow | bit : shallow & ~bit
+            } else {
+                deep.append(object)
+            }
+            count += 1
+        }
+
+        mutating func pop() {
+            count -= 1
+            if count >= 64 { deep.removeLast() }
+        }
+
+        /// Whether the innermost is an object; nil when none is open.
+        var last: Bool? {
+            guard count > 0 else { return nil }
+            let index = count - 1
+            return index < 64 ? shallow & (1 << UInt64(index)) != 0 : deep[index - 64]
+        }
+    }
+
     private struct Scanner {
         let bytes: UnsafeBufferPointer<UInt8>
         var position = 0
@@ -31,8 +62,7 @@ package enum JSONValidator {
 
         /// One value; containers are walked with an explicit stack, not recursion.
         mutating func value() -> Bool {
-            // true: inside an object, false: inside an array.
-            var open: [Bool] = []
+            var open = OpenContainers()
             while true {
                 skipWhitespace()
                 guard position < bytes.count else { return false }
@@ -44,7 +74,7 @@ package enum JSONValidator {
                         position += 1
                     } else {
                         guard open.count < maximumDepth, key() else { return false }
-                        open.append(true)
+                        open.push(object: true)
                         continue
                     }
                 case UInt8(ascii: "["):
@@ -54,7 +84,7 @@ package enum JSONValidator {
                         position += 1
                     } else {
                         guard open.count < maximumDepth else { return false }
-                        open.append(false)
+                        open.push(object: false)
                         continue
                     }
                 case UInt8(ascii: "\""):
@@ -83,7 +113,7 @@ package enum JSONValidator {
                         break
                     }
                     guard byte == (inObject ? UInt8(ascii: "}") : UInt8(ascii: "]")) else { return false }
-                    open.removeLast()
+                    open.pop()
                 }
             }
         }
