@@ -7,7 +7,7 @@ import Testing
 /// that is not ends at its window, and what is checked is what follows each.
 @Suite(.timeLimit(.minutes(1))) struct LoneCallSpinTests {
     @Test func aSpinEndsAtTheAnswerAndTheNextCallSpinsToo() {
-        let spin = LoneCallSpin()
+        let spin = LoneCallSpin(window: .microseconds(100))
         #expect(spin.shouldSpin(), "a worker not yet seen to be slow is spun for")
         var looks = 0
         spin.spin {
@@ -19,7 +19,7 @@ import Testing
     }
 
     @Test func aSpinThatMissesRestsTheNextLoneCallsThenTriesAgain() {
-        let spin = LoneCallSpin()
+        let spin = LoneCallSpin(window: .microseconds(100))
         var looks = 0
         spin.spin {
             looks += 1
@@ -32,9 +32,15 @@ import Testing
     }
 
     @Test func anAnswerFirstSeenAsTheWindowEndsIsNotAMiss() {
-        let spin = LoneCallSpin()
-        let windowEnds = MonotonicClock.nanoseconds() + LoneCallSpin.window
+        let spin = LoneCallSpin(window: .microseconds(100))
+        let windowEnds = MonotonicClock.nanoseconds() + spin.window
         spin.spin { MonotonicClock.nanoseconds() >= windowEnds }
         #expect(spin.shouldSpin(), "the answer was there when the spin gave up: the worker is not slow")
+    }
+
+    @Test func aWindowOfZeroNeverSpins() {
+        let spin = LoneCallSpin(window: .zero)
+        #expect((0..<3).allSatisfy { _ in !spin.shouldSpin() })
+        #expect(!LoneCallSpin(window: .microseconds(-5)).shouldSpin(), "a negative window is none")
     }
 }

@@ -11,6 +11,7 @@ import Testing
               max_retries: 1
               memory_limit_mib: 2048
               idle_timeout_seconds: 60
+              lone_call_spin_microseconds: 0
             plugins:
               tracker:
                 timeout_seconds: 0.25
@@ -27,6 +28,7 @@ import Testing
                 cpu_limit_seconds: 120
                 open_files_limit: 64
                 idle_timeout_seconds: 0
+                lone_call_spin_microseconds: 250
                 warm: true
                 trusted: true
               quiet:
@@ -39,6 +41,7 @@ import Testing
         #expect(configuration.resilience.maxRetries == 1)
         #expect(configuration.sandbox.resources.memoryLimitMiB == 2048)
         #expect(configuration.sandbox.idleTimeout == .seconds(60))
+        #expect(configuration.sandbox.loneCallSpin == .zero, "0 is never")
 
         let tracker = try #require(configuration.pluginResilience["tracker"])
         #expect(tracker.timeout == .milliseconds(250))
@@ -56,12 +59,14 @@ import Testing
         #expect(sandbox.resources.cpuLimitSeconds == 120)
         #expect(sandbox.resources.openFilesLimit == 64)
         #expect(sandbox.idleTimeout == nil, "0 is never")
+        #expect(sandbox.loneCallSpin == .microseconds(250))
         #expect(configuration.warmPlugins == ["other", "tracker"])
         #expect(configuration.trustedPlugins == ["tracker"])
 
         // A plugin's empty section takes the defaults, its worker included.
         #expect(configuration.pluginResilience["quiet"] == ResilienceOverrides())
         #expect(configuration.pluginSandbox["quiet"]?.resources.memoryLimitMiB == 2048)
+        #expect(configuration.pluginSandbox["quiet"]?.loneCallSpin == .zero)
     }
 
     @Test func settingsOfTheCommandLineStayUnlessTheFileSetsThem() throws {
@@ -91,6 +96,8 @@ import Testing
         ("plugins:\n  tracker:\n    max_retries: 1.5\n", "plugins.tracker.max_retries: must be a whole number from 0"),
         ("plugins:\n  tracker:\n    retry_backoff: quadratic\n", "plugins.tracker.retry_backoff: must be none, linear or exponential"),
         ("plugins:\n  tracker:\n    warm: yes please\n", "plugins.tracker.warm: must be true or false"),
+        ("defaults:\n  lone_call_spin_microseconds: 20000\n", "defaults.lone_call_spin_microseconds: must be a whole number from 0 to 10000"),
+        ("defaults:\n  lone_call_spin_microseconds: 2.5\n", "defaults.lone_call_spin_microseconds: must be a whole number"),
         ("plugins:\n  tracker: 5\n", "plugins.tracker: must be a mapping, got a"),
         ("plugins: [tracker]\n", "plugins: must be a mapping, got a"),
         ("- tracker\n", "the file: must be a mapping"),

@@ -24,6 +24,8 @@ public struct PolicyFile: Sendable, Hashable {
         public var resilience = ResilienceOverrides()
         /// The worker's idle period; `.some(nil)` never stops it.
         public var idleTimeout: Duration??
+        /// How long a lone call's caller spins for its answer; `.zero` never.
+        public var loneCallSpin: Duration?
         /// The operator's limit of the worker's address space, MiB; `.some(nil)` for none.
         public var memoryLimitMiB: Int??
         /// The operator's limit of the worker's CPU time over its life, seconds; `.some(nil)` for none.
@@ -49,7 +51,7 @@ public struct PolicyFile: Sendable, Hashable {
         "timeout_seconds", "max_retries", "retry_delay_seconds", "retry_backoff", "retry_jitter",
         "retry_backoff_cap_seconds", "rate_limit_per_minute", "max_concurrent_calls", "circuit_breaker_threshold",
         "circuit_breaker_recovery_seconds", "memory_limit_mib", "cpu_limit_seconds", "open_files_limit",
-        "idle_timeout_seconds",
+        "idle_timeout_seconds", "lone_call_spin_microseconds",
     ]
 
     /// The keys a plugin's section (`plugins.NAME`) takes.
@@ -141,6 +143,7 @@ extension SandboxSettings {
     /// The worker settings `section` sets replace these.
     fileprivate mutating func apply(_ section: PolicyFile.Settings) {
         if let idleTimeout = section.idleTimeout { self.idleTimeout = idleTimeout }
+        if let spin = section.loneCallSpin { loneCallSpin = spin }
         if let limit = section.memoryLimitMiB { resources.memoryLimitMiB = limit }
         if let limit = section.cpuLimitSeconds { resources.cpuLimitSeconds = limit }
         if let limit = section.openFilesLimit { resources.openFilesLimit = limit }
@@ -240,6 +243,14 @@ private struct Reader {
         settings.cpuLimitSeconds = count("cpu_limit_seconds", minimum: 1, zeroMeansNone: true)
         settings.openFilesLimit = count("open_files_limit", minimum: 1, zeroMeansNone: true)
         settings.idleTimeout = seconds("idle_timeout_seconds", zeroMeansNever: true)
+        if let field = fields["lone_call_spin_microseconds"] {
+            // A caller's thread is busy for the whole window: a few round trips, not a pause.
+            if let microseconds = field.integerValue, (0...10_000).contains(microseconds) {
+                settings.loneCallSpin = .microseconds(microseconds)
+            } else {
+                problem("\(path).lone_call_spin_microseconds", "must be a whole number from 0 to 10000 (0: never spin), got \(field.bytes.text)")
+            }
+        }
         settings.warm = flag("warm")
         settings.trusted = flag("trusted")
         return settings

@@ -15,26 +15,33 @@ import Glibc
 /// on at once, on its own thread.
 ///
 /// Spinning yields the processor on every turn (the reader that must deliver
-/// the answer may be queued behind the spinner), and lasts at most
-/// ``window``. A spin that ends without its answer means the worker is slower
-/// than the window (a plugin that does real work): the next
-/// ``restAfterMiss`` lone calls suspend at once, then spinning is tried again.
-/// Only a lone call spins: with others in flight, the reader is busy and the
-/// executor's few threads are better left to other tasks.
+/// the answer may be queued behind the spinner), and lasts at most its window
+/// (`SandboxSettings.loneCallSpin`, 100 µs unless set; zero: never). A spin
+/// that ends without its answer means the worker is slower than the window (a
+/// plugin that does real work): the next ``restAfterMiss`` lone calls suspend
+/// at once, then spinning is tried again. Only a lone call spins: with others
+/// in flight, the reader is busy and the executor's few threads are better
+/// left to other tasks.
 ///
 /// Spinning changes when a caller resumes, never what it is told; the window
 /// is real time (not the host's injected clock), because it bounds a busy
 /// wait of the processor, which a test clock does not advance.
 final class LoneCallSpin: Sendable {
-    /// The longest a caller spins: a few round trips of a fast plugin.
-    static let window: UInt64 = 100_000
     /// Lone calls that suspend at once after a spin that missed.
     static let restAfterMiss = 64
 
+    /// The longest a caller spins, in nanoseconds; 0: never.
+    let window: UInt64
     private let resting = Atomic<Int>(0)
+
+    /// - Parameter window: The longest a caller spins; zero or less: never.
+    init(window: Duration) {
+        self.window = window.nanosecondCount
+    }
 
     /// Whether this lone call's caller should spin; counts down a rest.
     func shouldSpin() -> Bool {
+        guard window > 0 else { return false }
         if resting.load(ordering: .relaxed) <= 0 { return true }
         resting.subtract(1, ordering: .relaxed)
         return false
@@ -44,7 +51,7 @@ final class LoneCallSpin: Sendable {
     ///
     /// - Parameter answered: Whether the answer has come; called between yields.
     func spin(until answered: () -> Bool) {
-        let end = MonotonicClock.nanoseconds() &+ Self.window
+        let end = MonotonicClock.nanoseconds() &+ window
         repeat {
             if answered() { return }
             sched_yield()

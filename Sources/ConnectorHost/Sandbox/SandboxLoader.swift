@@ -50,7 +50,8 @@ enum SandboxLoader {
         )
         let worker = try await WorkerLauncher.launch(
             command: command, namespaced: noNamespaces == nil, pluginPath: pluginPath,
-            frameLimit: settings.frameLimit, clock: clock, hangGrace: settings.hangGrace, logger: logger
+            frameLimit: settings.frameLimit, clock: clock, hangGrace: settings.hangGrace,
+            loneCallSpin: LoneCallSpin(window: settings.loneCallSpin), logger: logger
         )
         let resources = settings.resources.tightened(by: policy)
         let hello = SandboxProtocol.Hello(

@@ -10,6 +10,12 @@ public struct SandboxSettings: Sendable {
     public var loadTimeout: Duration = .seconds(30)
     /// How long an abandoned call may stay unanswered before the worker counts as hung.
     public var hangGrace: Duration = .seconds(5)
+    /// How long the caller of a lone call (the only one in flight to its
+    /// worker) spins for the answer before it suspends: an answer that comes
+    /// meanwhile costs no thread wake-up (see the README's benchmarks). The
+    /// caller's thread is busy for that long at most, and not at all once the
+    /// plugin has been seen to answer slower. `.zero`: callers never spin.
+    public var loneCallSpin: Duration = .microseconds(100)
     /// How long a timed-out call has to answer its cancellation before a retry
     /// replaces the worker, when the call still holds the plugin's last call slot.
     public var cancelGrace: Duration = .milliseconds(100)

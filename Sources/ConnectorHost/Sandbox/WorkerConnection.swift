@@ -43,7 +43,7 @@ package final class WorkerConnection: Sendable {
     private let nextCallID = Atomic<UInt64>(1)
     private let abandoned = AbandonedCalls()
     private let alarm = CallDeadlineAlarm()
-    private let loneCallSpin = LoneCallSpin()
+    private let loneCallSpin: LoneCallSpin
     /// Counts answers handed to callers: a spinning caller looks for its own
     /// only when this moves.
     private let answersHanded = Atomic<UInt64>(0)
@@ -56,9 +56,10 @@ package final class WorkerConnection: Sendable {
 
     init(
         process: WorkerProcess, socket: Int32, pluginPath: String, frameLimit: Int, clock: any HostClock,
-        hangGrace: Duration, replyExecutor: ReplyExecutor, logger: Logger
+        hangGrace: Duration, replyExecutor: ReplyExecutor, loneCallSpin: LoneCallSpin, logger: Logger
     ) {
         self.process = process
+        self.loneCallSpin = loneCallSpin
         self.replyExecutor = replyExecutor
         self.socket = socket
         outbox = FrameOutbox(socket: socket)

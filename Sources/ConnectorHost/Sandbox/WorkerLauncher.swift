@@ -15,11 +15,12 @@ enum WorkerLauncher {
     ///   - clock: Times call deadlines and the grace period of abandoned calls.
     ///   - hangGrace: How long an abandoned call may stay unanswered before the
     ///     worker counts as hung and is killed.
+    ///   - loneCallSpin: How the caller of a lone call waits for its answer.
     ///   - logger: Where the plugin's log lines and output go.
     /// - Throws: `unavailable` when the process cannot be started.
     static func launch(
         command: SpawnCommand, namespaced: Bool, pluginPath: String, frameLimit: Int, clock: any HostClock,
-        hangGrace: Duration, logger: Logger
+        hangGrace: Duration, loneCallSpin: LoneCallSpin, logger: Logger
     ) async throws(ConnectorHostError) -> WorkerConnection {
         let replyExecutor = try ReplyExecutor()
         let (hostEnd, workerEnd) = try Descriptors.socketPair()
@@ -48,7 +49,7 @@ enum WorkerLauncher {
         let process = WorkerProcess(pid: pid, namespaced: namespaced)
         let worker = WorkerConnection(
             process: process, socket: hostEnd, pluginPath: pluginPath, frameLimit: frameLimit, clock: clock,
-            hangGrace: hangGrace, replyExecutor: replyExecutor, logger: logger
+            hangGrace: hangGrace, replyExecutor: replyExecutor, loneCallSpin: loneCallSpin, logger: logger
         )
         PluginOutputLog.follow(standardOutput: output.read, standardError: errors.read, logger: logger)
         // Opened before anyone can reap the child, so it names this process.
