@@ -70,8 +70,6 @@ let package = Package(
                 "CConnectorHostCurl",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
-                // A declarative connector's derived registration is a SHA-256 of its slug.
-                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         // The host: plugins by name, routing, resilience, the host side of the
@@ -172,6 +170,8 @@ let package = Package(
             dependencies: [
                 "ConnectorHost", "ConnectorHostRuntime", "ConnectorHostRegistry", "ConnectorHostABI", "SharedTestSupport",
                 .product(name: "Metrics", package: "swift-metrics"),
+                // The worker's own SHA-256 is checked against it.
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             // Plugins the Makefile builds to build/fixtures; C, so not part of the Swift target.
             exclude: ["Fixtures"]

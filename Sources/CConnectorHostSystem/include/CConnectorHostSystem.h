@@ -9,7 +9,14 @@
 #error "ConnectorHost runs on Linux only: it relies on inotify, pidfd, eventfd, SOCK_CLOEXEC, prctl, seccomp, Landlock and namespaces"
 #endif
 
+#include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
+
+/* The SHA-256 of length bytes at data, into digest (32 bytes). For identifiers
+ * derived from public text, such as a declarative connector's slug: the worker
+ * links no cryptographic library for them. */
+void CConnectorHostSystem_sha256(const uint8_t *data, size_t length, uint8_t digest[32]);
 
 /* Starts executable with arguments argv (NULL-terminated) and the environment
  * envp, with socket_fd as the child's fd 3 (none when it is negative), stdout_fd

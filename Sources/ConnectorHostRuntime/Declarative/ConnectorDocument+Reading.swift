@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import Yams
 
@@ -458,7 +457,7 @@ package struct DocumentReader {
     private mutating func registration(_ value: JSONValue?, slug: String, functions: Int)
         -> ConnectorDocument.Registration
     {
-        let digest = Hex.text(SHA256.hash(data: Data(slug.utf8)))
+        let digest = Hex.text(TextDigest.sha256(Array(slug.utf8)))
         let block = Int64(digest.prefix(8), radix: 16).map { $0 % 1_000_000 } ?? 0
         let endpoint = 9_000_000_000 + block * 1000 + 1
         var derived = ConnectorDocument.Registration(
