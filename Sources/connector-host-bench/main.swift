@@ -94,6 +94,8 @@ func withHost<Value: Sendable>(
 ) async throws -> Value {
     var configuration = HostConfiguration(pluginDirectory: directory)
     configuration.resilience = policy()
+    // As `serve` runs: (c) is measured with the lone call's spin.
+    configuration.sandbox.loneCallSpin = SandboxSettings.recommendedLoneCallSpin
     if trusted { configuration.trustedPlugins = ["echo"] }
     let host = try await ConnectorHost.start(configuration: configuration, logger: logger)
     return try await host.whileRunning { () async throws -> Value in

@@ -109,6 +109,8 @@ struct ServeCommand: AsyncParsableCommand {
         hostConfiguration.trustedPlugins = Set(trusted)
         hostConfiguration.shutdownDeadline = .milliseconds(Int64(shutdownDeadline * 1000))
         hostConfiguration.sandbox = sandbox.applied(to: hostConfiguration.sandbox)
+        // The server's threads are its own to spend on a caller's wait (the configuration file may say otherwise).
+        hostConfiguration.sandbox.loneCallSpin = SandboxSettings.recommendedLoneCallSpin
         hostConfiguration.sandbox.idleTimeout = idleTimeout == 0 ? nil : .milliseconds(Int64(idleTimeout * 1000))
         hostConfiguration.warmPlugins = Set(warm)
         hostConfiguration.pluginSandbox = sandbox.pluginSandboxes(base: hostConfiguration.sandbox)

@@ -11,7 +11,7 @@ import Testing
               max_retries: 1
               memory_limit_mib: 2048
               idle_timeout_seconds: 60
-              lone_call_spin_microseconds: 0
+              lone_call_spin_microseconds: 50
             plugins:
               tracker:
                 timeout_seconds: 0.25
@@ -41,7 +41,7 @@ import Testing
         #expect(configuration.resilience.maxRetries == 1)
         #expect(configuration.sandbox.resources.memoryLimitMiB == 2048)
         #expect(configuration.sandbox.idleTimeout == .seconds(60))
-        #expect(configuration.sandbox.loneCallSpin == .zero, "0 is never")
+        #expect(configuration.sandbox.loneCallSpin == .microseconds(50))
 
         let tracker = try #require(configuration.pluginResilience["tracker"])
         #expect(tracker.timeout == .milliseconds(250))
@@ -66,7 +66,7 @@ import Testing
         // A plugin's empty section takes the defaults, its worker included.
         #expect(configuration.pluginResilience["quiet"] == ResilienceOverrides())
         #expect(configuration.pluginSandbox["quiet"]?.resources.memoryLimitMiB == 2048)
-        #expect(configuration.pluginSandbox["quiet"]?.loneCallSpin == .zero)
+        #expect(configuration.pluginSandbox["quiet"]?.loneCallSpin == .microseconds(50))
     }
 
     @Test func settingsOfTheCommandLineStayUnlessTheFileSetsThem() throws {

@@ -16,7 +16,8 @@ import Glibc
 ///
 /// Spinning yields the processor on every turn (the reader that must deliver
 /// the answer may be queued behind the spinner), and lasts at most its window
-/// (`SandboxSettings.loneCallSpin`, 100 µs unless set; zero: never). A spin
+/// (`SandboxSettings.loneCallSpin`: 100 µs in `serve`; zero, never, unless an
+/// embedding service sets it). A spin
 /// that ends without its answer means the worker is slower than the window (a
 /// plugin that does real work): the next ``restAfterMiss`` lone calls suspend
 /// at once, then spinning is tried again. Only a lone call spins: with others

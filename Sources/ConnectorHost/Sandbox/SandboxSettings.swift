@@ -14,8 +14,12 @@ public struct SandboxSettings: Sendable {
     /// worker) spins for the answer before it suspends: an answer that comes
     /// meanwhile costs no thread wake-up (see the README's benchmarks). The
     /// caller's thread is busy for that long at most, and not at all once the
-    /// plugin has been seen to answer slower. `.zero`: callers never spin.
-    public var loneCallSpin: Duration = .microseconds(100)
+    /// plugin has been seen to answer slower. `.zero` (the default for an
+    /// embedding service, whose threads are its own): callers never spin;
+    /// ``recommendedLoneCallSpin`` is what `connector-host serve` sets.
+    public var loneCallSpin: Duration = .zero
+    /// A few round trips of a fast plugin: what `serve` spins for.
+    public static let recommendedLoneCallSpin: Duration = .microseconds(100)
     /// How long a timed-out call has to answer its cancellation before a retry
     /// replaces the worker, when the call still holds the plugin's last call slot.
     public var cancelGrace: Duration = .milliseconds(100)
