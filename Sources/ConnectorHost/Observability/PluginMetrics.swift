@@ -35,13 +35,16 @@ package final class PluginMetrics: Sendable {
 
     /// Whether the series are made (the plugin was called, or its status
     /// had to be exported).
-    private var hasSeries: Bool { made.withLock { $0 } != nil }
+    private var hasSeries: Bool { madeSeries != nil }
+
+    /// The series if they are made.
+    private var madeSeries: PluginMetricSeries? { made.withLock { $0 } }
 
     /// The series, made now if they were not.
     private var series: PluginMetricSeries {
-        if let series = made.withLock({ $0 }) { return series }
+        if let series = madeSeries { return series }
         return breakerBeforeSeries.withLock { breaker in
-            if let series = made.withLock({ $0 }) { return series }
+            if let series = madeSeries { return series }
             let series = PluginMetricSeries(plugin: plugin, factory: factory)
             series.recordBreaker(breaker)
             made.withLock { $0 = series }
@@ -92,12 +95,12 @@ package final class PluginMetrics: Sendable {
     /// them to start from: a breaker's state is no reason to make them, since
     /// only calls move it.
     package func recordBreaker(_ state: CircuitBreaker.State) {
-        if let series = made.withLock({ $0 }) {
+        if let series = madeSeries {
             series.recordBreaker(state)
             return
         }
         breakerBeforeSeries.withLock { breaker in
-            if let series = made.withLock({ $0 }) { series.recordBreaker(state) } else { breaker = state }
+            if let series = madeSeries { series.recordBreaker(state) } else { breaker = state }
         }
     }
 }

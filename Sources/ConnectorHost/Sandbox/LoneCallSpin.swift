@@ -17,12 +17,11 @@ import Glibc
 /// Spinning yields the processor on every turn (the reader that must deliver
 /// the answer may be queued behind the spinner), and lasts at most its window
 /// (`SandboxSettings.loneCallSpin`: 100 µs in `serve`; zero, never, unless an
-/// embedding service sets it). A spin
-/// that ends without its answer means the worker is slower than the window (a
-/// plugin that does real work): the next ``restAfterMiss`` lone calls suspend
-/// at once, then spinning is tried again. Only a lone call spins: with others
-/// in flight, the reader is busy and the executor's few threads are better
-/// left to other tasks.
+/// embedding service sets it). A spin that ends without its answer means the
+/// worker is slower than the window (a plugin that does real work): the next
+/// ``restAfterMiss`` lone calls suspend at once, then spinning is tried again.
+/// Only a lone call spins: with others in flight, the reader is busy and the
+/// executor's few threads are better left to other tasks.
 ///
 /// Spinning changes when a caller resumes, never what it is told; the window
 /// is real time (not the host's injected clock), because it bounds a busy

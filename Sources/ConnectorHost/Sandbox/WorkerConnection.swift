@@ -157,23 +157,19 @@ package final class WorkerConnection: Sendable {
         do {
             return try await withTaskCancellationHandler {
                 try await withCheckedThrowingContinuation { continuation in
-                    let registered: Result<Bool, ConnectorHostError> = calls.withLock { calls in
-                        if let ended = calls.ended { return .failure(ended) }
-                        if Task.isCancelled { return .failure(Self.abandonment) }
+                    let (ended, lone) = calls.withLock { calls -> (ConnectorHostError?, Bool) in
+                        if let ended = calls.ended { return (ended, false) }
+                        if Task.isCancelled { return (Self.abandonment, false) }
                         let lone = calls.waiting.isEmpty
                         calls.waiting[id] = Waiter(
                             continuation: continuation, plugin: plugin, operation: operation,
                             timeLimit: timeLimit, deadline: deadline
                         )
-                        return .success(lone)
+                        return (nil, lone)
                     }
-                    let lone: Bool
-                    switch registered {
-                    case .failure(let ended):
+                    if let ended {
                         continuation.resume(throwing: ended)
                         return
-                    case .success(let isLone):
-                        lone = isLone
                     }
                     if let deadline { alarm.deadlineAdded(deadline) }
                     let handedBefore = answersHanded.load(ordering: .acquiring)
