@@ -92,12 +92,14 @@ extension Registry {
     /// Who a token belongs to and the token's ID (for the audit trail), or nil
     /// for an unknown or revoked one.
     public func identify(_ token: String) async throws(ConnectorHostError) -> (principal: Principal, tokenId: String)? {
-        let hash = Credentials.tokenHash(token)
+        let digest = Credentials.tokenDigest(token)
         // Taken before the read: a write that lands meanwhile makes the answer stale at once.
         let generation = database.generation
-        let identity = try await identities.answer(for: hash, generation: generation) { () throws(ConnectorHostError) in
+        let identity = try await identities.answer(for: digest, generation: generation) { () throws(ConnectorHostError) in
             let row = try await database.read { transaction throws(ConnectorHostError) in
-                try await transaction.row("SELECT id, org_id FROM tokens WHERE token_hash = ? AND revoked_at IS NULL", .text(hash))
+                try await transaction.row(
+                    "SELECT id, org_id FROM tokens WHERE token_hash = ? AND revoked_at IS NULL", .text(digest.hex)
+                )
             }
             // An unknown token is not kept: whoever sends ever new ones fills nothing.
             return row.map { TokenIdentity(principal: $0.text("org_id").map(Principal.org) ?? .admin, tokenId: $0.text("id") ?? "") }

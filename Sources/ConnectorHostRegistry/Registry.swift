@@ -13,7 +13,7 @@ public final class Registry: Sendable {
     let database: any RegistryDatabase
     private let now: @Sendable () -> Date
     /// Who each token presented lately is, by the token's hash, until the next write.
-    let identities = RegistryReadCache<String, TokenIdentity>(capacity: 10_000)
+    let identities = RegistryReadCache<TokenDigest, TokenIdentity>(capacity: 10_000)
     /// Each connector name's catalogue entries, until the next write.
     let catalogueByName = RegistryReadCache<String, [CatalogueEntry]>(capacity: 10_000)
 

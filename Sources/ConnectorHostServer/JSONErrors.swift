@@ -18,7 +18,8 @@ struct JSONErrors: RouterMiddleware {
     func handle(
         _ request: Request, context: AppRequestContext, next: (Request, AppRequestContext) async throws -> Response
     ) async throws -> Response {
-        let family = APIFamily(method: request.method, path: request.uri.path)
+        // Worked out only for a failure: an answer in its own shape needs none.
+        var family: APIFamily { APIFamily(method: request.method, path: request.uri.path) }
         do {
             return try await next(request, context)
         } catch let error as APIError {

@@ -1,3 +1,4 @@
+import ConnectorHost
 import Crypto
 @testable import ConnectorHostRuntime
 import Testing
@@ -24,5 +25,16 @@ import Testing
             let bytes = (0..<length).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 7) }
             #expect(TextDigest.sha256(bytes) == Array(Crypto.SHA256.hash(data: bytes)), "\(length) bytes")
         }
+    }
+
+    /// A token is looked up by its SHA-256 in hex, as registries written by
+    /// earlier versions stored it; in memory, by the digest's words, one
+    /// token apart from another.
+    @Test func aTokensDigestIsItsSHA256() {
+        #expect(Credentials.tokenHash("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        let token = "ch_" + String(repeating: "7f", count: 32)
+        #expect(Credentials.tokenDigest(token).hex == Hex.text(Crypto.SHA256.hash(data: Array(token.utf8))))
+        #expect(Credentials.tokenDigest(token) == Credentials.tokenDigest(token))
+        #expect(Credentials.tokenDigest(token) != Credentials.tokenDigest(token + "0"))
     }
 }

@@ -93,9 +93,15 @@ package final class ReplyExecutor: TaskExecutor, Sendable {
     }
 
     /// The reader woke: enqueues need not write to the eventfd until it parks again.
-    package func unpark() {
-        var count: UInt64 = 0
-        _ = read(wakeDescriptor, &count, 8)
+    ///
+    /// - Parameter woken: Whether the eventfd was readable, and is drained now.
+    ///   A write that lands after the wait is drained after the next one, which
+    ///   it cuts short; the job it announced is already queued by then.
+    package func unpark(woken: Bool) {
+        if woken {
+            var count: UInt64 = 0
+            _ = read(wakeDescriptor, &count, 8)
+        }
         queue.withLock { $0.parked = false }
     }
 

@@ -348,8 +348,8 @@ package final class WorkerConnection: Sendable {
         var violation: WireError?
         reading: while true {
             let mayWait = replyExecutor.park()
-            let readable = Descriptors.waitReadable(socket, orWakeOn: replyExecutor.wakeDescriptor, blocking: mayWait)
-            if mayWait { replyExecutor.unpark() }
+            let (readable, woken) = Descriptors.waitReadable(socket, orWakeOn: replyExecutor.wakeDescriptor, blocking: mayWait)
+            if mayWait { replyExecutor.unpark(woken: woken) }
             if readable {
                 let count = Descriptors.readSome(socket, into: buffer)
                 if count == 0 { break }

@@ -2,7 +2,7 @@
 /// scan cache keeps.
 package enum Hex {
     package static func text(_ bytes: some Sequence<UInt8>) -> String {
-        // A token's hash is written out on every request's path: a
+        // Token hashes are written out for every registry lookup: a
         // String(format:) per byte cost ten times the SHA-256 itself.
         var text: [UInt8] = []
         text.reserveCapacity(bytes.underestimatedCount * 2)

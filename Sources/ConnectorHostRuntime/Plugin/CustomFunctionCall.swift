@@ -106,13 +106,12 @@ package enum CustomFunctionCall {
         }
         var message: String?
         if let text = frame.message {
-            guard HostAllocator.owns(text) else {
+            guard let bounded = HostAllocator.reclaim(text, reading: { PluginMessage.bounded($0) }) else {
                 throw ConnectorHostError(
                     .pluginError, "\(plugin) \(function.name): \(HostAllocator.foreignBlock("context->message"))"
                 )
             }
-            message = PluginMessage.bounded(text)
-            HostAllocator.release(text)
+            message = bounded
         }
         let outcome = PluginReply(
             status: .init(abiValue: frame.status), body: [], message: message,
@@ -276,26 +275,29 @@ package enum CustomFunctionCall {
         case .double: return .double(result.load(as: Double.self))
         case .string:
             guard let text = result.load(as: UnsafeMutablePointer<CChar>?.self) else { return .null }
-            guard HostAllocator.owns(text) else {
+            let string = try HostAllocator.reclaim(text) { (text) throws(ConnectorHostError) -> String in
+                // The sandbox could not carry more in one frame: refused here, in either runtime.
+                let length = strlen(text)
+                guard length <= Int(CH_MAX_RESPONSE_BYTES) else {
+                    throw ConnectorHostError(.pluginError, "\(plugin) \(function) returned a \(length)-byte string, over CH_MAX_RESPONSE_BYTES (\(CH_MAX_RESPONSE_BYTES))")
+                }
+                guard let string = String(validatingCString: text) else {
+                    throw ConnectorHostError(.pluginError, "\(plugin) \(function) returned a string that is not valid UTF-8")
+                }
+                return string
+            }
+            guard let string else {
                 throw ConnectorHostError(.pluginError, "\(plugin) \(function): \(HostAllocator.foreignBlock("the returned string"))")
-            }
-            defer { HostAllocator.release(text) }
-            // The sandbox could not carry more in one frame: refused here, in either runtime.
-            let length = strlen(text)
-            guard length <= Int(CH_MAX_RESPONSE_BYTES) else {
-                throw ConnectorHostError(.pluginError, "\(plugin) \(function) returned a \(length)-byte string, over CH_MAX_RESPONSE_BYTES (\(CH_MAX_RESPONSE_BYTES))")
-            }
-            guard let string = String(validatingCString: text) else {
-                throw ConnectorHostError(.pluginError, "\(plugin) \(function) returned a string that is not valid UTF-8")
             }
             return .string(string)
         case .json:
             guard let text = result.load(as: UnsafeMutablePointer<CChar>?.self) else { return .null }
-            guard HostAllocator.owns(text) else {
+            let taken = HostAllocator.reclaim(text) { text in
+                Array(UnsafeBufferPointer(start: UnsafeRawPointer(text).assumingMemoryBound(to: UInt8.self), count: strlen(text)))
+            }
+            guard let bytes = taken else {
                 throw ConnectorHostError(.pluginError, "\(plugin) \(function): \(HostAllocator.foreignBlock("the returned JSON"))")
             }
-            defer { HostAllocator.release(text) }
-            let bytes = Array(UnsafeBufferPointer(start: UnsafeRawPointer(text).assumingMemoryBound(to: UInt8.self), count: strlen(text)))
             guard bytes.count <= Int(CH_MAX_RESPONSE_BYTES) else {
                 throw ConnectorHostError(.pluginError, "\(plugin) \(function) returned \(bytes.count) bytes of JSON, over CH_MAX_RESPONSE_BYTES (\(CH_MAX_RESPONSE_BYTES))")
             }
@@ -307,15 +309,16 @@ package enum CustomFunctionCall {
         case .buffer:
             let buffer = result.load(as: ch_buffer.self)
             guard let data = buffer.data else { return .bytes([]) }
-            guard HostAllocator.owns(data) else {
+            let taken = try HostAllocator.reclaim(data) { (data) throws(ConnectorHostError) -> [UInt8] in
+                guard buffer.length <= Int(CH_MAX_RESPONSE_BYTES) else {
+                    throw ConnectorHostError(.pluginError, "\(plugin) \(function) returned \(buffer.length) bytes, over CH_MAX_RESPONSE_BYTES (\(CH_MAX_RESPONSE_BYTES))")
+                }
+                return Array(UnsafeBufferPointer(start: data, count: buffer.length))
+            }
+            guard let bytes = taken else {
                 throw ConnectorHostError(.pluginError, "\(plugin) \(function): \(HostAllocator.foreignBlock("the returned buffer"))")
             }
-            guard buffer.length <= Int(CH_MAX_RESPONSE_BYTES) else {
-                HostAllocator.release(data)
-                throw ConnectorHostError(.pluginError, "\(plugin) \(function) returned \(buffer.length) bytes, over CH_MAX_RESPONSE_BYTES (\(CH_MAX_RESPONSE_BYTES))")
-            }
-            defer { HostAllocator.release(data) }
-            return .bytes(Array(UnsafeBufferPointer(start: data, count: buffer.length)))
+            return .bytes(bytes)
         }
     }
 }

@@ -9,26 +9,32 @@ import Glibc
 ///
 /// It knows every block it handed out and not yet freed, so a pointer a
 /// plugin got from somewhere else — its own `malloc`, a string literal, a
-/// block already freed — is told apart and never freed: the call fails with
-/// `plugin_error` naming the mistake instead of corrupting the heap. Knowing
-/// costs one lock and one set operation per block.
+/// block already freed — is told apart and never read nor freed: the call
+/// fails with `plugin_error` naming the mistake instead of corrupting the
+/// heap. Knowing costs one lock and one table operation per block.
 package enum HostAllocator {
-    private static let live = Mutex<Set<UInt>>([])
+    private static let live = Mutex(AddressSet())
 
     package static func allocate(_ size: Int) -> UnsafeMutableRawPointer? {
         // malloc(0) may answer NULL, which a plugin would read as out of memory.
         guard let block = malloc(max(size, 1)) else { return nil }
-        live.withLock { _ = $0.insert(UInt(bitPattern: block)) }
+        live.withLock { $0.insert(UInt(bitPattern: block)) }
         return block
     }
 
-    /// Whether `pointer` is a live block of ``allocate(_:)``.
-    package static func owns(_ pointer: UnsafeMutableRawPointer) -> Bool {
-        live.withLock { $0.contains(UInt(bitPattern: pointer)) }
-    }
-
-    package static func owns(_ pointer: UnsafeMutablePointer<some Any>) -> Bool {
-        owns(UnsafeMutableRawPointer(pointer))
+    /// Takes a block the plugin handed over back from it, reads it and frees it.
+    ///
+    /// Once taken, the block is the caller's alone: the plugin's `release` of it
+    /// fails as for any block not its own, so it is read outside the lock.
+    ///
+    /// - Returns: What `read` returned; nil, with the pointer neither read nor
+    ///   freed, when it is not a live block of ``allocate(_:)``.
+    package static func reclaim<Pointee, Value, Failure>(
+        _ pointer: UnsafeMutablePointer<Pointee>, reading read: (UnsafeMutablePointer<Pointee>) throws(Failure) -> Value
+    ) throws(Failure) -> Value? {
+        guard live.withLock({ $0.remove(UInt(bitPattern: pointer)) }) else { return nil }
+        defer { free(pointer) }
+        return try read(pointer)
     }
 
     /// Frees a block of ``allocate(_:)``.
@@ -38,14 +44,9 @@ package enum HostAllocator {
     @discardableResult
     package static func release(_ pointer: UnsafeMutableRawPointer?) -> Bool {
         guard let pointer else { return true }
-        let owned = live.withLock { $0.remove(UInt(bitPattern: pointer)) != nil }
+        let owned = live.withLock { $0.remove(UInt(bitPattern: pointer)) }
         if owned { free(pointer) }
         return owned
-    }
-
-    @discardableResult
-    package static func release(_ pointer: UnsafeMutablePointer<some Any>?) -> Bool {
-        release(UnsafeMutableRawPointer(pointer))
     }
 
     /// What a plugin is told when it hands over memory not from `host->allocate`.

@@ -174,8 +174,8 @@ package final class PluginImage: @unchecked Sendable {
         var mistakes: [String] = []
         var body: [UInt8] = []
         if let bytes = response.body {
-            if HostAllocator.owns(bytes) {
-                let length = response.body_length
+            let length = response.body_length
+            let taken = HostAllocator.reclaim(bytes) { bytes -> Bool in
                 if length > Int(CH_MAX_RESPONSE_BYTES) {
                     mistakes.append("the response body is \(length) bytes, over CH_MAX_RESPONSE_BYTES (\(CH_MAX_RESPONSE_BYTES)); page the response")
                 } else if length > 0, bytes[length - 1] == 0 {
@@ -183,19 +183,14 @@ package final class PluginImage: @unchecked Sendable {
                 } else {
                     body = Array(UnsafeBufferPointer(start: bytes, count: length))
                 }
-                HostAllocator.release(bytes)
-            } else {
-                mistakes.append(HostAllocator.foreignBlock("response->body"))
+                return true
             }
+            if taken == nil { mistakes.append(HostAllocator.foreignBlock("response->body")) }
         }
         var message: String?
         if let text = response.message {
-            if HostAllocator.owns(text) {
-                message = PluginMessage.bounded(text)
-                HostAllocator.release(text)
-            } else {
-                mistakes.append(HostAllocator.foreignBlock("response->message"))
-            }
+            message = HostAllocator.reclaim(text) { PluginMessage.bounded($0) }
+            if message == nil { mistakes.append(HostAllocator.foreignBlock("response->message")) }
         }
         guard mistakes.isEmpty else {
             return PluginReply(status: .permanent, body: [], message: "the plugin broke the memory rules: " + mistakes.joined(separator: "; "))

@@ -101,15 +101,18 @@ package enum Descriptors {
     /// Waits until `descriptor` is readable (or hung up) or `wake` is
     /// readable; with `blocking` false, only looks.
     ///
-    /// - Returns: Whether `descriptor` is readable or hung up.
-    package static func waitReadable(_ descriptor: Int32, orWakeOn wake: Int32, blocking: Bool) -> Bool {
+    /// - Returns: Whether `descriptor` is readable or hung up, and whether `wake` is readable.
+    package static func waitReadable(
+        _ descriptor: Int32, orWakeOn wake: Int32, blocking: Bool
+    ) -> (readable: Bool, woken: Bool) {
         var watched = [
             pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0), pollfd(fd: wake, events: Int16(POLLIN), revents: 0),
         ]
         while true {
             let count = poll(&watched, 2, blocking ? -1 : 0)
             if count < 0, errno == EINTR { continue }
-            return count > 0 && watched[0].revents != 0
+            guard count > 0 else { return (false, false) }
+            return (watched[0].revents != 0, watched[1].revents != 0)
         }
     }
 
