@@ -146,4 +146,28 @@ import Testing
         #expect(breaker.state == .closed(consecutiveFailures: 0))
         _ = try breaker.admit()
     }
+
+    /// A closed breaker with no failure counted admits without its lock: its
+    /// tickets still carry the epoch, so one from before a reset says nothing
+    /// after it, and failures of calls it admitted together open it once.
+    @Test func ticketsOfACalmBreakerCountOnlyInTheirEpoch() async throws {
+        let clock = ManualClock()
+        let transitions = Transitions()
+        let breaker = breaker(clock: clock, transitions: transitions)
+        let early = try breaker.admit()
+        try fail(breaker, times: 5)
+        breaker.reset()
+        breaker.record(early, success: false)
+        #expect(breaker.state == .closed(consecutiveFailures: 0))
+        let tickets = try (0..<8).map { _ in try breaker.admit() }
+        await withTaskGroup(of: Void.self) { group in
+            for ticket in tickets {
+                group.addTask { breaker.record(ticket, success: false) }
+            }
+        }
+        #expect(transitions.count == 3, "opened, reset, opened once more")
+        #expect(breaker.state == .open(probeAt: .seconds(30)))
+        breaker.record(early, success: true)
+        #expect(breaker.state == .open(probeAt: .seconds(30)))
+    }
 }

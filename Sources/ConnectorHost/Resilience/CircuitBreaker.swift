@@ -12,7 +12,9 @@ import Synchronization
 /// threshold together open it once.
 ///
 /// State lives behind a lock, not an actor: admission is on every call's path
-/// and must cost nanoseconds.
+/// and must cost nanoseconds. While the breaker is closed with no failure
+/// counted — nearly always — an atomic copy of that fact and the epoch admits a
+/// call and takes its success without the lock.
 public final class CircuitBreaker: Sendable {
     /// The breaker's state as observers see it.
     public enum State: Sendable, Hashable, CustomStringConvertible {
@@ -58,6 +60,9 @@ public final class CircuitBreaker: Sendable {
     }
 
     private let storage = Mutex(Storage())
+    /// `epoch << 1 | 1` while the state is `closed(consecutiveFailures: 0)`,
+    /// else 0; written under the lock with every change of `storage`.
+    private let calm = Atomic<UInt64>(1)
     private let clock: any HostClock
     /// Consecutive failures that open the breaker.
     public let threshold: Int
@@ -100,8 +105,11 @@ public final class CircuitBreaker: Sendable {
 
     /// Admits a call at `now`, a reading of this breaker's clock.
     package func admit(at now: Duration) throws(ConnectorHostError) -> Ticket {
+        let calmEpoch = calm.load(ordering: .acquiring)
+        if calmEpoch & 1 == 1 { return Ticket(epoch: calmEpoch >> 1, isProbe: false) }
         var transitions: [Transition] = []
         let result: Result<Ticket, ConnectorHostError> = storage.withLock { storage in
+            defer { publish(storage) }
             switch storage.state {
             case .closed:
                 return .success(Ticket(epoch: storage.epoch, isProbe: false))
@@ -137,7 +145,10 @@ public final class CircuitBreaker: Sendable {
 
     /// Reports an outcome at `now`, a reading of this breaker's clock.
     package func record(_ ticket: Ticket, success: Bool, at now: Duration) {
+        // Under the lock, too, a success changes nothing then.
+        if success, calm.load(ordering: .acquiring) == ticket.epoch << 1 | 1 { return }
         let transition: Transition? = storage.withLock { storage in
+            defer { publish(storage) }
             guard ticket.epoch == storage.epoch else { return nil }
             switch storage.state {
             case .closed(let failures):
@@ -168,6 +179,7 @@ public final class CircuitBreaker: Sendable {
     package func recordHostCall(_ ticket: Ticket, success: Bool, at now: Duration) {
         guard success else { return record(ticket, success: false, at: now) }
         let transition: Transition? = storage.withLock { storage in
+            defer { publish(storage) }
             guard ticket.epoch == storage.epoch, ticket.isProbe, case .halfOpen = storage.state else { return nil }
             return Self.move(&storage, to: .open(probeAt: now))
         }
@@ -177,14 +189,26 @@ public final class CircuitBreaker: Sendable {
     /// Opens the breaker now, for `recovery`, whatever its state (operator action).
     public func forceOpen() {
         let now = clock.now
-        let transition = storage.withLock { Self.move(&$0, to: .open(probeAt: now + recovery)) }
+        let transition = storage.withLock { storage in
+            defer { publish(storage) }
+            return Self.move(&storage, to: .open(probeAt: now + recovery))
+        }
         onTransition(transition)
     }
 
     /// Closes the breaker and clears its count (operator action).
     public func reset() {
-        let transition = storage.withLock { Self.move(&$0, to: .closed(consecutiveFailures: 0)) }
+        let transition = storage.withLock { storage in
+            defer { publish(storage) }
+            return Self.move(&storage, to: .closed(consecutiveFailures: 0))
+        }
         onTransition(transition)
+    }
+
+    /// Keeps `calm` in step with `storage`; called with the lock held.
+    private func publish(_ storage: Storage) {
+        let isCalm = storage.state == .closed(consecutiveFailures: 0)
+        calm.store(isCalm ? storage.epoch << 1 | 1 : 0, ordering: .releasing)
     }
 
     private static func move(_ storage: inout Storage, to state: State) -> Transition {
