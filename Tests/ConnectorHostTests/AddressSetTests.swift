@@ -5,18 +5,6 @@ import Testing
 /// growth and removals in the middle of probe runs (which move later
 /// addresses back, across the table's end when a run wraps around it).
 @Suite(.timeLimit(.minutes(1))) struct AddressSetTests {
-    /// A seeded generator: a failure repeats.
-    struct SplitMix: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     enum Shape: CaseIterable, Sendable {
         /// Heap-like: 16-byte blocks side by side, as malloc hands them out.
         case adjacentBlocks
@@ -35,7 +23,7 @@ import Testing
 
     @Test(arguments: Shape.allCases)
     func answersAsASetDoesThroughInsertsAndRemovals(_ shape: Shape) {
-        var random = SplitMix(state: 42)
+        var random = SplitMix(seed: 42)
         var table = AddressSet()
         var expected = Set<UInt>()
         for step in 0..<60_000 {
