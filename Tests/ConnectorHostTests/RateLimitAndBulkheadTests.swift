@@ -43,6 +43,50 @@ import Testing
         })
     }
 
+    /// Above `RateLimiter.exactLimit` the limiter counts per slice of the
+    /// window (its memory no longer grows with the traffic): still never more
+    /// than the limit in any rolling window, and refusing at most one slice's
+    /// calls early.
+    @Test func aLimitAboveTheExactOneHoldsInEveryRollingWindow() throws {
+        let clock = ManualClock()
+        let limit = RateLimiter.exactLimit + 10_000
+        let limiter = RateLimiter(limit: limit, clock: clock)
+        var generator = SplitMix(seed: 7)
+        var bursts: [(time: Duration, admitted: Int)] = []
+        // About 1.5 windows of bursts, each asking for more than the limit allows.
+        for _ in 0..<220 {
+            clock.advance(by: .milliseconds(Int64(generator.next() % 800)))
+            var admitted = 0
+            // A refused call is refused again at the same instant.
+            for _ in 0..<(generator.next() % 2000) {
+                guard (try? limiter.admit()) != nil else { break }
+                admitted += 1
+            }
+            bursts.append((clock.now, admitted))
+        }
+        var busiest = 0
+        for (index, burst) in bursts.enumerated() where burst.admitted > 0 {
+            let inWindow = bursts[...index].filter { $0.time > burst.time - .seconds(60) }.reduce(0) { $0 + $1.admitted }
+            #expect(inWindow <= limit, "\(inWindow) calls in the 60 s up to \(burst.time)")
+            busiest = max(busiest, inWindow)
+        }
+        // Not stricter than it must be: within the largest burst of one slice (60 ms) of the limit.
+        #expect(busiest > limit - 2000, "\(busiest)")
+    }
+
+    @Test func aSlicedLimitFreesItsOldestSliceAWindowAndASliceLater() throws {
+        let clock = ManualClock()
+        let limiter = RateLimiter(limit: RateLimiter.exactLimit + 1, clock: clock)
+        for _ in 0...RateLimiter.exactLimit { try limiter.admit() }
+        let error = #expect(throws: ConnectorHostError.self) { try limiter.admit() }
+        #expect(error?.code == .rateLimited)
+        #expect(error?.retryAfter == .milliseconds(60_060))
+        clock.advance(by: .milliseconds(60_060) - .nanoseconds(1))
+        #expect(throws: ConnectorHostError.self) { try limiter.admit() }
+        clock.advance(by: .nanoseconds(1))
+        try limiter.admit()
+    }
+
     @Test func bulkheadRejectsBeyondItsSlotsAndFreesThem() throws {
         let bulkhead = Bulkhead(limit: 2)
         try bulkhead.enter()

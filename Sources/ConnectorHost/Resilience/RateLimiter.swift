@@ -1,16 +1,33 @@
 import Synchronization
 
 /// Admits at most `limit` calls in any rolling window of `window` (60 s for a
-/// per-minute limit): it remembers the time of each of the last `limit`
-/// admissions, so the bound is exact for every window, not only aligned ones.
+/// per-minute limit).
+///
+/// Up to ``exactLimit`` calls per window it remembers the time of each
+/// admission still inside the window, so the bound is exact for every window,
+/// not only aligned ones. Above it — an operator's way to say "no limit to
+/// speak of", with a memory that would otherwise grow with the traffic to a
+/// minute of calls — it counts admissions in ``AdmissionSlices/count`` slices
+/// of the window: still never more than `limit` in any rolling window, at the
+/// price of refusing at most one slice's calls early.
 public final class RateLimiter: Sendable {
+    /// The largest limit counted call by call: at most 1.6 MB of times.
+    public static let exactLimit = 100_000
+
     /// The admissions still inside the window, oldest first: a ring that grows
     /// with the traffic, up to the limit, never allocated for the limit upfront.
-    private struct Storage {
+    private struct AdmissionLog {
         /// A ring whose capacity is a power of two, so that an index wraps with a mask.
         var admissions: [Duration] = []
         var oldest = 0
         var count = 0
+
+        mutating func admit(at now: Duration, limit: Int, window: Duration, spending: Bool) -> Duration? {
+            dropOlder(than: now - window)
+            guard count < limit else { return admissions[oldest] + window - now }
+            if spending { append(now) }
+            return nil
+        }
 
         mutating func dropOlder(than cutoff: Duration) {
             let mask = admissions.count &- 1
@@ -34,12 +51,73 @@ public final class RateLimiter: Sendable {
         }
     }
 
+    /// Admissions counted per slice of the window, in a ring of `count + 1`
+    /// slices: the slice of now and the `count` before it, which together
+    /// reach back at least a whole window (a slice is the window divided by
+    /// `count`, rounded up to the nanosecond).
+    private struct AdmissionSlices {
+        static let count: UInt64 = 1000
+        /// Allocated on the first call.
+        var counts: [Int] = []
+        /// The slice (since the clock's origin) of the latest reading.
+        var newest: UInt64 = 0
+        /// The sum of `counts`.
+        var total = 0
+
+        mutating func admit(at now: Duration, limit: Int, window: Duration, spending: Bool) -> Duration? {
+            if counts.isEmpty { counts = Array(repeating: 0, count: Int(Self.count + 1)) }
+            let length = Self.length(of: window)
+            advance(to: max(newest, now.nanosecondCount / length))
+            guard total < limit else {
+                // The oldest slice with an admission leaves the count when the
+                // slice `count + 1` after it begins.
+                let first = (newest - min(newest, Self.count)...newest).first { counts[slot($0)] > 0 } ?? newest
+                let (freed, overflow) = (first + Self.count + 1).multipliedReportingOverflow(by: length)
+                return overflow ? window : .nanoseconds(Int64(clamping: freed)) - now
+            }
+            if spending {
+                counts[slot(newest)] += 1
+                total += 1
+            }
+            return nil
+        }
+
+        private mutating func advance(to slice: UInt64) {
+            guard slice > newest else { return }
+            if slice - newest > Self.count {
+                counts.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
+                total = 0
+            } else {
+                for passed in newest + 1...slice {
+                    total -= counts[slot(passed)]
+                    counts[slot(passed)] = 0
+                }
+            }
+            newest = slice
+        }
+
+        private func slot(_ slice: UInt64) -> Int { Int(slice % (Self.count + 1)) }
+
+        private static func length(of window: Duration) -> UInt64 {
+            let nanoseconds = max(window.nanosecondCount, count)
+            return (nanoseconds + count - 1) / count
+        }
+    }
+
+    /// One of the two, as ``exactLimit`` chose for the limit.
+    private struct Storage {
+        var log = AdmissionLog()
+        var slices = AdmissionSlices()
+    }
+
     /// Calls admitted per window.
     public let limit: Int
     /// The rolling window.
     public let window: Duration
     private let clock: any HostClock
     private let storage = Mutex(Storage())
+    /// Whether the limit is above ``exactLimit``, and admissions are counted per slice.
+    private let sliced: Bool
 
     /// A limiter that has admitted nothing yet.
     ///
@@ -51,6 +129,7 @@ public final class RateLimiter: Sendable {
         self.limit = max(1, limit)
         self.window = window
         self.clock = clock
+        sliced = self.limit > Self.exactLimit
     }
 
     /// Admits one call now.
@@ -75,13 +154,11 @@ public final class RateLimiter: Sendable {
     private func admit(at now: Duration, spending: Bool) throws(ConnectorHostError) {
         let limit = self.limit
         let window = self.window
+        let sliced = self.sliced
         let refusal: Duration? = storage.withLock { storage in
-            storage.dropOlder(than: now - window)
-            guard storage.count < limit else {
-                return storage.admissions[storage.oldest] + window - now
-            }
-            if spending { storage.append(now) }
-            return nil
+            sliced
+                ? storage.slices.admit(at: now, limit: limit, window: window, spending: spending)
+                : storage.log.admit(at: now, limit: limit, window: window, spending: spending)
         }
         if let retryAfter = refusal {
             throw ConnectorHostError(
