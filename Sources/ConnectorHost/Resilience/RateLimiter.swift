@@ -57,17 +57,23 @@ public final class RateLimiter: Sendable {
     /// `count`, rounded up to the nanosecond).
     private struct AdmissionSlices {
         static let count: UInt64 = 1000
+        /// A slice's length in nanoseconds.
+        let length: UInt64
         /// Allocated on the first call.
         var counts: [Int] = []
-        /// The slice (since the clock's origin) of the latest reading.
+        /// The slice (since the clock's origin) of the latest reading, and
+        /// when it ends: until then, a call needs no division to find its slice.
         var newest: UInt64 = 0
+        var newestEnds: Duration = .zero
         /// The sum of `counts`.
         var total = 0
 
+        init(window: Duration) {
+            length = (max(window.nanosecondCount, Self.count) + Self.count - 1) / Self.count
+        }
+
         mutating func admit(at now: Duration, limit: Int, window: Duration, spending: Bool) -> Duration? {
-            if counts.isEmpty { counts = Array(repeating: 0, count: Int(Self.count + 1)) }
-            let length = Self.length(of: window)
-            advance(to: max(newest, now.nanosecondCount / length))
+            if now >= newestEnds { advance(to: now) }
             guard total < limit else {
                 // The oldest slice with an admission leaves the count when the
                 // slice `count + 1` after it begins.
@@ -82,7 +88,11 @@ public final class RateLimiter: Sendable {
             return nil
         }
 
-        private mutating func advance(to slice: UInt64) {
+        private mutating func advance(to now: Duration) {
+            if counts.isEmpty { counts = Array(repeating: 0, count: Int(Self.count + 1)) }
+            let slice = max(newest, now.nanosecondCount / length)
+            let (ends, overflow) = (slice + 1).multipliedReportingOverflow(by: length)
+            newestEnds = overflow ? .seconds(Int64.max) : .nanoseconds(Int64(clamping: ends))
             guard slice > newest else { return }
             if slice - newest > Self.count {
                 counts.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
@@ -97,17 +107,12 @@ public final class RateLimiter: Sendable {
         }
 
         private func slot(_ slice: UInt64) -> Int { Int(slice % (Self.count + 1)) }
-
-        private static func length(of window: Duration) -> UInt64 {
-            let nanoseconds = max(window.nanosecondCount, count)
-            return (nanoseconds + count - 1) / count
-        }
     }
 
     /// One of the two, as ``exactLimit`` chose for the limit.
     private struct Storage {
         var log = AdmissionLog()
-        var slices = AdmissionSlices()
+        var slices: AdmissionSlices
     }
 
     /// Calls admitted per window.
@@ -115,7 +120,7 @@ public final class RateLimiter: Sendable {
     /// The rolling window.
     public let window: Duration
     private let clock: any HostClock
-    private let storage = Mutex(Storage())
+    private let storage: Mutex<Storage>
     /// Whether the limit is above ``exactLimit``, and admissions are counted per slice.
     private let sliced: Bool
 
@@ -130,6 +135,7 @@ public final class RateLimiter: Sendable {
         self.window = window
         self.clock = clock
         sliced = self.limit > Self.exactLimit
+        storage = Mutex(Storage(slices: AdmissionSlices(window: window)))
     }
 
     /// Admits one call now.
