@@ -351,7 +351,7 @@ FUZZ_C_descriptor := $(JSON_SCAN)
 FUZZ_LIBRARY_json := $(addprefix $(LIBRARY)/,JSON/JSONValidator.swift JSON/JSONValue.swift JSON/JSONValue+Parsing.swift JSON/JSONValue+Writing.swift Errors/ConnectorHostError.swift Errors/ConnectorHostError+Remedy.swift)
 FUZZ_C_json := $(JSON_SCAN)
 FUZZ_LIBRARY_custom-arguments := $(FUZZ_MODEL) $(FUZZ_CUSTOM_CALL) \
-  $(addprefix $(LIBRARY)/Plugin/,CustomFunctionCall.swift CustomValue+JSON.swift HostAllocator.swift PluginMessage.swift) \
+  $(addprefix $(LIBRARY)/Plugin/,CustomFunctionCall.swift CustomValue+JSON.swift AddressSet.swift HostAllocator.swift PluginMessage.swift) \
   $(LIBRARY)/Runtime/PluginCallContext.swift $(LIBRARY)/Concurrency/ShutdownSignal.swift $(LIBRARY)/System/MonotonicClock.swift
 FUZZ_C_custom-arguments := $(JSON_SCAN) Sources/CConnectorHostFFI/FFICall.c
 FUZZ_LINK_custom-arguments := -lffi
