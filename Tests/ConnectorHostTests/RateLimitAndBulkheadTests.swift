@@ -87,6 +87,15 @@ import Testing
         try limiter.admit()
     }
 
+    /// An injected clock may read before its origin: the first reading starts the count whatever it is.
+    @Test func aSlicedLimitCountsFromAReadingBeforeTheClocksOrigin() throws {
+        let clock = ManualClock()
+        clock.advance(by: .seconds(-5))
+        let limiter = RateLimiter(limit: RateLimiter.exactLimit + 1, clock: clock)
+        for _ in 0...RateLimiter.exactLimit { try limiter.admit() }
+        #expect(throws: ConnectorHostError.self) { try limiter.admit() }
+    }
+
     @Test func bulkheadRejectsBeyondItsSlotsAndFreesThem() throws {
         let bulkhead = Bulkhead(limit: 2)
         try bulkhead.enter()

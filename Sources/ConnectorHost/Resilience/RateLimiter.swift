@@ -63,8 +63,9 @@ public final class RateLimiter: Sendable {
         var counts: [Int] = []
         /// The slice (since the clock's origin) of the latest reading, and
         /// when it ends: until then, a call needs no division to find its slice.
+        /// The first reading, whatever it is, starts the count.
         var newest: UInt64 = 0
-        var newestEnds: Duration = .zero
+        var newestEnds: Duration = .seconds(Int64.min)
         /// The sum of `counts`.
         var total = 0
 
